@@ -1,1 +1,25 @@
-export {};
+/**
+ * Launchpad Portal Node library: config reader and clients (GitHub, cluster
+ * repository reader, Kubernetes) shared by the Launchpad backend modules.
+ *
+ * @packageDocumentation
+ */
+export {
+  readLaunchpadConfig,
+  splitRepository,
+  type LaunchpadConfig,
+  type LaunchpadClusterConfig,
+} from './config';
+export {
+  createGitHubClient,
+  requestErrorStatus,
+  LaunchpadOctokit,
+  type GitHubClientOptions,
+} from './github';
+export {
+  ClusterRepositoryReader,
+  type ClusterRepositoryRead,
+  type ClusterRepositoryReaderOptions,
+  type InstanceFolder,
+} from './ClusterRepositoryReader';
+export { createKubeConfig } from './kubernetes';

@@ -1,0 +1,66 @@
+import { ConfigReader } from '@backstage/config';
+import { readLaunchpadConfig } from './config';
+
+const cluster = {
+  name: 'staging',
+  environment: 'staging',
+  domain: 'staging.learn.acme.test',
+  repository: 'acme-edu/launchpad-cluster-staging',
+  kubernetes: { url: 'http://127.0.0.1:7101', token: 'cluster-token-value' },
+  argocd: { url: 'http://127.0.0.1:7101/argocd', token: 'argocd-token-value' },
+};
+
+const read = (launchpad: unknown) =>
+  readLaunchpadConfig(new ConfigReader({ launchpad } as never));
+
+describe('readLaunchpadConfig', () => {
+  it('reads a valid block and applies defaults', () => {
+    const config = read({
+      github: { baseUrl: 'http://127.0.0.1:7100', token: 'gh-token' },
+      clusters: [cluster],
+    });
+    expect(config.github).toEqual({ baseUrl: 'http://127.0.0.1:7100', token: 'gh-token' });
+    expect(config.clusters[0]).toMatchObject({
+      name: 'staging',
+      branch: 'main',
+      kubernetes: { url: 'http://127.0.0.1:7101', skipTLSVerify: false },
+    });
+  });
+
+  it('names every bad key without echoing values', () => {
+    let message = '';
+    try {
+      read({
+        github: { token: 'gh-token' },
+        clusters: [
+          { ...cluster, repository: 'not-a-repo', kubernetes: { url: 'nope', token: 'hush-123' } },
+          { ...cluster, name: 'Bad_Name' },
+        ],
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('launchpad.clusters[0].repository: must be owner/name');
+    expect(message).toContain('launchpad.clusters[0].kubernetes.url: must be an absolute URL');
+    expect(message).toContain('launchpad.clusters[1].name: must be a DNS-1123 label');
+    expect(message).not.toContain('hush-123');
+  });
+
+  it('requires the GitHub token and at least one cluster', () => {
+    expect(() => read({ github: {}, clusters: [] })).toThrow(
+      /launchpad\.github\.token: is required.*launchpad\.clusters: must list at least one cluster/,
+    );
+  });
+
+  it('refuses duplicate cluster names', () => {
+    expect(() =>
+      read({ github: { token: 't' }, clusters: [cluster, cluster] }),
+    ).toThrow(/launchpad\.clusters\[1\]\.name: duplicate cluster name "staging"/);
+  });
+
+  it('fails clearly when the block is missing', () => {
+    expect(() => readLaunchpadConfig(new ConfigReader({}))).toThrow(
+      /Missing required config value at "launchpad"/,
+    );
+  });
+});

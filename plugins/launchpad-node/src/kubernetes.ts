@@ -1,0 +1,26 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { LaunchpadClusterConfig } from './config';
+
+/**
+ * A KubeConfig for one Launchpad cluster (service account bearer token),
+ * built in memory from app-config: no kubeconfig file is read or written.
+ */
+export function createKubeConfig(cluster: LaunchpadClusterConfig): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name: cluster.name,
+        server: cluster.kubernetes.url,
+        skipTLSVerify: cluster.kubernetes.skipTLSVerify ?? false,
+        caData: cluster.kubernetes.caData,
+      },
+    ],
+    users: [{ name: `${cluster.name}-launchpad`, token: cluster.kubernetes.token }],
+    contexts: [
+      { name: cluster.name, cluster: cluster.name, user: `${cluster.name}-launchpad` },
+    ],
+    currentContext: cluster.name,
+  });
+  return kubeConfig;
+}
