@@ -1,0 +1,8 @@
+export { default } from './alpha/plugin';
+export {
+  instanceOverviewCard,
+  clusterOverviewCard,
+  clusterInstancesCard,
+  clusterCatalogFilter,
+  releaseCatalogFilter,
+} from './alpha/plugin';

@@ -1,0 +1,3 @@
+export { EntityClusterPicker, EntityReleasePicker } from './LaunchpadPickers';
+export { EntityClusterFilter, EntityReleaseFilter } from './filters';
+export type { LaunchpadEntityFilters } from './filters';

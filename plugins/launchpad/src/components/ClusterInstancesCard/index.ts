@@ -1,0 +1,1 @@
+export { ClusterInstancesCard } from './ClusterInstancesCard';

@@ -1,0 +1,177 @@
+import {
+  Entity,
+  EntityLink,
+  CompoundEntityRef,
+  DEFAULT_NAMESPACE,
+} from '@backstage/catalog-model';
+import {
+  ANNOTATIONS,
+  ENTITY_TYPES,
+  LABELS,
+  STANDARD_ANNOTATIONS,
+} from './constants';
+
+function specType(entity: Entity): string | undefined {
+  const type = entity.spec?.type;
+  return typeof type === 'string' ? type.toLocaleLowerCase('en-US') : undefined;
+}
+
+/** True for the `Component` entities of Open edX instances. */
+export function isLaunchpadInstance(entity: Entity): boolean {
+  return (
+    entity.kind.toLocaleLowerCase('en-US') === 'component' &&
+    specType(entity) === ENTITY_TYPES.instance
+  );
+}
+
+/** True for the `Resource` entities of Kubernetes clusters. */
+export function isLaunchpadCluster(entity: Entity): boolean {
+  return (
+    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
+    specType(entity) === ENTITY_TYPES.cluster
+  );
+}
+
+function annotation(entity: Entity, name: string): string | undefined {
+  const value = entity.metadata.annotations?.[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** Which of the provider's links an instance card shows. */
+export type InstanceLinkKind = 'lms' | 'studio' | 'preview';
+
+const LINK_TITLES: Record<InstanceLinkKind, RegExp> = {
+  lms: /\blms\b/i,
+  studio: /\b(studio|cms)\b/i,
+  preview: /\bpreview\b/i,
+};
+
+/**
+ * Finds an instance link by its `type` (preferred) or, failing that, by its
+ * title. The preview link also mentions the LMS in some titles, so a title
+ * only counts for the LMS when it does not say "preview".
+ */
+export function findInstanceLink(
+  entity: Entity,
+  kind: InstanceLinkKind,
+): EntityLink | undefined {
+  const links = entity.metadata.links ?? [];
+  const byType = links.find(
+    link => link.type?.toLocaleLowerCase('en-US') === kind,
+  );
+  if (byType) {
+    return byType;
+  }
+  return links.find(link => {
+    const title = link.title ?? '';
+    if (kind === 'lms' && LINK_TITLES.preview.test(title)) {
+      return false;
+    }
+    return LINK_TITLES[kind].test(title);
+  });
+}
+
+/** The cluster entity an instance (or a cluster's own resources) belong to. */
+export function clusterEntityRef(
+  entity: Entity,
+): CompoundEntityRef | undefined {
+  const cluster =
+    annotation(entity, ANNOTATIONS.cluster) ??
+    entity.metadata.labels?.[LABELS.cluster];
+  if (!cluster) {
+    return undefined;
+  }
+  return { kind: 'resource', namespace: cluster, name: cluster };
+}
+
+/** The cluster name a `kubernetes-cluster` resource stands for. */
+export function clusterName(entity: Entity): string {
+  return annotation(entity, ANNOTATIONS.cluster) ?? entity.metadata.name;
+}
+
+/** A web link to a folder in the cluster repository. */
+export function repositoryFolderUrl(entity: Entity): string | undefined {
+  const sourceLocation = annotation(
+    entity,
+    STANDARD_ANNOTATIONS.sourceLocation,
+  );
+  if (sourceLocation?.startsWith('url:')) {
+    return sourceLocation.slice('url:'.length);
+  }
+  const repository = annotation(entity, ANNOTATIONS.clusterRepository);
+  if (!repository) {
+    return undefined;
+  }
+  const path = annotation(entity, ANNOTATIONS.sourcePath);
+  const base = `https://github.com/${repository}`;
+  // HEAD resolves to the default branch, so no branch name is needed here.
+  return path ? `${base}/tree/HEAD/${path}` : base;
+}
+
+export interface InstanceDetails {
+  cluster?: CompoundEntityRef;
+  environment?: string;
+  namespace?: string;
+  release?: string;
+  releaseName?: string;
+  tutorVersion?: string;
+  openedxImage?: string;
+  mfeImage?: string;
+  argocdAppName?: string;
+  repository?: string;
+  sourcePath?: string;
+  repositoryFolderUrl?: string;
+  configError?: string;
+  lms?: EntityLink;
+  studio?: EntityLink;
+  preview?: EntityLink;
+}
+
+/** Reads everything the instance cards show from the entity. */
+export function readInstance(entity: Entity): InstanceDetails {
+  return {
+    cluster: clusterEntityRef(entity),
+    environment: annotation(entity, ANNOTATIONS.environment),
+    namespace: annotation(entity, STANDARD_ANNOTATIONS.kubernetesNamespace),
+    release: annotation(entity, ANNOTATIONS.openedxRelease),
+    releaseName: entity.metadata.labels?.[LABELS.release],
+    tutorVersion: annotation(entity, ANNOTATIONS.tutorVersion),
+    openedxImage: annotation(entity, ANNOTATIONS.openedxImage),
+    mfeImage: annotation(entity, ANNOTATIONS.mfeImage),
+    argocdAppName: annotation(entity, STANDARD_ANNOTATIONS.argocdAppName),
+    repository: annotation(entity, ANNOTATIONS.clusterRepository),
+    sourcePath: annotation(entity, ANNOTATIONS.sourcePath),
+    repositoryFolderUrl: repositoryFolderUrl(entity),
+    configError: annotation(entity, ANNOTATIONS.configError),
+    lms: findInstanceLink(entity, 'lms'),
+    studio: findInstanceLink(entity, 'studio'),
+    preview: findInstanceLink(entity, 'preview'),
+  };
+}
+
+export interface ClusterDetails {
+  name: string;
+  environment?: string;
+  domain?: string;
+  repository?: string;
+  repositoryUrl?: string;
+  apiServer?: string;
+  configError?: string;
+}
+
+export function readCluster(entity: Entity): ClusterDetails {
+  return {
+    name: clusterName(entity),
+    environment: annotation(entity, ANNOTATIONS.environment),
+    domain: annotation(entity, ANNOTATIONS.domain),
+    repository: annotation(entity, ANNOTATIONS.clusterRepository),
+    repositoryUrl: repositoryFolderUrl(entity),
+    apiServer: annotation(entity, STANDARD_ANNOTATIONS.kubernetesApiServer),
+    configError: annotation(entity, ANNOTATIONS.configError),
+  };
+}
+
+/** The namespace an entity lives in, defaulted the way the catalog does. */
+export function entityNamespace(entity: Entity): string {
+  return entity.metadata.namespace ?? DEFAULT_NAMESPACE;
+}
