@@ -24,10 +24,17 @@ export const ANNOTATIONS = {
   openedxImage: 'launchpad.openedx.org/openedx-image',
   mfeImage: 'launchpad.openedx.org/mfe-image',
   configError: 'launchpad.openedx.org/config-error',
+  // On database and bucket resources: the values from config.yml.
+  databaseName: 'launchpad.openedx.org/database-name',
+  databaseUsername: 'launchpad.openedx.org/database-username',
+  databaseHost: 'launchpad.openedx.org/database-host',
+  bucketName: 'launchpad.openedx.org/bucket-name',
+  storageType: 'launchpad.openedx.org/storage-type',
   // Standard annotations read by other plugins.
   kubernetesNamespace: 'backstage.io/kubernetes-namespace',
   argocdAppName: 'argocd/app-name',
   githubProjectSlug: 'github.com/project-slug',
+  kubernetesLabelSelector: 'backstage.io/kubernetes-label-selector',
   managedByLocation: 'backstage.io/managed-by-location',
   managedByOriginLocation: 'backstage.io/managed-by-origin-location',
 } as const;
