@@ -222,9 +222,13 @@ export class ClusterRepositoryReader {
     );
     let sha: string | undefined = commitSha;
     for (const part of this.instancesPath.split('/')) {
-      const parent = await octokit.rest.git.getTree({ owner, repo, tree_sha: sha! });
+      const parent: { data: { tree: TreeEntry[] } } = await octokit.rest.git.getTree({
+        owner,
+        repo,
+        tree_sha: sha!,
+      });
       requests++;
-      sha = (parent.data.tree as TreeEntry[]).find(
+      sha = parent.data.tree.find(
         e => e.path === part && e.type === 'tree',
       )?.sha;
       if (!sha) return { folders, requests };

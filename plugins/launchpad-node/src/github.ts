@@ -3,9 +3,22 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 
+type OctokitPlugin = Parameters<typeof Octokit.plugin>[0];
+
 /** Octokit with the retry and throttling plugins, as built by {@link createGitHubClient}. */
-export const LaunchpadOctokit = Octokit.plugin(throttling, retry);
+// The plugins' types name the hoisted @octokit/core (an older major
+// pulled in by another package), not the one @octokit/rest uses; the runtime
+// contract is the same, so both are passed through the plugin type.
+export const LaunchpadOctokit = Octokit.plugin(
+  throttling as unknown as OctokitPlugin,
+  retry as unknown as OctokitPlugin,
+);
 export type LaunchpadOctokit = InstanceType<typeof LaunchpadOctokit>;
+
+interface RateLimitedRequest {
+  method: string;
+  url: string;
+}
 
 export interface GitHubClientOptions {
   /** REST API base URL; omit for github.com. */
@@ -48,7 +61,12 @@ export function createGitHubClient(options: GitHubClientOptions): LaunchpadOctok
     retry: { retries: options.retries ?? 3, retryAfterBaseValue: base },
     throttle: {
       retryAfterBaseValue: base,
-      onRateLimit: (retryAfter, requestOptions, _octokit, retryCount) => {
+      onRateLimit: (
+        retryAfter: number,
+        requestOptions: RateLimitedRequest,
+        _octokit: unknown,
+        retryCount: number,
+      ) => {
         const retrying = retryCount < rateLimitRetries;
         logger.warn(
           `GitHub rate limit hit on ${requestOptions.method} ${requestOptions.url}; ${
@@ -58,7 +76,12 @@ export function createGitHubClient(options: GitHubClientOptions): LaunchpadOctok
         );
         return retrying;
       },
-      onSecondaryRateLimit: (retryAfter, requestOptions, _octokit, retryCount) => {
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        requestOptions: RateLimitedRequest,
+        _octokit: unknown,
+        retryCount: number,
+      ) => {
         const retrying = retryCount < rateLimitRetries;
         logger.warn(
           `GitHub secondary rate limit hit on ${requestOptions.method} ${requestOptions.url}; ${
