@@ -1,9 +1,8 @@
+import { Entity, EntityLink, CompoundEntityRef } from '@backstage/catalog-model';
 import {
-  Entity,
-  EntityLink,
-  CompoundEntityRef,
-  DEFAULT_NAMESPACE,
-} from '@backstage/catalog-model';
+  isOpenedxInstance,
+  openedxReleaseName,
+} from '@internal/plugin-launchpad-common';
 import {
   ANNOTATIONS,
   ENTITY_TYPES,
@@ -11,24 +10,17 @@ import {
   STANDARD_ANNOTATIONS,
 } from './constants';
 
-function specType(entity: Entity): string | undefined {
-  const type = entity.spec?.type;
-  return typeof type === 'string' ? type.toLocaleLowerCase('en-US') : undefined;
-}
 
 /** True for the `Component` entities of Open edX instances. */
 export function isLaunchpadInstance(entity: Entity): boolean {
-  return (
-    entity.kind.toLocaleLowerCase('en-US') === 'component' &&
-    specType(entity) === ENTITY_TYPES.instance
-  );
+  return isOpenedxInstance(entity);
 }
 
 /** True for the `Resource` entities of Kubernetes clusters. */
 export function isLaunchpadCluster(entity: Entity): boolean {
   return (
     entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
-    specType(entity) === ENTITY_TYPES.cluster
+    entity.spec?.type === ENTITY_TYPES.cluster
   );
 }
 
@@ -129,16 +121,18 @@ export interface InstanceDetails {
 
 /** Reads everything the instance cards show from the entity. */
 export function readInstance(entity: Entity): InstanceDetails {
+  const release = annotation(entity, ANNOTATIONS.openedxRelease);
   return {
     cluster: clusterEntityRef(entity),
     environment: annotation(entity, ANNOTATIONS.environment),
-    namespace: annotation(entity, STANDARD_ANNOTATIONS.kubernetesNamespace),
-    release: annotation(entity, ANNOTATIONS.openedxRelease),
-    releaseName: entity.metadata.labels?.[LABELS.release],
+    namespace: annotation(entity, ANNOTATIONS.kubernetesNamespace),
+    release,
+    releaseName:
+      entity.metadata.labels?.[LABELS.release] ?? openedxReleaseName(release),
     tutorVersion: annotation(entity, ANNOTATIONS.tutorVersion),
     openedxImage: annotation(entity, ANNOTATIONS.openedxImage),
     mfeImage: annotation(entity, ANNOTATIONS.mfeImage),
-    argocdAppName: annotation(entity, STANDARD_ANNOTATIONS.argocdAppName),
+    argocdAppName: annotation(entity, ANNOTATIONS.argocdAppName),
     repository: annotation(entity, ANNOTATIONS.clusterRepository),
     sourcePath: annotation(entity, ANNOTATIONS.sourcePath),
     repositoryFolderUrl: repositoryFolderUrl(entity),
@@ -169,9 +163,4 @@ export function readCluster(entity: Entity): ClusterDetails {
     apiServer: annotation(entity, STANDARD_ANNOTATIONS.kubernetesApiServer),
     configError: annotation(entity, ANNOTATIONS.configError),
   };
-}
-
-/** The namespace an entity lives in, defaulted the way the catalog does. */
-export function entityNamespace(entity: Entity): string {
-  return entity.metadata.namespace ?? DEFAULT_NAMESPACE;
 }

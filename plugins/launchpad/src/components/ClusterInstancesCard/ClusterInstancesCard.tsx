@@ -35,7 +35,11 @@ const columns: TableColumn<Entity>[] = [
     title: 'Name',
     field: 'metadata.name',
     highlight: true,
-    render: entity => <EntityRefLink entityRef={entity} hideIcon />,
+    render: entity => (
+      <EntityRefLink entityRef={entity} hideIcon>
+        {entity.metadata.name}
+      </EntityRefLink>
+    ),
   },
   { title: 'Title', field: 'metadata.title' },
   {

@@ -1,0 +1,130 @@
+import { screen, within } from '@testing-library/react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { Entity } from '@backstage/catalog-model';
+import { ClusterInstancesCard } from './ClusterInstancesCard';
+import { clusterEntity, instanceEntity } from '../../testing/fixtures';
+
+const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
+
+function render(catalogApi: ReturnType<typeof catalogApiMock>) {
+  return renderInTestApp(
+    <EntityProvider entity={clusterEntity('staging')}>
+      <ClusterInstancesCard />
+    </EntityProvider>,
+    { mountedRoutes, apis: [catalogApi] },
+  );
+}
+
+function rowOf(name: string): HTMLElement {
+  const row = screen.getByRole('link', { name }).closest('tr');
+  if (!row) {
+    throw new Error(`no row for ${name}`);
+  }
+  return row;
+}
+
+describe('ClusterInstancesCard', () => {
+  it("lists the cluster's instances and nothing else", async () => {
+    const otherComponent: Entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'portal',
+        namespace: 'staging',
+        annotations: { 'launchpad.openedx.org/cluster': 'staging' },
+      },
+      spec: { type: 'service', owner: 'group:default/platform-team' },
+    };
+    const catalogApi = catalogApiMock({
+      entities: [
+        clusterEntity('staging'),
+        clusterEntity('production'),
+        instanceEntity({ slug: 'demo', title: 'Demo (staging)' }),
+        instanceEntity({
+          slug: 'physics',
+          title: 'Physics 101',
+          release: 'sumac',
+          owner: 'group:default/course-team',
+        }),
+        instanceEntity({ cluster: 'production', slug: 'demo' }),
+        otherComponent,
+      ],
+    });
+    await render(catalogApi);
+
+    expect(await screen.findByText('Open edX instances (2)')).toBeVisible();
+    const demo = rowOf('demo');
+    expect(within(demo).getByRole('link', { name: 'demo' })).toHaveAttribute(
+      'href',
+      '/catalog/staging/component/demo',
+    );
+    expect(within(demo).getByText('Demo (staging)')).toBeVisible();
+    expect(within(demo).getByText('teak')).toBeVisible();
+    expect(
+      within(demo).getByRole('link', {
+        name: /^https:\/\/demo\.staging\.learn\.acme\.test/,
+      }),
+    ).toHaveAttribute('href', 'https://demo.staging.learn.acme.test');
+
+    const physics = rowOf('physics');
+    expect(within(physics).getByText('Physics 101')).toBeVisible();
+    expect(within(physics).getByText('sumac')).toBeVisible();
+    expect(
+      within(physics).getByRole('link', { name: /course-team/ }),
+    ).toHaveAttribute('href', '/catalog/default/group/course-team');
+
+    expect(screen.queryByText('portal')).not.toBeInTheDocument();
+    expect(screen.queryByText('Demo (production)')).not.toBeInTheDocument();
+  });
+
+  it('asks the catalog for openedx-instance components on this cluster', async () => {
+    const catalogApi = catalogApiMock.mock({
+      getEntities: jest.fn().mockResolvedValue({ items: [] }),
+    });
+    await render(catalogApi);
+    await screen.findByText('No Open edX instances');
+    expect(catalogApi.getEntities).toHaveBeenCalledWith(
+      expect.objectContaining({
+        filter: {
+          kind: 'component',
+          'spec.type': 'openedx-instance',
+          'metadata.annotations.launchpad.openedx.org/cluster': 'staging',
+        },
+      }),
+    );
+  });
+
+  it('shows progress while the catalog answers', async () => {
+    const catalogApi = catalogApiMock.mock({
+      getEntities: jest.fn(() => new Promise<never>(() => {})),
+    });
+    await render(catalogApi);
+    expect(await screen.findByRole('progressbar')).toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+  });
+
+  it('shows the error when the catalog fails', async () => {
+    const catalogApi = catalogApiMock.mock({
+      getEntities: jest
+        .fn()
+        .mockRejectedValue(new Error('catalog is unavailable (503)')),
+    });
+    await render(catalogApi);
+    expect(
+      await screen.findByText('Error: catalog is unavailable (503)'),
+    ).toBeVisible();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+  });
+
+  it('says so when the cluster has no instances', async () => {
+    await render(catalogApiMock({ entities: [clusterEntity('staging')] }));
+    expect(await screen.findByText('No Open edX instances')).toBeVisible();
+    expect(
+      screen.getByText(
+        'The catalog has no openedx-instance components on the staging cluster yet.',
+      ),
+    ).toBeVisible();
+  });
+});
