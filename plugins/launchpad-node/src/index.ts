@@ -23,3 +23,4 @@ export {
   type InstanceFolder,
 } from './ClusterRepositoryReader';
 export { createKubeConfig } from './kubernetes';
+export { countingFetch, type RecordedRequest } from './testUtils';
