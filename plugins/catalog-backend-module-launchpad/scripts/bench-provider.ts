@@ -1,0 +1,113 @@
+/*
+ * The provider side of the catalog benchmark (see bench.ts), run in its own
+ * process: builds the staging provider against the sandbox with a
+ * request-counting fetch and answers `refresh` / `exit` messages.
+ */
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
+import type { EntityProviderMutation } from '@backstage/plugin-catalog-node';
+import {
+  countingFetch,
+  createGitHubClient,
+} from '@internal/plugin-launchpad-node';
+import { LaunchpadEntityProvider } from '../src/LaunchpadEntityProvider';
+
+export type BenchRequest = { cmd: 'refresh' } | { cmd: 'exit' };
+export interface BenchReply {
+  outcome: string;
+  ms: number;
+  requests: number;
+  statuses: string;
+  entities: number;
+  reread: number;
+  peakRssMiB: number;
+}
+
+/** Warnings and errors only, to stderr: the benchmark prints its own figures. */
+const logger: LoggerService = {
+  error: (message: string) => console.error(`error: ${message}`),
+  warn: () => {},
+  info: () => {},
+  debug: () => {},
+  child: () => logger,
+};
+
+let peakRss = process.memoryUsage().rss;
+setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20).unref();
+
+async function main() {
+  const { github, cluster } = JSON.parse(process.env.BENCH_SANDBOX ?? '{}');
+  const counter = countingFetch();
+  const octokit = createGitHubClient({
+    baseUrl: github.url,
+    token: github.token,
+    logger,
+    fetch: counter.fetch,
+  });
+  const config = new ConfigReader({
+    launchpad: {
+      github: { baseUrl: github.url, token: github.token },
+      clusters: [
+        {
+          name: cluster.name,
+          environment: cluster.environment,
+          domain: cluster.domain,
+          repository: cluster.repository,
+          branch: cluster.branch,
+          kubernetes: { url: cluster.kubernetesUrl, token: cluster.token },
+          argocd: { url: cluster.argocdUrl, token: cluster.token },
+        },
+      ],
+    },
+  });
+  const [provider] = LaunchpadEntityProvider.fromConfig(config, { logger, octokit });
+  let lastEntities = 0;
+  await provider.connect({
+    async applyMutation(mutation: EntityProviderMutation) {
+      if (mutation.type === 'full') lastEntities = mutation.entities.length;
+    },
+    async refresh() {},
+  });
+
+  process.on('message', async (request: BenchRequest) => {
+    if (request.cmd === 'exit') {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      process.send!(
+        { peakRssMiB: Math.round(peakRss / 1048576) } as BenchReply,
+        () => process.exit(0),
+      );
+      return;
+    }
+    counter.take();
+    const start = performance.now();
+    const result = await provider.refresh();
+    const ms = Math.round(performance.now() - start);
+    const requests = counter.take();
+    const statuses = Object.entries(
+      requests.reduce<Record<number, number>>((acc, r) => {
+        acc[r.status] = (acc[r.status] ?? 0) + 1;
+        return acc;
+      }, {}),
+    )
+      .map(([status, n]) => `${n}×${status}`)
+      .join(', ');
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (result.outcome === 'failed') console.error(result.error);
+    process.send!({
+      outcome: result.outcome,
+      ms,
+      requests: requests.length,
+      statuses,
+      entities: result.outcome === 'updated' ? lastEntities : 0,
+      reread: result.outcome === 'updated' ? result.reread.length : 0,
+      peakRssMiB: Math.round(peakRss / 1048576),
+    } satisfies BenchReply);
+  });
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
