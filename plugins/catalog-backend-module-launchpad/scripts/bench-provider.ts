@@ -62,7 +62,10 @@ async function main() {
       ],
     },
   });
-  const [provider] = LaunchpadEntityProvider.fromConfig(config, { logger, octokit });
+  const [provider] = LaunchpadEntityProvider.fromConfig(config, {
+    logger,
+    octokit,
+  });
   let lastEntities = 0;
   await provider.connect({
     async applyMutation(mutation: EntityProviderMutation) {

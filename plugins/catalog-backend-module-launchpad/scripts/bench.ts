@@ -21,12 +21,12 @@ const CLUSTER = 'staging';
 
 function ask(child: ChildProcess, request: BenchRequest): Promise<BenchReply> {
   return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`provider process exited with ${code}`));
     const onMessage = (reply: BenchReply) => {
       child.off('exit', onExit);
       resolve(reply);
     };
-    const onExit = (code: number | null) =>
-      reject(new Error(`provider process exited with ${code}`));
     child.once('message', onMessage);
     child.once('exit', onExit);
     child.send(request);
@@ -42,10 +42,14 @@ async function main() {
   if (!cluster) throw new Error(`sandbox has no ${CLUSTER} cluster`);
   const [owner, repo] = cluster.repository.split('/');
   const folders = new Set(
-    (await sandbox.git.listFiles(owner, repo, 'instances/')).map(f => f.split('/')[1]),
+    (await sandbox.git.listFiles(owner, repo, 'instances/')).map(
+      f => f.split('/')[1],
+    ),
   );
   console.log(
-    `sandbox up in ${Math.round(performance.now() - t0)} ms: ${cluster.repository} has ${folders.size} instance folders`,
+    `sandbox up in ${Math.round(performance.now() - t0)} ms: ${
+      cluster.repository
+    } has ${folders.size} instance folders`,
   );
 
   const child = fork(path.join(__dirname, 'bench-provider.ts'), [], {
@@ -66,7 +70,10 @@ async function main() {
     for (const slug of slugs) {
       const file = `instances/${slug}/config.yml`;
       const text = (await sandbox.git.readFile(owner, repo, file)) ?? '';
-      changes[file] = `${text.replace(/\n?$/, '\n')}BENCH_MARKER: "${Date.now()}"\n`;
+      changes[file] = `${text.replace(
+        /\n?$/,
+        '\n',
+      )}BENCH_MARKER: "${Date.now()}"\n`;
     }
     await sandbox.git.commitFiles(owner, repo, {
       message: `Bench: change ${slugs.length} instances`,
@@ -80,15 +87,22 @@ async function main() {
       ['full ingest time (ms)', full.ms],
       ['GitHub requests, full read', full.requests],
       ['entities emitted', full.entities],
-      [`unchanged refresh: requests (${unchanged.statuses})`, unchanged.requests],
+      [
+        `unchanged refresh: requests (${unchanged.statuses})`,
+        unchanged.requests,
+      ],
       ['unchanged refresh time (ms)', unchanged.ms],
       [`refresh after ${slugs.length} changed: requests`, afterChange.requests],
-      [`refresh after ${slugs.length} changed: folders re-read`, afterChange.reread],
+      [
+        `refresh after ${slugs.length} changed: folders re-read`,
+        afterChange.reread,
+      ],
       [`refresh after ${slugs.length} changed: time (ms)`, afterChange.ms],
       ['provider process peak RSS (MiB)', final.peakRssMiB],
     ];
     console.log('\nLaunchpad catalog benchmark');
-    for (const [label, value] of rows) console.log(`  ${label.padEnd(48)} ${value}`);
+    for (const [label, value] of rows)
+      console.log(`  ${label.padEnd(48)} ${value}`);
     const outcomes = [full.outcome, unchanged.outcome, afterChange.outcome];
     if (outcomes.join() !== 'updated,unchanged,updated') {
       throw new Error(`unexpected refresh outcomes: ${outcomes.join(', ')}`);

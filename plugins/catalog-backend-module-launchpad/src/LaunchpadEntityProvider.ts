@@ -73,7 +73,9 @@ export class LaunchpadEntityProvider implements EntityProvider {
     },
   ): LaunchpadEntityProvider[] {
     const launchpad = readLaunchpadConfig(config);
-    const providerConfig = config.getOptionalConfig('catalog.providers.launchpad');
+    const providerConfig = config.getOptionalConfig(
+      'catalog.providers.launchpad',
+    );
     const defaultOwner =
       providerConfig?.getOptionalString('defaultOwner') ?? DEFAULT_OWNER;
     const schedule = providerConfig?.has('schedule')

@@ -26,7 +26,10 @@ const cluster: LaunchpadClusterConfig = {
     skipTLSVerify: false,
     caData: 'Q0FEQVRB',
   },
-  argocd: { url: 'https://argocd.staging.acme.test/', token: 'argocd-token-secret' },
+  argocd: {
+    url: 'https://argocd.staging.acme.test/',
+    token: 'argocd-token-secret',
+  },
 };
 const ctx = {
   cluster,
@@ -95,8 +98,12 @@ const folder = (files: Record<string, string>, slug = 'demo') => ({
 });
 
 async function expectValid(entity: Entity) {
-  await expect(new SchemaValidEntityPolicy().enforce(entity)).resolves.toBeDefined();
-  await expect(new FieldFormatEntityPolicy().enforce(entity)).resolves.toBeDefined();
+  await expect(
+    new SchemaValidEntityPolicy().enforce(entity),
+  ).resolves.toBeDefined();
+  await expect(
+    new FieldFormatEntityPolicy().enforce(entity),
+  ).resolves.toBeDefined();
   const validator =
     entity.kind === 'Component'
       ? componentEntityV1alpha1Validator
@@ -111,8 +118,15 @@ describe('buildClusterEntity', () => {
   it('builds a valid kubernetes-cluster Resource with the locator annotations', async () => {
     const entity = buildClusterEntity(ctx);
     await expectValid(entity);
-    expect(entity.metadata).toMatchObject({ name: 'staging', namespace: 'staging', title: 'Staging' });
-    expect(entity.spec).toEqual({ type: 'kubernetes-cluster', owner: 'group:default/platform-team' });
+    expect(entity.metadata).toMatchObject({
+      name: 'staging',
+      namespace: 'staging',
+      title: 'Staging',
+    });
+    expect(entity.spec).toEqual({
+      type: 'kubernetes-cluster',
+      owner: 'group:default/platform-team',
+    });
     expect(entity.metadata.annotations).toMatchObject({
       'kubernetes.io/api-server': 'https://k8s.staging.acme.test',
       'kubernetes.io/api-server-certificate-authority': 'Q0FEQVRB',
@@ -123,8 +137,12 @@ describe('buildClusterEntity', () => {
         'url:https://ghe.acme.test/acme-edu/launchpad-cluster-staging/tree/main',
     });
     // No auth provider configured: the locator must not pick the cluster up with a token it cannot have.
-    expect(entity.metadata.annotations).not.toHaveProperty('kubernetes.io/auth-provider');
-    expect(entity.metadata.annotations).not.toHaveProperty('kubernetes.io/skip-tls-verify');
+    expect(entity.metadata.annotations).not.toHaveProperty(
+      'kubernetes.io/auth-provider',
+    );
+    expect(entity.metadata.annotations).not.toHaveProperty(
+      'kubernetes.io/skip-tls-verify',
+    );
     expect(JSON.stringify(entity)).not.toMatch(/token-secret/);
   });
 
@@ -133,7 +151,12 @@ describe('buildClusterEntity', () => {
       ...ctx,
       cluster: {
         ...cluster,
-        kubernetes: { ...cluster.kubernetes, authProvider: 'oidc', oidcTokenProvider: 'okta', skipTLSVerify: true },
+        kubernetes: {
+          ...cluster.kubernetes,
+          authProvider: 'oidc',
+          oidcTokenProvider: 'okta',
+          skipTLSVerify: true,
+        },
       },
     });
     expect(entity.metadata.annotations).toMatchObject({
@@ -191,15 +214,29 @@ describe('buildInstanceEntities', () => {
       'backstage.io/managed-by-location':
         'url:https://ghe.acme.test/acme-edu/launchpad-cluster-staging/tree/main/instances/demo',
     });
-    expect(instance.metadata.annotations).not.toHaveProperty(ANNOTATIONS.configError);
+    expect(instance.metadata.annotations).not.toHaveProperty(
+      ANNOTATIONS.configError,
+    );
     expect(instance.metadata.labels).toEqual({
       'launchpad.openedx.org/cluster': 'staging',
       'launchpad.openedx.org/release': 'teak',
     });
     expect(instance.metadata.links).toEqual([
-      { url: 'https://demo.staging.learn.acme.test', title: 'LMS', icon: 'web' },
-      { url: 'https://studio.demo.staging.learn.acme.test', title: 'Studio', icon: 'web' },
-      { url: 'https://preview.demo.staging.learn.acme.test', title: 'Preview', icon: 'web' },
+      {
+        url: 'https://demo.staging.learn.acme.test',
+        title: 'LMS',
+        icon: 'web',
+      },
+      {
+        url: 'https://studio.demo.staging.learn.acme.test',
+        title: 'Studio',
+        icon: 'web',
+      },
+      {
+        url: 'https://preview.demo.staging.learn.acme.test',
+        title: 'Preview',
+        icon: 'web',
+      },
       {
         url: 'https://argocd.staging.acme.test/applications/argocd/demo-staging',
         title: 'ArgoCD application',
@@ -228,9 +265,11 @@ describe('buildInstanceEntities', () => {
       [ANNOTATIONS.databaseHost]: 'mysql.acme.internal',
     });
     expect(named['demo-forum-mongodb'].spec?.type).toBe('mongodb-database');
-    expect(named['demo-forum-mongodb'].metadata.annotations?.[ANNOTATIONS.databaseName]).toBe(
-      'launchpad-demo-forum',
-    );
+    expect(
+      named['demo-forum-mongodb'].metadata.annotations?.[
+        ANNOTATIONS.databaseName
+      ],
+    ).toBe('launchpad-demo-forum');
     expect(named['demo-bucket'].metadata.annotations).toMatchObject({
       [ANNOTATIONS.bucketName]: 'launchpad-demo-a1b2c3d',
       [ANNOTATIONS.storageType]: 's3',
@@ -251,8 +290,13 @@ describe('buildInstanceEntities', () => {
 
   it('uses PORTAL_OWNER and production lifecycle', () => {
     const { entities } = buildInstanceEntities(
-      folder({ 'config.yml': `${configYml}\nPORTAL_OWNER: group:default/course-team\n` }),
-      { ...ctx, cluster: { ...cluster, name: 'production', environment: 'production' } },
+      folder({
+        'config.yml': `${configYml}\nPORTAL_OWNER: group:default/course-team\n`,
+      }),
+      {
+        ...ctx,
+        cluster: { ...cluster, name: 'production', environment: 'production' },
+      },
     );
     const named = byName(entities);
     expect(named.demo.spec).toMatchObject({
@@ -261,8 +305,12 @@ describe('buildInstanceEntities', () => {
     });
     expect(named['demo-mysql'].spec?.owner).toBe('group:default/course-team');
     // Without application.yml the ArgoCD name is derived: <slug>-<environment>.
-    expect(named.demo.metadata.annotations?.['argocd/app-name']).toBe('demo-production');
-    expect(named.demo.metadata.annotations).not.toHaveProperty(ANNOTATIONS.configError);
+    expect(named.demo.metadata.annotations?.['argocd/app-name']).toBe(
+      'demo-production',
+    );
+    expect(named.demo.metadata.annotations).not.toHaveProperty(
+      ANNOTATIONS.configError,
+    );
   });
 
   it('flags an unparseable PORTAL_OWNER and falls back to the default owner', () => {
@@ -277,14 +325,19 @@ describe('buildInstanceEntities', () => {
   it('still emits a flagged instance for invalid YAML, without leaking the bad line', async () => {
     const broken = `LMS_HOST: demo.example.com\nMYSQL_PASSWORD: "unterminated-secret-42\n  : [oops\n`;
     const { entities, configError } = buildInstanceEntities(
-      folder({ 'config.yml': broken, 'application.yml': applicationYml }, 'broken'),
+      folder(
+        { 'config.yml': broken, 'application.yml': applicationYml },
+        'broken',
+      ),
       ctx,
     );
     expect(entities).toHaveLength(1);
     const [instance] = entities;
     await expectValid(instance);
     expect(configError).toMatch(/^config\.yml is not valid YAML: /);
-    expect(instance.metadata.annotations?.[ANNOTATIONS.configError]).toBe(configError);
+    expect(instance.metadata.annotations?.[ANNOTATIONS.configError]).toBe(
+      configError,
+    );
     expect(instance.metadata.description).toBe(
       `Configuration error in instances/broken: ${configError}`,
     );
@@ -295,7 +348,10 @@ describe('buildInstanceEntities', () => {
 
   it('reports missing required keys by name', () => {
     const { configError, entities } = buildInstanceEntities(
-      folder({ 'config.yml': 'PLATFORM_NAME: Half done\nMYSQL_DATABASE: launchpad-x-openedx\n' }),
+      folder({
+        'config.yml':
+          'PLATFORM_NAME: Half done\nMYSQL_DATABASE: launchpad-x-openedx\n',
+      }),
       ctx,
     );
     expect(configError).toBe(
@@ -309,7 +365,9 @@ describe('buildInstanceEntities', () => {
       folder({ 'application.yml': 'kind: Application\napiVersion: v1\n' }),
       ctx,
     );
-    expect(configError).toMatch(/^config\.yml is missing; application\.yml is invalid: apiVersion: /);
+    expect(configError).toMatch(
+      /^config\.yml is missing; application\.yml is invalid: apiVersion: /,
+    );
   });
 });
 

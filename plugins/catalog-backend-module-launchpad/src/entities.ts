@@ -84,11 +84,19 @@ function argocdUiBase(cluster: LaunchpadClusterConfig): string | undefined {
 }
 
 export function clusterEntityRef(cluster: string): string {
-  return stringifyEntityRef({ kind: 'resource', namespace: cluster, name: cluster });
+  return stringifyEntityRef({
+    kind: 'resource',
+    namespace: cluster,
+    name: cluster,
+  });
 }
 
 export function instanceEntityRef(cluster: string, slug: string): string {
-  return stringifyEntityRef({ kind: 'component', namespace: cluster, name: slug });
+  return stringifyEntityRef({
+    kind: 'component',
+    namespace: cluster,
+    name: slug,
+  });
 }
 
 /** The cluster's `Resource`, readable by the Kubernetes plugin's catalog cluster locator. */
@@ -110,7 +118,8 @@ export function buildClusterEntity(ctx: EntityBuildContext): Entity {
   // Kubernetes backend): only a configured provider (oidc, google, aws...)
   // is written; token-based clusters go in kubernetes.clusterLocatorMethods.
   if (k8s.authProvider) annotations[K8S.authProvider] = k8s.authProvider;
-  if (k8s.oidcTokenProvider) annotations[K8S.oidcTokenProvider] = k8s.oidcTokenProvider;
+  if (k8s.oidcTokenProvider)
+    annotations[K8S.oidcTokenProvider] = k8s.oidcTokenProvider;
   if (k8s.skipTLSVerify) annotations[K8S.skipTlsVerify] = 'true';
   if (k8s.dashboardUrl) annotations[K8S.dashboardUrl] = k8s.dashboardUrl;
 
@@ -160,7 +169,9 @@ function readConfig(folder: InstanceFolder): Parsed<InstanceConfig> {
   const yaml = parseYamlText(text, 'config.yml');
   if (yaml.error) return { error: yaml.error };
   const document =
-    yaml.value !== null && typeof yaml.value === 'object' && !Array.isArray(yaml.value)
+    yaml.value !== null &&
+    typeof yaml.value === 'object' &&
+    !Array.isArray(yaml.value)
       ? stripSecrets(yaml.value as Record<string, unknown>)
       : yaml.value;
   const result = parseInstanceConfig(document);
@@ -169,7 +180,9 @@ function readConfig(folder: InstanceFolder): Parsed<InstanceConfig> {
     : { error: `config.yml is invalid: ${result.reason}` };
 }
 
-function readApplication(folder: InstanceFolder): Parsed<ArgocdApplicationManifest> {
+function readApplication(
+  folder: InstanceFolder,
+): Parsed<ArgocdApplicationManifest> {
   const text = folder.files['application.yml'];
   // A folder Launchpad is still creating may not have it yet: not an error.
   if (text === undefined) return {};
@@ -181,15 +194,26 @@ function readApplication(folder: InstanceFolder): Parsed<ArgocdApplicationManife
     : { error: `application.yml is invalid: ${result.reason}` };
 }
 
-function ownerFor(config: InstanceConfig | undefined, ctx: EntityBuildContext): Parsed<string> {
+function ownerFor(
+  config: InstanceConfig | undefined,
+  ctx: EntityBuildContext,
+): Parsed<string> {
   const owner = config?.PORTAL_OWNER;
   if (!owner) return { value: ctx.defaultOwner };
   try {
-    return { value: stringifyEntityRef(parseEntityRef(owner, { defaultKind: 'group', defaultNamespace: 'default' })) };
+    return {
+      value: stringifyEntityRef(
+        parseEntityRef(owner, {
+          defaultKind: 'group',
+          defaultNamespace: 'default',
+        }),
+      ),
+    };
   } catch {
     return {
       value: ctx.defaultOwner,
-      error: 'config.yml is invalid: PORTAL_OWNER: must be an entity ref such as group:default/team',
+      error:
+        'config.yml is invalid: PORTAL_OWNER: must be an entity ref such as group:default/team',
     };
   }
 }
@@ -197,7 +221,9 @@ function ownerFor(config: InstanceConfig | undefined, ctx: EntityBuildContext): 
 /** A label value: ≤ 63 of [A-Za-z0-9._-], starting and ending alphanumeric. */
 function labelValue(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  return /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(value) ? value : undefined;
+  return /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(value)
+    ? value
+    : undefined;
 }
 
 /**
@@ -214,9 +240,9 @@ export function buildInstanceEntities(
   const config = readConfig(folder);
   const application = readApplication(folder);
   const owner = ownerFor(config.value, ctx);
-  const configError = [config.error, application.error, owner.error]
-    .filter(Boolean)
-    .join('; ') || undefined;
+  const configError =
+    [config.error, application.error, owner.error].filter(Boolean).join('; ') ||
+    undefined;
   const c = config.value;
   const app = application.value;
 
@@ -255,10 +281,16 @@ export function buildInstanceEntities(
   for (const [key, value] of optional) if (value) annotations[key] = value;
 
   const links: Array<{ url: string; title: string; icon?: string }> = [];
-  if (c?.LMS_HOST) links.push({ url: `https://${c.LMS_HOST}`, title: 'LMS', icon: 'web' });
-  if (c?.CMS_HOST) links.push({ url: `https://${c.CMS_HOST}`, title: 'Studio', icon: 'web' });
+  if (c?.LMS_HOST)
+    links.push({ url: `https://${c.LMS_HOST}`, title: 'LMS', icon: 'web' });
+  if (c?.CMS_HOST)
+    links.push({ url: `https://${c.CMS_HOST}`, title: 'Studio', icon: 'web' });
   if (c?.PREVIEW_LMS_HOST) {
-    links.push({ url: `https://${c.PREVIEW_LMS_HOST}`, title: 'Preview', icon: 'web' });
+    links.push({
+      url: `https://${c.PREVIEW_LMS_HOST}`,
+      title: 'Preview',
+      icon: 'web',
+    });
   }
   const argocd = argocdUiBase(cluster);
   if (argocd) {
@@ -285,7 +317,8 @@ export function buildInstanceEntities(
     extra: Array<[string, string | undefined]>,
   ) => {
     const resourceAnnotations = { ...common };
-    for (const [key, value] of extra) if (value) resourceAnnotations[key] = value;
+    for (const [key, value] of extra)
+      if (value) resourceAnnotations[key] = value;
     resources.push({
       apiVersion: API_VERSION,
       kind: 'Resource',
@@ -300,20 +333,32 @@ export function buildInstanceEntities(
       spec: { type, owner: owner.value, dependencyOf: [instanceRef] },
     });
   };
-  const mysqlHost = typeof c?.MYSQL_HOST === 'string' ? c.MYSQL_HOST : undefined;
-  const mongoHost = typeof c?.MONGODB_HOST === 'string' ? c.MONGODB_HOST : undefined;
+  const mysqlHost =
+    typeof c?.MYSQL_HOST === 'string' ? c.MYSQL_HOST : undefined;
+  const mongoHost =
+    typeof c?.MONGODB_HOST === 'string' ? c.MONGODB_HOST : undefined;
   if (c?.MYSQL_DATABASE) {
-    resource(names.mysql, ENTITY_TYPES.mysqlDatabase, `MySQL ${c.MYSQL_DATABASE}`, [
-      [ANNOTATIONS.databaseName, c.MYSQL_DATABASE],
-      [ANNOTATIONS.databaseUsername, c.MYSQL_USERNAME],
-      [ANNOTATIONS.databaseHost, mysqlHost],
-    ]);
+    resource(
+      names.mysql,
+      ENTITY_TYPES.mysqlDatabase,
+      `MySQL ${c.MYSQL_DATABASE}`,
+      [
+        [ANNOTATIONS.databaseName, c.MYSQL_DATABASE],
+        [ANNOTATIONS.databaseUsername, c.MYSQL_USERNAME],
+        [ANNOTATIONS.databaseHost, mysqlHost],
+      ],
+    );
   }
   if (c?.MONGODB_DATABASE) {
-    resource(names.mongodb, ENTITY_TYPES.mongodbDatabase, `MongoDB ${c.MONGODB_DATABASE}`, [
-      [ANNOTATIONS.databaseName, c.MONGODB_DATABASE],
-      [ANNOTATIONS.databaseHost, mongoHost],
-    ]);
+    resource(
+      names.mongodb,
+      ENTITY_TYPES.mongodbDatabase,
+      `MongoDB ${c.MONGODB_DATABASE}`,
+      [
+        [ANNOTATIONS.databaseName, c.MONGODB_DATABASE],
+        [ANNOTATIONS.databaseHost, mongoHost],
+      ],
+    );
   }
   if (c?.FORUM_MONGODB_DATABASE) {
     resource(
@@ -327,10 +372,15 @@ export function buildInstanceEntities(
     );
   }
   if (c?.STORAGE_BUCKET_NAME) {
-    resource(names.bucket, ENTITY_TYPES.storageBucket, `Bucket ${c.STORAGE_BUCKET_NAME}`, [
-      [ANNOTATIONS.bucketName, c.STORAGE_BUCKET_NAME],
-      [ANNOTATIONS.storageType, c.STORAGE_TYPE],
-    ]);
+    resource(
+      names.bucket,
+      ENTITY_TYPES.storageBucket,
+      `Bucket ${c.STORAGE_BUCKET_NAME}`,
+      [
+        [ANNOTATIONS.bucketName, c.STORAGE_BUCKET_NAME],
+        [ANNOTATIONS.storageType, c.STORAGE_TYPE],
+      ],
+    );
   }
 
   const description = configError

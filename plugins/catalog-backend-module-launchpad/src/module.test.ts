@@ -18,8 +18,9 @@ describe('catalogModuleLaunchpad', () => {
         [
           catalogProcessingExtensionPoint,
           {
-            addEntityProvider: (...providers: Array<EntityProvider | EntityProvider[]>) =>
-              added.push(...providers.flat()),
+            addEntityProvider: (
+              ...providers: Array<EntityProvider | EntityProvider[]>
+            ) => added.push(...providers.flat()),
           },
         ],
       ],

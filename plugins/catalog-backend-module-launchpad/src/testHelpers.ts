@@ -52,7 +52,8 @@ export function capturingConnection() {
     /** The entities of the last full mutation. */
     last(): DeferredEntity[] {
       const full = [...mutations].reverse().find(m => m.type === 'full');
-      if (!full || full.type !== 'full') throw new Error('no full mutation yet');
+      if (!full || full.type !== 'full')
+        throw new Error('no full mutation yet');
       return full.entities;
     },
   };

@@ -17,13 +17,19 @@ const HOSTNAME =
 
 const hostname = z
   .string()
-  .regex(HOSTNAME, 'must be a host name without scheme or path (e.g. lms.example.com)');
+  .regex(
+    HOSTNAME,
+    'must be a host name without scheme or path (e.g. lms.example.com)',
+  );
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
 const dnsLabel = z
   .string()
-  .refine(isDns1123Label, 'must be a DNS-1123 label (lowercase letters, digits, hyphens)');
+  .refine(
+    isDns1123Label,
+    'must be a DNS-1123 label (lowercase letters, digits, hyphens)',
+  );
 
 /** Tutor writes versions and image tags as strings, but YAML may read `20.0` as a number. */
 const versionLike = z.union([nonEmpty, z.number()]).transform(v => String(v));
@@ -122,9 +128,18 @@ export type ParseResult<T> =
   | { ok: false; reason: string };
 
 /** Validates an already YAML-parsed config.yml document. */
-export function parseInstanceConfig(document: unknown): ParseResult<InstanceConfig> {
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    return { ok: false, reason: 'config.yml must be a mapping of keys to values' };
+export function parseInstanceConfig(
+  document: unknown,
+): ParseResult<InstanceConfig> {
+  if (
+    document === null ||
+    typeof document !== 'object' ||
+    Array.isArray(document)
+  ) {
+    return {
+      ok: false,
+      reason: 'config.yml must be a mapping of keys to values',
+    };
   }
   const result = instanceConfigSchema.safeParse(document);
   return result.success
@@ -136,7 +151,11 @@ export function parseInstanceConfig(document: unknown): ParseResult<InstanceConf
 export function parseArgocdApplication(
   document: unknown,
 ): ParseResult<ArgocdApplicationManifest> {
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+  if (
+    document === null ||
+    typeof document !== 'object' ||
+    Array.isArray(document)
+  ) {
     return { ok: false, reason: 'application.yml must be a mapping' };
   }
   const result = argocdApplicationSchema.safeParse(document);

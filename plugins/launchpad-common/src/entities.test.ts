@@ -12,14 +12,20 @@ const instance: Entity = {
   metadata: {
     name: 'demo',
     namespace: 'staging',
-    annotations: { [ANNOTATIONS.cluster]: 'staging', [ANNOTATIONS.instance]: 'demo' },
+    annotations: {
+      [ANNOTATIONS.cluster]: 'staging',
+      [ANNOTATIONS.instance]: 'demo',
+    },
   },
   spec: { type: 'openedx-instance', owner: 'x', lifecycle: 'y' },
 };
 
 describe('entity helpers', () => {
   it('reads the instance ref from annotations', () => {
-    expect(getInstanceRef(instance)).toEqual({ cluster: 'staging', slug: 'demo' });
+    expect(getInstanceRef(instance)).toEqual({
+      cluster: 'staging',
+      slug: 'demo',
+    });
     expect(
       getInstanceRef({ ...instance, metadata: { name: 'demo' } }),
     ).toBeUndefined();
@@ -27,7 +33,9 @@ describe('entity helpers', () => {
 
   it('recognises instances', () => {
     expect(isOpenedxInstance(instance)).toBe(true);
-    expect(isOpenedxInstance({ ...instance, spec: { type: 'service' } })).toBe(false);
+    expect(isOpenedxInstance({ ...instance, spec: { type: 'service' } })).toBe(
+      false,
+    );
   });
 
   it.each([

@@ -9,7 +9,8 @@ export const ENTITY_TYPES = {
   storageBucket: 'storage-bucket',
 } as const;
 
-export type LaunchpadEntityType = (typeof ENTITY_TYPES)[keyof typeof ENTITY_TYPES];
+export type LaunchpadEntityType =
+  (typeof ENTITY_TYPES)[keyof typeof ENTITY_TYPES];
 
 /** Annotations set on Launchpad entities. */
 export const ANNOTATIONS = {
@@ -96,9 +97,13 @@ export function getConfigError(entity: Entity): string | undefined {
  * `release/teak.3` or `open-release/sumac.2` (→ `teak`, `sumac`); `master` and
  * `main` are kept; anything else gives undefined.
  */
-export function openedxReleaseName(version: string | undefined): string | undefined {
+export function openedxReleaseName(
+  version: string | undefined,
+): string | undefined {
   if (!version) return undefined;
-  const match = /^(?:open-)?release\/([a-z]+)(?:[.-].*)?$/i.exec(version.trim());
+  const match = /^(?:open-)?release\/([a-z]+)(?:[.-].*)?$/i.exec(
+    version.trim(),
+  );
   if (match) return match[1].toLowerCase();
   if (/^(master|main)$/.test(version.trim())) return version.trim();
   return undefined;

@@ -5,13 +5,25 @@ describe('launchpadPermissions', () => {
   it('has unique launchpad.* names', () => {
     const names = launchpadPermissions.map(p => p.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const name of names) expect(name).toMatch(/^launchpad\.[a-z]+\.[a-z]+$/);
+    for (const name of names)
+      expect(name).toMatch(/^launchpad\.[a-z]+\.[a-z]+$/);
   });
 
   it('checks instance-scoped actions against catalog entities', () => {
-    const byName = Object.fromEntries(launchpadPermissions.map(p => [p.name, p]));
-    expect(isResourcePermission(byName['launchpad.instance.delete'], 'catalog-entity')).toBe(true);
-    expect(isResourcePermission(byName['launchpad.argocd.sync'], 'catalog-entity')).toBe(true);
-    expect(isResourcePermission(byName['launchpad.instance.create'])).toBe(false);
+    const byName = Object.fromEntries(
+      launchpadPermissions.map(p => [p.name, p]),
+    );
+    expect(
+      isResourcePermission(
+        byName['launchpad.instance.delete'],
+        'catalog-entity',
+      ),
+    ).toBe(true);
+    expect(
+      isResourcePermission(byName['launchpad.argocd.sync'], 'catalog-entity'),
+    ).toBe(true);
+    expect(isResourcePermission(byName['launchpad.instance.create'])).toBe(
+      false,
+    );
   });
 });

@@ -91,7 +91,8 @@ export function isDns1123Label(value: string): boolean {
 
 export const mysqlDatabaseName = (slug: string) => `launchpad-${slug}-openedx`;
 export const mysqlUsername = (slug: string) => `launchpad-${slug}`;
-export const mongodbDatabaseName = (slug: string) => `launchpad-${slug}-openedx`;
+export const mongodbDatabaseName = (slug: string) =>
+  `launchpad-${slug}-openedx`;
 export const forumDatabaseName = (slug: string) => `launchpad-${slug}-forum`;
 export const argoAppName = (slug: string, environment: string) =>
   `${slug}-${environment}`;

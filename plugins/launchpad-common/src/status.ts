@@ -61,6 +61,9 @@ export interface InstanceStatus {
   autoscalers?: AutoscalerStatus[];
   backups?: BackupStatus;
   /** Per-source errors (a cluster down does not hide the other sources). */
-  errors?: Array<{ source: 'argocd' | 'kubernetes' | 'backups'; message: string }>;
+  errors?: Array<{
+    source: 'argocd' | 'kubernetes' | 'backups';
+    message: string;
+  }>;
   fetchedAt: string;
 }

@@ -24,7 +24,9 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
   });
 
   let repoCounter = 0;
-  async function setup(options: { tamper?: (path: string, body: unknown) => unknown } = {}) {
+  async function setup(
+    options: { tamper?: (path: string, body: unknown) => unknown } = {},
+  ) {
     const repo = `${REPO}-${++repoCounter}`;
     await sandbox.git.createRepository(OWNER, repo, {
       files: {
@@ -68,11 +70,16 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     const beta = full.instances[1];
     expect(beta.path).toBe('instances/beta');
     // Only the wanted files: env/ manifests are not fetched.
-    expect(Object.keys(beta.files).sort()).toEqual(['application.yml', 'config.yml']);
+    expect(Object.keys(beta.files).sort()).toEqual([
+      'application.yml',
+      'config.yml',
+    ]);
     expect(beta.files['config.yml']).toContain('LMS_HOST: beta.example.test');
 
     const fullRequests = counter.take();
-    expect(fullRequests.map(r => r.path.replace(/[0-9a-f]{40}/g, '<sha>'))).toEqual([
+    expect(
+      fullRequests.map(r => r.path.replace(/[0-9a-f]{40}/g, '<sha>')),
+    ).toEqual([
       `/repos/${OWNER}/${repo}/git/ref/heads%2Fmain`,
       `/repos/${OWNER}/${repo}`,
       `/repos/${OWNER}/${repo}/git/trees/<sha>?recursive=true`,
@@ -81,7 +88,11 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     expect(full.requests).toBe(fullRequests.length);
 
     const again = await reader.read();
-    expect(again).toEqual({ changed: false, commitSha: full.commitSha, requests: 1 });
+    expect(again).toEqual({
+      changed: false,
+      commitSha: full.commitSha,
+      requests: 1,
+    });
     const unchangedRequests = counter.take();
     expect(unchangedRequests).toHaveLength(1);
     expect(unchangedRequests[0].status).toBe(304);
@@ -92,24 +103,35 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     await reader.read();
     counter.take();
 
-    await commit({ 'instances/beta/config.yml': 'LMS_HOST: b.example.test\nCMS_HOST: c.example.test\n' });
+    await commit({
+      'instances/beta/config.yml':
+        'LMS_HOST: b.example.test\nCMS_HOST: c.example.test\n',
+    });
     const changed = await reader.read();
     expect(changed.changed && changed.reread).toEqual(['beta']);
     if (!changed.changed) return;
-    expect(changed.instances.find(i => i.slug === 'beta')!.files['config.yml']).toBe(
-      'LMS_HOST: b.example.test\nCMS_HOST: c.example.test\n',
-    );
+    expect(
+      changed.instances.find(i => i.slug === 'beta')!.files['config.yml'],
+    ).toBe('LMS_HOST: b.example.test\nCMS_HOST: c.example.test\n');
     // The others come from the cache unchanged.
-    expect(changed.instances.find(i => i.slug === 'alpha')!.files['config.yml']).toContain('alpha');
+    expect(
+      changed.instances.find(i => i.slug === 'alpha')!.files['config.yml'],
+    ).toContain('alpha');
     const requests = counter.take();
-    expect(requests.filter(r => r.path.includes('/git/blobs/'))).toHaveLength(1);
+    expect(requests.filter(r => r.path.includes('/git/blobs/'))).toHaveLength(
+      1,
+    );
     expect(requests).toHaveLength(3); // ref, tree, one blob
 
     // A build committing only env/ changes the folder's tree but no wanted file.
-    await commit({ 'instances/gamma/env/deployment.yml': 'kind: Deployment\n# rebuilt\n' });
+    await commit({
+      'instances/gamma/env/deployment.yml': 'kind: Deployment\n# rebuilt\n',
+    });
     const envOnly = await reader.read();
     expect(envOnly.changed && envOnly.reread).toEqual(['gamma']);
-    expect(counter.take().filter(r => r.path.includes('/git/blobs/'))).toHaveLength(0);
+    expect(
+      counter.take().filter(r => r.path.includes('/git/blobs/')),
+    ).toHaveLength(0);
   });
 
   it('picks up added folders and drops removed ones', async () => {
@@ -117,14 +139,21 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     await reader.read();
     await commit({ ...instanceFiles('delta'), 'instances/alpha/': null });
     const read = await reader.read();
-    expect(read.changed && read.instances.map(i => i.slug)).toEqual(['beta', 'delta', 'gamma']);
+    expect(read.changed && read.instances.map(i => i.slug)).toEqual([
+      'beta',
+      'delta',
+      'gamma',
+    ]);
     expect(read.changed && read.reread).toEqual(['delta']);
   });
 
   it('fails a read on a persistent 5xx without losing its state, and catches up after', async () => {
     const { repo, reader, commit, counter } = await setup();
     const first = await reader.read();
-    await commit({ 'instances/alpha/config.yml': 'LMS_HOST: a.example.test\nCMS_HOST: s.example.test\n' });
+    await commit({
+      'instances/alpha/config.yml':
+        'LMS_HOST: a.example.test\nCMS_HOST: s.example.test\n',
+    });
     const fault = sandbox.faults.add({
       kind: 'http-error',
       service: 'github',
@@ -142,7 +171,9 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     if (!recovered.changed || !first.changed) return;
     expect(recovered.commitSha).not.toBe(first.commitSha);
     expect(recovered.reread).toEqual(['alpha']);
-    expect(recovered.instances[0].files['config.yml']).toContain('a.example.test');
+    expect(recovered.instances[0].files['config.yml']).toContain(
+      'a.example.test',
+    );
   });
 
   it('falls back to folder-by-folder listing when the recursive tree is truncated', async () => {
@@ -154,14 +185,20 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
           : undefined,
     });
     const full = await reader.read();
-    expect(full.changed && full.instances.map(i => [i.slug, Object.keys(i.files).sort()])).toEqual([
+    expect(
+      full.changed &&
+        full.instances.map(i => [i.slug, Object.keys(i.files).sort()]),
+    ).toEqual([
       ['alpha', ['application.yml', 'config.yml']],
       ['beta', ['application.yml', 'config.yml']],
       ['gamma', ['application.yml', 'config.yml']],
     ]);
     counter.take();
 
-    await commit({ 'instances/gamma/config.yml': 'LMS_HOST: g.example.test\nCMS_HOST: h.example.test\n' });
+    await commit({
+      'instances/gamma/config.yml':
+        'LMS_HOST: g.example.test\nCMS_HOST: h.example.test\n',
+    });
     const changed = await reader.read();
     expect(changed.changed && changed.reread).toEqual(['gamma']);
     const paths = counter.take().map(r => r.path);
@@ -175,7 +212,9 @@ describe('createGitHubClient (against the sandbox)', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {
     sandbox = await startSandbox({ seed: 'none' });
-    await sandbox.git.createRepository(OWNER, 'client-repo', { files: { 'a.txt': 'a' } });
+    await sandbox.git.createRepository(OWNER, 'client-repo', {
+      files: { 'a.txt': 'a' },
+    });
   });
   afterAll(async () => {
     await sandbox?.stop();
@@ -192,14 +231,23 @@ describe('createGitHubClient (against the sandbox)', () => {
       fetch: counter.fetch,
     });
     sandbox.faults.add({ kind: 'rate-limit', retryAfterSeconds: 1, count: 1 });
-    const repo = await octokit.rest.repos.get({ owner: OWNER, repo: 'client-repo' });
+    const repo = await octokit.rest.repos.get({
+      owner: OWNER,
+      repo: 'client-repo',
+    });
     expect(repo.data.name).toBe('client-repo');
     expect(counter.requests.map(r => r.status)).toEqual([403, 200]);
     expect(logger.warn).toHaveBeenCalledWith(
-      expect.stringMatching(/secondary rate limit hit on GET \/repos\/\{owner\}\/\{repo\}; retrying/),
+      expect.stringMatching(
+        /secondary rate limit hit on GET \/repos\/\{owner\}\/\{repo\}; retrying/,
+      ),
       expect.objectContaining({ retryCount: 0 }),
     );
-    const logged = JSON.stringify([logger.warn.mock.calls, logger.error.mock.calls, logger.info.mock.calls]);
+    const logged = JSON.stringify([
+      logger.warn.mock.calls,
+      logger.error.mock.calls,
+      logger.info.mock.calls,
+    ]);
     expect(logged).not.toContain(sandbox.github.token);
   });
 
@@ -214,16 +262,24 @@ describe('createGitHubClient (against the sandbox)', () => {
       retryAfterBaseValue: 1,
       fetch: counter.fetch,
     });
-    const fault = sandbox.faults.add({ kind: 'rate-limit', retryAfterSeconds: 1 });
+    const fault = sandbox.faults.add({
+      kind: 'rate-limit',
+      retryAfterSeconds: 1,
+    });
     try {
-      await expect(octokit.rest.repos.get({ owner: OWNER, repo: 'client-repo' })).rejects.toMatchObject({
+      await expect(
+        octokit.rest.repos.get({ owner: OWNER, repo: 'client-repo' }),
+      ).rejects.toMatchObject({
         status: 403,
       });
     } finally {
       sandbox.faults.remove(fault.id);
     }
     expect(counter.requests.map(r => r.status)).toEqual([403, 403]);
-    expect(logger.warn).toHaveBeenLastCalledWith(expect.stringMatching(/giving up/), expect.anything());
+    expect(logger.warn).toHaveBeenLastCalledWith(
+      expect.stringMatching(/giving up/),
+      expect.anything(),
+    );
   });
 
   it('retries a 5xx and succeeds', async () => {
@@ -235,8 +291,16 @@ describe('createGitHubClient (against the sandbox)', () => {
       retryAfterBaseValue: 1,
       fetch: counter.fetch,
     });
-    sandbox.faults.add({ kind: 'http-error', service: 'github', status: 503, count: 2 });
-    const repo = await octokit.rest.repos.get({ owner: OWNER, repo: 'client-repo' });
+    sandbox.faults.add({
+      kind: 'http-error',
+      service: 'github',
+      status: 503,
+      count: 2,
+    });
+    const repo = await octokit.rest.repos.get({
+      owner: OWNER,
+      repo: 'client-repo',
+    });
     expect(repo.status).toBe(200);
     expect(counter.requests.map(r => r.status)).toEqual([503, 503, 200]);
   });

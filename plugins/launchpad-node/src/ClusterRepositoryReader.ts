@@ -85,7 +85,10 @@ export class ClusterRepositoryReader {
   private readonly concurrency: number;
 
   constructor(private readonly options: ClusterRepositoryReaderOptions) {
-    this.instancesPath = (options.instancesPath ?? 'instances').replace(/\/+$/, '');
+    this.instancesPath = (options.instancesPath ?? 'instances').replace(
+      /\/+$/,
+      '',
+    );
     this.files = options.files ?? ['config.yml', 'application.yml'];
     this.concurrency = options.concurrency ?? 8;
   }
@@ -158,7 +161,11 @@ export class ClusterRepositoryReader {
 
     await mapLimit(fetches, this.concurrency, async ({ slug, file, sha }) => {
       requests++;
-      const blob = await octokit.rest.git.getBlob({ owner, repo, file_sha: sha });
+      const blob = await octokit.rest.git.getBlob({
+        owner,
+        repo,
+        file_sha: sha,
+      });
       const content = Buffer.from(
         blob.data.content,
         blob.data.encoding === 'base64' ? 'base64' : 'utf8',
@@ -174,7 +181,10 @@ export class ClusterRepositoryReader {
         path: `${this.instancesPath}/${slug}`,
         treeSha: folder.treeSha,
         files: Object.fromEntries(
-          [...folder.blobs.entries()].map(([file, blob]) => [file, blob.content]),
+          [...folder.blobs.entries()].map(([file, blob]) => [
+            file,
+            blob.content,
+          ]),
         ),
       }));
     return { changed: true, commitSha, htmlUrl, instances, reread, requests };
@@ -190,7 +200,10 @@ export class ClusterRepositoryReader {
   }> {
     const { octokit, owner, repo } = this.options;
     const prefix = `${this.instancesPath}/`;
-    const folders = new Map<string, { treeSha: string; files: Map<string, string> }>();
+    const folders = new Map<
+      string,
+      { treeSha: string; files: Map<string, string> }
+    >();
     const tree = await octokit.rest.git.getTree({
       owner,
       repo,
@@ -207,8 +220,15 @@ export class ClusterRepositoryReader {
           const folder = folders.get(rest[0]);
           if (folder) folder.treeSha = entry.sha;
           else folders.set(rest[0], { treeSha: entry.sha, files: new Map() });
-        } else if (rest.length === 2 && entry.type === 'blob' && this.files.includes(rest[1])) {
-          const folder = folders.get(rest[0]) ?? { treeSha: '', files: new Map() };
+        } else if (
+          rest.length === 2 &&
+          entry.type === 'blob' &&
+          this.files.includes(rest[1])
+        ) {
+          const folder = folders.get(rest[0]) ?? {
+            treeSha: '',
+            files: new Map(),
+          };
           folder.files.set(rest[1], entry.sha);
           folders.set(rest[0], folder);
         }
@@ -222,18 +242,23 @@ export class ClusterRepositoryReader {
     );
     let sha: string | undefined = commitSha;
     for (const part of this.instancesPath.split('/')) {
-      const parent: { data: { tree: TreeEntry[] } } = await octokit.rest.git.getTree({
-        owner,
-        repo,
-        tree_sha: sha!,
-      });
+      const parent: { data: { tree: TreeEntry[] } } =
+        await octokit.rest.git.getTree({
+          owner,
+          repo,
+          tree_sha: sha!,
+        });
       requests++;
       sha = parent.data.tree.find(
         e => e.path === part && e.type === 'tree',
       )?.sha;
       if (!sha) return { folders, requests };
     }
-    const instances = await octokit.rest.git.getTree({ owner, repo, tree_sha: sha! });
+    const instances = await octokit.rest.git.getTree({
+      owner,
+      repo,
+      tree_sha: sha!,
+    });
     requests++;
     const changed: Array<{ slug: string; treeSha: string }> = [];
     for (const entry of instances.data.tree as TreeEntry[]) {
@@ -249,11 +274,20 @@ export class ClusterRepositoryReader {
       }
     }
     await mapLimit(changed, this.concurrency, async ({ slug, treeSha }) => {
-      const folderTree = await octokit.rest.git.getTree({ owner, repo, tree_sha: treeSha });
+      const folderTree = await octokit.rest.git.getTree({
+        owner,
+        repo,
+        tree_sha: treeSha,
+      });
       requests++;
       const files = new Map<string, string>();
       for (const entry of folderTree.data.tree as TreeEntry[]) {
-        if (entry.type === 'blob' && entry.path && entry.sha && this.files.includes(entry.path)) {
+        if (
+          entry.type === 'blob' &&
+          entry.path &&
+          entry.sha &&
+          this.files.includes(entry.path)
+        ) {
           files.set(entry.path, entry.sha);
         }
       }
@@ -276,5 +310,7 @@ async function mapLimit<T>(
       await fn(item);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
 }

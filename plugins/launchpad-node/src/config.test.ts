@@ -19,7 +19,10 @@ describe('readLaunchpadConfig', () => {
       github: { baseUrl: 'http://127.0.0.1:7100', token: 'gh-token' },
       clusters: [cluster],
     });
-    expect(config.github).toEqual({ baseUrl: 'http://127.0.0.1:7100', token: 'gh-token' });
+    expect(config.github).toEqual({
+      baseUrl: 'http://127.0.0.1:7100',
+      token: 'gh-token',
+    });
     expect(config.clusters[0]).toMatchObject({
       name: 'staging',
       branch: 'main',
@@ -33,16 +36,26 @@ describe('readLaunchpadConfig', () => {
       read({
         github: { token: 'gh-token' },
         clusters: [
-          { ...cluster, repository: 'not-a-repo', kubernetes: { url: 'nope', token: 'hush-123' } },
+          {
+            ...cluster,
+            repository: 'not-a-repo',
+            kubernetes: { url: 'nope', token: 'hush-123' },
+          },
           { ...cluster, name: 'Bad_Name' },
         ],
       });
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toContain('launchpad.clusters[0].repository: must be owner/name');
-    expect(message).toContain('launchpad.clusters[0].kubernetes.url: must be an absolute URL');
-    expect(message).toContain('launchpad.clusters[1].name: must be a DNS-1123 label');
+    expect(message).toContain(
+      'launchpad.clusters[0].repository: must be owner/name',
+    );
+    expect(message).toContain(
+      'launchpad.clusters[0].kubernetes.url: must be an absolute URL',
+    );
+    expect(message).toContain(
+      'launchpad.clusters[1].name: must be a DNS-1123 label',
+    );
     expect(message).not.toContain('hush-123');
   });
 
@@ -55,7 +68,9 @@ describe('readLaunchpadConfig', () => {
   it('refuses duplicate cluster names', () => {
     expect(() =>
       read({ github: { token: 't' }, clusters: [cluster, cluster] }),
-    ).toThrow(/launchpad\.clusters\[1\]\.name: duplicate cluster name "staging"/);
+    ).toThrow(
+      /launchpad\.clusters\[1\]\.name: duplicate cluster name "staging"/,
+    );
   });
 
   it('fails clearly when the block is missing', () => {

@@ -8,11 +8,17 @@ const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const clusterSchema = z.object({
   name: z
     .string()
-    .refine(isDns1123Label, 'must be a DNS-1123 label (lowercase letters, digits, hyphens)'),
+    .refine(
+      isDns1123Label,
+      'must be a DNS-1123 label (lowercase letters, digits, hyphens)',
+    ),
   title: z.string().optional(),
   environment: z
     .string()
-    .refine(isDns1123Label, 'must be a DNS-1123 label (e.g. staging, production)'),
+    .refine(
+      isDns1123Label,
+      'must be a DNS-1123 label (e.g. staging, production)',
+    ),
   domain: nonEmpty,
   repository: z
     .string()
@@ -66,7 +72,10 @@ export type LaunchpadConfig = z.infer<typeof launchpadConfigSchema>;
 export type LaunchpadClusterConfig = LaunchpadConfig['clusters'][number];
 
 /** owner and name of a cluster's repository. */
-export function splitRepository(repository: string): { owner: string; repo: string } {
+export function splitRepository(repository: string): {
+  owner: string;
+  repo: string;
+} {
   const [owner, repo] = repository.split('/');
   return { owner, repo };
 }
@@ -85,7 +94,9 @@ export function readLaunchpadConfig(config: Config): LaunchpadConfig {
     const problems = result.error.issues.map(issue => {
       const path = issue.path.reduce<string>(
         (acc, part) =>
-          typeof part === 'number' ? `${acc}[${part}]` : `${acc}.${String(part)}`,
+          typeof part === 'number'
+            ? `${acc}[${part}]`
+            : `${acc}.${String(part)}`,
         'launchpad',
       );
       const message =

@@ -13,6 +13,7 @@ export const LaunchpadOctokit = Octokit.plugin(
   throttling as unknown as OctokitPlugin,
   retry as unknown as OctokitPlugin,
 );
+// eslint-disable-next-line @typescript-eslint/no-redeclare -- the class and its instance type share a name, as Octokit does
 export type LaunchpadOctokit = InstanceType<typeof LaunchpadOctokit>;
 
 interface RateLimitedRequest {
@@ -43,7 +44,9 @@ export interface GitHubClientOptions {
  * config. Rate limits are logged and retried a bounded number of times, 5xx
  * answers are retried with backoff. The token is only ever in the auth header.
  */
-export function createGitHubClient(options: GitHubClientOptions): LaunchpadOctokit {
+export function createGitHubClient(
+  options: GitHubClientOptions,
+): LaunchpadOctokit {
   const { logger } = options;
   const rateLimitRetries = options.rateLimitRetries ?? 2;
   const base = options.retryAfterBaseValue ?? 1000;
@@ -69,9 +72,9 @@ export function createGitHubClient(options: GitHubClientOptions): LaunchpadOctok
       ) => {
         const retrying = retryCount < rateLimitRetries;
         logger.warn(
-          `GitHub rate limit hit on ${requestOptions.method} ${requestOptions.url}; ${
-            retrying ? `retrying in ${retryAfter}s` : 'giving up'
-          }`,
+          `GitHub rate limit hit on ${requestOptions.method} ${
+            requestOptions.url
+          }; ${retrying ? `retrying in ${retryAfter}s` : 'giving up'}`,
           { retryAfter, retryCount },
         );
         return retrying;
@@ -84,9 +87,9 @@ export function createGitHubClient(options: GitHubClientOptions): LaunchpadOctok
       ) => {
         const retrying = retryCount < rateLimitRetries;
         logger.warn(
-          `GitHub secondary rate limit hit on ${requestOptions.method} ${requestOptions.url}; ${
-            retrying ? `retrying in ${retryAfter}s` : 'giving up'
-          }`,
+          `GitHub secondary rate limit hit on ${requestOptions.method} ${
+            requestOptions.url
+          }; ${retrying ? `retrying in ${retryAfter}s` : 'giving up'}`,
           { retryAfter, retryCount },
         );
         return retrying;

@@ -28,7 +28,9 @@ describe('createKubeConfig (against the sandbox)', () => {
     const cluster = sandbox.clusters.find(c => c.name === 'staging')!;
     const kubeConfig = createKubeConfig(clusterConfig(cluster.token));
     expect(kubeConfig.getCurrentCluster()?.server).toBe(cluster.kubernetesUrl);
-    const namespaces = await kubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    const namespaces = await kubeConfig
+      .makeApiClient(CoreV1Api)
+      .listNamespace();
     expect(namespaces.items.map(n => n.metadata?.name)).toEqual(
       expect.arrayContaining(['argocd']),
     );

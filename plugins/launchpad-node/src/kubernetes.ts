@@ -16,9 +16,15 @@ export function createKubeConfig(cluster: LaunchpadClusterConfig): KubeConfig {
         caData: cluster.kubernetes.caData,
       },
     ],
-    users: [{ name: `${cluster.name}-launchpad`, token: cluster.kubernetes.token }],
+    users: [
+      { name: `${cluster.name}-launchpad`, token: cluster.kubernetes.token },
+    ],
     contexts: [
-      { name: cluster.name, cluster: cluster.name, user: `${cluster.name}-launchpad` },
+      {
+        name: cluster.name,
+        cluster: cluster.name,
+        user: `${cluster.name}-launchpad`,
+      },
     ],
     currentContext: cluster.name,
   });

@@ -10,9 +10,11 @@ export interface RecordedRequest {
  * tests and the benchmark count GitHub requests with it. `tamper` may rewrite
  * a JSON response (e.g. to make a tree look truncated).
  */
-export function countingFetch(options: {
-  tamper?: (path: string, body: unknown) => unknown;
-} = {}) {
+export function countingFetch(
+  options: {
+    tamper?: (path: string, body: unknown) => unknown;
+  } = {},
+) {
   const requests: RecordedRequest[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
