@@ -1,0 +1,96 @@
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ArgoCdError, APPLICATIONS, ARGOCD_NAMESPACE, type ApplicationController } from '../controllers/applications';
+import { KubeError } from '../kube/errors';
+import type { KubeStore } from '../kube/store';
+
+/** ArgoCD answers errors as gRPC-gateway JSON: `{ error, code, message }`. */
+export function argoCdErrorBody(grpcCode: number, message: string) {
+  return { error: message, code: grpcCode, message };
+}
+
+const syncBody = z
+  .object({
+    revision: z.string().optional(),
+    prune: z.boolean().optional(),
+    dryRun: z.boolean().optional(),
+    appNamespace: z.string().optional(),
+    strategy: z.unknown().optional(),
+    resources: z.unknown().optional(),
+    syncOptions: z.unknown().optional(),
+  })
+  .loose();
+
+/** The part of ArgoCD's REST API the plugins use, mounted at `/argocd`. */
+export function createArgoCdApi(options: {
+  store: KubeStore;
+  controller: ApplicationController;
+  token: string;
+}): express.Router {
+  const { store, controller } = options;
+  const router = express.Router();
+  router.use(express.json({ limit: '1mb' }));
+  router.use((req, res, next) => {
+    if (req.headers.authorization === `Bearer ${options.token}`) {
+      next();
+      return;
+    }
+    res.status(401).json(argoCdErrorBody(16, 'no session information'));
+  });
+
+  const handle =
+    (fn: (req: Request, res: Response) => Promise<void> | void) => async (req: Request, res: Response) => {
+      try {
+        await fn(req, res);
+      } catch (e) {
+        if (e instanceof ArgoCdError) res.status(e.httpStatus).json(argoCdErrorBody(e.grpcCode, e.message));
+        else if (e instanceof KubeError) res.status(e.code).json(argoCdErrorBody(e.code === 404 ? 5 : 3, e.message));
+        else res.status(500).json(argoCdErrorBody(13, e instanceof Error ? e.message : String(e)));
+      }
+    };
+
+  router.get(
+    '/api/v1/applications',
+    handle((req, res) => {
+      const selector = typeof req.query.selector === 'string' ? req.query.selector : undefined;
+      const items = store.list(APPLICATIONS, { namespace: ARGOCD_NAMESPACE, labelSelector: selector });
+      const names = typeof req.query.name === 'string' ? req.query.name : undefined;
+      res.json({
+        metadata: { resourceVersion: String(store.currentResourceVersion()) },
+        items: names ? items.filter(i => i.metadata.name === names) : items,
+      });
+    }),
+  );
+
+  router.get(
+    '/api/v1/applications/:name',
+    handle(async (req, res) => {
+      const refresh = req.query.refresh;
+      if (refresh === 'normal' || refresh === 'hard') {
+        res.json(await controller.refresh(req.params.name));
+        return;
+      }
+      const app = store.get(APPLICATIONS, ARGOCD_NAMESPACE, req.params.name);
+      if (!app) throw new ArgoCdError(404, 5, `applications.argoproj.io "${req.params.name}" not found`);
+      res.json(app);
+    }),
+  );
+
+  router.post(
+    '/api/v1/applications/:name/sync',
+    handle(async (req, res) => {
+      const parsed = syncBody.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        throw new ArgoCdError(400, 3, `invalid sync request: ${parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join(', ')}`);
+      }
+      res.json(await controller.sync(req.params.name, parsed.data));
+    }),
+  );
+
+  router.use(
+    handle(() => {
+      throw new ArgoCdError(404, 5, 'Not Found');
+    }),
+  );
+  return router;
+}

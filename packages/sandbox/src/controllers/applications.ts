@@ -1,0 +1,477 @@
+import YAML from 'yaml';
+import type { ClockTimer, SandboxClock } from '../clock';
+import type { GitStore, PushEvent } from '../github/gitStore';
+import { KubeError } from '../kube/errors';
+import type { KubeStore } from '../kube/store';
+import { resource } from '../kube/resources';
+import { kubeTime, type KubeObject } from '../kube/types';
+import { ensureInstanceWorkloads, markWorkloadsReady, namespaceHealth } from './workloads';
+
+export const APPLICATIONS = resource('argoproj.io', 'applications');
+export const ARGOCD_NAMESPACE = 'argocd';
+
+export interface ClusterRepository {
+  name: string;
+  environment: string;
+  domain: string;
+  /** owner/name */
+  repository: string;
+  branch: string;
+}
+
+interface AppSpec {
+  project?: string;
+  source?: { repoURL?: string; path?: string; targetRevision?: string };
+  destination?: { server?: string; namespace?: string };
+  syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean } | null; syncOptions?: string[] };
+}
+
+interface AppStatus {
+  sync?: { status: string; revision?: string; comparedTo?: unknown };
+  health?: { status: string; message?: string };
+  history?: Array<Record<string, unknown>>;
+  operationState?: { phase: string; [k: string]: unknown };
+  conditions?: Array<{ type: string; message: string; lastTransitionTime?: string }>;
+  [k: string]: unknown;
+}
+
+interface Comparison {
+  errors: string[];
+  resources: Array<Record<string, unknown>>;
+  images: string[];
+  sourceType: 'Kustomize' | 'Directory';
+}
+
+export class ArgoCdError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly grpcCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const slugOf = (path: string) => /^instances\/([^/]+)\//.exec(path)?.[1];
+
+/**
+ * ArgoCD's app-of-apps over one cluster repository: each
+ * `instances/<slug>/application.yml` is an Application in `argocd`; commits
+ * under an instance folder make it OutOfSync, automated sync then runs an
+ * operation to Synced at the new revision; invalid rendered manifests in the
+ * source path give a ComparisonError and a Degraded app.
+ */
+export class ApplicationController {
+  private readonly slugToApp = new Map<string, string>();
+  private readonly timers = new Map<string, ClockTimer[]>();
+  private chain: Promise<void> = Promise.resolve();
+  private unsubscribe?: () => void;
+  private readonly owner: string;
+  private readonly repo: string;
+
+  constructor(
+    private readonly store: KubeStore,
+    private readonly git: GitStore,
+    private readonly clock: SandboxClock,
+    private readonly cluster: ClusterRepository,
+    private readonly options: {
+      syncDelayMs?: number;
+      operationMs?: number;
+      healthyMs?: number;
+      onError?: (error: unknown) => void;
+    } = {},
+  ) {
+    [this.owner, this.repo] = cluster.repository.split('/');
+  }
+
+  /** Subscribes to pushes and creates the Applications the repository holds now. */
+  async start(): Promise<void> {
+    this.unsubscribe = this.git.onPush(event => this.onPush(event));
+    if (this.git.hasRepository(this.owner, this.repo)) {
+      await this.enqueue(() => this.initialScan());
+    }
+  }
+
+  stop() {
+    this.unsubscribe?.();
+    for (const list of this.timers.values()) list.forEach(t => t.cancel());
+    this.timers.clear();
+  }
+
+  /** Resolves once every queued push has been reconciled (tests await it after a commit). */
+  whenIdle(): Promise<void> {
+    return this.chain;
+  }
+
+  async refresh(name: string): Promise<KubeObject> {
+    await this.whenIdle();
+    const app = this.getApp(name);
+    const spec = app.spec as AppSpec;
+    const head = await this.git.headSha(this.owner, this.repo, this.cluster.branch);
+    const comparison = await this.compare(spec, head);
+    const updated = this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+      const status = (obj.status ?? {}) as AppStatus;
+      status.reconciledAt = kubeTime(this.clock.now());
+      status.observedAt = status.reconciledAt;
+      this.applyComparison(status, comparison, spec);
+      if (!comparison.errors.length && status.operationState?.phase !== 'Running') {
+        status.health = namespaceHealth(this.store, spec.destination?.namespace ?? '');
+      }
+      obj.status = status;
+    });
+    return updated ?? app;
+  }
+
+  async sync(
+    name: string,
+    request: { revision?: string; prune?: boolean; dryRun?: boolean; username?: string },
+  ): Promise<KubeObject> {
+    await this.whenIdle();
+    const app = this.getApp(name);
+    if ((app.status as AppStatus | undefined)?.operationState?.phase === 'Running') {
+      throw new ArgoCdError(400, 9, 'another operation is already in progress');
+    }
+    const revision = request.revision && /^[0-9a-f]{40}$/.test(request.revision)
+      ? request.revision
+      : await this.git.headSha(this.owner, this.repo, request.revision || this.cluster.branch);
+    if (request.dryRun) return app;
+    return this.startOperation(name, revision, {
+      prune: request.prune ?? false,
+      initiatedBy: { username: request.username ?? 'admin' },
+    });
+  }
+
+  private getApp(name: string): KubeObject {
+    const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
+    if (!app) {
+      throw new ArgoCdError(404, 5, `applications.argoproj.io "${name}" not found`);
+    }
+    return app;
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(work).catch(error => this.options.onError?.(error));
+    return this.chain;
+  }
+
+  private onPush(event: PushEvent) {
+    if (`${event.owner}/${event.repo}` !== this.cluster.repository || event.branch !== this.cluster.branch) return;
+    const slugs = new Set(event.changedPaths.map(slugOf).filter((s): s is string => !!s));
+    if (!slugs.size) return;
+    this.enqueue(async () => {
+      for (const slug of slugs) await this.reconcileSlug(slug, event.after, false);
+    });
+  }
+
+  private async initialScan() {
+    const head = await this.git.headSha(this.owner, this.repo, this.cluster.branch);
+    const files = await this.git.listFiles(this.owner, this.repo, 'instances', head);
+    const slugs = new Set(files.filter(f => f.endsWith('/application.yml')).map(slugOf).filter((s): s is string => !!s));
+    for (const slug of slugs) await this.reconcileSlug(slug, head, true, files);
+  }
+
+  private async reconcileSlug(slug: string, revision: string, initial: boolean, knownFiles?: string[]) {
+    const text = await this.git.readFile(this.owner, this.repo, `instances/${slug}/application.yml`, revision);
+    const previousName = this.slugToApp.get(slug);
+    if (text === undefined) {
+      if (previousName) this.removeApp(slug, previousName);
+      return;
+    }
+    let doc: KubeObject;
+    try {
+      doc = YAML.parse(text) as KubeObject;
+      if (!doc || doc.kind !== 'Application') throw new Error('not an ArgoCD Application');
+    } catch (e) {
+      if (previousName) {
+        this.setCondition(previousName, 'InvalidSpecError', `instances/${slug}/application.yml: ${(e as Error).message}`);
+      }
+      return;
+    }
+    const name = doc.metadata?.name ?? `${slug}-${this.cluster.environment}`;
+    if (previousName && previousName !== name) this.removeApp(slug, previousName);
+    this.slugToApp.set(slug, name);
+    const spec = doc.spec as AppSpec;
+    const comparison = await this.compare(spec, revision, knownFiles);
+    const now = kubeTime(this.clock.now());
+    const existing = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
+    const destination = spec.destination?.namespace ?? slug;
+
+    if (!existing) {
+      const status: AppStatus = {};
+      if (initial) {
+        Object.assign(status, {
+          sync: { status: 'Synced', revision, comparedTo: { source: spec.source, destination: spec.destination } },
+          health: namespaceHealth(this.store, destination),
+          history: [{ id: 0, revision, deployedAt: now, deployStartedAt: now, source: spec.source, initiatedBy: { automated: true } }],
+          operationState: {
+            operation: { sync: { revision, prune: true }, initiatedBy: { automated: true }, retry: {} },
+            phase: 'Succeeded',
+            message: 'successfully synced (all tasks run)',
+            startedAt: now,
+            finishedAt: now,
+            syncResult: { revision, source: spec.source, resources: comparison.resources.map(r => ({ ...r, status: 'Synced', message: `${String(r.kind).toLowerCase()}/${r.name} created` })) },
+          },
+        });
+      } else {
+        status.sync = { status: 'OutOfSync', comparedTo: { source: spec.source, destination: spec.destination } };
+        status.health = { status: 'Missing' };
+      }
+      status.reconciledAt = now;
+      status.observedAt = now;
+      this.applyComparison(status, comparison, spec);
+      try {
+        this.store.create(APPLICATIONS, {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: {
+            name,
+            namespace: ARGOCD_NAMESPACE,
+            labels: doc.metadata?.labels,
+            annotations: doc.metadata?.annotations,
+            finalizers: doc.metadata?.finalizers,
+          },
+          spec,
+          status,
+        });
+      } catch (e) {
+        if (e instanceof KubeError) {
+          this.options.onError?.(e);
+          return;
+        }
+        throw e;
+      }
+    } else {
+      this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+        obj.metadata.labels = doc.metadata?.labels;
+        obj.metadata.annotations = doc.metadata?.annotations;
+        obj.spec = spec;
+        const status = (obj.status ?? {}) as AppStatus;
+        status.sync = {
+          status: 'OutOfSync',
+          revision: status.sync?.revision,
+          comparedTo: { source: spec.source, destination: spec.destination },
+        };
+        status.reconciledAt = now;
+        this.applyComparison(status, comparison, spec);
+        obj.status = status;
+      });
+    }
+    if (!initial && spec.syncPolicy?.automated && !comparison.errors.length) {
+      this.after(name, this.options.syncDelayMs ?? 3_000, () => {
+        const current = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
+        if (!current || (current.status as AppStatus)?.operationState?.phase === 'Running') return;
+        this.startOperation(name, revision, { prune: !!spec.syncPolicy?.automated?.prune, initiatedBy: { automated: true } });
+      });
+    }
+  }
+
+  private applyComparison(status: AppStatus, comparison: Comparison, spec: AppSpec) {
+    const now = kubeTime(this.clock.now());
+    status.sourceType = comparison.sourceType;
+    status.summary = { images: comparison.images };
+    status.resources = comparison.resources;
+    const others = (status.conditions ?? []).filter(c => c.type !== 'ComparisonError' && c.type !== 'InvalidSpecError');
+    if (comparison.errors.length) {
+      const message = `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ${spec.source?.path ?? ''}: ${comparison.errors.join('; ')}`;
+      status.conditions = [...others, { type: 'ComparisonError', message, lastTransitionTime: now }];
+      status.sync = { ...(status.sync ?? { status: 'Unknown' }), status: 'Unknown' };
+      status.health = { status: 'Degraded', message };
+    } else if (others.length) {
+      status.conditions = others;
+    } else {
+      delete status.conditions;
+    }
+  }
+
+  /** Renders nothing; checks what ArgoCD would load from the source path. */
+  private async compare(spec: AppSpec, revision: string, knownFiles?: string[]): Promise<Comparison> {
+    const path = (spec.source?.path ?? '').replace(/\/$/, '');
+    const destination = spec.destination?.namespace;
+    const files = knownFiles
+      ? knownFiles.filter(f => f.startsWith(`${path}/`))
+      : await this.git.listFiles(this.owner, this.repo, path, revision);
+    const result: Comparison = { errors: [], resources: [], images: [], sourceType: 'Directory' };
+    if (!files.length) {
+      result.errors.push(`${path}: app path does not exist`);
+      return result;
+    }
+    for (const file of files) {
+      if (!/\.(ya?ml|json)$/.test(file)) continue;
+      const base = file.slice(file.lastIndexOf('/') + 1);
+      const isKustomization = /^kustomization\.ya?ml$/.test(base);
+      if (isKustomization) result.sourceType = 'Kustomize';
+      const text = (await this.git.readFile(this.owner, this.repo, file, revision)) ?? '';
+      const docs = YAML.parseAllDocuments(text);
+      for (const doc of Array.isArray(docs) ? docs : [docs]) {
+        if (doc.errors.length) {
+          result.errors.push(`${file}: error converting YAML to JSON: ${doc.errors[0].message.split('\n')[0]}`);
+          continue;
+        }
+        const manifest = doc.toJS() as KubeObject | null;
+        if (!manifest || isKustomization) continue;
+        if (typeof manifest !== 'object' || !manifest.kind) {
+          result.errors.push(`${file}: Object 'Kind' is missing in '${JSON.stringify(manifest).slice(0, 80)}'`);
+          continue;
+        }
+        if (!manifest.apiVersion) {
+          result.errors.push(`${file}: Object 'apiVersion' is missing`);
+          continue;
+        }
+        const [group, version] = manifest.apiVersion.includes('/') ? manifest.apiVersion.split('/') : ['', manifest.apiVersion];
+        result.resources.push({
+          group,
+          version,
+          kind: manifest.kind,
+          namespace: manifest.metadata?.namespace ?? destination,
+          name: manifest.metadata?.name,
+          status: 'Synced',
+          ...(manifest.kind === 'Deployment' ? { health: { status: 'Healthy' } } : {}),
+        });
+        const containers = (manifest as { spec?: { template?: { spec?: { containers?: Array<{ image?: string }> } } } }).spec?.template?.spec?.containers ?? [];
+        for (const c of containers) if (c.image && !result.images.includes(c.image)) result.images.push(c.image);
+      }
+    }
+    return result;
+  }
+
+  private startOperation(
+    name: string,
+    revision: string,
+    options: { prune: boolean; initiatedBy: Record<string, unknown> },
+  ): KubeObject {
+    const startedAt = kubeTime(this.clock.now());
+    const updated = this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+      const status = (obj.status ?? {}) as AppStatus;
+      status.operationState = {
+        operation: { sync: { revision, prune: options.prune, syncStrategy: { hook: {} } }, initiatedBy: options.initiatedBy, retry: {} },
+        phase: 'Running',
+        message: 'one or more tasks are running',
+        startedAt,
+      };
+      obj.status = status;
+    })!;
+    this.after(name, this.options.operationMs ?? 2_000, () => {
+      void this.enqueue(() => this.finishOperation(name, revision, startedAt, options));
+    });
+    return updated;
+  }
+
+  private async finishOperation(
+    name: string,
+    revision: string,
+    startedAt: string,
+    options: { prune: boolean; initiatedBy: Record<string, unknown> },
+  ) {
+    const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
+    if (!app) return;
+    const spec = app.spec as AppSpec;
+    const comparison = await this.compare(spec, revision);
+    const now = kubeTime(this.clock.now());
+    const destination = spec.destination?.namespace ?? name;
+    if (comparison.errors.length) {
+      this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+        const status = (obj.status ?? {}) as AppStatus;
+        const message = `ComparisonError: ${comparison.errors.join('; ')}`;
+        status.operationState = { ...status.operationState, phase: 'Error', message, finishedAt: now };
+        this.applyComparison(status, comparison, spec);
+        status.conditions = [...(status.conditions ?? []), { type: 'SyncError', message, lastTransitionTime: now }];
+        obj.status = status;
+      });
+      return;
+    }
+    // CreateNamespace=true: a new instance's namespace and workloads appear with the first sync.
+    let fresh = false;
+    if (!this.store.get(resource('', 'namespaces'), undefined, destination)) {
+      fresh = true;
+      const slug = [...this.slugToApp].find(([, app]) => app === name)?.[0] ?? destination;
+      const config = await this.readConfig(slug, revision);
+      ensureInstanceWorkloads(this.store, {
+        slug,
+        namespace: destination,
+        openedxImage: config.DOCKER_IMAGE_OPENEDX ?? comparison.images[0] ?? 'docker.io/overhangio/openedx:20.0.5',
+        mfeImage: config.MFE_DOCKER_IMAGE ?? 'docker.io/overhangio/openedx-mfe:20.0.5',
+        lmsHost: config.LMS_HOST,
+        cmsHost: config.CMS_HOST,
+        condition: 'progressing',
+        createdAt: this.clock.now(),
+      });
+    }
+    this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+      const status = (obj.status ?? {}) as AppStatus;
+      const history = status.history ?? [];
+      const id = history.length ? Number(history[history.length - 1].id) + 1 : 0;
+      status.operationState = {
+        ...status.operationState,
+        phase: 'Succeeded',
+        message: 'successfully synced (all tasks run)',
+        finishedAt: now,
+        syncResult: {
+          revision,
+          source: spec.source,
+          resources: comparison.resources.map(r => ({ ...r, status: 'Synced', message: `${String(r.kind).toLowerCase()}/${r.name} configured`, syncPhase: 'Sync', hookPhase: 'Running' })),
+        },
+      };
+      status.sync = { status: 'Synced', revision, comparedTo: { source: spec.source, destination: spec.destination } };
+      status.health = { status: 'Progressing', message: 'Waiting for rollout to finish' };
+      status.history = [...history, { id, revision, deployedAt: now, deployStartedAt: startedAt, source: spec.source, initiatedBy: options.initiatedBy }].slice(-10);
+      status.reconciledAt = now;
+      status.observedAt = now;
+      this.applyComparison(status, comparison, spec);
+      status.conditions = (status.conditions ?? []).filter(c => c.type !== 'SyncError');
+      if (!status.conditions.length) delete status.conditions;
+      obj.status = status;
+    });
+    this.after(name, this.options.healthyMs ?? 10_000, () => {
+      if (fresh) markWorkloadsReady(this.store, destination, this.clock.now());
+      this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+        const status = (obj.status ?? {}) as AppStatus;
+        if (status.sync?.revision !== revision || status.health?.status !== 'Progressing') return;
+        status.health = namespaceHealth(this.store, destination);
+        if (status.health.status === 'Progressing') status.health = { status: 'Healthy' };
+        status.reconciledAt = kubeTime(this.clock.now());
+        obj.status = status;
+      });
+    });
+  }
+
+  private async readConfig(slug: string, revision: string): Promise<Record<string, string | undefined>> {
+    const text = await this.git.readFile(this.owner, this.repo, `instances/${slug}/config.yml`, revision);
+    try {
+      const parsed = text ? YAML.parse(text) : {};
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  private removeApp(slug: string, name: string) {
+    this.slugToApp.delete(slug);
+    for (const timer of this.timers.get(name) ?? []) timer.cancel();
+    this.timers.delete(name);
+    const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
+    if (!app) return;
+    this.store.delete(APPLICATIONS, ARGOCD_NAMESPACE, name);
+    // The resources finalizer prunes what the app deployed: the instance namespace goes with it.
+    const destination = (app.spec as AppSpec).destination?.namespace;
+    if (destination && this.store.get(resource('', 'namespaces'), undefined, destination)) {
+      this.store.delete(resource('', 'namespaces'), undefined, destination);
+    }
+  }
+
+  private setCondition(name: string, type: string, message: string) {
+    this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+      const status = (obj.status ?? {}) as AppStatus;
+      status.conditions = [
+        ...(status.conditions ?? []).filter(c => c.type !== type),
+        { type, message, lastTransitionTime: kubeTime(this.clock.now()) },
+      ];
+      obj.status = status;
+    });
+  }
+
+  private after(name: string, ms: number, fn: () => void) {
+    const list = this.timers.get(name) ?? [];
+    list.push(this.clock.after(ms, fn));
+    this.timers.set(name, list);
+  }
+}

@@ -1,0 +1,388 @@
+import { randomUUID } from 'node:crypto';
+import type { SandboxClock } from '../clock';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  invalid,
+  notFound,
+} from './errors';
+import { applyPatch, type PatchType } from './patch';
+import { apiVersionOf, RESOURCE_TYPES, type ResourceType } from './resources';
+import { parseFieldSelector, parseLabelSelector } from './selectors';
+import { kubeTime, type KubeObject, type StoreEvent } from './types';
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface StoreChangeEvent extends StoreEvent {
+  /** The object before a MODIFIED event, so watches with selectors can tell objects leaving them. */
+  previous?: KubeObject;
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+const resourceKey = (type: ResourceType) => `${type.group}/${type.plural}`;
+const objectKey = (namespace: string | undefined, name: string) =>
+  `${namespace ?? ''}/${name}`;
+
+/**
+ * One cluster's object store: every object of every served resource type,
+ * with a single monotonically increasing resourceVersion and a bounded event
+ * log that watches resume from (older resourceVersions answer 410 Gone).
+ */
+export class KubeStore {
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
+  private resourceVersion = 0;
+  private readonly log: StoreChangeEvent[] = [];
+  /** The newest resourceVersion dropped from the log; watches from before it are expired. */
+  private compactedRv = 0;
+  private readonly listeners = new Set<(event: StoreChangeEvent) => void>();
+  private readonly queue: StoreChangeEvent[] = [];
+  private dispatching = false;
+
+  constructor(
+    private readonly clock: SandboxClock,
+    private readonly maxLogSize = 20_000,
+  ) {
+    for (const type of RESOURCE_TYPES) this.objects.set(resourceKey(type), new Map());
+  }
+
+  currentResourceVersion(): number {
+    return this.resourceVersion;
+  }
+
+  list(type: ResourceType, options: ListOptions = {}): KubeObject[] {
+    const labels = parseLabelSelector(options.labelSelector);
+    const fields = parseFieldSelector(options.fieldSelector);
+    const result: KubeObject[] = [];
+    for (const obj of this.bucket(type).values()) {
+      if (options.namespace && obj.metadata.namespace !== options.namespace) continue;
+      if (!labels(obj.metadata.labels) || !fields(obj)) continue;
+      result.push(obj);
+    }
+    return result
+      .sort((a, b) =>
+        objectKey(a.metadata.namespace, a.metadata.name!).localeCompare(
+          objectKey(b.metadata.namespace, b.metadata.name!),
+        ),
+      )
+      .map(obj => structuredClone(obj));
+  }
+
+  get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    const obj = this.bucket(type).get(objectKey(type.namespaced ? namespace : undefined, name));
+    return obj && structuredClone(obj);
+  }
+
+  getOrThrow(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const obj = this.get(type, namespace, name);
+    if (!obj) throw notFound(type.plural, type.group, name);
+    return obj;
+  }
+
+  /**
+   * Creates an object. Through the API (`fromApi`) the status of types with a
+   * status subresource is dropped, as the API server does; seeds and
+   * controllers keep it.
+   */
+  create(
+    type: ResourceType,
+    input: KubeObject,
+    options: { namespace?: string; fromApi?: boolean; dryRun?: boolean } = {},
+  ): KubeObject {
+    const obj = structuredClone(input);
+    obj.metadata = obj.metadata ?? {};
+    this.checkTypeMeta(type, obj);
+    const namespace = type.namespaced
+      ? (options.namespace ?? obj.metadata.namespace ?? 'default')
+      : undefined;
+    if (type.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
+      }
+      obj.metadata.namespace = namespace;
+      if (!this.bucket(NAMESPACES).has(objectKey(undefined, namespace!))) {
+        throw notFound('namespaces', '', namespace!);
+      }
+    } else {
+      delete obj.metadata.namespace;
+    }
+    if (!obj.metadata.name) {
+      if (!obj.metadata.generateName) {
+        throw invalid(type.kind, type.group, '', [
+          { field: 'metadata.name', message: 'Required value: name or generateName is required' },
+        ]);
+      }
+      obj.metadata.name = this.generateName(type, namespace, obj.metadata.generateName);
+    }
+    const name = obj.metadata.name;
+    this.checkName(type, name);
+    if (this.bucket(type).has(objectKey(namespace, name))) {
+      throw alreadyExists(type.plural, type.group, name);
+    }
+    if (options.fromApi && type.statusSubresource) delete obj.status;
+    obj.metadata.uid = randomUUID();
+    obj.metadata.creationTimestamp = kubeTime(this.clock.now());
+    obj.metadata.generation = 1;
+    delete obj.metadata.resourceVersion;
+    delete obj.metadata.deletionTimestamp;
+    this.validate(type, obj);
+    if (options.dryRun) return obj;
+    return this.commit(type, 'ADDED', obj);
+  }
+
+  /** PUT: replaces the object (or its status) if `metadata.resourceVersion` is current or absent. */
+  replace(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    input: KubeObject,
+    options: { subresource?: 'status'; dryRun?: boolean } = {},
+  ): KubeObject {
+    const current = this.getOrThrow(type, namespace, name);
+    const obj = structuredClone(input);
+    obj.metadata = obj.metadata ?? {};
+    this.checkTypeMeta(type, obj);
+    if (obj.metadata.name && obj.metadata.name !== name) {
+      throw badRequest(
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+      );
+    }
+    if (
+      obj.metadata.resourceVersion !== undefined &&
+      obj.metadata.resourceVersion !== current.metadata.resourceVersion
+    ) {
+      throw conflict(type.plural, type.group, name);
+    }
+    return this.write(type, current, obj, options);
+  }
+
+  patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    patchType: PatchType,
+    options: { subresource?: 'status'; dryRun?: boolean } = {},
+  ): KubeObject {
+    const current = this.getOrThrow(type, namespace, name);
+    const patched = applyPatch(current, patch, patchType) as KubeObject;
+    if (!patched || typeof patched !== 'object' || Array.isArray(patched)) {
+      throw badRequest('the patch did not produce an object');
+    }
+    patched.metadata = patched.metadata ?? {};
+    if (
+      patched.metadata.resourceVersion !== undefined &&
+      patched.metadata.resourceVersion !== current.metadata.resourceVersion
+    ) {
+      throw conflict(type.plural, type.group, name);
+    }
+    return this.write(type, current, patched, options);
+  }
+
+  /**
+   * Read-modify-write for controllers and seeds: no resourceVersion check,
+   * status always writable. Returns undefined when the object is gone.
+   */
+  update(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    mutate: (obj: KubeObject) => KubeObject | void,
+  ): KubeObject | undefined {
+    const current = this.get(type, namespace, name);
+    if (!current) return undefined;
+    const draft = structuredClone(current);
+    const next = mutate(draft) ?? draft;
+    if (JSON.stringify(next) === JSON.stringify(current)) return current;
+    return this.write(type, current, next, { internal: true });
+  }
+
+  delete(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const current = this.getOrThrow(type, namespace, name);
+    if (type === NAMESPACES) {
+      for (const other of RESOURCE_TYPES) {
+        if (!other.namespaced) continue;
+        for (const obj of [...this.bucket(other).values()]) {
+          if (obj.metadata.namespace === name) {
+            this.remove(other, structuredClone(obj));
+          }
+        }
+      }
+    }
+    return this.remove(type, current);
+  }
+
+  subscribe(listener: (event: StoreChangeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Events after `resourceVersion`, or 'expired' when the log no longer reaches back that far. */
+  eventsSince(resourceVersion: number): StoreChangeEvent[] | 'expired' {
+    if (resourceVersion < this.compactedRv) return 'expired';
+    const first = this.log.findIndex(e => e.resourceVersion > resourceVersion);
+    return first === -1 ? [] : this.log.slice(first);
+  }
+
+  oldestResourceVersion(): number {
+    return this.compactedRv + 1;
+  }
+
+  private write(
+    type: ResourceType,
+    current: KubeObject,
+    input: KubeObject,
+    options: { subresource?: 'status'; dryRun?: boolean; internal?: boolean },
+  ): KubeObject {
+    let next: KubeObject;
+    if (options.subresource === 'status') {
+      next = { ...structuredClone(current), status: input.status };
+    } else {
+      next = {
+        ...input,
+        apiVersion: apiVersionOf(type),
+        kind: type.kind,
+        metadata: {
+          ...input.metadata,
+          // Identity and bookkeeping are the server's, whatever the client sent.
+          name: current.metadata.name,
+          namespace: current.metadata.namespace,
+          uid: current.metadata.uid,
+          creationTimestamp: current.metadata.creationTimestamp,
+          generation: current.metadata.generation,
+        },
+      };
+      if (!type.namespaced) delete next.metadata.namespace;
+      if (type.statusSubresource && !options.internal) next.status = current.status;
+      if (next.status === undefined) delete next.status;
+      if (JSON.stringify(next.spec) !== JSON.stringify(current.spec)) {
+        next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+      }
+    }
+    this.validate(type, next);
+    if (options.dryRun) return next;
+    return this.commit(type, 'MODIFIED', next, current);
+  }
+
+  private remove(type: ResourceType, current: KubeObject): KubeObject {
+    this.bucket(type).delete(objectKey(current.metadata.namespace, current.metadata.name!));
+    const deleted = structuredClone(current);
+    const rv = ++this.resourceVersion;
+    deleted.metadata.deletionTimestamp = kubeTime(this.clock.now());
+    // The deletion gets its own resourceVersion so watches resume after it.
+    deleted.metadata.resourceVersion = String(rv);
+    this.record({
+      type: 'DELETED',
+      resource: resourceKey(type),
+      object: deleted,
+      resourceVersion: rv,
+    });
+    return structuredClone(deleted);
+  }
+
+  private commit(
+    type: ResourceType,
+    eventType: 'ADDED' | 'MODIFIED',
+    obj: KubeObject,
+    previous?: KubeObject,
+  ): KubeObject {
+    const rv = ++this.resourceVersion;
+    obj.metadata.resourceVersion = String(rv);
+    obj.apiVersion = apiVersionOf(type);
+    obj.kind = type.kind;
+    const stored = structuredClone(obj);
+    this.bucket(type).set(objectKey(stored.metadata.namespace, stored.metadata.name!), stored);
+    this.record({
+      type: eventType,
+      resource: resourceKey(type),
+      object: structuredClone(stored),
+      resourceVersion: rv,
+      previous,
+    });
+    return structuredClone(stored);
+  }
+
+  private record(event: StoreChangeEvent) {
+    this.log.push(event);
+    if (this.log.length > this.maxLogSize) {
+      const dropped = this.log.splice(0, this.log.length - this.maxLogSize);
+      this.compactedRv = dropped[dropped.length - 1].resourceVersion;
+    }
+    // Listeners may write (controllers): queue so every listener sees events in order.
+    this.queue.push(event);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      while (this.queue.length) {
+        const next = this.queue.shift()!;
+        for (const listener of [...this.listeners]) {
+          try {
+            listener(next);
+          } catch {
+            // A failing listener (a closed watch) must not break the write.
+          }
+        }
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private validate(type: ResourceType, obj: KubeObject) {
+    const errors = type.validate(obj);
+    if (errors.length) throw invalid(type.kind, type.group, obj.metadata.name ?? '', errors);
+  }
+
+  private checkTypeMeta(type: ResourceType, obj: KubeObject) {
+    if (obj.apiVersion && obj.apiVersion !== apiVersionOf(type)) {
+      throw badRequest(
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(type)})`,
+      );
+    }
+    if (obj.kind && obj.kind !== type.kind) {
+      throw badRequest(
+        `the kind in the data (${obj.kind}) does not match the expected kind (${type.kind})`,
+      );
+    }
+    obj.apiVersion = apiVersionOf(type);
+    obj.kind = type.kind;
+  }
+
+  private checkName(type: ResourceType, name: string) {
+    const pattern = type === NAMESPACES ? DNS1123_LABEL : DNS1123_SUBDOMAIN;
+    if (!pattern.test(name) || name.length > (type === NAMESPACES ? 63 : 253)) {
+      throw invalid(type.kind, type.group, name, [
+        {
+          field: 'metadata.name',
+          message: `Invalid value: "${name}": a lowercase RFC 1123 ${type === NAMESPACES ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+        },
+      ]);
+    }
+  }
+
+  private generateName(type: ResourceType, namespace: string | undefined, prefix: string) {
+    for (;;) {
+      let suffix = '';
+      for (let i = 0; i < 5; i++) {
+        suffix += GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)];
+      }
+      const name = `${prefix}${suffix}`;
+      if (!this.bucket(type).has(objectKey(namespace, name))) return name;
+    }
+  }
+
+  private bucket(type: ResourceType): Map<string, KubeObject> {
+    return this.objects.get(resourceKey(type))!;
+  }
+}
+
+const NAMESPACES = RESOURCE_TYPES.find(t => t.plural === 'namespaces')!;

@@ -1,0 +1,314 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { createAdminApi } from './admin';
+import { createArgoServerApi, argoErrorBody } from './argo/api';
+import { argoCdErrorBody, createArgoCdApi } from './argocd/api';
+import { SandboxClock } from './clock';
+import { ApplicationController } from './controllers/applications';
+import { HpaController } from './controllers/hpa';
+import { VeleroController } from './controllers/velero';
+import { WorkflowController } from './controllers/workflows';
+import { faultMiddleware, FaultRegistry } from './faults';
+import { createGitHubApi, GitStore, PICASSO_BUILD_WORKFLOW } from './github';
+import { createKubeApi, kubeAuth } from './kube/api';
+import { failureStatus } from './kube/errors';
+import { preloadModels } from './kube/models';
+import { KubeStore } from './kube/store';
+import {
+  instancesOf,
+  seedAfterStart,
+  seedInfrastructure,
+  seedInstanceObjects,
+  seedRepositories,
+  seedScaleObjects,
+  seedVeleroSchedules,
+  SEED_CLUSTERS,
+  type ScaleOption,
+  type SeedCluster,
+} from './seed';
+
+export const DEFAULT_GITHUB_TOKEN = 'sandbox-github-token';
+export const DEFAULT_CLUSTER_TOKEN = 'sandbox-cluster-token';
+
+export interface SandboxOptions {
+  /** GitHub API + admin API port; 0 (default) picks a free one. */
+  githubPort?: number;
+  /** One port per cluster (staging, production); 0s by default. */
+  clusterPorts?: number[];
+  /** Clock speed: simulated ms per real ms (default 1). */
+  speed?: number;
+  /** Where the git repositories live; default a fresh temp dir (removed on stop). */
+  dataDir?: string;
+  /** 'default' seeds the clusters, repositories and instances; 'none' only the clusters' infrastructure. */
+  seed?: 'default' | 'none';
+  /** Extra generated instances (`load-0001`...) in one cluster's repository. */
+  scale?: ScaleOption;
+  githubToken?: string;
+  clusterToken?: string;
+  /** Receives controller errors (default: ignored). */
+  onError?: (error: unknown) => void;
+}
+
+export interface SandboxCluster {
+  name: string;
+  environment: string;
+  domain: string;
+  /** owner/name */
+  repository: string;
+  branch: string;
+  kubernetesUrl: string;
+  argocdUrl: string;
+  argoUrl: string;
+  token: string;
+}
+
+export interface Sandbox {
+  github: { url: string; token: string };
+  clusters: SandboxCluster[];
+  adminUrl: string;
+  clock: SandboxClock;
+  faults: FaultRegistry;
+  git: GitStore;
+  /**
+   * Advances the clock by `simMs` in steps, letting the controllers' async
+   * work (git reads) finish between steps, so chained state machines complete.
+   */
+  settle(simMs: number, stepMs?: number): Promise<void>;
+  /** Sets the simulated load (0..2) of one cluster's namespace, or of all its namespaces. */
+  setLoad(cluster: string, load: number, namespace?: string): boolean;
+  stop(): Promise<void>;
+}
+
+interface ClusterRuntime {
+  info: SeedCluster;
+  store: KubeStore;
+  workflows: WorkflowController;
+  applications: ApplicationController;
+  hpa: HpaController;
+  velero: VeleroController;
+  server?: http.Server;
+  url?: string;
+}
+
+function listen(app: express.Express, port: number): Promise<{ server: http.Server; url: string }> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(app);
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const { port: actual } = server.address() as AddressInfo;
+      resolve({ server, url: `http://127.0.0.1:${actual}` });
+    });
+  });
+}
+
+function close(server: http.Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise(resolve => {
+    server.close(() => resolve());
+    // Watches and keep-alive connections would hold the server open.
+    server.closeAllConnections();
+  });
+}
+
+/** Starts the sandbox: GitHub + admin on one port, one port per cluster. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  await preloadModels();
+  const clock = new SandboxClock(options.speed ?? 1);
+  const faults = new FaultRegistry();
+  const ownsDataDir = !options.dataDir;
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'launchpad-sandbox-'));
+  const githubToken = options.githubToken ?? DEFAULT_GITHUB_TOKEN;
+  const clusterToken = options.clusterToken ?? DEFAULT_CLUSTER_TOKEN;
+  const seed = options.seed ?? 'default';
+  const onError = options.onError ?? (() => {});
+  if (options.scale && !SEED_CLUSTERS.some(c => c.name === options.scale!.cluster)) {
+    throw new Error(`scale.cluster must be one of ${SEED_CLUSTERS.map(c => c.name).join(', ')}`);
+  }
+
+  const git = await GitStore.create({ dir: dataDir, clock });
+  const runtimes: ClusterRuntime[] = SEED_CLUSTERS.map(info => {
+    const store = new KubeStore(clock);
+    return {
+      info,
+      store,
+      workflows: new WorkflowController(store, clock, faults),
+      applications: new ApplicationController(store, git, clock, info, { onError }),
+      hpa: new HpaController(store, clock),
+      velero: new VeleroController(store, clock, { backfillMs: 7 * 86_400_000 }),
+    };
+  });
+
+  if (seed === 'default') {
+    await seedRepositories(git, SEED_CLUSTERS, { buildWorkflow: PICASSO_BUILD_WORKFLOW, scale: options.scale });
+  }
+  for (const runtime of runtimes) {
+    seedInfrastructure(runtime.store);
+    if (seed === 'default') {
+      const instances = instancesOf(runtime.info);
+      const overdue = instances.filter(i => i.state === 'backup-overdue').map(i => i.slug);
+      seedVeleroSchedules(runtime.store, overdue, clock);
+      for (const instance of instances) seedInstanceObjects(runtime.store, runtime.info, instance, clock);
+      if (options.scale?.cluster === runtime.info.name) seedScaleObjects(runtime.store, options.scale.instances);
+      for (const instance of instances.filter(i => i.state === 'scaling-at-max')) {
+        runtime.hpa.setLoad(2, instance.slug);
+      }
+    } else {
+      seedVeleroSchedules(runtime.store, [], clock);
+    }
+  }
+  for (const runtime of runtimes) {
+    runtime.workflows.start();
+    await runtime.applications.start();
+    runtime.hpa.start();
+    // Let the HPAs settle on the seeded load so "scaling at max" shows from the start.
+    for (let i = 0; i < 6; i++) runtime.hpa.reconcileAll();
+    runtime.velero.start();
+  }
+  if (seed === 'default') {
+    for (const runtime of runtimes) {
+      await seedAfterStart(git, runtime.info);
+      await runtime.applications.whenIdle();
+    }
+  }
+
+  const githubApi = createGitHubApi({ git, faults, clock, token: githubToken });
+  let githubUrl = '';
+  const state = () => ({
+    github: { url: githubUrl, token: githubToken },
+    adminUrl: `${githubUrl}/_sandbox`,
+    clock: { now: clock.now().toISOString(), speed: clock.getSpeed() },
+    clusters: clusters(),
+    dataDir,
+  });
+  const setLoad = (cluster: string, load: number, namespace?: string) => {
+    const runtime = runtimes.find(r => r.info.name === cluster);
+    if (!runtime) return false;
+    runtime.hpa.setLoad(load, namespace);
+    return true;
+  };
+  const outer = express();
+  outer.disable('x-powered-by');
+  outer.use(
+    '/_sandbox',
+    createAdminApi({
+      clock,
+      faults,
+      state,
+      setLoad,
+      loads: () => Object.fromEntries(runtimes.map(r => [r.info.name, r.hpa.loadsSnapshot()])),
+    }),
+  );
+  outer.use(githubApi.app);
+
+  const servers: http.Server[] = [];
+  try {
+    const github = await listen(outer, options.githubPort ?? 0);
+    servers.push(github.server);
+    githubUrl = github.url;
+    for (const [index, runtime] of runtimes.entries()) {
+      let address = '';
+      const app = clusterAppFor(runtime, faults, clusterToken, clock, () => address);
+      const started = await listen(app, options.clusterPorts?.[index] ?? 0);
+      servers.push(started.server);
+      runtime.server = started.server;
+      runtime.url = started.url;
+      address = started.url.replace('http://', '');
+    }
+  } catch (e) {
+    await Promise.all(servers.map(close));
+    stopControllers();
+    throw e;
+  }
+
+  function clusters(): SandboxCluster[] {
+    return runtimes.map(r => ({
+      name: r.info.name,
+      environment: r.info.environment,
+      domain: r.info.domain,
+      repository: r.info.repository,
+      branch: r.info.branch,
+      kubernetesUrl: r.url!,
+      argocdUrl: `${r.url}/argocd`,
+      argoUrl: `${r.url}/argo`,
+      token: clusterToken,
+    }));
+  }
+
+  function stopControllers() {
+    for (const r of runtimes) {
+      r.workflows.stop();
+      r.applications.stop();
+      r.hpa.stop();
+      r.velero.stop();
+    }
+    githubApi.stop();
+    clock.stop();
+  }
+
+  let stopped = false;
+  return {
+    github: { url: githubUrl, token: githubToken },
+    clusters: clusters(),
+    adminUrl: `${githubUrl}/_sandbox`,
+    clock,
+    faults,
+    git,
+    setLoad,
+    async settle(simMs: number, stepMs = 1_000) {
+      let remaining = simMs;
+      do {
+        const step = Math.min(stepMs, remaining);
+        clock.advance(step);
+        remaining -= step;
+        await Promise.all(runtimes.map(r => r.applications.whenIdle()));
+        await new Promise(resolve => setImmediate(resolve));
+        await Promise.all(runtimes.map(r => r.applications.whenIdle()));
+      } while (remaining > 0);
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      stopControllers();
+      await Promise.all(servers.map(close));
+      await Promise.all(runtimes.map(r => r.applications.whenIdle()));
+      if (ownsDataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function clusterAppFor(
+  runtime: ClusterRuntime,
+  faults: FaultRegistry,
+  token: string,
+  clock: SandboxClock,
+  address: () => string,
+) {
+  const { store, info } = runtime;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    '/argocd',
+    faultMiddleware(faults, 'argocd', info.name, (_status, message) => argoCdErrorBody(14, message)),
+    createArgoCdApi({ store, controller: runtime.applications, token }),
+  );
+  app.use(
+    '/argo',
+    faultMiddleware(faults, 'argo', info.name, (_status, message) => argoErrorBody(14, message)),
+    createArgoServerApi({ store, token }),
+  );
+  app.get(['/healthz', '/livez', '/readyz'], (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  app.use(
+    faultMiddleware(faults, 'kubernetes', info.name, (status, message) =>
+      failureStatus(status, status === 503 ? 'ServiceUnavailable' : 'InternalError', message),
+    ),
+    kubeAuth(token),
+    createKubeApi({ store, clock, serverAddress: address }),
+  );
+  return app;
+}
