@@ -1,0 +1,23 @@
+export { GitStore, GitStoreError } from './gitStore';
+export type {
+  PushEvent,
+  RepositoryInfo,
+  CommitInfo,
+  TreeItem,
+  TreeEdit,
+  DiffEntry,
+  GitPerson,
+} from './gitStore';
+export { createGitHubApi, SANDBOX_LOGIN } from './api';
+export type { GitHubApi, GitHubApiOptions } from './api';
+export { Actions, RUN_TIMINGS } from './actions';
+export type { WorkflowRun, WorkflowInfo, RunStatus, RunConclusion } from './actions';
+export {
+  PICASSO_BUILD_WORKFLOW,
+  PICASSO_WORKFLOW_PATH,
+  IMAGE_KEYS,
+  retagManifests,
+} from './picasso';
+export { GitHubSpec, GITHUB_SPEC_PATH } from './openapi';
+export type { SchemaError } from './openapi';
+export { RateLimiter } from './http';

@@ -1,0 +1,246 @@
+import { GitHubError, notFound, paginate, validationFailed } from '../http';
+import type { RouteDef, RouteRequest } from '../http';
+import type { RepositoryInfo } from '../gitStore';
+import { commit, fullRepository, iso, simpleUser } from '../representations';
+import type { Urls } from '../representations';
+import { requireRepo } from './deps';
+import type { ApiDeps } from './deps';
+
+interface CreateRepoBody {
+  name: string;
+  description?: string;
+  private?: boolean;
+  visibility?: 'public' | 'private' | 'internal';
+  auto_init?: boolean;
+  is_template?: boolean;
+}
+
+interface GenerateBody {
+  owner?: string;
+  name: string;
+  description?: string;
+  private?: boolean;
+}
+
+const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+export function repoJson(deps: ApiDeps, urls: Urls, info: RepositoryInfo) {
+  const template = info.templateRepository
+    ? deps.git.getRepository(info.templateRepository.owner, info.templateRepository.name)
+    : undefined;
+  return fullRepository(urls, info, deps.ownerType(info.owner), {
+    openPulls: deps.pulls.openCount(info),
+    template,
+    templateOwnerType: template ? deps.ownerType(template.owner) : undefined,
+  });
+}
+
+/** Additions/deletions per file, counted by lines as a diff would. */
+function lineCounts(before: string, after: string): { additions: number; deletions: number } {
+  const count = (lines: string[]) => {
+    const m = new Map<string, number>();
+    lines.forEach(l => m.set(l, (m.get(l) ?? 0) + 1));
+    return m;
+  };
+  const split = (s: string) => (s ? s.replace(/\n$/, '').split('\n') : []);
+  const a = count(split(before));
+  const b = count(split(after));
+  let additions = 0;
+  let deletions = 0;
+  b.forEach((n, l) => (additions += Math.max(0, n - (a.get(l) ?? 0))));
+  a.forEach((n, l) => (deletions += Math.max(0, n - (b.get(l) ?? 0))));
+  return { additions, deletions };
+}
+
+export function repoRoutes(deps: ApiDeps): RouteDef[] {
+  const { git } = deps;
+
+  async function create(req: RouteRequest, owner: string) {
+    const body = req.body as CreateRepoBody;
+    if (!REPO_NAME.test(body.name)) {
+      throw validationFailed([
+        { resource: 'Repository', code: 'custom', field: 'name', message: 'name is invalid' },
+      ]);
+    }
+    if (git.hasRepository(owner, body.name)) {
+      throw validationFailed([
+        { resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' },
+      ]);
+    }
+    await git.createRepository(owner, body.name, {
+      description: body.description,
+      private: body.private ?? (body.visibility ? body.visibility !== 'public' : false),
+      isTemplate: body.is_template ?? false,
+      files: body.auto_init ? { 'README.md': `# ${body.name}\n${body.description ? `\n${body.description}\n` : ''}` } : {},
+    });
+    return { status: 201, body: repoJson(deps, req.urls, git.getRepository(owner, body.name)!) };
+  }
+
+  return [
+    {
+      operationId: 'users/get-authenticated',
+      handler: async req => {
+        const created = iso(new Date(Date.UTC(2020, 0, 1)));
+        return {
+          body: {
+            ...simpleUser(req.urls, req.login, 'User'),
+            name: 'Launchpad Sandbox',
+            company: null,
+            blog: '',
+            location: null,
+            email: null,
+            hireable: null,
+            bio: null,
+            twitter_username: null,
+            public_repos: git.listRepositories().filter(r => r.owner === req.login && !r.private).length,
+            public_gists: 0,
+            followers: 0,
+            following: 0,
+            created_at: created,
+            updated_at: created,
+            private_gists: 0,
+            total_private_repos: git.listRepositories().filter(r => r.owner === req.login && r.private).length,
+            owned_private_repos: 0,
+            disk_usage: 0,
+            collaborators: 0,
+            two_factor_authentication: true,
+          },
+        };
+      },
+    },
+    {
+      operationId: 'repos/get',
+      handler: async req => ({ body: repoJson(deps, req.urls, requireRepo(deps, req.params)) }),
+    },
+    {
+      operationId: 'repos/create-in-org',
+      handler: req => create(req, req.params.org),
+    },
+    {
+      operationId: 'repos/create-for-authenticated-user',
+      handler: req => create(req, req.login),
+    },
+    {
+      operationId: 'repos/create-using-template',
+      handler: async req => {
+        const template = git.getRepository(req.params.template_owner, req.params.template_repo);
+        if (!template) throw notFound();
+        const body = req.body as GenerateBody;
+        const owner = body.owner ?? req.login;
+        if (!template.isTemplate) {
+          throw validationFailed([
+            { resource: 'Repository', code: 'custom', field: 'template', message: `${template.owner}/${template.name} is not a template repository` },
+          ]);
+        }
+        if (!REPO_NAME.test(body.name)) {
+          throw validationFailed([{ resource: 'Repository', code: 'custom', field: 'name', message: 'name is invalid' }]);
+        }
+        if (git.hasRepository(owner, body.name)) {
+          throw validationFailed([
+            { resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' },
+          ]);
+        }
+        // A generated repository starts with one commit holding the template's
+        // files (no shared history), as GitHub does.
+        const files: Record<string, string> = {};
+        for (const file of await git.listFiles(template.owner, template.name)) {
+          files[file] = (await git.readFile(template.owner, template.name, file))!;
+        }
+        await git.createRepository(owner, body.name, {
+          description: body.description ?? undefined,
+          private: body.private ?? false,
+          files,
+          message: 'Initial commit',
+          defaultBranch: template.defaultBranch,
+          templateRepository: { owner: template.owner, name: template.name },
+        });
+        return { status: 201, body: repoJson(deps, req.urls, git.getRepository(owner, body.name)!) };
+      },
+    },
+    {
+      operationId: 'repos/list-branches',
+      handler: async req => {
+        const info = requireRepo(deps, req.params);
+        const refs = await git.listRefs(info.owner, info.name, 'refs/heads/');
+        const full = `${info.owner}/${info.name}`;
+        return {
+          body: paginate(refs, req.query).map(r => {
+            const name = r.ref.slice('refs/heads/'.length);
+            return {
+              name,
+              commit: { sha: r.sha, url: `${req.urls.api}/repos/${full}/commits/${r.sha}` },
+              protected: false,
+            };
+          }),
+        };
+      },
+    },
+    {
+      operationId: 'repos/get-branch',
+      greedy: 'branch',
+      handler: async req => {
+        const info = requireRepo(deps, req.params);
+        const sha = await git.resolveRef(info.owner, info.name, `refs/heads/${req.params.branch}`);
+        if (!sha) throw new GitHubError(404, 'Branch not found');
+        const full = `${info.owner}/${info.name}`;
+        const c = await git.readCommit(info.owner, info.name, sha);
+        const self = `${req.urls.api}/repos/${full}/branches/${req.params.branch}`;
+        return {
+          body: {
+            name: req.params.branch,
+            commit: commit(req.urls, full, c),
+            _links: { html: `${req.urls.html}/${full}/tree/${req.params.branch}`, self },
+            protected: false,
+            protection: {
+              enabled: false,
+              required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] },
+            },
+            protection_url: `${self}/protection`,
+          },
+        };
+      },
+    },
+    {
+      operationId: 'repos/get-commit',
+      greedy: 'ref',
+      handler: async req => {
+        const info = requireRepo(deps, req.params);
+        const sha = await git.resolveCommitish(info.owner, info.name, req.params.ref);
+        if (!sha) {
+          throw new GitHubError(422, `No commit found for SHA: ${req.params.ref}`);
+        }
+        const full = `${info.owner}/${info.name}`;
+        const c = await git.readCommit(info.owner, info.name, sha);
+        const diff = (await git.diffCommits(info.owner, info.name, c.parents[0] ?? null, sha)).slice(0, 300);
+        const read = async (blob: string | null) =>
+          blob ? (await git.readBlob(info.owner, info.name, blob)).toString('utf8') : '';
+        const files = await Promise.all(
+          diff.map(async d => {
+            const { additions, deletions } = lineCounts(await read(d.previousSha), await read(d.sha));
+            const blob = d.sha ?? d.previousSha!;
+            const at = d.status === 'removed' ? c.parents[0] : sha;
+            return {
+              sha: blob,
+              filename: d.filename,
+              status: d.status,
+              additions,
+              deletions,
+              changes: additions + deletions,
+              blob_url: `${req.urls.html}/${full}/blob/${at}/${d.filename}`,
+              raw_url: `${req.urls.html}/${full}/raw/${at}/${d.filename}`,
+              contents_url: `${req.urls.api}/repos/${full}/contents/${d.filename}?ref=${at}`,
+            };
+          }),
+        );
+        const additions = files.reduce((n, f) => n + f.additions, 0);
+        const deletions = files.reduce((n, f) => n + f.deletions, 0);
+        return {
+          body: {
+            ...commit(req.urls, full, c, files),
+            stats: { total: additions + deletions, additions, deletions },
+          },
+        };
+      },
+    },
+  ];
+}
