@@ -12,7 +12,11 @@ export function createKubeConfig(cluster: LaunchpadClusterConfig): KubeConfig {
       {
         name: cluster.name,
         server: cluster.kubernetes.url,
-        skipTLSVerify: cluster.kubernetes.skipTLSVerify ?? false,
+        // client-node refuses plain-HTTP servers unless skipTLSVerify is set;
+        // an http:// URL (the sandbox, a local proxy) has no TLS to verify.
+        skipTLSVerify:
+          cluster.kubernetes.skipTLSVerify ||
+          cluster.kubernetes.url.startsWith('http://'),
         caData: cluster.kubernetes.caData,
       },
     ],
