@@ -1,8 +1,8 @@
-import { render, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import App from './App';
 
 describe('App', () => {
-  it('should render', async () => {
+  it('opens on the guest sign-in page with one "Enter" button', async () => {
     process.env = {
       NODE_ENV: 'test',
       APP_CONFIG: [
@@ -19,10 +19,11 @@ describe('App', () => {
       ] as any,
     };
 
-    const rendered = render(App.createRoot());
+    render(App.createRoot());
 
-    await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
-    });
+    expect(await screen.findByText('Launchpad Portal')).toBeInTheDocument();
+    // The e2e tests sign in through this button.
+    expect(screen.getAllByRole('button', { name: 'Enter' })).toHaveLength(1);
+    expect(screen.getByText('Guest')).toBeInTheDocument();
   });
 });

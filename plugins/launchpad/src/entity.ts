@@ -1,4 +1,8 @@
-import { Entity, EntityLink, CompoundEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  EntityLink,
+  CompoundEntityRef,
+} from '@backstage/catalog-model';
 import {
   isOpenedxInstance,
   openedxReleaseName,
@@ -9,7 +13,6 @@ import {
   LABELS,
   STANDARD_ANNOTATIONS,
 } from './constants';
-
 
 /** True for the `Component` entities of Open edX instances. */
 export function isLaunchpadInstance(entity: Entity): boolean {
@@ -163,4 +166,23 @@ export function readCluster(entity: Entity): ClusterDetails {
     apiServer: annotation(entity, STANDARD_ANNOTATIONS.kubernetesApiServer),
     configError: annotation(entity, ANNOTATIONS.configError),
   };
+}
+
+const KUBERNETES_PLUGIN_ANNOTATIONS = [
+  'backstage.io/kubernetes-id',
+  ANNOTATIONS.kubernetesLabelSelector,
+];
+
+/**
+ * Whether the Kubernetes plugin's tab belongs on the entity page: on entities
+ * with its annotations (its own rule) and on every Open edX instance. An
+ * instance whose config.yml is malformed may lack the annotations; the
+ * Kubernetes backend then falls back to the entity name (the instance slug).
+ */
+export function isKubernetesTabAvailable(entity: Entity): boolean {
+  const annotations = entity.metadata.annotations ?? {};
+  return (
+    isLaunchpadInstance(entity) ||
+    KUBERNETES_PLUGIN_ANNOTATIONS.some(name => Boolean(annotations[name]))
+  );
 }

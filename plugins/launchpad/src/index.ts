@@ -25,6 +25,7 @@ export { useClusterInstances } from './hooks/useClusterInstances';
 export {
   isLaunchpadInstance,
   isLaunchpadCluster,
+  isKubernetesTabAvailable,
   readInstance,
   readCluster,
 } from './entity';

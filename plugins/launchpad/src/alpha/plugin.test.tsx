@@ -14,6 +14,9 @@ import { clusterEntity, instanceEntity } from '../testing/fixtures';
 
 const cards = [instanceOverviewCard, clusterOverviewCard, clusterInstancesCard];
 
+// Cards load lazily; on a busy machine that can take longer than the default.
+const slow = { timeout: 10_000 };
+
 async function renderEntityPage(entity: Entity) {
   renderTestApp({
     extensions: [createTestEntityPage({ entity }), ...cards],
@@ -35,15 +38,21 @@ describe('launchpad frontend plugin', () => {
 
   it('shows only the instance card on an openedx-instance page', async () => {
     await renderEntityPage(instanceEntity());
-    expect(await screen.findByText('Open edX instance')).toBeVisible();
+    expect(
+      await screen.findByText('Open edX instance', {}, slow),
+    ).toBeVisible();
     expect(screen.queryByText('Kubernetes cluster')).not.toBeInTheDocument();
     expect(screen.queryByText(/Open edX instances/)).not.toBeInTheDocument();
   });
 
   it('shows the cluster cards on a kubernetes-cluster page', async () => {
     await renderEntityPage(clusterEntity('staging'));
-    expect(await screen.findByText('Kubernetes cluster')).toBeVisible();
-    expect(await screen.findByText('No Open edX instances')).toBeVisible();
+    expect(
+      await screen.findByText('Kubernetes cluster', {}, slow),
+    ).toBeVisible();
+    expect(
+      await screen.findByText('No Open edX instances', {}, slow),
+    ).toBeVisible();
     expect(screen.queryByText('Open edX instance')).not.toBeInTheDocument();
   });
 
@@ -56,6 +65,8 @@ describe('launchpad frontend plugin', () => {
     };
     await renderEntityPage(service);
     // The test page renders this marker when every card's filter said no.
-    expect(await screen.findByTestId('empty-entity-page')).toBeInTheDocument();
+    expect(
+      await screen.findByTestId('empty-entity-page', {}, slow),
+    ).toBeInTheDocument();
   });
 });

@@ -10,6 +10,9 @@ import { EntityClusterFilter, EntityReleaseFilter } from './filters';
 import { EntityClusterPicker, EntityReleasePicker } from './LaunchpadPickers';
 import { clusterEntity, instanceEntity } from '../../testing/fixtures';
 
+// A busy machine can take longer than the default to render.
+const slow = { timeout: 10_000 };
+
 const entities = [
   clusterEntity('staging'),
   clusterEntity('production'),
@@ -23,7 +26,10 @@ describe('EntityClusterFilter and EntityReleaseFilter', () => {
     expect(
       new EntityClusterFilter(['staging', 'production']).getCatalogFilters(),
     ).toEqual({
-      'metadata.labels.launchpad.openedx.org/cluster': ['staging', 'production'],
+      'metadata.labels.launchpad.openedx.org/cluster': [
+        'staging',
+        'production',
+      ],
     });
     expect(new EntityReleaseFilter(['teak']).getCatalogFilters()).toEqual({
       'metadata.labels.launchpad.openedx.org/release': ['teak'],
@@ -33,7 +39,9 @@ describe('EntityClusterFilter and EntityReleaseFilter', () => {
   it('match entities by label, ignoring case, and skip unlabelled ones', () => {
     const filter = new EntityReleaseFilter(['Teak']);
     expect(filter.filterEntity(instanceEntity({ release: 'teak' }))).toBe(true);
-    expect(filter.filterEntity(instanceEntity({ release: 'sumac' }))).toBe(false);
+    expect(filter.filterEntity(instanceEntity({ release: 'sumac' }))).toBe(
+      false,
+    );
     expect(filter.filterEntity(clusterEntity('staging'))).toBe(false);
     expect(
       new EntityClusterFilter(['production']).filterEntity(
@@ -60,8 +68,10 @@ describe('catalog pickers', () => {
       { apis: [catalogApiMock({ entities })] },
     );
 
-    await userEvent.click(await screen.findByTestId('cluster-picker-expand'));
-    const options = await screen.findAllByRole('option');
+    await userEvent.click(
+      await screen.findByTestId('cluster-picker-expand', {}, slow),
+    );
+    const options = await screen.findAllByRole('option', {}, slow);
     // Counts are of the listed kind only: the clusters' resources don't count.
     expect(options.map(option => option.textContent).sort()).toEqual([
       'production (1)',
@@ -69,10 +79,12 @@ describe('catalog pickers', () => {
     ]);
     await userEvent.click(screen.getByRole('option', { name: /^staging/ }));
 
-    await waitFor(() =>
-      expect(updateFilters).toHaveBeenLastCalledWith({
-        cluster: new EntityClusterFilter(['staging']),
-      }),
+    await waitFor(
+      () =>
+        expect(updateFilters).toHaveBeenLastCalledWith({
+          cluster: new EntityClusterFilter(['staging']),
+        }),
+      slow,
     );
   });
 
@@ -89,8 +101,10 @@ describe('catalog pickers', () => {
       </MockEntityListContextProvider>,
       { apis: [catalogApiMock({ entities })] },
     );
-    await userEvent.click(await screen.findByTestId('release-picker-expand'));
-    const options = await screen.findAllByRole('option');
+    await userEvent.click(
+      await screen.findByTestId('release-picker-expand', {}, slow),
+    );
+    const options = await screen.findAllByRole('option', {}, slow);
     expect(options.map(option => option.textContent).sort()).toEqual([
       'sumac (1)',
       'teak (2)',
@@ -113,10 +127,12 @@ describe('catalog pickers', () => {
       { apis: [catalogApi] },
     );
     // Only assert once the picker has its (empty) answer from the catalog.
-    await waitFor(() => expect(getEntityFacets).toHaveBeenCalled());
+    await waitFor(() => expect(getEntityFacets).toHaveBeenCalled(), slow);
     await expect(getEntityFacets.mock.results[0].value).resolves.toEqual({
       facets: { 'metadata.labels.launchpad.openedx.org/release': [] },
     });
-    expect(screen.queryByTestId('release-picker-expand')).not.toBeInTheDocument();
+    expect(
+      screen.queryByTestId('release-picker-expand'),
+    ).not.toBeInTheDocument();
   });
 });

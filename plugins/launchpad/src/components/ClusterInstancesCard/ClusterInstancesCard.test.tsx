@@ -1,10 +1,16 @@
 import { screen, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { Entity } from '@backstage/catalog-model';
 import { ClusterInstancesCard } from './ClusterInstancesCard';
 import { clusterEntity, instanceEntity } from '../../testing/fixtures';
+
+// A busy machine can take longer than the default to render.
+const slow = { timeout: 10_000 };
 
 const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
 
@@ -54,7 +60,9 @@ describe('ClusterInstancesCard', () => {
     });
     await render(catalogApi);
 
-    expect(await screen.findByText('Open edX instances (2)')).toBeVisible();
+    expect(
+      await screen.findByText('Open edX instances (2)', {}, slow),
+    ).toBeVisible();
     const demo = rowOf('demo');
     expect(within(demo).getByRole('link', { name: 'demo' })).toHaveAttribute(
       'href',
@@ -84,7 +92,7 @@ describe('ClusterInstancesCard', () => {
       getEntities: jest.fn().mockResolvedValue({ items: [] }),
     });
     await render(catalogApi);
-    await screen.findByText('No Open edX instances');
+    await screen.findByText('No Open edX instances', {}, slow);
     expect(catalogApi.getEntities).toHaveBeenCalledWith(
       expect.objectContaining({
         filter: {
@@ -101,7 +109,9 @@ describe('ClusterInstancesCard', () => {
       getEntities: jest.fn(() => new Promise<never>(() => {})),
     });
     await render(catalogApi);
-    expect(await screen.findByRole('progressbar')).toBeInTheDocument();
+    expect(
+      await screen.findByRole('progressbar', {}, slow),
+    ).toBeInTheDocument();
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
   });
 
@@ -113,14 +123,16 @@ describe('ClusterInstancesCard', () => {
     });
     await render(catalogApi);
     expect(
-      await screen.findByText('Error: catalog is unavailable (503)'),
+      await screen.findByText('Error: catalog is unavailable (503)', {}, slow),
     ).toBeVisible();
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
   });
 
   it('says so when the cluster has no instances', async () => {
     await render(catalogApiMock({ entities: [clusterEntity('staging')] }));
-    expect(await screen.findByText('No Open edX instances')).toBeVisible();
+    expect(
+      await screen.findByText('No Open edX instances', {}, slow),
+    ).toBeVisible();
     expect(
       screen.getByText(
         'The catalog has no openedx-instance components on the staging cluster yet.',

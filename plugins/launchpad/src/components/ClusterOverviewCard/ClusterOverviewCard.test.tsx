@@ -25,7 +25,9 @@ describe('ClusterOverviewCard', () => {
     expect(rowText('Domain')).toBe('Domainproduction.learn.acme.test');
     expect(rowText('API server')).toBe('API serverhttp://127.0.0.1:7101');
     expect(
-      screen.getByRole('link', { name: /^acme-edu\/launchpad-cluster-production/ }),
+      screen.getByRole('link', {
+        name: /^acme-edu\/launchpad-cluster-production/,
+      }),
     ).toHaveAttribute(
       'href',
       'https://github.com/acme-edu/launchpad-cluster-production',

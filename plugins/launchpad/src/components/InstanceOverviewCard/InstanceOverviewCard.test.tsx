@@ -1,6 +1,9 @@
 import { screen, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { Entity } from '@backstage/catalog-model';
 import { InstanceOverviewCard } from './InstanceOverviewCard';
 import { instanceEntity } from '../../testing/fixtures';
@@ -29,7 +32,10 @@ describe('InstanceOverviewCard', () => {
 
     expect(screen.getByText('Open edX instance')).toBeInTheDocument();
     const cluster = within(valueOf('Cluster')).getByRole('link');
-    expect(cluster).toHaveAttribute('href', '/catalog/staging/resource/staging');
+    expect(cluster).toHaveAttribute(
+      'href',
+      '/catalog/staging/resource/staging',
+    );
     expect(within(valueOf('Environment')).getByText('staging')).toBeVisible();
     expect(within(valueOf('Namespace')).getByText('demo')).toBeVisible();
     expect(
@@ -104,7 +110,9 @@ describe('InstanceOverviewCard', () => {
         },
       }),
     );
-    expect(within(valueOf('Repository folder')).getByRole('link')).toHaveAttribute(
+    expect(
+      within(valueOf('Repository folder')).getByRole('link'),
+    ).toHaveAttribute(
       'href',
       'https://github.example/acme-edu/launchpad-cluster-staging/tree/main/instances/demo/',
     );

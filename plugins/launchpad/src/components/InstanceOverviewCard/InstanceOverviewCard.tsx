@@ -38,8 +38,8 @@ export function InstanceOverviewCard() {
             defaultExpanded
           >
             <Typography variant="body2">
-              The instance's files in the cluster repository could not be
-              read, so some details below may be missing or stale. Fix{' '}
+              The instance's files in the cluster repository could not be read,
+              so some details below may be missing or stale. Fix{' '}
               {details.sourcePath ? (
                 <Code>{details.sourcePath}</Code>
               ) : (
@@ -55,7 +55,10 @@ export function InstanceOverviewCard() {
           [
             'Cluster',
             details.cluster && (
-              <EntityRefLink entityRef={details.cluster} defaultKind="resource" />
+              <EntityRefLink
+                entityRef={details.cluster}
+                defaultKind="resource"
+              />
             ),
           ],
           ['Environment', details.environment],
