@@ -55,11 +55,18 @@ export function createGitHubClient(
     baseUrl: options.baseUrl,
     userAgent: 'launchpad-portal',
     request: options.fetch ? { fetch: options.fetch } : undefined,
+    // Octokit's request log: `debug` gets raw request options (never
+    // forwarded), `info` every success, `error` every failed attempt —
+    // including 304 Not Modified answers to conditional requests, which are
+    // the normal "nothing changed" case. Callers log the final failures.
     log: {
       debug: () => {},
       info: () => {},
       warn: (message: string) => logger.warn(message),
-      error: (message: string) => logger.error(message),
+      error: (message: string) =>
+        / - 304 with id /.test(message)
+          ? logger.debug(message)
+          : logger.warn(message),
     },
     retry: { retries: options.retries ?? 3, retryAfterBaseValue: base },
     throttle: {
