@@ -1,0 +1,67 @@
+/* eslint-disable no-console */
+import { startSandbox } from './sandbox';
+
+/**
+ * `yarn workspace @internal/sandbox start`: the sandbox on fixed ports for
+ * `yarn dev` (GitHub + admin on 7100, clusters on 7101, 7102).
+ */
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  }
+  return value;
+}
+
+function scaleEnv(): { cluster: string; instances: number } | undefined {
+  const raw = process.env.SANDBOX_SCALE;
+  if (!raw) return undefined;
+  // "production:1000" or just "1000" (staging)
+  const [cluster, count] = raw.includes(':') ? raw.split(':') : ['staging', raw];
+  const instances = Number(count);
+  if (!Number.isInteger(instances) || instances < 0) {
+    throw new Error(`SANDBOX_SCALE must be "<cluster>:<count>" or "<count>", got "${raw}"`);
+  }
+  return { cluster, instances };
+}
+
+async function main() {
+  const githubPort = intEnv('SANDBOX_GITHUB_PORT', 7100);
+  const base = intEnv('SANDBOX_CLUSTER_PORT_BASE', 7101);
+  const sandbox = await startSandbox({
+    githubPort,
+    clusterPorts: [base, base + 1],
+    speed: intEnv('SANDBOX_SPEED', 10),
+    scale: scaleEnv(),
+    dataDir: process.env.SANDBOX_DATA_DIR || undefined,
+    onError: error => console.error('[sandbox] controller error:', error instanceof Error ? error.message : error),
+  });
+  console.log(`Launchpad sandbox (clock speed ${sandbox.clock.getSpeed()}x)`);
+  console.log(`  GitHub API     ${sandbox.github.url}   token: ${sandbox.github.token}`);
+  console.log(`  Admin API      ${sandbox.adminUrl}`);
+  for (const cluster of sandbox.clusters) {
+    console.log(`  ${cluster.name.padEnd(14)} Kubernetes ${cluster.kubernetesUrl}  ArgoCD ${cluster.argocdUrl}  Argo ${cluster.argoUrl}  token: ${cluster.token}`);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the sandbox`);
+    sandbox
+      .stop()
+      .then(() => process.exit(0))
+      .catch(error => {
+        console.error(error);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch(error => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
