@@ -10,6 +10,6 @@ export {
 
 /** Standard Backstage annotations the cards read besides Launchpad's own. */
 export const STANDARD_ANNOTATIONS = {
-  sourceLocation: 'backstage.io/source-location',
+  viewUrl: 'backstage.io/view-url',
   kubernetesApiServer: 'kubernetes.io/api-server',
 } as const;

@@ -84,14 +84,21 @@ export function clusterName(entity: Entity): string {
   return annotation(entity, ANNOTATIONS.cluster) ?? entity.metadata.name;
 }
 
-/** A web link to a folder in the cluster repository. */
+/**
+ * A web link to the entity's folder in the cluster repository. The provider
+ * records the folder's URL as the entity's location, which the catalog also
+ * exposes as `backstage.io/view-url`; that URL is right for GitHub Enterprise
+ * and the sandbox alike. (`backstage.io/source-location` is not used: the
+ * catalog derives it as the location's parent folder.)
+ */
 export function repositoryFolderUrl(entity: Entity): string | undefined {
-  const sourceLocation = annotation(
-    entity,
-    STANDARD_ANNOTATIONS.sourceLocation,
-  );
-  if (sourceLocation?.startsWith('url:')) {
-    return sourceLocation.slice('url:'.length);
+  const viewUrl = annotation(entity, STANDARD_ANNOTATIONS.viewUrl);
+  if (viewUrl) {
+    return viewUrl;
+  }
+  const location = annotation(entity, ANNOTATIONS.managedByLocation);
+  if (location?.startsWith('url:')) {
+    return location.slice('url:'.length);
   }
   const repository = annotation(entity, ANNOTATIONS.clusterRepository);
   if (!repository) {

@@ -101,12 +101,12 @@ describe('InstanceOverviewCard', () => {
     );
   });
 
-  it('prefers the source location for the repository folder link', async () => {
+  it('links the repository folder the provider recorded as its location', async () => {
     await render(
       instanceEntity({
         annotations: {
-          'backstage.io/source-location':
-            'url:https://github.example/acme-edu/launchpad-cluster-staging/tree/main/instances/demo/',
+          'backstage.io/managed-by-location':
+            'url:https://github.example/acme-edu/launchpad-cluster-staging/tree/main/instances/demo',
         },
       }),
     );
@@ -114,7 +114,26 @@ describe('InstanceOverviewCard', () => {
       within(valueOf('Repository folder')).getByRole('link'),
     ).toHaveAttribute(
       'href',
-      'https://github.example/acme-edu/launchpad-cluster-staging/tree/main/instances/demo/',
+      'https://github.example/acme-edu/launchpad-cluster-staging/tree/main/instances/demo',
+    );
+  });
+
+  it("prefers the catalog's view URL for the repository folder", async () => {
+    await render(
+      instanceEntity({
+        annotations: {
+          'backstage.io/managed-by-location':
+            'url:https://github.example/acme-edu/launchpad-cluster-staging/tree/main/instances/demo',
+          'backstage.io/view-url':
+            'https://github.example/acme-edu/launchpad-cluster-staging/tree/main/instances/demo?view',
+        },
+      }),
+    );
+    expect(
+      within(valueOf('Repository folder')).getByRole('link'),
+    ).toHaveAttribute(
+      'href',
+      'https://github.example/acme-edu/launchpad-cluster-staging/tree/main/instances/demo?view',
     );
   });
 
