@@ -35,10 +35,14 @@ async function main() {
     t = performance.now();
     const tree = await store.readTree('acme-edu', 'bench', (await store.readCommit('acme-edu', 'bench', headSha)).tree, { recursive: true, sizes: true });
     const treeMs = performance.now() - t;
+    t = performance.now();
+    await store.listFiles('acme-edu', 'bench', 'instances');
+    const listMs = performance.now() - t;
     console.log(`instances=${instances} files=${Object.keys(files).length}`);
     console.log(`createRepository: ${seedMs.toFixed(0)} ms`);
     console.log(`commitFiles (1 change, 1 folder delete): ${commitMs.toFixed(0)} ms`);
     console.log(`readTree recursive with sizes (${tree.length} entries): ${treeMs.toFixed(0)} ms`);
+    console.log(`listFiles('instances') again: ${listMs.toFixed(0)} ms`);
   } finally {
     clock.stop();
     fs.rmSync(dir, { recursive: true, force: true });

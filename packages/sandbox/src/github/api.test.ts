@@ -9,6 +9,10 @@ import { RUN_TIMINGS } from './actions';
 import { startTestGitHub, validateGitHubResponse } from './testing';
 import type { TestGitHub } from './testing';
 
+// The plugins' types name the hoisted, older @octokit/core rather than the one
+// @octokit/rest uses; the runtime contract is the same.
+type OctokitPlugin = Parameters<typeof Octokit.plugin>[0];
+
 /** Octokit logs failed requests; these tests provoke many on purpose. */
 const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -488,7 +492,7 @@ describe('sandbox GitHub API', () => {
       await seedCluster(gh);
       gh.api.rateLimiter.setRemaining(`token:${gh.token}`, 0);
       const onRateLimit = jest.fn(() => false);
-      const Throttled = Octokit.plugin(throttling);
+      const Throttled = Octokit.plugin(throttling as unknown as OctokitPlugin);
       const client = new Throttled({ baseUrl: gh.url, auth: gh.token, log, throttle: { onRateLimit, onSecondaryRateLimit: () => false } });
       expect((await failure(client.repos.get(repo()))).status).toBe(403);
       expect(onRateLimit).toHaveBeenCalledTimes(1);
@@ -498,7 +502,7 @@ describe('sandbox GitHub API', () => {
       await seedCluster(gh);
       gh.faults.add({ kind: 'rate-limit', retryAfterSeconds: 2, count: 1, pathPrefix: '/repos/acme-edu' });
       const onSecondaryRateLimit = jest.fn((_retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 1);
-      const Throttled = Octokit.plugin(throttling);
+      const Throttled = Octokit.plugin(throttling as unknown as OctokitPlugin);
       const client = new Throttled({
         baseUrl: gh.url,
         auth: gh.token,
@@ -520,7 +524,7 @@ describe('sandbox GitHub API', () => {
     it('answers 5xx faults, which the retry plugin recovers from when they stop', async () => {
       await seedCluster(gh);
       gh.faults.add({ kind: 'http-error', service: 'github', status: 502, count: 2, pathPrefix: '/repos/' });
-      const Retrying = Octokit.plugin(retry);
+      const Retrying = Octokit.plugin(retry as unknown as OctokitPlugin);
       const client = new Retrying({ baseUrl: gh.url, auth: gh.token, log, retry: { retryAfterBaseValue: 1 } });
       const { data } = await client.repos.get(repo());
       expect(data.name).toBe('launchpad-cluster-staging');

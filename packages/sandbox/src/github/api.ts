@@ -153,7 +153,10 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         { service: 'github', method: req.method, path: req.path },
       ),
     );
-    if (!fault) return next();
+    if (!fault) {
+      next();
+      return;
+    }
     res
       .status(403)
       .set('retry-after', String(fault.retryAfterSeconds ?? 60))
@@ -206,7 +209,10 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   function handle(def: RouteDef) {
     const method = methods[def.operationId];
     return async (req: Request, res: Response, next: NextFunction) => {
-      if (req.method.toLowerCase() !== method) return next();
+      if (req.method.toLowerCase() !== method) {
+        next();
+        return;
+      }
       const spec = await specPromise;
       const docs = spec.documentationUrl(def.operationId) ?? DOCS;
       const params: Record<string, string> = {};
@@ -215,7 +221,9 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         else params[k] = v;
       }
       try {
-        const body = req.body && typeof req.body === 'object' && Object.keys(req.body).length ? req.body : method === 'get' || method === 'delete' ? undefined : req.body;
+        // express.json() leaves `{}` when there was no body; GET/DELETE have none.
+        const empty = !req.body || (typeof req.body === 'object' && Object.keys(req.body).length === 0);
+        const body = empty && (method === 'get' || method === 'delete') ? undefined : req.body;
         const problems = spec.validateRequest(def.operationId, {
           method,
           pathParams: params,

@@ -1,16 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import OpenAPIBackend from 'openapi-backend';
 import type { Document } from 'openapi-backend';
 
 /** The committed, pruned copy of GitHub's OpenAPI description (see scripts/prune-github-spec.mjs). */
-export const GITHUB_SPEC_PATH = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  'spec',
-  'github-api.pruned.json',
-);
+export const GITHUB_SPEC_PATH = require.resolve('../../spec/github-api.pruned.json');
 
 export interface SchemaError {
   /** Where: `requestBody.content`, `query.per_page`, `response.owner.login`, ... */

@@ -6,6 +6,12 @@ import { iso, minimalRepository, nodeId, simpleUser } from '../representations';
 import { requireRepo } from './deps';
 import type { ApiDeps } from './deps';
 
+/** Steps before a failed one succeeded, the failed one failed, later ones were skipped. */
+function stepConclusion(index: number, failedAt: number): 'success' | 'failure' | 'skipped' {
+  if (failedAt < 0 || index < failedAt) return 'success';
+  return index === failedAt ? 'failure' : 'skipped';
+}
+
 export function actionRoutes(deps: ApiDeps): RouteDef[] {
   const { actions, git } = deps;
 
@@ -91,10 +97,12 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
       let conclusion: string | null = null;
       if (run.status === 'completed') {
         status = 'completed';
-        conclusion = failedAt >= 0 ? (i < failedAt ? 'success' : i === failedAt ? 'failure' : 'skipped') : 'success';
-      } else if (run.status === 'in_progress') {
-        status = i === 0 ? 'completed' : i === 1 ? 'in_progress' : 'queued';
-        conclusion = i === 0 ? 'success' : null;
+        conclusion = stepConclusion(i, failedAt);
+      } else if (run.status === 'in_progress' && i === 0) {
+        status = 'completed';
+        conclusion = 'success';
+      } else if (run.status === 'in_progress' && i === 1) {
+        status = 'in_progress';
       }
       return {
         name: stepName,

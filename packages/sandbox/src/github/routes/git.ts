@@ -13,6 +13,8 @@ interface TreeEntryBody {
   content?: string;
 }
 
+const OBJECT_PATHS = { tree: 'trees', blob: 'blobs', commit: 'commits' } as const;
+
 interface PersonBody {
   name: string;
   email: string;
@@ -137,7 +139,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
               type: i.type,
               sha: i.sha,
               ...(i.type === 'blob' ? { size: i.size } : {}),
-              url: `${req.urls.api}/repos/${full}/git/${i.type === 'tree' ? 'trees' : i.type === 'blob' ? 'blobs' : 'commits'}/${i.sha}`,
+              url: `${req.urls.api}/repos/${full}/git/${OBJECT_PATHS[i.type]}/${i.sha}`,
             })),
             truncated: false,
           },
@@ -187,7 +189,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
               type: i.type,
               sha: i.sha,
               ...(i.type === 'blob' ? { size: i.size } : {}),
-              url: `${req.urls.api}/repos/${full}/git/${i.type === 'tree' ? 'trees' : 'blobs'}/${i.sha}`,
+              url: `${req.urls.api}/repos/${full}/git/${OBJECT_PATHS[i.type]}/${i.sha}`,
             })),
             truncated: false,
           },
