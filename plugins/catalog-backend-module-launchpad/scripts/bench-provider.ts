@@ -21,6 +21,8 @@ export interface BenchReply {
   entities: number;
   reread: number;
   peakRssMiB: number;
+  /** The slowest request: path pattern and ms. */
+  slowest: string;
 }
 
 /** Warnings and errors only, to stderr: the benchmark prints its own figures. */
@@ -96,6 +98,10 @@ async function main() {
     )
       .map(([status, n]) => `${n}×${status}`)
       .join(', ');
+    const slow = [...requests].sort((a, b) => b.ms - a.ms)[0];
+    const slowest = slow
+      ? `${slow.path.replace(/[0-9a-f]{40}/g, '<sha>').replace(/^\/repos\/[^/]+\/[^/]+/, '')} ${slow.ms} ms`
+      : '-';
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     if (result.outcome === 'failed') console.error(result.error);
     process.send!({
@@ -106,6 +112,7 @@ async function main() {
       entities: result.outcome === 'updated' ? lastEntities : 0,
       reread: result.outcome === 'updated' ? result.reread.length : 0,
       peakRssMiB: Math.round(peakRss / 1048576),
+      slowest,
     } satisfies BenchReply);
   });
 }

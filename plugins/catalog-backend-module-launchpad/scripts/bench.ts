@@ -86,6 +86,7 @@ async function main() {
       ['instances in repository', folders.size],
       ['full ingest time (ms)', full.ms],
       ['GitHub requests, full read', full.requests],
+      ['slowest request, full read', full.slowest],
       ['entities emitted', full.entities],
       [
         `unchanged refresh: requests (${unchanged.statuses})`,
@@ -98,6 +99,7 @@ async function main() {
         afterChange.reread,
       ],
       [`refresh after ${slugs.length} changed: time (ms)`, afterChange.ms],
+      [`refresh after ${slugs.length} changed: slowest request`, afterChange.slowest],
       ['provider process peak RSS (MiB)', final.peakRssMiB],
     ];
     console.log('\nLaunchpad catalog benchmark');

@@ -290,7 +290,7 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
   });
 
   it('re-reads only a changed instance folder, shows added folders and drops removed ones', async () => {
-    const { provider, capture, counter } = setup();
+    const { provider, capture, counter, logger } = setup();
     await provider.connect(capture.connection);
     await provider.refresh();
     const before = entitiesOf(capture);
@@ -326,6 +326,10 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
       e => e.metadata.name === target && e.kind === 'Component',
     )!;
     expect(renamed.metadata.title).toBe('Renamed by test');
+    // The unchanged malformed folder is not re-parsed, so its warning is not repeated.
+    expect(
+      logger.warn.mock.calls.filter(c => String(c[0]).includes('Malformed instance')),
+    ).toHaveLength(1);
     expect(entitiesOf(capture)).toHaveLength(before.length);
 
     // Add a new instance folder: it appears on the next refresh.

@@ -22,6 +22,7 @@ import {
   buildClusterEntity,
   buildInstanceEntities,
   isInstanceFolderName,
+  type InstanceEntities,
 } from './entities';
 
 /** Default when `catalog.providers.launchpad.schedule` is absent. */
@@ -61,6 +62,8 @@ export class LaunchpadEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
   private readonly reader: ClusterRepositoryReader;
   private readonly logger: LoggerService;
+  /** Entities built per instance folder, keyed by its tree SHA: unchanged folders are not re-parsed. */
+  private built = new Map<string, { treeSha: string; result: InstanceEntities }>();
 
   /** One provider per cluster in `launchpad.clusters`, sharing one GitHub client. */
   static fromConfig(
@@ -157,6 +160,7 @@ export class LaunchpadEntityProvider implements EntityProvider {
         repositoryHtmlUrl: read.htmlUrl,
       };
       const entities: Entity[] = [buildClusterEntity(ctx)];
+      const built = new Map<string, { treeSha: string; result: InstanceEntities }>();
       let errors = 0;
       for (const folder of read.instances) {
         if (!isInstanceFolderName(folder.slug)) {
@@ -165,18 +169,23 @@ export class LaunchpadEntityProvider implements EntityProvider {
           );
           continue;
         }
-        const built = buildInstanceEntities(folder, ctx);
-        if (built.configError) {
+        const cached = this.built.get(folder.slug);
+        const result =
+          cached?.treeSha === folder.treeSha
+            ? cached.result
+            : buildInstanceEntities(folder, ctx);
+        built.set(folder.slug, { treeSha: folder.treeSha, result });
+        if (result.configError) {
           errors++;
-          // Logged only when re-read, so an unchanged broken folder does not repeat the warning.
-          if (read.reread.includes(folder.slug)) {
+          // Logged when built, so an unchanged broken folder does not repeat the warning.
+          if (result !== cached?.result) {
             this.logger.warn(
-              `Malformed instance configuration in ${cluster.repository}/${folder.path}: ${built.configError}`,
+              `Malformed instance configuration in ${cluster.repository}/${folder.path}: ${result.configError}`,
               { instance: folder.slug, path: folder.path },
             );
           }
         }
-        entities.push(...built.entities);
+        entities.push(...result.entities);
       }
       try {
         await this.connection.applyMutation({
@@ -192,6 +201,7 @@ export class LaunchpadEntityProvider implements EntityProvider {
         this.reader.reset();
         throw error;
       }
+      this.built = built;
       this.logger.info(
         `Emitted ${entities.length} entities for ${read.instances.length} instance folders at ${read.commitSha} (${read.reread.length} re-read, ${errors} with config errors, ${read.requests} GitHub requests)`,
       );

@@ -209,6 +209,7 @@ describe('buildInstanceEntities', () => {
       [ANNOTATIONS.openedxImage]: 'ghcr.io/acme-edu/openedx-demo:teak-abc123',
       [ANNOTATIONS.mfeImage]: 'ghcr.io/acme-edu/mfe-demo:teak-abc123',
       'backstage.io/kubernetes-namespace': 'demo',
+      'backstage.io/kubernetes-label-selector': 'app.kubernetes.io/name',
       'argocd/app-name': 'demo-staging',
       'github.com/project-slug': 'acme-edu/launchpad-cluster-staging',
       'backstage.io/managed-by-location':

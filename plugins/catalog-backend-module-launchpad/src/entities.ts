@@ -42,8 +42,14 @@ const K8S = {
   dashboardUrl: 'kubernetes.io/dashboard-url',
 } as const;
 
-/** Tutor labels every Kubernetes object it renders with this. */
-const TUTOR_LABEL_SELECTOR = 'app.kubernetes.io/managed-by=tutor';
+/**
+ * The Kubernetes plugin finds an instance's objects by label selector within
+ * its namespace (`backstage.io/kubernetes-namespace`). Tutor labels every
+ * workload it renders with `app.kubernetes.io/name` (lms, cms, ...), so
+ * "has that label" selects them all; without the annotation the plugin would
+ * look for `backstage.io/kubernetes-id`, which Tutor never sets.
+ */
+const TUTOR_LABEL_SELECTOR = 'app.kubernetes.io/name';
 
 export interface EntityBuildContext {
   cluster: LaunchpadClusterConfig;

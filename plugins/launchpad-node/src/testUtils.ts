@@ -3,6 +3,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   status: number;
+  /** Time to the response headers, ms. */
+  ms: number;
 }
 
 /**
@@ -18,10 +20,17 @@ export function countingFetch(
   const requests: RecordedRequest[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
+    const start = performance.now();
     const response = await fetch(request);
+    const ms = Math.round(performance.now() - start);
     const url = new URL(request.url);
     const path = `${url.pathname}${url.search}`;
-    requests.push({ method: request.method, path, status: response.status });
+    requests.push({
+      method: request.method,
+      path,
+      status: response.status,
+      ms,
+    });
     if (options.tamper && response.ok) {
       const body = options.tamper(path, await response.clone().json());
       if (body !== undefined) {
