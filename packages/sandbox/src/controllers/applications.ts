@@ -167,7 +167,14 @@ export class ApplicationController {
     const head = await this.git.headSha(this.owner, this.repo, this.cluster.branch);
     const files = await this.git.listFiles(this.owner, this.repo, 'instances', head);
     const slugs = new Set(files.filter(f => f.endsWith('/application.yml')).map(slugOf).filter((s): s is string => !!s));
-    for (const slug of slugs) await this.reconcileSlug(slug, head, true, files);
+    // Reads overlap (git objects are files on disk): a few slugs at a time.
+    const queue = [...slugs];
+    const worker = async () => {
+      for (let slug = queue.shift(); slug; slug = queue.shift()) {
+        await this.reconcileSlug(slug, head, true, files);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
   }
 
   private async reconcileSlug(slug: string, revision: string, initial: boolean, knownFiles?: string[]) {
@@ -295,12 +302,13 @@ export class ApplicationController {
       result.errors.push(`${path}: app path does not exist`);
       return result;
     }
-    for (const file of files) {
-      if (!/\.(ya?ml|json)$/.test(file)) continue;
+    const manifests = files.filter(file => /\.(ya?ml|json)$/.test(file));
+    const texts = await Promise.all(manifests.map(file => this.git.readFile(this.owner, this.repo, file, revision)));
+    for (const [index, file] of manifests.entries()) {
       const base = file.slice(file.lastIndexOf('/') + 1);
       const isKustomization = /^kustomization\.ya?ml$/.test(base);
       if (isKustomization) result.sourceType = 'Kustomize';
-      const text = (await this.git.readFile(this.owner, this.repo, file, revision)) ?? '';
+      const text = texts[index] ?? '';
       const docs = YAML.parseAllDocuments(text);
       for (const doc of Array.isArray(docs) ? docs : [docs]) {
         if (doc.errors.length) {

@@ -50,13 +50,17 @@ export function clusterRepositoryFiles(
   };
   for (const instance of instancesOf(cluster)) Object.assign(files, instanceFiles(cluster, instance));
   if (scale?.cluster === cluster.name) {
+    // Rendered once with placeholders: YAML-stringifying thousands of files is the slow part.
+    const slugToken = 'zzslugzz';
+    const config = configYaml(cluster, { slug: slugToken, platformName: 'Load zzindexzz', release: 'teak.3' });
+    const application = applicationYaml(cluster, slugToken);
+    const deployments = envFiles(cluster, slugToken, 'teak.3')[`instances/${slugToken}/env/k8s/deployments.yml`];
     for (let i = 0; i < scale.instances; i++) {
       const slug = scaleSlug(i);
-      const instance = { slug, platformName: `Load ${i + 1}`, release: 'teak.3' };
-      files[`instances/${slug}/config.yml`] = configYaml(cluster, instance);
-      files[`instances/${slug}/application.yml`] = applicationYaml(cluster, slug);
-      files[`instances/${slug}/env/kustomization.yml`] = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${slug}\nresources: [k8s/deployments.yml]\n`;
-      files[`instances/${slug}/env/k8s/deployments.yml`] = envFiles(cluster, slug, 'teak.3')[`instances/${slug}/env/k8s/deployments.yml`];
+      const fill = (text: string) => text.replaceAll(slugToken, slug).replaceAll('zzindexzz', String(i + 1));
+      files[`instances/${slug}/config.yml`] = fill(config);
+      files[`instances/${slug}/application.yml`] = fill(application);
+      files[`instances/${slug}/env/deployments.yml`] = fill(deployments);
     }
   }
   return files;
