@@ -419,6 +419,15 @@ describe('sandbox GitHub API', () => {
       expect(runs.workflow_runs.map(r => r.id)).toEqual([runId]);
       const { data: none } = await octokit.actions.listWorkflowRuns({ ...repo, workflow_id: 'build.yml', status: 'in_progress' });
       expect(none.total_count).toBe(0);
+
+      // Lists page with GitHub's Link header, which octokit.paginate follows.
+      for (let i = 0; i < 2; i++) {
+        await octokit.actions.createWorkflowDispatch({ ...repo, workflow_id: 'build.yml', ref: 'main', inputs: { INSTANCE_NAME: 'demo', SERVICE: 'mfe' } });
+      }
+      const firstPage = await octokit.actions.listWorkflowRuns({ ...repo, workflow_id: 'build.yml', per_page: 2 });
+      expect(firstPage.headers.link).toContain('rel="next"');
+      const all = await octokit.paginate(octokit.actions.listWorkflowRuns, { ...repo, workflow_id: 'build.yml', per_page: 2 });
+      expect(all.map(r => r.run_number)).toEqual([3, 2, 1]);
     });
 
     it('builds the MFE image into MFE_DOCKER_IMAGE and answers 204 without run details', async () => {

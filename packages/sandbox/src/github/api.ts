@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { SandboxClock } from '../clock';
 import { FaultRegistry, faultMiddleware } from '../faults';
 import { GitStore, GitStoreError } from './gitStore';
-import { DOCS, GitHubError, RateLimiter } from './http';
+import { DOCS, GitHubError, linkHeader, RateLimiter } from './http';
 import type { RouteDef } from './http';
 import { GitHubSpec, readOperations } from './openapi';
 import { Actions } from './actions';
@@ -244,6 +244,10 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         });
         const status = reply.status ?? 200;
         if (reply.headers) res.set(reply.headers);
+        if (reply.pagination) {
+          const link = linkHeader(`${req.protocol}://${req.get('host')}${req.originalUrl}`, reply.pagination);
+          if (link) res.set('link', link);
+        }
         if (options.validateResponses) {
           const errors = spec.validateResponse(def.operationId, status, reply.body);
           if (errors.length) {

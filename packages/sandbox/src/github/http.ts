@@ -46,6 +46,8 @@ export function validationFailed(errors: ValidationErrorItem[]): GitHubError {
 export interface Reply {
   status?: number;
   body?: unknown;
+  /** For a page of a list: becomes GitHub's `Link` header. */
+  pagination?: Pagination;
   /** A non-JSON body (raw file content), sent with `headers['content-type']`. */
   raw?: Buffer;
   headers?: Record<string, string>;
@@ -82,10 +84,35 @@ export function queryInt(query: Record<string, unknown>, name: string, fallback:
   return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
 }
 
-export function paginate<T>(items: T[], query: Record<string, unknown>, defaultPerPage = 30): T[] {
+export interface Pagination {
+  total: number;
+  page: number;
+  perPage: number;
+}
+
+/** One page of `items` (`per_page` ≤ 100, `page` from 1); the router turns `pagination` into a Link header. */
+export function paginate<T>(items: T[], query: Record<string, unknown>, defaultPerPage = 30): { items: T[]; pagination: Pagination } {
   const perPage = Math.min(queryInt(query, 'per_page', defaultPerPage), 100);
   const page = queryInt(query, 'page', 1);
-  return items.slice((page - 1) * perPage, page * perPage);
+  return {
+    items: items.slice((page - 1) * perPage, page * perPage),
+    pagination: { total: items.length, page, perPage },
+  };
+}
+
+/** GitHub's `Link` header (next/last/first/prev) for a page of a list. */
+export function linkHeader(requestUrl: string, p: Pagination): string | undefined {
+  const last = Math.max(1, Math.ceil(p.total / p.perPage));
+  const at = (page: number) => {
+    const url = new URL(requestUrl);
+    url.searchParams.set('page', String(page));
+    return `<${url.toString()}>`;
+  };
+  const links: string[] = [];
+  if (p.page > 1) links.push(`${at(p.page - 1)}; rel="prev"`);
+  if (p.page < last) links.push(`${at(p.page + 1)}; rel="next"`, `${at(last)}; rel="last"`);
+  if (p.page > 1) links.push(`${at(1)}; rel="first"`);
+  return links.length ? links.join(', ') : undefined;
 }
 
 /**

@@ -158,10 +158,12 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
 
   async function runsPage(req: RouteRequest, info: RepositoryInfo, runs: WorkflowRun[]) {
     const filtered = filterRuns(runs, req.query);
+    const { items, pagination } = paginate(filtered, req.query);
     return {
+      pagination,
       body: {
         total_count: filtered.length,
-        workflow_runs: await Promise.all(paginate(filtered, req.query).map(r => runJson(req, info, r))),
+        workflow_runs: await Promise.all(items.map(r => runJson(req, info, r))),
       },
     };
   }
@@ -178,10 +180,12 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
       handler: async req => {
         const info = requireRepo(deps, req.params);
         const workflows = await actions.listWorkflows(info);
+        const { items, pagination } = paginate(workflows, req.query);
         return {
+          pagination,
           body: {
             total_count: workflows.length,
-            workflows: paginate(workflows, req.query).map(w => workflowJson(req, info, w)),
+            workflows: items.map(w => workflowJson(req, info, w)),
           },
         };
       },

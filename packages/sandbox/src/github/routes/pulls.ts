@@ -113,7 +113,11 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
           .filter(p => !head || `${info.owner}:${p.head}` === head || p.head === head)
           .filter(p => !base || p.base === base)
           .sort((a, b) => (direction === 'asc' ? a.number - b.number : b.number - a.number));
-        return { body: await Promise.all(paginate(items, req.query).map(p => pullJson(req, info, p, false))) };
+        const page = paginate(items, req.query);
+        return {
+          pagination: page.pagination,
+          body: await Promise.all(page.items.map(p => pullJson(req, info, p, false))),
+        };
       },
     },
     {

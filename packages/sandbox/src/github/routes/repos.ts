@@ -163,8 +163,10 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
         const info = requireRepo(deps, req.params);
         const refs = await git.listRefs(info.owner, info.name, 'refs/heads/');
         const full = `${info.owner}/${info.name}`;
+        const { items, pagination } = paginate(refs, req.query);
         return {
-          body: paginate(refs, req.query).map(r => {
+          pagination,
+          body: items.map(r => {
             const name = r.ref.slice('refs/heads/'.length);
             return {
               name,
