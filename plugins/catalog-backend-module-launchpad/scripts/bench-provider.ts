@@ -100,7 +100,9 @@ async function main() {
       .join(', ');
     const slow = [...requests].sort((a, b) => b.ms - a.ms)[0];
     const slowest = slow
-      ? `${slow.path.replace(/[0-9a-f]{40}/g, '<sha>').replace(/^\/repos\/[^/]+\/[^/]+/, '')} ${slow.ms} ms`
+      ? `${slow.path
+          .replace(/[0-9a-f]{40}/g, '<sha>')
+          .replace(/^\/repos\/[^/]+\/[^/]+/, '')} ${slow.ms} ms`
       : '-';
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     if (result.outcome === 'failed') console.error(result.error);

@@ -99,7 +99,10 @@ async function main() {
         afterChange.reread,
       ],
       [`refresh after ${slugs.length} changed: time (ms)`, afterChange.ms],
-      [`refresh after ${slugs.length} changed: slowest request`, afterChange.slowest],
+      [
+        `refresh after ${slugs.length} changed: slowest request`,
+        afterChange.slowest,
+      ],
       ['provider process peak RSS (MiB)', final.peakRssMiB],
     ];
     console.log('\nLaunchpad catalog benchmark');

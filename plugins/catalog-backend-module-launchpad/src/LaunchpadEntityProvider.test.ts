@@ -328,7 +328,9 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
     expect(renamed.metadata.title).toBe('Renamed by test');
     // The unchanged malformed folder is not re-parsed, so its warning is not repeated.
     expect(
-      logger.warn.mock.calls.filter(c => String(c[0]).includes('Malformed instance')),
+      logger.warn.mock.calls.filter(c =>
+        String(c[0]).includes('Malformed instance'),
+      ),
     ).toHaveLength(1);
     expect(entitiesOf(capture)).toHaveLength(before.length);
 

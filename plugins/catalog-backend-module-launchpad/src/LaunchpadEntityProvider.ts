@@ -63,7 +63,10 @@ export class LaunchpadEntityProvider implements EntityProvider {
   private readonly reader: ClusterRepositoryReader;
   private readonly logger: LoggerService;
   /** Entities built per instance folder, keyed by its tree SHA: unchanged folders are not re-parsed. */
-  private built = new Map<string, { treeSha: string; result: InstanceEntities }>();
+  private built = new Map<
+    string,
+    { treeSha: string; result: InstanceEntities }
+  >();
 
   /** One provider per cluster in `launchpad.clusters`, sharing one GitHub client. */
   static fromConfig(
@@ -160,7 +163,10 @@ export class LaunchpadEntityProvider implements EntityProvider {
         repositoryHtmlUrl: read.htmlUrl,
       };
       const entities: Entity[] = [buildClusterEntity(ctx)];
-      const built = new Map<string, { treeSha: string; result: InstanceEntities }>();
+      const built = new Map<
+        string,
+        { treeSha: string; result: InstanceEntities }
+      >();
       let errors = 0;
       for (const folder of read.instances) {
         if (!isInstanceFolderName(folder.slug)) {

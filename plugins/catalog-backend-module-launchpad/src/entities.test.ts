@@ -210,6 +210,7 @@ describe('buildInstanceEntities', () => {
       [ANNOTATIONS.mfeImage]: 'ghcr.io/acme-edu/mfe-demo:teak-abc123',
       'backstage.io/kubernetes-namespace': 'demo',
       'backstage.io/kubernetes-label-selector': 'app.kubernetes.io/name',
+      'backstage.io/kubernetes-cluster': 'staging',
       'argocd/app-name': 'demo-staging',
       'github.com/project-slug': 'acme-edu/launchpad-cluster-staging',
       'backstage.io/managed-by-location':

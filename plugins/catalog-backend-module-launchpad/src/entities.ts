@@ -275,6 +275,11 @@ export function buildInstanceEntities(
     [ANNOTATIONS.githubProjectSlug]: cluster.repository,
     [ANNOTATIONS.kubernetesNamespace]: namespace,
     [ANNOTATIONS.kubernetesLabelSelector]: TUTOR_LABEL_SELECTOR,
+    // Pins the Kubernetes plugin to this cluster: read by its singleTenant
+    // service locator; the catalogRelation locator uses `dependsOn` instead
+    // (resource:<cluster>/<cluster>). Slugs repeat across clusters, so
+    // multiTenant would mix instances of the same name.
+    [ANNOTATIONS.kubernetesCluster]: cluster.name,
     [ANNOTATIONS.argocdAppName]: appName,
   };
   const optional: Array<[string, string | undefined]> = [

@@ -36,6 +36,7 @@ export const ANNOTATIONS = {
   argocdAppName: 'argocd/app-name',
   githubProjectSlug: 'github.com/project-slug',
   kubernetesLabelSelector: 'backstage.io/kubernetes-label-selector',
+  kubernetesCluster: 'backstage.io/kubernetes-cluster',
   managedByLocation: 'backstage.io/managed-by-location',
   managedByOriginLocation: 'backstage.io/managed-by-origin-location',
 } as const;
