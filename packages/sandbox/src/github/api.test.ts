@@ -146,6 +146,28 @@ describe('sandbox GitHub API', () => {
     });
   });
 
+  it('serves the other read operations in the shape GitHub documents', async () => {
+    const { headSha } = await seedCluster(gh);
+    const repo = { owner: 'acme-edu', repo: 'launchpad-cluster-staging' };
+    // Response validation is on: a drifting body would fail these with a 500.
+    const { data: me } = await octokit.users.getAuthenticated();
+    expect(me.login).toBe('launchpad-sandbox');
+    const { data: limits } = await octokit.rateLimit.get();
+    expect(limits.resources.core.limit).toBe(5000);
+    expect((await octokit.repos.listBranches(repo)).data).toEqual([
+      expect.objectContaining({ name: 'main', commit: expect.objectContaining({ sha: headSha }) }),
+    ]);
+    const { data: workflow } = await octokit.actions.getWorkflow({ ...repo, workflow_id: 'build.yml' });
+    expect((await octokit.actions.getWorkflow({ ...repo, workflow_id: workflow.id })).data.path).toBe('.github/workflows/build.yml');
+    expect((await octokit.actions.listWorkflowRunsForRepo(repo)).data.total_count).toBe(0);
+    await octokit.git.createRef({ ...repo, ref: 'refs/heads/tmp', sha: headSha });
+    expect((await octokit.git.deleteRef({ ...repo, ref: 'heads/tmp' })).status).toBe(204);
+    expect((await failure(octokit.git.getRef({ ...repo, ref: 'heads/tmp' }))).status).toBe(404);
+    expect((await failure(octokit.git.deleteRef({ ...repo, ref: 'heads/main' }))).status).toBe(422);
+    const raw = await octokit.repos.getContent({ ...repo, path: 'instances/demo/config.yml', mediaType: { format: 'raw' } });
+    expect(raw.data).toBe(CONFIG);
+  });
+
   describe('repositories', () => {
     it('creates repositories in an org and for the user, and refuses duplicates', async () => {
       const { data: org } = await octokit.repos.createInOrg({ org: 'acme-edu', name: 'infra', description: 'Infra', private: true, auto_init: true });
