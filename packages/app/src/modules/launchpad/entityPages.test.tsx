@@ -1,0 +1,253 @@
+import { screen } from '@testing-library/react';
+import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
+import { launchpadEntityPageFeatures } from './features';
+
+type Entity = {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    title?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    links?: Array<{ url: string; title: string }>;
+  };
+  spec: Record<string, unknown>;
+  relations?: Array<{ type: string; targetRef: string }>;
+};
+
+// Entities as the Launchpad provider writes them for the sandbox seed, with
+// the relations the catalog adds.
+const cluster: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Resource',
+  metadata: {
+    name: 'staging',
+    namespace: 'staging',
+    title: 'Staging',
+    labels: { 'launchpad.openedx.org/cluster': 'staging' },
+    annotations: {
+      'launchpad.openedx.org/cluster': 'staging',
+      'launchpad.openedx.org/environment': 'staging',
+      'launchpad.openedx.org/domain': 'staging.learn.acme.test',
+      'launchpad.openedx.org/cluster-repository':
+        'acme-edu/launchpad-cluster-staging',
+      'kubernetes.io/api-server': 'http://127.0.0.1:7101',
+    },
+  },
+  spec: { type: 'kubernetes-cluster', owner: 'group:default/platform-team' },
+  relations: [
+    { type: 'dependencyOf', targetRef: 'component:staging/demo' },
+    { type: 'ownedBy', targetRef: 'group:default/platform-team' },
+  ],
+};
+
+const instance: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'demo',
+    namespace: 'staging',
+    title: 'Acme Demo (staging)',
+    labels: {
+      'launchpad.openedx.org/cluster': 'staging',
+      'launchpad.openedx.org/release': 'teak',
+    },
+    annotations: {
+      'launchpad.openedx.org/cluster': 'staging',
+      'launchpad.openedx.org/instance': 'demo',
+      'launchpad.openedx.org/environment': 'staging',
+      'launchpad.openedx.org/source-path': 'instances/demo',
+      'launchpad.openedx.org/cluster-repository':
+        'acme-edu/launchpad-cluster-staging',
+      'launchpad.openedx.org/openedx-release': 'release/teak.3',
+      'launchpad.openedx.org/tutor-version': 'v20.0.5',
+      'backstage.io/kubernetes-namespace': 'demo',
+      'argocd/app-name': 'demo-staging',
+    },
+    links: [
+      { url: 'https://demo.staging.learn.acme.test', title: 'LMS' },
+      { url: 'https://studio.demo.staging.learn.acme.test', title: 'Studio' },
+    ],
+  },
+  spec: {
+    type: 'openedx-instance',
+    lifecycle: 'experimental',
+    owner: 'group:default/platform-team',
+    dependsOn: ['resource:staging/staging'],
+  },
+  relations: [
+    { type: 'dependsOn', targetRef: 'resource:staging/staging' },
+    { type: 'ownedBy', targetRef: 'group:default/platform-team' },
+  ],
+};
+
+const entities = [cluster, instance];
+
+const refOf = (e: Entity) =>
+  `${e.kind}:${e.metadata.namespace}/${e.metadata.name}`.toLocaleLowerCase(
+    'en-US',
+  );
+
+/** Reads a dotted catalog filter key (keys themselves may contain dots). */
+function valueAt(value: unknown, path: string): unknown {
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (key === path) {
+      return record[key];
+    }
+    if (path.startsWith(`${key}.`)) {
+      const found = valueAt(record[key], path.slice(key.length + 1));
+      if (found !== undefined) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+function matches(entity: Entity, filter: string): boolean {
+  return filter.split(',').every(condition => {
+    const [key, expected] = condition.split(/=(.*)/s);
+    const actual = valueAt(entity, key);
+    return (
+      typeof actual === 'string' &&
+      actual.toLocaleLowerCase('en-US') === expected.toLocaleLowerCase('en-US')
+    );
+  });
+}
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json' },
+  });
+
+/**
+ * The catalog and Kubernetes backend endpoints the entity pages call, served
+ * from the entities above; anything else is a 404, as from a backend without
+ * the plugin.
+ */
+async function fakeBackend(
+  input: RequestInfo | URL,
+  init?: RequestInit,
+): Promise<Response> {
+  const request = new Request(input, init);
+  const url = new URL(request.url);
+  const path = url.pathname;
+  const byName =
+    /^\/api\/catalog\/entities\/by-name\/([^/]+)\/([^/]+)\/([^/]+)(\/ancestry)?$/.exec(
+      path,
+    );
+  if (byName) {
+    const ref = `${byName[1]}:${byName[2]}/${byName[3]}`.toLocaleLowerCase(
+      'en-US',
+    );
+    const entity = entities.find(e => refOf(e) === ref);
+    if (!entity) {
+      return json({ error: { name: 'NotFoundError' } }, 404);
+    }
+    return byName[4]
+      ? json({ rootEntityRef: ref, items: [{ entity, parentEntityRefs: [] }] })
+      : json(entity);
+  }
+  if (path === '/api/catalog/entities/by-refs') {
+    const { entityRefs } = (await request.json()) as { entityRefs: string[] };
+    return json({
+      items: entityRefs.map(
+        ref =>
+          entities.find(e => refOf(e) === ref.toLocaleLowerCase('en-US')) ??
+          null,
+      ),
+    });
+  }
+  if (path === '/api/catalog/entities') {
+    const filters = url.searchParams.getAll('filter');
+    return json(
+      entities.filter(
+        e => filters.length === 0 || filters.some(f => matches(e, f)),
+      ),
+    );
+  }
+  if (path === '/api/kubernetes/clusters') {
+    return json({
+      items: [{ name: 'staging', authProvider: 'serviceAccount' }],
+    });
+  }
+  if (path.startsWith('/api/kubernetes/services/')) {
+    return json({ items: [] });
+  }
+  return json({ error: { name: 'NotFoundError', message: path } }, 404);
+}
+
+function renderPage(path: string) {
+  return renderTestApp({
+    features: launchpadEntityPageFeatures,
+    initialRouteEntries: [path],
+    apis: [
+      mockApis.fetch({ baseImplementation: fakeBackend }),
+      mockApis.permission(),
+      mockApis.identity({ userEntityRef: 'user:default/guest' }),
+    ],
+  });
+}
+
+// Entity pages load lazily; a busy machine can take longer than the default.
+const slow = { timeout: 15_000 };
+
+jest.setTimeout(60_000);
+
+describe('Launchpad entity pages', () => {
+  beforeAll(() => {
+    // jsdom has no SVG layout; the relations graph measures its labels.
+    Object.defineProperty(window.SVGElement.prototype, 'getBBox', {
+      configurable: true,
+      value: () => ({ x: 0, y: 0, width: 100, height: 20 }),
+    });
+  });
+
+  it('show an instance with its overview, About and Relations cards', async () => {
+    renderPage('/catalog/staging/component/demo');
+
+    expect(
+      await screen.findByText('Open edX instance', {}, slow),
+    ).toBeVisible();
+    expect(screen.getByText('release/teak.3 (teak)')).toBeVisible();
+    expect(await screen.findByText('About', {}, slow)).toBeVisible();
+    expect(await screen.findByText('Relations', {}, slow)).toBeVisible();
+    // The graph draws the cluster the instance depends on.
+    expect(
+      await screen.findByText('resource:staging/staging', {}, slow),
+    ).toBeInTheDocument();
+    // Cluster cards stay off instance pages.
+    expect(screen.queryByText('Kubernetes cluster')).not.toBeInTheDocument();
+  });
+
+  it("open an instance's Kubernetes tab", async () => {
+    renderPage('/catalog/staging/component/demo/kubernetes');
+    expect(await screen.findByText('Your Clusters', {}, slow)).toBeVisible();
+    expect(
+      await screen.findByText('No Kubernetes resources', {}, slow),
+    ).toBeVisible();
+  });
+
+  it('show a cluster with its overview and its instances', async () => {
+    renderPage('/catalog/staging/resource/staging');
+
+    expect(
+      await screen.findByText('Kubernetes cluster', {}, slow),
+    ).toBeVisible();
+    expect(
+      await screen.findByText('Open edX instances (1)', {}, slow),
+    ).toBeVisible();
+    expect(screen.getByRole('link', { name: 'demo' })).toHaveAttribute(
+      'href',
+      '/catalog/staging/component/demo',
+    );
+    expect(screen.queryByText('Open edX instance')).not.toBeInTheDocument();
+  });
+});
