@@ -84,7 +84,7 @@ describe('sandbox GitHub API', () => {
   let octokit: Octokit;
 
   beforeEach(async () => {
-    gh = await startTestGitHub();
+    gh = await startTestGitHub({ extraTokens: [{ token: 'outsider-token', login: 'outsider' }] });
     octokit = new Octokit({ baseUrl: gh.url, auth: gh.token, log });
   });
   afterEach(async () => {
@@ -101,6 +101,17 @@ describe('sandbox GitHub API', () => {
       expect(wrong.status).toBe(401);
       expect(wrong.data.message).toBe('Bad credentials');
       expect(wrong.headers['x-ratelimit-limit']).toBe('60');
+    });
+
+    it('hides private repositories from a token that may not see them, with 404 as GitHub does', async () => {
+      await gh.git.createRepository('acme-edu', 'secret', { private: true });
+      await gh.git.createRepository('acme-edu', 'open');
+      const outsider = new Octokit({ baseUrl: gh.url, auth: 'outsider-token', log });
+      const hidden = await failure(outsider.repos.get({ owner: 'acme-edu', repo: 'secret' }));
+      expect(hidden.status).toBe(404);
+      expect((await failure(outsider.git.getTree({ owner: 'acme-edu', repo: 'secret', tree_sha: 'main' }))).status).toBe(404);
+      expect((await outsider.repos.get({ owner: 'acme-edu', repo: 'open' })).data.private).toBe(false);
+      expect((await octokit.repos.get({ owner: 'acme-edu', repo: 'secret' })).data.private).toBe(true);
     });
 
     it('answers 404 for an unknown repository', async () => {

@@ -30,6 +30,11 @@ export interface GitHubApiOptions {
   htmlUrl?: string;
   /** Primary rate limit per token per hour (GitHub: 5,000). */
   rateLimit?: number;
+  /**
+   * More users' tokens. One without `privateRepositories` gets 404 for
+   * private repositories, as GitHub answers a token that may not see them.
+   */
+  extraTokens?: Array<{ token: string; login: string; privateRepositories?: boolean }>;
 }
 
 export interface GitHubApi {
@@ -75,9 +80,16 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   const actions = new Actions(git, clock, faults);
   const specPromise = GitHubSpec.load();
   const ready = specPromise.then(() => undefined);
+  const userLogins = new Set([SANDBOX_LOGIN, ...(options.extraTokens ?? []).map(t => t.login)].map(l => l.toLowerCase()));
   const ownerType = (owner: string) =>
-    owner.toLowerCase() === SANDBOX_LOGIN ? ('User' as const) : ('Organization' as const);
+    userLogins.has(owner.toLowerCase()) ? ('User' as const) : ('Organization' as const);
   const deps = { git, clock, pulls, actions, ownerType, login: SANDBOX_LOGIN };
+  const users = new Map<string, { login: string; privateAccess: boolean }>([
+    [token, { login: SANDBOX_LOGIN, privateAccess: true }],
+    ...(options.extraTokens ?? []).map(
+      t => [t.token, { login: t.login, privateAccess: t.privateRepositories ?? false }] as const,
+    ),
+  ]);
 
   const routes: RouteDef[] = [
     ...repoRoutes(deps),
@@ -122,8 +134,9 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   // Every response carries the rate-limit headers of its token (or client IP).
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = tokenOf(req);
-    const key = given === token ? `token:${token}` : `ip:${req.ip}`;
-    const limit = given === token ? rateLimiter.limit : 60;
+    const known = given !== undefined && users.has(given);
+    const key = known ? `token:${given}` : `ip:${req.ip}`;
+    const limit = known ? rateLimiter.limit : 60;
     res.locals.rateLimit = { key, limit };
     // GET /rate_limit is free, as on GitHub.
     res.locals.uncounted = req.path === '/rate_limit';
@@ -176,7 +189,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
       res.status(401).json({ message: 'Requires authentication', documentation_url: DOCS, status: '401' });
       return;
     }
-    if (given !== token) {
+    if (!users.has(given)) {
       res.status(401).json({ message: 'Bad credentials', documentation_url: DOCS, status: '401' });
       return;
     }
@@ -240,7 +253,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
           headers: req.headers,
           body: req.body,
           urls: urlsOf(req),
-          login: SANDBOX_LOGIN,
+          ...users.get(tokenOf(req)!)!,
         });
         const status = reply.status ?? 200;
         if (reply.headers) res.set(reply.headers);

@@ -61,6 +61,8 @@ export interface RouteRequest {
   urls: Urls;
   /** The authenticated user's login. */
   login: string;
+  /** Whether the caller's token can see private repositories. */
+  privateAccess: boolean;
 }
 
 export type RouteHandler = (req: RouteRequest) => Promise<Reply>;

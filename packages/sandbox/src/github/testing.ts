@@ -6,7 +6,7 @@ import path from 'node:path';
 import { SandboxClock } from '../clock';
 import { FaultRegistry } from '../faults';
 import { createGitHubApi } from './api';
-import type { GitHubApi } from './api';
+import type { GitHubApi, GitHubApiOptions } from './api';
 import { GitStore } from './gitStore';
 import { GitHubSpec } from './openapi';
 import type { SchemaError } from './openapi';
@@ -27,13 +27,23 @@ export interface TestGitHub {
  * validation against GitHub's OpenAPI description switched on: a response
  * that drifts from GitHub's shape fails the test with a 500 naming the field.
  */
-export async function startTestGitHub(options: { token?: string; rateLimit?: number } = {}): Promise<TestGitHub> {
+export async function startTestGitHub(
+  options: Pick<GitHubApiOptions, 'rateLimit' | 'extraTokens'> & { token?: string } = {},
+): Promise<TestGitHub> {
   const token = options.token ?? 'test-github-token';
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'sandbox-github-'));
   const clock = new SandboxClock(1);
   const faults = new FaultRegistry();
   const git = await GitStore.create({ dir: path.join(dir, 'repos'), clock });
-  const api = createGitHubApi({ git, faults, clock, token, validateResponses: true, rateLimit: options.rateLimit });
+  const api = createGitHubApi({
+    git,
+    faults,
+    clock,
+    token,
+    validateResponses: true,
+    rateLimit: options.rateLimit,
+    extraTokens: options.extraTokens,
+  });
   await api.ready;
   const server = http.createServer(api.app);
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));

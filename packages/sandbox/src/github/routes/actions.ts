@@ -178,7 +178,7 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'actions/list-repo-workflows',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const workflows = await actions.listWorkflows(info);
         const { items, pagination } = paginate(workflows, req.query);
         return {
@@ -193,14 +193,14 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'actions/get-workflow',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         return { body: workflowJson(req, info, await actions.getWorkflow(info, req.params.workflow_id)) };
       },
     },
     {
       operationId: 'actions/create-workflow-dispatch',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const body = req.body as { ref: string; inputs?: Record<string, unknown>; return_run_details?: boolean };
         const run = await actions.dispatch(info, req.params.workflow_id, body.ref, body.inputs ?? {}, req.login);
         if (!body.return_run_details) return { status: 204 };
@@ -218,7 +218,7 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'actions/list-workflow-runs',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const workflow = await actions.getWorkflow(info, req.params.workflow_id);
         return runsPage(req, info, actions.listRuns(info, workflow.id));
       },
@@ -226,21 +226,21 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'actions/list-workflow-runs-for-repo',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         return runsPage(req, info, actions.listRuns(info));
       },
     },
     {
       operationId: 'actions/get-workflow-run',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         return { body: await runJson(req, info, requireRun(info, req.params)) };
       },
     },
     {
       operationId: 'actions/list-jobs-for-workflow-run',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const run = requireRun(info, req.params);
         return { body: { total_count: 1, jobs: [jobJson(req, info, run)] } };
       },

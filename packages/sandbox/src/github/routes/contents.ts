@@ -72,7 +72,7 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'repos/get-content',
       greedy: 'path',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const ref = queryString(req.query, 'ref') ?? info.defaultBranch;
         const commitSha = await git.resolveCommitish(info.owner, info.name, ref);
         if (!commitSha) throw new GitHubError(404, `No commit found for the ref ${ref}`);
@@ -101,7 +101,7 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'repos/create-or-update-file-contents',
       greedy: 'path',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const body = req.body as PutBody;
         const path = req.params.path.replace(/\/+$/, '');
         const branch = body.branch ?? info.defaultBranch;
@@ -146,7 +146,7 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'repos/delete-file',
       greedy: 'path',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const body = req.body as DeleteBody;
         const path = req.params.path.replace(/\/+$/, '');
         const branch = body.branch ?? info.defaultBranch;

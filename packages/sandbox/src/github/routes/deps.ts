@@ -14,9 +14,17 @@ export interface ApiDeps {
   ownerType(owner: string): 'User' | 'Organization';
 }
 
-/** The repository named by the path, or GitHub's 404. */
-export function requireRepo(deps: ApiDeps, params: Record<string, string>): RepositoryInfo {
-  const info = deps.git.getRepository(params.owner, params.repo);
-  if (!info) throw notFound();
+/**
+ * The repository named by the path, or GitHub's 404 — also for a private
+ * repository the caller's token cannot see (GitHub does not say it exists).
+ */
+export function requireRepo(
+  deps: ApiDeps,
+  req: { params: Record<string, string>; privateAccess: boolean },
+  owner = req.params.owner,
+  repo = req.params.repo,
+): RepositoryInfo {
+  const info = deps.git.getRepository(owner, repo);
+  if (!info || (info.private && !req.privateAccess)) throw notFound();
   return info;
 }

@@ -54,7 +54,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'git/get-ref',
       greedy: 'ref',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const ref = fullRef(req.params.ref);
         const sha = await git.resolveRef(info.owner, info.name, ref);
         if (!sha) throw notFound();
@@ -65,7 +65,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'git/list-matching-refs',
       greedy: 'ref',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const prefix = fullRef(req.params.ref);
         const refs = await git.listRefs(info.owner, info.name, prefix);
         return { body: await Promise.all(refs.map(r => typedRefJson(req, info, r.ref, r.sha))) };
@@ -74,7 +74,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'git/create-ref',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const body = req.body as { ref: string; sha: string };
         if (!/^refs\/[^/]+\/.+/.test(body.ref)) {
           throw new GitHubError(422, "Reference name must start with 'refs/' and have at least two slashes.");
@@ -87,7 +87,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'git/update-ref',
       greedy: 'ref',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const body = req.body as { sha: string; force?: boolean };
         const ref = fullRef(req.params.ref);
         await git.updateRef(info.owner, info.name, ref, body.sha, { mode: 'update', force: body.force ?? false });
@@ -98,7 +98,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'git/delete-ref',
       greedy: 'ref',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const ref = fullRef(req.params.ref);
         if (ref === `refs/heads/${info.defaultBranch}`) {
           throw new GitHubError(422, 'Cannot delete the default branch');
@@ -112,7 +112,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'git/get-tree',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const wanted = req.params.tree_sha;
         // GitHub also accepts a commit sha or a branch/tag name here.
         let tree: string | undefined;
@@ -149,7 +149,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'git/create-tree',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const body = req.body as { tree: TreeEntryBody[]; base_tree?: string };
         if (body.base_tree) await requireObject(info, body.base_tree, 'tree', 'base_tree');
         const contents = body.tree.filter(e => e.content !== undefined);
@@ -199,7 +199,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'git/get-blob',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const sha = req.params.file_sha.toLowerCase();
         if ((await git.objectType(info.owner, info.name, sha)) !== 'blob') throw notFound();
         const data = await git.readBlob(info.owner, info.name, sha);
@@ -221,7 +221,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'git/create-blob',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const body = req.body as { content: string; encoding?: string };
         const encoding = body.encoding ?? 'utf-8';
         if (encoding !== 'utf-8' && encoding !== 'utf8' && encoding !== 'base64') {
@@ -240,7 +240,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'git/get-commit',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const sha = req.params.commit_sha.toLowerCase();
         if ((await git.objectType(info.owner, info.name, sha)) !== 'commit') throw notFound();
         const c = await git.readCommit(info.owner, info.name, sha);
@@ -250,7 +250,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'git/create-commit',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const body = req.body as {
           message: string;
           tree: string;

@@ -42,7 +42,7 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
       state: pr.state,
       locked: false,
       title: pr.title,
-      user: simpleUser(req.urls, pr.user, pr.user === req.login ? 'User' : 'User'),
+      user: simpleUser(req.urls, pr.user, 'User'),
       body: pr.body,
       labels: [],
       milestone: null,
@@ -102,7 +102,7 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'pulls/list',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const state = queryString(req.query, 'state') ?? 'open';
         const head = queryString(req.query, 'head');
         const base = queryString(req.query, 'base');
@@ -123,7 +123,7 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'pulls/create',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const body = req.body as { title?: string; head: string; base: string; body?: string; draft?: boolean };
         if (!body.title) {
           throw new GitHubError(422, 'Validation Failed', {
@@ -137,14 +137,14 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'pulls/get',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         return { body: await pullJson(req, info, requirePull(info, req.params), true) };
       },
     },
     {
       operationId: 'pulls/merge',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const pr = requirePull(info, req.params);
         const body = (req.body ?? {}) as { commit_title?: string; commit_message?: string; sha?: string; merge_method?: 'merge' | 'squash' | 'rebase' };
         const sha = await pulls.merge(

@@ -1,4 +1,4 @@
-import { GitHubError, notFound, paginate, validationFailed } from '../http';
+import { GitHubError, paginate, validationFailed } from '../http';
 import type { RouteDef, RouteRequest } from '../http';
 import type { RepositoryInfo } from '../gitStore';
 import { commit, fullRepository, iso, simpleUser } from '../representations';
@@ -110,7 +110,7 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
     },
     {
       operationId: 'repos/get',
-      handler: async req => ({ body: repoJson(deps, req.urls, requireRepo(deps, req.params)) }),
+      handler: async req => ({ body: repoJson(deps, req.urls, requireRepo(deps, req)) }),
     },
     {
       operationId: 'repos/create-in-org',
@@ -123,8 +123,7 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'repos/create-using-template',
       handler: async req => {
-        const template = git.getRepository(req.params.template_owner, req.params.template_repo);
-        if (!template) throw notFound();
+        const template = requireRepo(deps, req, req.params.template_owner, req.params.template_repo);
         const body = req.body as GenerateBody;
         const owner = body.owner ?? req.login;
         if (!template.isTemplate) {
@@ -160,7 +159,7 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'repos/list-branches',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const refs = await git.listRefs(info.owner, info.name, 'refs/heads/');
         const full = `${info.owner}/${info.name}`;
         const { items, pagination } = paginate(refs, req.query);
@@ -181,7 +180,7 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'repos/get-branch',
       greedy: 'branch',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const sha = await git.resolveRef(info.owner, info.name, `refs/heads/${req.params.branch}`);
         if (!sha) throw new GitHubError(404, 'Branch not found');
         const full = `${info.owner}/${info.name}`;
@@ -206,7 +205,7 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'repos/get-commit',
       greedy: 'ref',
       handler: async req => {
-        const info = requireRepo(deps, req.params);
+        const info = requireRepo(deps, req);
         const sha = await git.resolveCommitish(info.owner, info.name, req.params.ref);
         if (!sha) {
           throw new GitHubError(422, `No commit found for SHA: ${req.params.ref}`);
