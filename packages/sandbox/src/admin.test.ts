@@ -1,6 +1,6 @@
 import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from './sandbox';
-import { kubeConfigFor } from './kube/testUtils';
+import { kubeConfigFor } from './kube/__testUtils__';
 
 let sandbox: Sandbox;
 let core: CoreV1Api;
@@ -24,8 +24,14 @@ const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
 describe('admin API', () => {
   it('reports URLs, clusters and tokens', async () => {
     const state = await (await admin('/state')).json();
-    expect(state.github).toEqual({ url: sandbox.github.url, token: 'sandbox-github-token' });
-    expect(state.clusters.map((c: { name: string }) => c.name)).toEqual(['staging', 'production']);
+    expect(state.github).toEqual({
+      url: sandbox.github.url,
+      token: 'sandbox-github-token',
+    });
+    expect(state.clusters.map((c: { name: string }) => c.name)).toEqual([
+      'staging',
+      'production',
+    ]);
     expect(state.clusters[0]).toMatchObject({
       kubernetesUrl: sandbox.clusters[0].kubernetesUrl,
       argocdUrl: `${sandbox.clusters[0].kubernetesUrl}/argocd`,
@@ -36,13 +42,28 @@ describe('admin API', () => {
   });
 
   it('adds, lists and removes faults, refusing invalid specs with 400', async () => {
-    const created = await admin('/faults', { method: 'POST', body: { kind: 'http-error', service: 'argocd', status: 500 } });
+    const created = await admin('/faults', {
+      method: 'POST',
+      body: { kind: 'http-error', service: 'argocd', status: 500 },
+    });
     expect(created.status).toBe(201);
     const fault = await created.json();
-    expect(fault).toMatchObject({ id: expect.any(String), kind: 'http-error', hits: 0 });
-    expect((await (await admin('/faults')).json()).items.map((f: { id: string }) => f.id)).toEqual([fault.id]);
-    expect((await admin(`/faults/${fault.id}`, { method: 'DELETE' })).status).toBe(204);
-    expect((await admin(`/faults/${fault.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect(fault).toMatchObject({
+      id: expect.any(String),
+      kind: 'http-error',
+      hits: 0,
+    });
+    expect(
+      (await (await admin('/faults')).json()).items.map(
+        (f: { id: string }) => f.id,
+      ),
+    ).toEqual([fault.id]);
+    expect(
+      (await admin(`/faults/${fault.id}`, { method: 'DELETE' })).status,
+    ).toBe(204);
+    expect(
+      (await admin(`/faults/${fault.id}`, { method: 'DELETE' })).status,
+    ).toBe(404);
     expect((await (await admin('/faults')).json()).items).toEqual([]);
 
     for (const bad of [
@@ -67,10 +88,17 @@ describe('admin API', () => {
 
   it('reads, advances and speeds up the clock', async () => {
     const before = await (await admin('/clock')).json();
-    const after = await (await admin('/clock', { method: 'POST', body: { advanceMs: 3_600_000, speed: 5 } })).json();
+    const after = await (
+      await admin('/clock', {
+        method: 'POST',
+        body: { advanceMs: 3_600_000, speed: 5 },
+      })
+    ).json();
     expect(after.nowMs - before.nowMs).toBeGreaterThanOrEqual(3_600_000);
     expect(after.speed).toBe(5);
-    expect((await admin('/clock', { method: 'POST', body: { speed: -1 } })).status).toBe(400);
+    expect(
+      (await admin('/clock', { method: 'POST', body: { speed: -1 } })).status,
+    ).toBe(400);
     sandbox.clock.setSpeed(0);
   });
 });
@@ -84,41 +112,77 @@ describe('HTTP faults on a cluster', () => {
     );
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(ApiException);
-    const argocd = await fetch(`${sandbox.clusters[0].argocdUrl}/api/v1/applications`).then(
+    const argocd = await fetch(
+      `${sandbox.clusters[0].argocdUrl}/api/v1/applications`,
+    ).then(
       () => 'answered',
       () => 'refused',
     );
     expect(argocd).toBe('refused');
     // The other cluster is unaffected.
-    const production = kubeConfigFor(sandbox.clusters[1]).makeApiClient(CoreV1Api);
+    const production = kubeConfigFor(sandbox.clusters[1]).makeApiClient(
+      CoreV1Api,
+    );
     expect((await production.listNamespace()).items.length).toBeGreaterThan(0);
     sandbox.faults.remove(fault.id);
     expect((await core.listNamespace()).items.length).toBeGreaterThan(0);
   });
 
   it('http-error: answers a 5xx Status, for `count` requests', async () => {
-    sandbox.faults.add({ kind: 'http-error', service: 'kubernetes', cluster: 'staging', status: 503, count: 1 });
+    sandbox.faults.add({
+      kind: 'http-error',
+      service: 'kubernetes',
+      cluster: 'staging',
+      status: 503,
+      count: 1,
+    });
     const error = await core.listNamespace().then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ApiException);
     expect((error as ApiException<string>).code).toBe(503);
-    expect(JSON.parse(String((error as ApiException<string>).body))).toMatchObject({ kind: 'Status', code: 503 });
+    expect(
+      JSON.parse(String((error as ApiException<string>).body)),
+    ).toMatchObject({ kind: 'Status', code: 503 });
     expect((await core.listNamespace()).items.length).toBeGreaterThan(0);
   });
 
   it('http-error on ArgoCD answers in ArgoCD’s error shape, scoped by path', async () => {
-    sandbox.faults.add({ kind: 'http-error', service: 'argocd', status: 502, pathPrefix: '/api/v1/applications', count: 1 });
+    sandbox.faults.add({
+      kind: 'http-error',
+      service: 'argocd',
+      status: 502,
+      pathPrefix: '/api/v1/applications',
+      count: 1,
+    });
     const headers = { Authorization: `Bearer ${sandbox.clusters[0].token}` };
-    const res = await fetch(`${sandbox.clusters[0].argocdUrl}/api/v1/applications`, { headers });
+    const res = await fetch(
+      `${sandbox.clusters[0].argocdUrl}/api/v1/applications`,
+      { headers },
+    );
     expect(res.status).toBe(502);
-    expect(await res.json()).toMatchObject({ code: 14, message: expect.stringContaining('502') });
-    expect((await fetch(`${sandbox.clusters[0].argocdUrl}/api/v1/applications`, { headers })).status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      code: 14,
+      message: expect.stringContaining('502'),
+    });
+    expect(
+      (
+        await fetch(`${sandbox.clusters[0].argocdUrl}/api/v1/applications`, {
+          headers,
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('slow: delays the response but still answers', async () => {
-    const fault = sandbox.faults.add({ kind: 'slow', service: 'kubernetes', cluster: 'staging', delayMs: 50, count: 1 });
+    const fault = sandbox.faults.add({
+      kind: 'slow',
+      service: 'kubernetes',
+      cluster: 'staging',
+      delayMs: 50,
+      count: 1,
+    });
     expect((await core.listNamespace()).items.length).toBeGreaterThan(0);
     expect(sandbox.faults.list().some(f => f.id === fault.id)).toBe(false);
   });

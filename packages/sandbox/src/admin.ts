@@ -32,7 +32,11 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     pathPrefix: z.string().optional(),
     count,
   }),
-  z.strictObject({ kind: z.literal('down'), service: service.optional(), cluster: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal('down'),
+    service: service.optional(),
+    cluster: z.string().min(1),
+  }),
   z.strictObject({
     kind: z.literal('workflow-step-fails'),
     template: z.string().optional(),
@@ -40,7 +44,11 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     message: z.string().optional(),
     count,
   }),
-  z.strictObject({ kind: z.literal('build-fails'), instance: z.string().optional(), count }),
+  z.strictObject({
+    kind: z.literal('build-fails'),
+    instance: z.string().optional(),
+    count,
+  }),
 ]) satisfies z.ZodType<FaultSpec>;
 
 const clockBody = z.strictObject({
@@ -65,12 +73,18 @@ export interface AdminDeps {
 }
 
 const isLoopback = (address: string | undefined) =>
-  !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+  !!address &&
+  (address === '::1' ||
+    address.startsWith('127.') ||
+    address.startsWith('::ffff:127.'));
 
 function badRequest(res: Response, error: z.ZodError) {
   res.status(400).json({
     message: 'Invalid request body',
-    issues: error.issues.map(i => ({ path: i.path.join('.'), message: i.message })),
+    issues: error.issues.map(i => ({
+      path: i.path.join('.'),
+      message: i.message,
+    })),
   });
 }
 
@@ -79,7 +93,11 @@ export function createAdminApi(deps: AdminDeps): express.Router {
   const router = express.Router();
   router.use((req: Request, res: Response, next) => {
     if (!isLoopback(req.socket.remoteAddress)) {
-      res.status(403).json({ message: 'The sandbox admin API only answers loopback clients' });
+      res
+        .status(403)
+        .json({
+          message: 'The sandbox admin API only answers loopback clients',
+        });
       return;
     }
     next();
@@ -152,8 +170,21 @@ export function createAdminApi(deps: AdminDeps): express.Router {
   router.use((_req, res) => {
     res.status(404).json({ message: 'Not Found' });
   });
-  router.use((err: unknown, _req: Request, res: Response, _next: (e?: unknown) => void) => {
-    res.status(400).json({ message: `Invalid request: ${err instanceof Error ? err.message : String(err)}` });
-  });
+  router.use(
+    (
+      err: unknown,
+      _req: Request,
+      res: Response,
+      _next: (e?: unknown) => void,
+    ) => {
+      res
+        .status(400)
+        .json({
+          message: `Invalid request: ${
+            err instanceof Error ? err.message : String(err)
+          }`,
+        });
+    },
+  );
   return router;
 }

@@ -1,4 +1,8 @@
-export { startSandbox, DEFAULT_CLUSTER_TOKEN, DEFAULT_GITHUB_TOKEN } from './sandbox';
+export {
+  startSandbox,
+  DEFAULT_CLUSTER_TOKEN,
+  DEFAULT_GITHUB_TOKEN,
+} from './sandbox';
 export type { Sandbox, SandboxCluster, SandboxOptions } from './sandbox';
 export { SandboxClock } from './clock';
 export type { ClockTimer } from './clock';
@@ -7,5 +11,14 @@ export type { Fault, FaultSpec, SandboxService } from './faults';
 export { GitStore } from './github';
 export type { PushEvent } from './github';
 export { TEMPLATE_DEFINITIONS } from './argo/templates';
-export { SEED_CLUSTERS, SEED_INSTANCES, TEMPLATE_REPOSITORY, GITHUB_ORG } from './seed/instances';
-export type { SeedCluster, SeedInstance, InstanceState } from './seed/instances';
+export {
+  SEED_CLUSTERS,
+  SEED_INSTANCES,
+  TEMPLATE_REPOSITORY,
+  GITHUB_ORG,
+} from './seed/instances';
+export type {
+  SeedCluster,
+  SeedInstance,
+  InstanceState,
+} from './seed/instances';

@@ -19,10 +19,14 @@ function scaleEnv(): { cluster: string; instances: number } | undefined {
   const raw = process.env.SANDBOX_SCALE;
   if (!raw) return undefined;
   // "production:1000" or just "1000" (staging)
-  const [cluster, count] = raw.includes(':') ? raw.split(':') : ['staging', raw];
+  const [cluster, count] = raw.includes(':')
+    ? raw.split(':')
+    : ['staging', raw];
   const instances = Number(count);
   if (!Number.isInteger(instances) || instances < 0) {
-    throw new Error(`SANDBOX_SCALE must be "<cluster>:<count>" or "<count>", got "${raw}"`);
+    throw new Error(
+      `SANDBOX_SCALE must be "<cluster>:<count>" or "<count>", got "${raw}"`,
+    );
   }
   return { cluster, instances };
 }
@@ -36,13 +40,25 @@ async function main() {
     speed: intEnv('SANDBOX_SPEED', 10),
     scale: scaleEnv(),
     dataDir: process.env.SANDBOX_DATA_DIR || undefined,
-    onError: error => console.error('[sandbox] controller error:', error instanceof Error ? error.message : error),
+    onError: error =>
+      console.error(
+        '[sandbox] controller error:',
+        error instanceof Error ? error.message : error,
+      ),
   });
   console.log(`Launchpad sandbox (clock speed ${sandbox.clock.getSpeed()}x)`);
-  console.log(`  GitHub API     ${sandbox.github.url}   token: ${sandbox.github.token}`);
+  console.log(
+    `  GitHub API     ${sandbox.github.url}   token: ${sandbox.github.token}`,
+  );
   console.log(`  Admin API      ${sandbox.adminUrl}`);
   for (const cluster of sandbox.clusters) {
-    console.log(`  ${cluster.name.padEnd(14)} Kubernetes ${cluster.kubernetesUrl}  ArgoCD ${cluster.argocdUrl}  Argo ${cluster.argoUrl}  token: ${cluster.token}`);
+    console.log(
+      `  ${cluster.name.padEnd(14)} Kubernetes ${
+        cluster.kubernetesUrl
+      }  ArgoCD ${cluster.argocdUrl}  Argo ${cluster.argoUrl}  token: ${
+        cluster.token
+      }`,
+    );
   }
   let stopping = false;
   const shutdown = (signal: string) => {

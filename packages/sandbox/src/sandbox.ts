@@ -94,7 +94,10 @@ interface ClusterRuntime {
   url?: string;
 }
 
-function listen(app: express.Express, port: number): Promise<{ server: http.Server; url: string }> {
+function listen(
+  app: express.Express,
+  port: number,
+): Promise<{ server: http.Server; url: string }> {
   return new Promise((resolve, reject) => {
     const server = http.createServer(app);
     server.once('error', reject);
@@ -115,18 +118,29 @@ function close(server: http.Server | undefined): Promise<void> {
 }
 
 /** Starts the sandbox: GitHub + admin on one port, one port per cluster. */
-export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+export async function startSandbox(
+  options: SandboxOptions = {},
+): Promise<Sandbox> {
   await preloadModels();
   const clock = new SandboxClock(options.speed ?? 1);
   const faults = new FaultRegistry();
   const ownsDataDir = !options.dataDir;
-  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'launchpad-sandbox-'));
+  const dataDir =
+    options.dataDir ??
+    fs.mkdtempSync(path.join(os.tmpdir(), 'launchpad-sandbox-'));
   const githubToken = options.githubToken ?? DEFAULT_GITHUB_TOKEN;
   const clusterToken = options.clusterToken ?? DEFAULT_CLUSTER_TOKEN;
   const seed = options.seed ?? 'default';
   const onError = options.onError ?? (() => {});
-  if (options.scale && !SEED_CLUSTERS.some(c => c.name === options.scale!.cluster)) {
-    throw new Error(`scale.cluster must be one of ${SEED_CLUSTERS.map(c => c.name).join(', ')}`);
+  if (
+    options.scale &&
+    !SEED_CLUSTERS.some(c => c.name === options.scale!.cluster)
+  ) {
+    throw new Error(
+      `scale.cluster must be one of ${SEED_CLUSTERS.map(c => c.name).join(
+        ', ',
+      )}`,
+    );
   }
 
   const git = await GitStore.create({ dir: dataDir, clock });
@@ -136,24 +150,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       info,
       store,
       workflows: new WorkflowController(store, clock, faults),
-      applications: new ApplicationController(store, git, clock, info, { onError }),
+      applications: new ApplicationController(store, git, clock, info, {
+        onError,
+      }),
       hpa: new HpaController(store, clock),
-      velero: new VeleroController(store, clock, { backfillMs: 7 * 86_400_000 }),
+      velero: new VeleroController(store, clock, {
+        backfillMs: 7 * 86_400_000,
+      }),
     };
   });
 
   if (seed === 'default') {
-    await seedRepositories(git, SEED_CLUSTERS, { buildWorkflow: PICASSO_BUILD_WORKFLOW, scale: options.scale });
+    await seedRepositories(git, SEED_CLUSTERS, {
+      buildWorkflow: PICASSO_BUILD_WORKFLOW,
+      scale: options.scale,
+    });
   }
   for (const runtime of runtimes) {
     seedInfrastructure(runtime.store);
     if (seed === 'default') {
       const instances = instancesOf(runtime.info);
-      const overdue = instances.filter(i => i.state === 'backup-overdue').map(i => i.slug);
+      const overdue = instances
+        .filter(i => i.state === 'backup-overdue')
+        .map(i => i.slug);
       seedVeleroSchedules(runtime.store, overdue, clock);
-      for (const instance of instances) seedInstanceObjects(runtime.store, runtime.info, instance, clock);
-      if (options.scale?.cluster === runtime.info.name) seedScaleObjects(runtime.store, options.scale.instances);
-      for (const instance of instances.filter(i => i.state === 'scaling-at-max')) {
+      for (const instance of instances)
+        seedInstanceObjects(runtime.store, runtime.info, instance, clock);
+      if (options.scale?.cluster === runtime.info.name)
+        seedScaleObjects(runtime.store, options.scale.instances);
+      for (const instance of instances.filter(
+        i => i.state === 'scaling-at-max',
+      )) {
         runtime.hpa.setLoad(2, instance.slug);
       }
     } else {
@@ -199,7 +226,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults,
       state,
       setLoad,
-      loads: () => Object.fromEntries(runtimes.map(r => [r.info.name, r.hpa.loadsSnapshot()])),
+      loads: () =>
+        Object.fromEntries(
+          runtimes.map(r => [r.info.name, r.hpa.loadsSnapshot()]),
+        ),
     }),
   );
   outer.use(githubApi.app);
@@ -211,7 +241,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     githubUrl = github.url;
     for (const [index, runtime] of runtimes.entries()) {
       let address = '';
-      const app = clusterAppFor(runtime, faults, clusterToken, clock, () => address);
+      const app = clusterAppFor(
+        runtime,
+        faults,
+        clusterToken,
+        clock,
+        () => address,
+      );
       const started = await listen(app, options.clusterPorts?.[index] ?? 0);
       servers.push(started.server);
       runtime.server = started.server;
@@ -275,7 +311,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stopControllers();
       await Promise.all(servers.map(close));
       await Promise.all(runtimes.map(r => r.applications.whenIdle()));
-      if (ownsDataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
+      if (ownsDataDir)
+        await fs.promises.rm(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -292,12 +329,16 @@ function clusterAppFor(
   app.disable('x-powered-by');
   app.use(
     '/argocd',
-    faultMiddleware(faults, 'argocd', info.name, (_status, message) => argoCdErrorBody(14, message)),
+    faultMiddleware(faults, 'argocd', info.name, (_status, message) =>
+      argoCdErrorBody(14, message),
+    ),
     createArgoCdApi({ store, controller: runtime.applications, token }),
   );
   app.use(
     '/argo',
-    faultMiddleware(faults, 'argo', info.name, (_status, message) => argoErrorBody(14, message)),
+    faultMiddleware(faults, 'argo', info.name, (_status, message) =>
+      argoErrorBody(14, message),
+    ),
     createArgoServerApi({ store, token }),
   );
   app.get(['/healthz', '/livez', '/readyz'], (_req, res) => {
@@ -305,7 +346,11 @@ function clusterAppFor(
   });
   app.use(
     faultMiddleware(faults, 'kubernetes', info.name, (status, message) =>
-      failureStatus(status, status === 503 ? 'ServiceUnavailable' : 'InternalError', message),
+      failureStatus(
+        status,
+        status === 503 ? 'ServiceUnavailable' : 'InternalError',
+        message,
+      ),
     ),
     kubeAuth(token),
     createKubeApi({ store, clock, serverAddress: address }),

@@ -1,6 +1,11 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ArgoCdError, APPLICATIONS, ARGOCD_NAMESPACE, type ApplicationController } from '../controllers/applications';
+import {
+  ArgoCdError,
+  APPLICATIONS,
+  ARGOCD_NAMESPACE,
+  type ApplicationController,
+} from '../controllers/applications';
 import { KubeError } from '../kube/errors';
 import type { KubeStore } from '../kube/store';
 
@@ -39,22 +44,37 @@ export function createArgoCdApi(options: {
   });
 
   const handle =
-    (fn: (req: Request, res: Response) => Promise<void> | void) => async (req: Request, res: Response) => {
+    (fn: (req: Request, res: Response) => Promise<void> | void) =>
+    async (req: Request, res: Response) => {
       try {
         await fn(req, res);
       } catch (e) {
-        if (e instanceof ArgoCdError) res.status(e.httpStatus).json(argoCdErrorBody(e.grpcCode, e.message));
-        else if (e instanceof KubeError) res.status(e.code).json(argoCdErrorBody(e.code === 404 ? 5 : 3, e.message));
-        else res.status(500).json(argoCdErrorBody(13, e instanceof Error ? e.message : String(e)));
+        if (e instanceof ArgoCdError)
+          res.status(e.httpStatus).json(argoCdErrorBody(e.grpcCode, e.message));
+        else if (e instanceof KubeError)
+          res
+            .status(e.code)
+            .json(argoCdErrorBody(e.code === 404 ? 5 : 3, e.message));
+        else
+          res
+            .status(500)
+            .json(
+              argoCdErrorBody(13, e instanceof Error ? e.message : String(e)),
+            );
       }
     };
 
   router.get(
     '/api/v1/applications',
     handle((req, res) => {
-      const selector = typeof req.query.selector === 'string' ? req.query.selector : undefined;
-      const items = store.list(APPLICATIONS, { namespace: ARGOCD_NAMESPACE, labelSelector: selector });
-      const names = typeof req.query.name === 'string' ? req.query.name : undefined;
+      const selector =
+        typeof req.query.selector === 'string' ? req.query.selector : undefined;
+      const items = store.list(APPLICATIONS, {
+        namespace: ARGOCD_NAMESPACE,
+        labelSelector: selector,
+      });
+      const names =
+        typeof req.query.name === 'string' ? req.query.name : undefined;
       res.json({
         metadata: { resourceVersion: String(store.currentResourceVersion()) },
         items: names ? items.filter(i => i.metadata.name === names) : items,
@@ -71,7 +91,12 @@ export function createArgoCdApi(options: {
         return;
       }
       const app = store.get(APPLICATIONS, ARGOCD_NAMESPACE, req.params.name);
-      if (!app) throw new ArgoCdError(404, 5, `applications.argoproj.io "${req.params.name}" not found`);
+      if (!app)
+        throw new ArgoCdError(
+          404,
+          5,
+          `applications.argoproj.io "${req.params.name}" not found`,
+        );
       res.json(app);
     }),
   );
@@ -81,7 +106,13 @@ export function createArgoCdApi(options: {
     handle(async (req, res) => {
       const parsed = syncBody.safeParse(req.body ?? {});
       if (!parsed.success) {
-        throw new ArgoCdError(400, 3, `invalid sync request: ${parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join(', ')}`);
+        throw new ArgoCdError(
+          400,
+          3,
+          `invalid sync request: ${parsed.error.issues
+            .map(i => `${i.path.join('.')}: ${i.message}`)
+            .join(', ')}`,
+        );
       }
       res.json(await controller.sync(req.params.name, parsed.data));
     }),

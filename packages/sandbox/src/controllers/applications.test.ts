@@ -1,6 +1,6 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { kubeConfigFor } from '../kube/testUtils';
+import { kubeConfigFor } from '../kube/__testUtils__';
 
 interface App {
   metadata: { name: string };
@@ -38,30 +38,52 @@ async function getApp(name: string, cluster = 0): Promise<App> {
     })) as App;
   }
   const c = sandbox.clusters[cluster];
-  const res = await fetch(`${c.argocdUrl}/api/v1/applications/${name}`, { headers: { Authorization: `Bearer ${c.token}` } });
+  const res = await fetch(`${c.argocdUrl}/api/v1/applications/${name}`, {
+    headers: { Authorization: `Bearer ${c.token}` },
+  });
   return res.json();
 }
 
-const argocd = (path: string, init: RequestInit = {}, token = sandbox.clusters[0].token) =>
+const argocd = (
+  path: string,
+  init: RequestInit = {},
+  token = sandbox.clusters[0].token,
+) =>
   fetch(`${sandbox.clusters[0].argocdUrl}${path}`, {
     ...init,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+    },
   });
 
 describe('simulated ArgoCD', () => {
   it('seeds one Application per instance folder, in varied states', async () => {
     const res = await argocd('/api/v1/applications');
     const { items } = (await res.json()) as { items: App[] };
-    const states = Object.fromEntries(items.map(a => [a.metadata.name, `${a.status.sync.status}/${a.status.health.status}`]));
+    const states = Object.fromEntries(
+      items.map(a => [
+        a.metadata.name,
+        `${a.status.sync.status}/${a.status.health.status}`,
+      ]),
+    );
     expect(states).toEqual({
       'broken-config-staging': 'Synced/Healthy',
       'demo-staging': 'Synced/Healthy',
       'physics-101-staging': 'OutOfSync/Healthy',
       'summer-school-staging': 'Synced/Progressing',
     });
-    expect((await getApp('legacy-campus-production', 1)).status.health.status).toBe('Degraded');
-    const selected = await (await argocd('/api/v1/applications?selector=launchpad.openedx.org/instance=demo')).json();
-    expect(selected.items.map((a: App) => a.metadata.name)).toEqual(['demo-staging']);
+    expect(
+      (await getApp('legacy-campus-production', 1)).status.health.status,
+    ).toBe('Degraded');
+    const selected = await (
+      await argocd(
+        '/api/v1/applications?selector=launchpad.openedx.org/instance=demo',
+      )
+    ).json();
+    expect(selected.items.map((a: App) => a.metadata.name)).toEqual([
+      'demo-staging',
+    ]);
   });
 
   it('goes OutOfSync on a commit to the instance folder, then auto-syncs to the new revision', async () => {
@@ -70,7 +92,10 @@ describe('simulated ArgoCD', () => {
     const historyLength = before.status.history?.length ?? 0;
     const { sha } = await sandbox.git.commitFiles(owner, repo, {
       message: 'Bump image',
-      changes: { 'instances/demo/env/k8s/extra.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n' },
+      changes: {
+        'instances/demo/env/k8s/extra.yml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n',
+      },
     });
     await sandbox.settle(0);
     const outOfSync = await getApp('demo-staging');
@@ -82,11 +107,16 @@ describe('simulated ArgoCD', () => {
     expect(syncing.status.operationState?.phase).toBe('Running');
     await sandbox.settle(3_000);
     const synced = await getApp('demo-staging');
-    expect(synced.status.sync).toMatchObject({ status: 'Synced', revision: sha });
+    expect(synced.status.sync).toMatchObject({
+      status: 'Synced',
+      revision: sha,
+    });
     expect(synced.status.operationState?.phase).toBe('Succeeded');
     expect(synced.status.health.status).toBe('Progressing');
     expect(synced.status.history).toHaveLength(historyLength + 1);
-    expect(synced.status.history?.[synced.status.history.length - 1].revision).toBe(sha);
+    expect(
+      synced.status.history?.[synced.status.history.length - 1].revision,
+    ).toBe(sha);
     await sandbox.settle(11_000);
     expect((await getApp('demo-staging')).status.health.status).toBe('Healthy');
   });
@@ -95,21 +125,29 @@ describe('simulated ArgoCD', () => {
     await sandbox.git.commitFiles(owner, repo, {
       message: 'Broken render',
       changes: {
-        'instances/demo/env/k8s/broken.yml': 'apiVersion: v1\nmetadata:\n  name: no-kind\n',
+        'instances/demo/env/k8s/broken.yml':
+          'apiVersion: v1\nmetadata:\n  name: no-kind\n',
         'instances/demo/env/k8s/unparsable.yml': 'key: [unclosed\n',
       },
     });
     await sandbox.settle(20_000);
     const app = await getApp('demo-staging');
     expect(app.status.health.status).toBe('Degraded');
-    const condition = app.status.conditions?.find(c => c.type === 'ComparisonError');
+    const condition = app.status.conditions?.find(
+      c => c.type === 'ComparisonError',
+    );
     expect(condition?.message).toContain('instances/demo/env/k8s/broken.yml');
-    expect(condition?.message).toContain('instances/demo/env/k8s/unparsable.yml');
+    expect(condition?.message).toContain(
+      'instances/demo/env/k8s/unparsable.yml',
+    );
 
     // Fixing the files recovers the app.
     await sandbox.git.commitFiles(owner, repo, {
       message: 'Fix render',
-      changes: { 'instances/demo/env/k8s/broken.yml': null, 'instances/demo/env/k8s/unparsable.yml': null },
+      changes: {
+        'instances/demo/env/k8s/broken.yml': null,
+        'instances/demo/env/k8s/unparsable.yml': null,
+      },
     });
     await sandbox.settle(20_000);
     const fixed = await getApp('demo-staging');
@@ -127,14 +165,24 @@ describe('simulated ArgoCD', () => {
       body: JSON.stringify({ prune: true }),
     });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as App).status.operationState?.phase).toBe('Running');
-    const again = await argocd('/api/v1/applications/physics-101-staging/sync', { method: 'POST', body: '{}' });
+    expect(((await res.json()) as App).status.operationState?.phase).toBe(
+      'Running',
+    );
+    const again = await argocd(
+      '/api/v1/applications/physics-101-staging/sync',
+      { method: 'POST', body: '{}' },
+    );
     expect(again.status).toBe(400);
     await sandbox.settle(3_000);
     const synced = await getApp('physics-101-staging');
-    expect(synced.status.sync).toMatchObject({ status: 'Synced', revision: head });
+    expect(synced.status.sync).toMatchObject({
+      status: 'Synced',
+      revision: head,
+    });
 
-    const refreshed = await (await argocd('/api/v1/applications/physics-101-staging?refresh=hard')).json();
+    const refreshed = await (
+      await argocd('/api/v1/applications/physics-101-staging?refresh=hard')
+    ).json();
     expect(refreshed.status.reconciledAt).toBeTruthy();
   });
 
@@ -146,33 +194,65 @@ describe('simulated ArgoCD', () => {
       code: 5,
       message: 'applications.argoproj.io "nope" not found',
     });
-    expect((await argocd('/api/v1/applications/nope/sync', { method: 'POST', body: '{}' })).status).toBe(404);
+    expect(
+      (
+        await argocd('/api/v1/applications/nope/sync', {
+          method: 'POST',
+          body: '{}',
+        })
+      ).status,
+    ).toBe(404);
     const anonymous = await argocd('/api/v1/applications', {}, 'wrong');
     expect(anonymous.status).toBe(401);
   });
 
   it('creates an app (and its namespace) for a new folder and deletes it with the folder', async () => {
-    const application = (await sandbox.git.readFile(owner, repo, 'instances/demo/application.yml'))!
-      .replace(/demo/g, 'newbie');
-    const files = await sandbox.git.listFiles(owner, repo, 'instances/demo/env');
-    const changes: Record<string, string> = { 'instances/newbie/application.yml': application };
+    const application = (await sandbox.git.readFile(
+      owner,
+      repo,
+      'instances/demo/application.yml',
+    ))!.replace(/demo/g, 'newbie');
+    const files = await sandbox.git.listFiles(
+      owner,
+      repo,
+      'instances/demo/env',
+    );
+    const changes: Record<string, string> = {
+      'instances/newbie/application.yml': application,
+    };
     for (const file of files) {
-      changes[file.replace('instances/demo/', 'instances/newbie/')] = (await sandbox.git.readFile(owner, repo, file))!;
+      changes[file.replace('instances/demo/', 'instances/newbie/')] =
+        (await sandbox.git.readFile(owner, repo, file))!;
     }
-    await sandbox.git.commitFiles(owner, repo, { message: 'Add newbie', changes });
+    await sandbox.git.commitFiles(owner, repo, {
+      message: 'Add newbie',
+      changes,
+    });
     await sandbox.settle(0);
-    expect((await getApp('newbie-staging')).status.health.status).toBe('Missing');
+    expect((await getApp('newbie-staging')).status.health.status).toBe(
+      'Missing',
+    );
     await sandbox.settle(20_000);
     const app = await getApp('newbie-staging');
     expect(app.status.sync.status).toBe('Synced');
     expect(app.status.health.status).toBe('Healthy');
-    const deployments = await fetch(`${sandbox.clusters[0].kubernetesUrl}/apis/apps/v1/namespaces/newbie/deployments`, {
-      headers: { Authorization: `Bearer ${sandbox.clusters[0].token}` },
-    });
-    expect((await deployments.json()).items.map((d: App) => d.metadata.name)).toContain('lms');
+    const deployments = await fetch(
+      `${sandbox.clusters[0].kubernetesUrl}/apis/apps/v1/namespaces/newbie/deployments`,
+      {
+        headers: { Authorization: `Bearer ${sandbox.clusters[0].token}` },
+      },
+    );
+    expect(
+      (await deployments.json()).items.map((d: App) => d.metadata.name),
+    ).toContain('lms');
 
-    await sandbox.git.commitFiles(owner, repo, { message: 'Remove newbie', changes: { 'instances/newbie/': null } });
+    await sandbox.git.commitFiles(owner, repo, {
+      message: 'Remove newbie',
+      changes: { 'instances/newbie/': null },
+    });
     await sandbox.settle(0);
-    expect((await argocd('/api/v1/applications/newbie-staging')).status).toBe(404);
+    expect((await argocd('/api/v1/applications/newbie-staging')).status).toBe(
+      404,
+    );
   });
 });

@@ -5,7 +5,11 @@ import { KubeError } from '../kube/errors';
 import type { KubeStore } from '../kube/store';
 import { resource } from '../kube/resources';
 import { kubeTime, type KubeObject } from '../kube/types';
-import { ensureInstanceWorkloads, markWorkloadsReady, namespaceHealth } from './workloads';
+import {
+  ensureInstanceWorkloads,
+  markWorkloadsReady,
+  namespaceHealth,
+} from './workloads';
 
 export const APPLICATIONS = resource('argoproj.io', 'applications');
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -23,7 +27,10 @@ interface AppSpec {
   project?: string;
   source?: { repoURL?: string; path?: string; targetRevision?: string };
   destination?: { server?: string; namespace?: string };
-  syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean } | null; syncOptions?: string[] };
+  syncPolicy?: {
+    automated?: { prune?: boolean; selfHeal?: boolean } | null;
+    syncOptions?: string[];
+  };
 }
 
 interface AppStatus {
@@ -31,7 +38,11 @@ interface AppStatus {
   health?: { status: string; message?: string };
   history?: Array<Record<string, unknown>>;
   operationState?: { phase: string; [k: string]: unknown };
-  conditions?: Array<{ type: string; message: string; lastTransitionTime?: string }>;
+  conditions?: Array<{
+    type: string;
+    message: string;
+    lastTransitionTime?: string;
+  }>;
   [k: string]: unknown;
 }
 
@@ -107,33 +118,60 @@ export class ApplicationController {
     await this.whenIdle();
     const app = this.getApp(name);
     const spec = app.spec as AppSpec;
-    const head = await this.git.headSha(this.owner, this.repo, this.cluster.branch);
+    const head = await this.git.headSha(
+      this.owner,
+      this.repo,
+      this.cluster.branch,
+    );
     const comparison = await this.compare(spec, head);
-    const updated = this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
-      const status = (obj.status ?? {}) as AppStatus;
-      status.reconciledAt = kubeTime(this.clock.now());
-      status.observedAt = status.reconciledAt;
-      this.applyComparison(status, comparison, spec);
-      if (!comparison.errors.length && status.operationState?.phase !== 'Running') {
-        status.health = namespaceHealth(this.store, spec.destination?.namespace ?? '');
-      }
-      obj.status = status;
-    });
+    const updated = this.store.update(
+      APPLICATIONS,
+      ARGOCD_NAMESPACE,
+      name,
+      obj => {
+        const status = (obj.status ?? {}) as AppStatus;
+        status.reconciledAt = kubeTime(this.clock.now());
+        status.observedAt = status.reconciledAt;
+        this.applyComparison(status, comparison, spec);
+        if (
+          !comparison.errors.length &&
+          status.operationState?.phase !== 'Running'
+        ) {
+          status.health = namespaceHealth(
+            this.store,
+            spec.destination?.namespace ?? '',
+          );
+        }
+        obj.status = status;
+      },
+    );
     return updated ?? app;
   }
 
   async sync(
     name: string,
-    request: { revision?: string; prune?: boolean; dryRun?: boolean; username?: string },
+    request: {
+      revision?: string;
+      prune?: boolean;
+      dryRun?: boolean;
+      username?: string;
+    },
   ): Promise<KubeObject> {
     await this.whenIdle();
     const app = this.getApp(name);
-    if ((app.status as AppStatus | undefined)?.operationState?.phase === 'Running') {
+    if (
+      (app.status as AppStatus | undefined)?.operationState?.phase === 'Running'
+    ) {
       throw new ArgoCdError(400, 9, 'another operation is already in progress');
     }
-    const revision = request.revision && /^[0-9a-f]{40}$/.test(request.revision)
-      ? request.revision
-      : await this.git.headSha(this.owner, this.repo, request.revision || this.cluster.branch);
+    const revision =
+      request.revision && /^[0-9a-f]{40}$/.test(request.revision)
+        ? request.revision
+        : await this.git.headSha(
+            this.owner,
+            this.repo,
+            request.revision || this.cluster.branch,
+          );
     if (request.dryRun) return app;
     return this.startOperation(name, revision, {
       prune: request.prune ?? false,
@@ -144,29 +182,56 @@ export class ApplicationController {
   private getApp(name: string): KubeObject {
     const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
     if (!app) {
-      throw new ArgoCdError(404, 5, `applications.argoproj.io "${name}" not found`);
+      throw new ArgoCdError(
+        404,
+        5,
+        `applications.argoproj.io "${name}" not found`,
+      );
     }
     return app;
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(work).catch(error => this.options.onError?.(error));
+    this.chain = this.chain
+      .then(work)
+      .catch(error => this.options.onError?.(error));
     return this.chain;
   }
 
   private onPush(event: PushEvent) {
-    if (`${event.owner}/${event.repo}` !== this.cluster.repository || event.branch !== this.cluster.branch) return;
-    const slugs = new Set(event.changedPaths.map(slugOf).filter((s): s is string => !!s));
+    if (
+      `${event.owner}/${event.repo}` !== this.cluster.repository ||
+      event.branch !== this.cluster.branch
+    )
+      return;
+    const slugs = new Set(
+      event.changedPaths.map(slugOf).filter((s): s is string => !!s),
+    );
     if (!slugs.size) return;
     this.enqueue(async () => {
-      for (const slug of slugs) await this.reconcileSlug(slug, event.after, false);
+      for (const slug of slugs)
+        await this.reconcileSlug(slug, event.after, false);
     });
   }
 
   private async initialScan() {
-    const head = await this.git.headSha(this.owner, this.repo, this.cluster.branch);
-    const files = await this.git.listFiles(this.owner, this.repo, 'instances', head);
-    const slugs = new Set(files.filter(f => f.endsWith('/application.yml')).map(slugOf).filter((s): s is string => !!s));
+    const head = await this.git.headSha(
+      this.owner,
+      this.repo,
+      this.cluster.branch,
+    );
+    const files = await this.git.listFiles(
+      this.owner,
+      this.repo,
+      'instances',
+      head,
+    );
+    const slugs = new Set(
+      files
+        .filter(f => f.endsWith('/application.yml'))
+        .map(slugOf)
+        .filter((s): s is string => !!s),
+    );
     // Reads overlap (git objects are files on disk): a few slugs at a time.
     const queue = [...slugs];
     const worker = async () => {
@@ -177,8 +242,18 @@ export class ApplicationController {
     await Promise.all(Array.from({ length: 16 }, worker));
   }
 
-  private async reconcileSlug(slug: string, revision: string, initial: boolean, knownFiles?: string[]) {
-    const text = await this.git.readFile(this.owner, this.repo, `instances/${slug}/application.yml`, revision);
+  private async reconcileSlug(
+    slug: string,
+    revision: string,
+    initial: boolean,
+    knownFiles?: string[],
+  ) {
+    const text = await this.git.readFile(
+      this.owner,
+      this.repo,
+      `instances/${slug}/application.yml`,
+      revision,
+    );
     const previousName = this.slugToApp.get(slug);
     if (text === undefined) {
       if (previousName) this.removeApp(slug, previousName);
@@ -187,15 +262,21 @@ export class ApplicationController {
     let doc: KubeObject;
     try {
       doc = YAML.parse(text) as KubeObject;
-      if (!doc || doc.kind !== 'Application') throw new Error('not an ArgoCD Application');
+      if (!doc || doc.kind !== 'Application')
+        throw new Error('not an ArgoCD Application');
     } catch (e) {
       if (previousName) {
-        this.setCondition(previousName, 'InvalidSpecError', `instances/${slug}/application.yml: ${(e as Error).message}`);
+        this.setCondition(
+          previousName,
+          'InvalidSpecError',
+          `instances/${slug}/application.yml: ${(e as Error).message}`,
+        );
       }
       return;
     }
     const name = doc.metadata?.name ?? `${slug}-${this.cluster.environment}`;
-    if (previousName && previousName !== name) this.removeApp(slug, previousName);
+    if (previousName && previousName !== name)
+      this.removeApp(slug, previousName);
     this.slugToApp.set(slug, name);
     const spec = doc.spec as AppSpec;
     const comparison = await this.compare(spec, revision, knownFiles);
@@ -207,20 +288,48 @@ export class ApplicationController {
       const status: AppStatus = {};
       if (initial) {
         Object.assign(status, {
-          sync: { status: 'Synced', revision, comparedTo: { source: spec.source, destination: spec.destination } },
+          sync: {
+            status: 'Synced',
+            revision,
+            comparedTo: { source: spec.source, destination: spec.destination },
+          },
           health: namespaceHealth(this.store, destination),
-          history: [{ id: 0, revision, deployedAt: now, deployStartedAt: now, source: spec.source, initiatedBy: { automated: true } }],
+          history: [
+            {
+              id: 0,
+              revision,
+              deployedAt: now,
+              deployStartedAt: now,
+              source: spec.source,
+              initiatedBy: { automated: true },
+            },
+          ],
           operationState: {
-            operation: { sync: { revision, prune: true }, initiatedBy: { automated: true }, retry: {} },
+            operation: {
+              sync: { revision, prune: true },
+              initiatedBy: { automated: true },
+              retry: {},
+            },
             phase: 'Succeeded',
             message: 'successfully synced (all tasks run)',
             startedAt: now,
             finishedAt: now,
-            syncResult: { revision, source: spec.source, resources: comparison.resources.map(r => ({ ...r, status: 'Synced', message: `${String(r.kind).toLowerCase()}/${r.name} created` })) },
+            syncResult: {
+              revision,
+              source: spec.source,
+              resources: comparison.resources.map(r => ({
+                ...r,
+                status: 'Synced',
+                message: `${String(r.kind).toLowerCase()}/${r.name} created`,
+              })),
+            },
           },
         });
       } else {
-        status.sync = { status: 'OutOfSync', comparedTo: { source: spec.source, destination: spec.destination } };
+        status.sync = {
+          status: 'OutOfSync',
+          comparedTo: { source: spec.source, destination: spec.destination },
+        };
         status.health = { status: 'Missing' };
       }
       status.reconciledAt = now;
@@ -266,22 +375,43 @@ export class ApplicationController {
     if (!initial && spec.syncPolicy?.automated && !comparison.errors.length) {
       this.after(name, this.options.syncDelayMs ?? 3_000, () => {
         const current = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
-        if (!current || (current.status as AppStatus)?.operationState?.phase === 'Running') return;
-        this.startOperation(name, revision, { prune: !!spec.syncPolicy?.automated?.prune, initiatedBy: { automated: true } });
+        if (
+          !current ||
+          (current.status as AppStatus)?.operationState?.phase === 'Running'
+        )
+          return;
+        this.startOperation(name, revision, {
+          prune: !!spec.syncPolicy?.automated?.prune,
+          initiatedBy: { automated: true },
+        });
       });
     }
   }
 
-  private applyComparison(status: AppStatus, comparison: Comparison, spec: AppSpec) {
+  private applyComparison(
+    status: AppStatus,
+    comparison: Comparison,
+    spec: AppSpec,
+  ) {
     const now = kubeTime(this.clock.now());
     status.sourceType = comparison.sourceType;
     status.summary = { images: comparison.images };
     status.resources = comparison.resources;
-    const others = (status.conditions ?? []).filter(c => c.type !== 'ComparisonError' && c.type !== 'InvalidSpecError');
+    const others = (status.conditions ?? []).filter(
+      c => c.type !== 'ComparisonError' && c.type !== 'InvalidSpecError',
+    );
     if (comparison.errors.length) {
-      const message = `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ${spec.source?.path ?? ''}: ${comparison.errors.join('; ')}`;
-      status.conditions = [...others, { type: 'ComparisonError', message, lastTransitionTime: now }];
-      status.sync = { ...(status.sync ?? { status: 'Unknown' }), status: 'Unknown' };
+      const message = `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ${
+        spec.source?.path ?? ''
+      }: ${comparison.errors.join('; ')}`;
+      status.conditions = [
+        ...others,
+        { type: 'ComparisonError', message, lastTransitionTime: now },
+      ];
+      status.sync = {
+        ...(status.sync ?? { status: 'Unknown' }),
+        status: 'Unknown',
+      };
       status.health = { status: 'Degraded', message };
     } else if (others.length) {
       status.conditions = others;
@@ -291,19 +421,32 @@ export class ApplicationController {
   }
 
   /** Renders nothing; checks what ArgoCD would load from the source path. */
-  private async compare(spec: AppSpec, revision: string, knownFiles?: string[]): Promise<Comparison> {
+  private async compare(
+    spec: AppSpec,
+    revision: string,
+    knownFiles?: string[],
+  ): Promise<Comparison> {
     const path = (spec.source?.path ?? '').replace(/\/$/, '');
     const destination = spec.destination?.namespace;
     const files = knownFiles
       ? knownFiles.filter(f => f.startsWith(`${path}/`))
       : await this.git.listFiles(this.owner, this.repo, path, revision);
-    const result: Comparison = { errors: [], resources: [], images: [], sourceType: 'Directory' };
+    const result: Comparison = {
+      errors: [],
+      resources: [],
+      images: [],
+      sourceType: 'Directory',
+    };
     if (!files.length) {
       result.errors.push(`${path}: app path does not exist`);
       return result;
     }
     const manifests = files.filter(file => /\.(ya?ml|json)$/.test(file));
-    const texts = await Promise.all(manifests.map(file => this.git.readFile(this.owner, this.repo, file, revision)));
+    const texts = await Promise.all(
+      manifests.map(file =>
+        this.git.readFile(this.owner, this.repo, file, revision),
+      ),
+    );
     for (const [index, file] of manifests.entries()) {
       const base = file.slice(file.lastIndexOf('/') + 1);
       const isKustomization = /^kustomization\.ya?ml$/.test(base);
@@ -312,20 +455,30 @@ export class ApplicationController {
       const docs = YAML.parseAllDocuments(text);
       for (const doc of Array.isArray(docs) ? docs : [docs]) {
         if (doc.errors.length) {
-          result.errors.push(`${file}: error converting YAML to JSON: ${doc.errors[0].message.split('\n')[0]}`);
+          result.errors.push(
+            `${file}: error converting YAML to JSON: ${
+              doc.errors[0].message.split('\n')[0]
+            }`,
+          );
           continue;
         }
         const manifest = doc.toJS() as KubeObject | null;
         if (!manifest || isKustomization) continue;
         if (typeof manifest !== 'object' || !manifest.kind) {
-          result.errors.push(`${file}: Object 'Kind' is missing in '${JSON.stringify(manifest).slice(0, 80)}'`);
+          result.errors.push(
+            `${file}: Object 'Kind' is missing in '${JSON.stringify(
+              manifest,
+            ).slice(0, 80)}'`,
+          );
           continue;
         }
         if (!manifest.apiVersion) {
           result.errors.push(`${file}: Object 'apiVersion' is missing`);
           continue;
         }
-        const [group, version] = manifest.apiVersion.includes('/') ? manifest.apiVersion.split('/') : ['', manifest.apiVersion];
+        const [group, version] = manifest.apiVersion.includes('/')
+          ? manifest.apiVersion.split('/')
+          : ['', manifest.apiVersion];
         result.resources.push({
           group,
           version,
@@ -333,10 +486,23 @@ export class ApplicationController {
           namespace: manifest.metadata?.namespace ?? destination,
           name: manifest.metadata?.name,
           status: 'Synced',
-          ...(manifest.kind === 'Deployment' ? { health: { status: 'Healthy' } } : {}),
+          ...(manifest.kind === 'Deployment'
+            ? { health: { status: 'Healthy' } }
+            : {}),
         });
-        const containers = (manifest as { spec?: { template?: { spec?: { containers?: Array<{ image?: string }> } } } }).spec?.template?.spec?.containers ?? [];
-        for (const c of containers) if (c.image && !result.images.includes(c.image)) result.images.push(c.image);
+        const containers =
+          (
+            manifest as {
+              spec?: {
+                template?: {
+                  spec?: { containers?: Array<{ image?: string }> };
+                };
+              };
+            }
+          ).spec?.template?.spec?.containers ?? [];
+        for (const c of containers)
+          if (c.image && !result.images.includes(c.image))
+            result.images.push(c.image);
       }
     }
     return result;
@@ -348,18 +514,33 @@ export class ApplicationController {
     options: { prune: boolean; initiatedBy: Record<string, unknown> },
   ): KubeObject {
     const startedAt = kubeTime(this.clock.now());
-    const updated = this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
-      const status = (obj.status ?? {}) as AppStatus;
-      status.operationState = {
-        operation: { sync: { revision, prune: options.prune, syncStrategy: { hook: {} } }, initiatedBy: options.initiatedBy, retry: {} },
-        phase: 'Running',
-        message: 'one or more tasks are running',
-        startedAt,
-      };
-      obj.status = status;
-    })!;
+    const updated = this.store.update(
+      APPLICATIONS,
+      ARGOCD_NAMESPACE,
+      name,
+      obj => {
+        const status = (obj.status ?? {}) as AppStatus;
+        status.operationState = {
+          operation: {
+            sync: {
+              revision,
+              prune: options.prune,
+              syncStrategy: { hook: {} },
+            },
+            initiatedBy: options.initiatedBy,
+            retry: {},
+          },
+          phase: 'Running',
+          message: 'one or more tasks are running',
+          startedAt,
+        };
+        obj.status = status;
+      },
+    )!;
     this.after(name, this.options.operationMs ?? 2_000, () => {
-      void this.enqueue(() => this.finishOperation(name, revision, startedAt, options));
+      void this.enqueue(() =>
+        this.finishOperation(name, revision, startedAt, options),
+      );
     });
     return updated;
   }
@@ -380,9 +561,17 @@ export class ApplicationController {
       this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
         const status = (obj.status ?? {}) as AppStatus;
         const message = `ComparisonError: ${comparison.errors.join('; ')}`;
-        status.operationState = { ...status.operationState, phase: 'Error', message, finishedAt: now };
+        status.operationState = {
+          ...status.operationState,
+          phase: 'Error',
+          message,
+          finishedAt: now,
+        };
         this.applyComparison(status, comparison, spec);
-        status.conditions = [...(status.conditions ?? []), { type: 'SyncError', message, lastTransitionTime: now }];
+        status.conditions = [
+          ...(status.conditions ?? []),
+          { type: 'SyncError', message, lastTransitionTime: now },
+        ];
         obj.status = status;
       });
       return;
@@ -391,13 +580,19 @@ export class ApplicationController {
     let fresh = false;
     if (!this.store.get(resource('', 'namespaces'), undefined, destination)) {
       fresh = true;
-      const slug = [...this.slugToApp].find(([, app]) => app === name)?.[0] ?? destination;
+      const slug =
+        [...this.slugToApp].find(([, appName]) => appName === name)?.[0] ??
+        destination;
       const config = await this.readConfig(slug, revision);
       ensureInstanceWorkloads(this.store, {
         slug,
         namespace: destination,
-        openedxImage: config.DOCKER_IMAGE_OPENEDX ?? comparison.images[0] ?? 'docker.io/overhangio/openedx:20.0.5',
-        mfeImage: config.MFE_DOCKER_IMAGE ?? 'docker.io/overhangio/openedx-mfe:20.0.5',
+        openedxImage:
+          config.DOCKER_IMAGE_OPENEDX ??
+          comparison.images[0] ??
+          'docker.io/overhangio/openedx:20.0.5',
+        mfeImage:
+          config.MFE_DOCKER_IMAGE ?? 'docker.io/overhangio/openedx-mfe:20.0.5',
         lmsHost: config.LMS_HOST,
         cmsHost: config.CMS_HOST,
         condition: 'progressing',
@@ -407,7 +602,9 @@ export class ApplicationController {
     this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
       const status = (obj.status ?? {}) as AppStatus;
       const history = status.history ?? [];
-      const id = history.length ? Number(history[history.length - 1].id) + 1 : 0;
+      const id = history.length
+        ? Number(history[history.length - 1].id) + 1
+        : 0;
       status.operationState = {
         ...status.operationState,
         phase: 'Succeeded',
@@ -416,16 +613,41 @@ export class ApplicationController {
         syncResult: {
           revision,
           source: spec.source,
-          resources: comparison.resources.map(r => ({ ...r, status: 'Synced', message: `${String(r.kind).toLowerCase()}/${r.name} configured`, syncPhase: 'Sync', hookPhase: 'Running' })),
+          resources: comparison.resources.map(r => ({
+            ...r,
+            status: 'Synced',
+            message: `${String(r.kind).toLowerCase()}/${r.name} configured`,
+            syncPhase: 'Sync',
+            hookPhase: 'Running',
+          })),
         },
       };
-      status.sync = { status: 'Synced', revision, comparedTo: { source: spec.source, destination: spec.destination } };
-      status.health = { status: 'Progressing', message: 'Waiting for rollout to finish' };
-      status.history = [...history, { id, revision, deployedAt: now, deployStartedAt: startedAt, source: spec.source, initiatedBy: options.initiatedBy }].slice(-10);
+      status.sync = {
+        status: 'Synced',
+        revision,
+        comparedTo: { source: spec.source, destination: spec.destination },
+      };
+      status.health = {
+        status: 'Progressing',
+        message: 'Waiting for rollout to finish',
+      };
+      status.history = [
+        ...history,
+        {
+          id,
+          revision,
+          deployedAt: now,
+          deployStartedAt: startedAt,
+          source: spec.source,
+          initiatedBy: options.initiatedBy,
+        },
+      ].slice(-10);
       status.reconciledAt = now;
       status.observedAt = now;
       this.applyComparison(status, comparison, spec);
-      status.conditions = (status.conditions ?? []).filter(c => c.type !== 'SyncError');
+      status.conditions = (status.conditions ?? []).filter(
+        c => c.type !== 'SyncError',
+      );
       if (!status.conditions.length) delete status.conditions;
       obj.status = status;
     });
@@ -433,20 +655,35 @@ export class ApplicationController {
       if (fresh) markWorkloadsReady(this.store, destination, this.clock.now());
       this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
         const status = (obj.status ?? {}) as AppStatus;
-        if (status.sync?.revision !== revision || status.health?.status !== 'Progressing') return;
+        if (
+          status.sync?.revision !== revision ||
+          status.health?.status !== 'Progressing'
+        )
+          return;
         status.health = namespaceHealth(this.store, destination);
-        if (status.health.status === 'Progressing') status.health = { status: 'Healthy' };
+        if (status.health.status === 'Progressing')
+          status.health = { status: 'Healthy' };
         status.reconciledAt = kubeTime(this.clock.now());
         obj.status = status;
       });
     });
   }
 
-  private async readConfig(slug: string, revision: string): Promise<Record<string, string | undefined>> {
-    const text = await this.git.readFile(this.owner, this.repo, `instances/${slug}/config.yml`, revision);
+  private async readConfig(
+    slug: string,
+    revision: string,
+  ): Promise<Record<string, string | undefined>> {
+    const text = await this.git.readFile(
+      this.owner,
+      this.repo,
+      `instances/${slug}/config.yml`,
+      revision,
+    );
     try {
       const parsed = text ? YAML.parse(text) : {};
-      return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+      return parsed && typeof parsed === 'object'
+        ? (parsed as Record<string, string>)
+        : {};
     } catch {
       return {};
     }
@@ -461,7 +698,10 @@ export class ApplicationController {
     this.store.delete(APPLICATIONS, ARGOCD_NAMESPACE, name);
     // The resources finalizer prunes what the app deployed: the instance namespace goes with it.
     const destination = (app.spec as AppSpec).destination?.namespace;
-    if (destination && this.store.get(resource('', 'namespaces'), undefined, destination)) {
+    if (
+      destination &&
+      this.store.get(resource('', 'namespaces'), undefined, destination)
+    ) {
       this.store.delete(resource('', 'namespaces'), undefined, destination);
     }
   }

@@ -33,10 +33,16 @@ function parseField(field: string, [lo, hi]: [number, number]): Set<number> {
       from = a;
       to = b ?? (stepPart ? hi : a);
     }
-    if ([from, to, step].some(n => Number.isNaN(n)) || step <= 0 || from < lo || to > hi) {
+    if (
+      [from, to, step].some(n => Number.isNaN(n)) ||
+      step <= 0 ||
+      from < lo ||
+      to > hi
+    ) {
       throw new Error(`invalid cron field "${field}"`);
     }
-    for (let v = from; v <= to; v += step) values.add(v === 7 && hi === 6 ? 0 : v);
+    for (let v = from; v <= to; v += step)
+      values.add(v === 7 && hi === 6 ? 0 : v);
   }
   return values;
 }
@@ -45,25 +51,40 @@ export type CronMatcher = (date: Date) => boolean;
 
 function parseDuration(text: string): number {
   let total = 0;
-  const re = /(\d+(?:\.\d+)?)(h|m|s)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) total += Number(m[1]) * { h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'h' | 'm' | 's'];
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) {
+    total +=
+      Number(m[1]) *
+      { h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'h' | 'm' | 's'];
+  }
   if (!total) throw new Error(`invalid duration "${text}"`);
   return total;
 }
 
 /** Fire times of `expression` in (after, until], oldest first, at most `limit` (the newest ones). */
-export function cronOccurrences(expression: string, after: number, until: number, limit = 100): Date[] {
+export function cronOccurrences(
+  expression: string,
+  after: number,
+  until: number,
+  limit = 100,
+): Date[] {
   const trimmed = expression.trim();
   if (trimmed.startsWith('@every ')) {
     const period = parseDuration(trimmed.slice(7));
     const result: Date[] = [];
-    for (let t = Math.floor(after / period) * period + period; t <= until; t += period) result.push(new Date(t));
+    for (
+      let t = Math.floor(after / period) * period + period;
+      t <= until;
+      t += period
+    )
+      result.push(new Date(t));
     return result.slice(-limit);
   }
   const fields = (DESCRIPTORS[trimmed] ?? trimmed).split(/\s+/);
-  if (fields.length !== 5) throw new Error(`invalid cron expression "${expression}"`);
-  const [minutes, hours, days, months, weekdays] = fields.map((f, i) => parseField(f, RANGES[i]));
+  if (fields.length !== 5)
+    throw new Error(`invalid cron expression "${expression}"`);
+  const [minutes, hours, days, months, weekdays] = fields.map((f, i) =>
+    parseField(f, RANGES[i]),
+  );
   const matches = (d: Date) =>
     minutes.has(d.getUTCMinutes()) &&
     hours.has(d.getUTCHours()) &&

@@ -10,7 +10,10 @@ export const DEFAULT_LOAD = 0.5;
 interface HpaSpec {
   minReplicas?: number;
   maxReplicas: number;
-  metrics?: Array<{ type: string; resource?: { name: string; target?: { averageUtilization?: number } } }>;
+  metrics?: Array<{
+    type: string;
+    resource?: { name: string; target?: { averageUtilization?: number } };
+  }>;
 }
 interface HpaCondition {
   type: string;
@@ -43,7 +46,9 @@ export class HpaController {
   ) {}
 
   start() {
-    this.timer = this.clock.every(HPA_SYNC_PERIOD_MS, () => this.reconcileAll());
+    this.timer = this.clock.every(HPA_SYNC_PERIOD_MS, () =>
+      this.reconcileAll(),
+    );
   }
 
   stop() {
@@ -64,7 +69,10 @@ export class HpaController {
   }
 
   loadsSnapshot(): { default: number; namespaces: Record<string, number> } {
-    return { default: this.defaultLoad, namespaces: Object.fromEntries(this.loads) };
+    return {
+      default: this.defaultLoad,
+      namespaces: Object.fromEntries(this.loads),
+    };
   }
 
   reconcileAll() {
@@ -78,19 +86,29 @@ export class HpaController {
     const min = spec.minReplicas ?? 1;
     const max = spec.maxReplicas;
     const target =
-      spec.metrics?.find(m => m.type === 'Resource' && m.resource?.name === 'cpu')?.resource?.target
-        ?.averageUtilization ?? 80;
+      spec.metrics?.find(
+        m => m.type === 'Resource' && m.resource?.name === 'cpu',
+      )?.resource?.target?.averageUtilization ?? 80;
     const current = status.currentReplicas ?? min;
     // Demand in pods running at the target utilisation.
     const demand = this.getLoad(ns) * max * 0.75;
     const raw = Math.max(1, Math.ceil(demand));
     const desired = Math.min(max, Math.max(min, raw));
-    const step = desired > current ? Math.max(1, Math.ceil((desired - current) / 2)) : desired < current ? -1 : 0;
+    // Scale-ups close half the gap per period; scale-downs go one replica at a time.
+    let step = 0;
+    if (desired > current)
+      step = Math.max(1, Math.ceil((desired - current) / 2));
+    else if (desired < current) step = -1;
     const next = current + step;
     const utilization = Math.round((target * demand) / Math.max(next, 1));
     const now = kubeTime(this.clock.now());
     const previous = new Map((status.conditions ?? []).map(c => [c.type, c]));
-    const condition = (type: string, value: boolean, reason: string, message: string): HpaCondition => {
+    const condition = (
+      type: string,
+      value: boolean,
+      reason: string,
+      message: string,
+    ): HpaCondition => {
       const before = previous.get(type);
       const s = value ? 'True' : 'False';
       return {
@@ -98,15 +116,31 @@ export class HpaController {
         status: s,
         reason,
         message,
-        lastTransitionTime: before && before.status === s ? before.lastTransitionTime : now,
+        lastTransitionTime:
+          before && before.status === s ? before.lastTransitionTime : now,
       };
     };
-    const limited =
-      raw > max
-        ? condition('ScalingLimited', true, 'TooManyReplicas', 'the desired replica count is more than the maximum replica count')
-        : raw < min
-          ? condition('ScalingLimited', true, 'TooFewReplicas', 'the desired replica count is less than the minimum replica count')
-          : condition('ScalingLimited', false, 'DesiredWithinRange', 'the desired count is within the acceptable range');
+    let limited = condition(
+      'ScalingLimited',
+      false,
+      'DesiredWithinRange',
+      'the desired count is within the acceptable range',
+    );
+    if (raw > max) {
+      limited = condition(
+        'ScalingLimited',
+        true,
+        'TooManyReplicas',
+        'the desired replica count is more than the maximum replica count',
+      );
+    } else if (raw < min) {
+      limited = condition(
+        'ScalingLimited',
+        true,
+        'TooFewReplicas',
+        'the desired replica count is less than the minimum replica count',
+      );
+    }
     const nextStatus: HpaStatus = {
       ...status,
       currentReplicas: next,
@@ -117,7 +151,10 @@ export class HpaController {
           type: 'Resource',
           resource: {
             name: 'cpu',
-            current: { averageUtilization: utilization, averageValue: `${Math.round((utilization / 100) * 250)}m` },
+            current: {
+              averageUtilization: utilization,
+              averageValue: `${Math.round((utilization / 100) * 250)}m`,
+            },
           },
         },
       ],
@@ -142,17 +179,32 @@ export class HpaController {
     this.store.update(HPAS, ns, hpa.metadata.name!, obj => {
       obj.status = nextStatus;
     });
-    if (next !== current) this.scaleDeployment(ns, (spec as { scaleTargetRef?: { name?: string } }).scaleTargetRef?.name, next);
+    if (next !== current)
+      this.scaleDeployment(
+        ns,
+        (spec as { scaleTargetRef?: { name?: string } }).scaleTargetRef?.name,
+        next,
+      );
   }
 
   /** Follows the HPA on its healthy target deployment so the Kubernetes tab agrees. */
-  private scaleDeployment(ns: string, name: string | undefined, replicas: number) {
+  private scaleDeployment(
+    ns: string,
+    name: string | undefined,
+    replicas: number,
+  ) {
     if (!name) return;
     this.store.update(DEPLOYMENTS, ns, name, obj => {
       const status = (obj.status ?? {}) as Record<string, unknown>;
       if (status.unavailableReplicas) return;
       (obj.spec as { replicas?: number }).replicas = replicas;
-      obj.status = { ...status, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas };
+      obj.status = {
+        ...status,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+      };
     });
   }
 }

@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { kubeConfigFor } from '../kube/testUtils';
+import { kubeConfigFor } from '../kube/__testUtils__';
 
 interface Node {
   displayName: string;
@@ -11,8 +11,19 @@ interface Node {
   message?: string;
 }
 interface Workflow {
-  metadata: { name: string; namespace: string; labels?: Record<string, string> };
-  status?: { phase?: string; progress?: string; message?: string; startedAt?: string; finishedAt?: string; nodes?: Record<string, Node> };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+  };
+  status?: {
+    phase?: string;
+    progress?: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    nodes?: Record<string, Node>;
+  };
 }
 
 let sandbox: Sandbox;
@@ -32,10 +43,15 @@ beforeAll(async () => {
   sandbox = await startSandbox({ seed: 'none', speed: 0 });
   const cluster = sandbox.clusters[0];
   argoUrl = cluster.argoUrl;
-  headers = { Authorization: `Bearer ${cluster.token}`, 'Content-Type': 'application/json' };
+  headers = {
+    Authorization: `Bearer ${cluster.token}`,
+    'Content-Type': 'application/json',
+  };
   const kc = kubeConfigFor(cluster);
   custom = kc.makeApiClient(CustomObjectsApi);
-  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'wf-test' } } });
+  await kc
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name: 'wf-test' } } });
 });
 
 afterAll(async () => {
@@ -49,13 +65,18 @@ async function submit(resourceName: string, parameters: string[]) {
     body: JSON.stringify({
       resourceKind: 'ClusterWorkflowTemplate',
       resourceName,
-      submitOptions: { parameters, labels: 'launchpad.openedx.org/instance=wf-test' },
+      submitOptions: {
+        parameters,
+        labels: 'launchpad.openedx.org/instance=wf-test',
+      },
     }),
   });
 }
 
 async function getWorkflow(name: string): Promise<Workflow> {
-  const res = await fetch(`${argoUrl}/api/v1/workflows/wf-test/${name}`, { headers });
+  const res = await fetch(`${argoUrl}/api/v1/workflows/wf-test/${name}`, {
+    headers,
+  });
   expect(res.status).toBe(200);
   return res.json();
 }
@@ -73,7 +94,8 @@ describe('simulated Argo Workflows', () => {
     expect(created.metadata.name).toMatch(/^mysql-provision-template-/);
     expect(created.metadata.labels).toMatchObject({
       'launchpad.openedx.org/instance': 'wf-test',
-      'workflows.argoproj.io/cluster-workflow-template': 'mysql-provision-template',
+      'workflows.argoproj.io/cluster-workflow-template':
+        'mysql-provision-template',
     });
     const name = created.metadata.name;
     expect((await getWorkflow(name)).status?.phase).toBe('Pending');
@@ -87,7 +109,10 @@ describe('simulated Argo Workflows', () => {
 
     sandbox.clock.advance(2_000);
     wf = await getWorkflow(name);
-    expect(stepPhases(wf)).toEqual(['create-database:Succeeded', 'create-user:Running']);
+    expect(stepPhases(wf)).toEqual([
+      'create-database:Succeeded',
+      'create-user:Running',
+    ]);
     expect(wf.status?.progress).toBe('1/3');
 
     sandbox.clock.advance(4_000);
@@ -95,14 +120,21 @@ describe('simulated Argo Workflows', () => {
     expect(wf.status?.phase).toBe('Succeeded');
     expect(wf.status?.progress).toBe('3/3');
     expect(wf.status?.finishedAt).toBeTruthy();
-    expect(stepPhases(wf)).toEqual(['create-database:Succeeded', 'create-user:Succeeded', 'grant-privileges:Succeeded']);
+    expect(stepPhases(wf)).toEqual([
+      'create-database:Succeeded',
+      'create-user:Succeeded',
+      'grant-privileges:Succeeded',
+    ]);
     for (const node of Object.values(wf.status!.nodes!)) {
       expect(node.startedAt).toBeTruthy();
       expect(node.finishedAt).toBeTruthy();
     }
 
     const list = await (
-      await fetch(`${argoUrl}/api/v1/workflows/wf-test?listOptions.labelSelector=launchpad.openedx.org/instance=wf-test`, { headers })
+      await fetch(
+        `${argoUrl}/api/v1/workflows/wf-test?listOptions.labelSelector=launchpad.openedx.org/instance=wf-test`,
+        { headers },
+      )
     ).json();
     expect(list.items.map((w: Workflow) => w.metadata.name)).toContain(name);
   });
@@ -118,8 +150,16 @@ describe('simulated Argo Workflows', () => {
         kind: 'Workflow',
         metadata: { generateName: 'storage-provision-' },
         spec: {
-          workflowTemplateRef: { name: 'storage-provision-template', clusterScope: true },
-          arguments: { parameters: [{ name: 'namespace', value: 'wf-test' }, { name: 'bucket-name', value: 'launchpad-wf-test-abc1234' }] },
+          workflowTemplateRef: {
+            name: 'storage-provision-template',
+            clusterScope: true,
+          },
+          arguments: {
+            parameters: [
+              { name: 'namespace', value: 'wf-test' },
+              { name: 'bucket-name', value: 'launchpad-wf-test-abc1234' },
+            ],
+          },
         },
       },
     })) as Workflow;
@@ -136,12 +176,17 @@ describe('simulated Argo Workflows', () => {
   });
 
   it('fails a workflow missing a required parameter, with the message Argo gives', async () => {
-    const res = await submit('mysql-provision-template', mysqlParameters.filter(p => !p.startsWith('password=')));
+    const res = await submit(
+      'mysql-provision-template',
+      mysqlParameters.filter(p => !p.startsWith('password=')),
+    );
     const { metadata } = (await res.json()) as Workflow;
     sandbox.clock.advance(1_000);
     const wf = await getWorkflow(metadata.name);
     expect(wf.status?.phase).toBe('Failed');
-    expect(wf.status?.message).toContain('spec.arguments.parameters.password.value is required');
+    expect(wf.status?.message).toContain(
+      'spec.arguments.parameters.password.value is required',
+    );
   });
 
   it('errors on an unknown template (Kubernetes API) and answers 404 on submit (Argo Server)', async () => {
@@ -154,17 +199,25 @@ describe('simulated Argo Workflows', () => {
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Workflow',
         metadata: { name: 'ghost' },
-        spec: { workflowTemplateRef: { name: 'no-such-template', clusterScope: true } },
+        spec: {
+          workflowTemplateRef: { name: 'no-such-template', clusterScope: true },
+        },
       },
     })) as Workflow;
     sandbox.clock.advance(1_000);
     const wf = await getWorkflow(created.metadata.name);
     expect(wf.status?.phase).toBe('Error');
-    expect(wf.status?.message).toBe('ClusterWorkflowTemplate.argoproj.io "no-such-template" not found');
+    expect(wf.status?.message).toBe(
+      'ClusterWorkflowTemplate.argoproj.io "no-such-template" not found',
+    );
 
     const res = await submit('no-such-template', []);
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ code: 5, message: 'clusterworkflowtemplates.argoproj.io "no-such-template" not found' });
+    expect(await res.json()).toEqual({
+      code: 5,
+      message:
+        'clusterworkflowtemplates.argoproj.io "no-such-template" not found',
+    });
   });
 
   it('fails the matching step when the workflow-step-fails fault is on', async () => {
@@ -175,13 +228,22 @@ describe('simulated Argo Workflows', () => {
       message: 'ERROR 1396 (HY000): Operation CREATE USER failed',
       count: 1,
     });
-    const { metadata } = (await (await submit('mysql-provision-template', mysqlParameters)).json()) as Workflow;
+    const { metadata } = (await (
+      await submit('mysql-provision-template', mysqlParameters)
+    ).json()) as Workflow;
     sandbox.clock.advance(1_000 + 2 * 2_000);
     const wf = await getWorkflow(metadata.name);
     expect(wf.status?.phase).toBe('Failed');
-    expect(stepPhases(wf)).toEqual(['create-database:Succeeded', 'create-user:Failed']);
-    const failed = Object.values(wf.status!.nodes!).find(n => n.phase === 'Failed' && n.type === 'Pod');
-    expect(failed?.message).toBe('ERROR 1396 (HY000): Operation CREATE USER failed');
+    expect(stepPhases(wf)).toEqual([
+      'create-database:Succeeded',
+      'create-user:Failed',
+    ]);
+    const failed = Object.values(wf.status!.nodes!).find(
+      n => n.phase === 'Failed' && n.type === 'Pod',
+    );
+    expect(failed?.message).toBe(
+      'ERROR 1396 (HY000): Operation CREATE USER failed',
+    );
     expect(wf.status?.message).toContain('Operation CREATE USER failed');
     // count: 1 → the fault is used up and the next run succeeds.
     expect(sandbox.faults.list().find(f => f.id === fault.id)).toBeUndefined();

@@ -7,9 +7,13 @@ import { kubeTime, type KubeObject } from '../kube/types';
 
 export const WORKFLOWS = resource('argoproj.io', 'workflows');
 export const WORKFLOW_TEMPLATES = resource('argoproj.io', 'workflowtemplates');
-export const CLUSTER_WORKFLOW_TEMPLATES = resource('argoproj.io', 'clusterworkflowtemplates');
+export const CLUSTER_WORKFLOW_TEMPLATES = resource(
+  'argoproj.io',
+  'clusterworkflowtemplates',
+);
 /** Annotation on a Workflow: simulated seconds each step takes (seeds use it to keep workflows running). */
-export const STEP_SECONDS_ANNOTATION = 'sandbox.launchpad.openedx.org/step-seconds';
+export const STEP_SECONDS_ANNOTATION =
+  'sandbox.launchpad.openedx.org/step-seconds';
 
 const START_DELAY_MS = 1_000;
 const DEFAULT_STEP_MS = 2_000;
@@ -26,7 +30,10 @@ interface WorkflowSpec {
   templates?: Array<{
     name: string;
     dag?: { tasks?: Array<{ name: string; template?: string }> };
-    steps?: Array<Array<{ name: string; template?: string }> | { steps?: Array<{ name: string; template?: string }> }>;
+    steps?: Array<
+      | Array<{ name: string; template?: string }>
+      | { steps?: Array<{ name: string; template?: string }> }
+    >;
   }>;
 }
 interface WorkflowNode {
@@ -46,11 +53,19 @@ interface WorkflowNode {
 }
 
 type Resolved =
-  | { ok: true; templateName: string; steps: Array<{ name: string; template: string }>; parameters: Parameter[] }
+  | {
+      ok: true;
+      templateName: string;
+      steps: Array<{ name: string; template: string }>;
+      parameters: Parameter[];
+    }
   | { ok: false; phase: 'Failed' | 'Error'; message: string };
 
 const nodeId = (workflow: string, nodeName: string) =>
-  `${workflow}-${parseInt(createHash('sha1').update(nodeName).digest('hex').slice(0, 8), 16)}`;
+  `${workflow}-${parseInt(
+    createHash('sha1').update(nodeName).digest('hex').slice(0, 8),
+    16,
+  )}`;
 
 /**
  * Argo's workflow controller, simulated: a Workflow referencing a
@@ -74,7 +89,8 @@ export class WorkflowController {
       if (event.resource !== 'argoproj.io/workflows') return;
       const key = `${event.object.metadata.namespace}/${event.object.metadata.name}`;
       if (event.type === 'DELETED') this.cancel(key);
-      else if (event.type === 'ADDED' && !this.phaseOf(event.object)) this.run(event.object);
+      else if (event.type === 'ADDED' && !this.phaseOf(event.object))
+        this.run(event.object);
     });
     for (const wf of this.store.list(WORKFLOWS)) {
       const phase = this.phaseOf(wf);
@@ -121,24 +137,42 @@ export class WorkflowController {
     const entrypoint = spec.entrypoint ?? source.entrypoint;
     const main = source.templates?.find(t => t.name === entrypoint);
     if (!main) {
-      return { ok: false, phase: 'Error', message: `invalid spec: template name '${entrypoint ?? ''}' undefined` };
+      return {
+        ok: false,
+        phase: 'Error',
+        message: `invalid spec: template name '${entrypoint ?? ''}' undefined`,
+      };
     }
-    const given = new Map((spec.arguments?.parameters ?? []).map(p => [p.name, p]));
+    const given = new Map(
+      (spec.arguments?.parameters ?? []).map(p => [p.name, p]),
+    );
     const parameters: Parameter[] = [];
     for (const declared of source.arguments?.parameters ?? []) {
-      const value = given.get(declared.name)?.value ?? declared.value ?? declared.default;
+      const value =
+        given.get(declared.name)?.value ?? declared.value ?? declared.default;
       if (value === undefined) {
-        return { ok: false, phase: 'Failed', message: `invalid spec: spec.arguments.parameters.${declared.name}.value is required` };
+        return {
+          ok: false,
+          phase: 'Failed',
+          message: `invalid spec: spec.arguments.parameters.${declared.name}.value is required`,
+        };
       }
       parameters.push({ name: declared.name, value });
     }
     for (const [name, p] of given) {
-      if (!parameters.some(q => q.name === name)) parameters.push({ name, value: p.value });
+      if (!parameters.some(q => q.name === name))
+        parameters.push({ name, value: p.value });
     }
     const steps = main.dag?.tasks
-      ? main.dag.tasks.map(t => ({ name: t.name, template: t.template ?? t.name }))
+      ? main.dag.tasks.map(t => ({
+          name: t.name,
+          template: t.template ?? t.name,
+        }))
       : (main.steps ?? []).flatMap(group =>
-          (Array.isArray(group) ? group : (group.steps ?? [])).map(s => ({ name: s.name, template: s.template ?? s.name })),
+          (Array.isArray(group) ? group : group.steps ?? []).map(s => ({
+            name: s.name,
+            template: s.template ?? s.name,
+          })),
         );
     return { ok: true, templateName, steps, parameters };
   }
@@ -150,36 +184,44 @@ export class WorkflowController {
     this.cancel(key);
     const timers: ClockTimer[] = [];
     this.timers.set(key, timers);
-    const update = (mutate: (status: Record<string, unknown>, obj: KubeObject) => void) =>
+    const update = (
+      mutate: (status: Record<string, unknown>, obj: KubeObject) => void,
+    ) =>
       this.store.update(WORKFLOWS, ns, name, obj => {
         const status = (obj.status ?? {}) as Record<string, unknown>;
         mutate(status, obj);
         obj.status = status;
       });
-    const finish = (phase: string, message?: string) => (status: Record<string, unknown>, obj: KubeObject) => {
-      status.phase = phase;
-      status.finishedAt = kubeTime(this.clock.now());
-      if (message) status.message = message;
-      obj.metadata.labels = {
-        ...obj.metadata.labels,
-        'workflows.argoproj.io/phase': phase,
-        'workflows.argoproj.io/completed': 'true',
+    const finish =
+      (phase: string, message?: string) =>
+      (status: Record<string, unknown>, obj: KubeObject) => {
+        status.phase = phase;
+        status.finishedAt = kubeTime(this.clock.now());
+        if (message) status.message = message;
+        obj.metadata.labels = {
+          ...obj.metadata.labels,
+          'workflows.argoproj.io/phase': phase,
+          'workflows.argoproj.io/completed': 'true',
+        };
+        status.conditions = [
+          { type: 'PodRunning', status: 'False' },
+          { type: 'Completed', status: 'True' },
+        ];
       };
-      status.conditions = [
-        { type: 'PodRunning', status: 'False' },
-        { type: 'Completed', status: 'True' },
-      ];
-    };
 
     const existingPhase = this.phaseOf(wf);
     if (!existingPhase) {
       update((status, obj) => {
         status.phase = 'Pending';
-        obj.metadata.labels = { ...obj.metadata.labels, 'workflows.argoproj.io/phase': 'Pending' };
+        obj.metadata.labels = {
+          ...obj.metadata.labels,
+          'workflows.argoproj.io/phase': 'Pending',
+        };
       });
     }
     const resolved = this.resolve(wf);
-    const after = (ms: number, fn: () => void) => timers.push(this.clock.after(ms, fn));
+    const after = (ms: number, fn: () => void) =>
+      timers.push(this.clock.after(ms, fn));
     if (!resolved.ok) {
       after(START_DELAY_MS, () => {
         update((status, obj) => {
@@ -191,14 +233,23 @@ export class WorkflowController {
       return;
     }
 
-    const stepSeconds = Number(wf.metadata.annotations?.[STEP_SECONDS_ANNOTATION]);
-    const stepMs = stepSeconds > 0 ? stepSeconds * 1000 : (this.options.stepMs ?? DEFAULT_STEP_MS);
+    const stepSeconds = Number(
+      wf.metadata.annotations?.[STEP_SECONDS_ANNOTATION],
+    );
+    const stepMs =
+      stepSeconds > 0
+        ? stepSeconds * 1000
+        : this.options.stepMs ?? DEFAULT_STEP_MS;
     const total = resolved.steps.length;
     const rootId = name;
     const taskIds = resolved.steps.map(s => nodeId(name, `${name}.${s.name}`));
     // A workflow resumed at start-up continues from the steps it already finished.
-    const nodesNow = ((wf.status as { nodes?: Record<string, WorkflowNode> } | undefined)?.nodes) ?? {};
-    const alreadyDone = taskIds.filter(id => nodesNow[id]?.phase === 'Succeeded').length;
+    const nodesNow =
+      (wf.status as { nodes?: Record<string, WorkflowNode> } | undefined)
+        ?.nodes ?? {};
+    const alreadyDone = taskIds.filter(
+      id => nodesNow[id]?.phase === 'Succeeded',
+    ).length;
     const startOffset = existingPhase === 'Running' ? 0 : START_DELAY_MS;
 
     if (existingPhase !== 'Running') {
@@ -223,7 +274,10 @@ export class WorkflowController {
               children: taskIds.slice(0, 1),
             },
           };
-          obj.metadata.labels = { ...obj.metadata.labels, 'workflows.argoproj.io/phase': 'Running' };
+          obj.metadata.labels = {
+            ...obj.metadata.labels,
+            'workflows.argoproj.io/phase': 'Running',
+          };
         }),
       );
     }
@@ -254,7 +308,9 @@ export class WorkflowController {
       after(begin + stepMs, () => {
         const fault = this.faults.take(
           'workflow-step-fails',
-          f => (!f.template || f.template === resolved.templateName) && (!f.step || f.step === step.name),
+          f =>
+            (!f.template || f.template === resolved.templateName) &&
+            (!f.step || f.step === step.name),
         );
         const done = i + 1;
         update((status, obj) => {
@@ -274,10 +330,19 @@ export class WorkflowController {
             root.children = taskIds.slice(0, 1);
           }
           if (fault) {
-            if (root) Object.assign(root, { phase: 'Failed', finishedAt: now, message: `child '${id}' failed` });
-            finish('Failed', `child '${id}' failed: ${node?.message ?? 'Error (exit code 1)'}`)(status, obj);
+            if (root)
+              Object.assign(root, {
+                phase: 'Failed',
+                finishedAt: now,
+                message: `child '${id}' failed`,
+              });
+            finish(
+              'Failed',
+              `child '${id}' failed: ${node?.message ?? 'Error (exit code 1)'}`,
+            )(status, obj);
           } else if (done === total) {
-            if (root) Object.assign(root, { phase: 'Succeeded', finishedAt: now });
+            if (root)
+              Object.assign(root, { phase: 'Succeeded', finishedAt: now });
             finish('Succeeded')(status, obj);
           }
         });

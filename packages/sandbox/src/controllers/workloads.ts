@@ -28,8 +28,18 @@ export interface InstanceWorkloads {
 
 /** The Open edX deployments Tutor renders, and the HPAs Harmony/Drydock add for them. */
 export const DEPLOYMENT_SPECS = [
-  { name: 'lms', image: 'openedx', port: 8000, hpa: { min: 2, max: 8, cpu: 75 } },
-  { name: 'cms', image: 'openedx', port: 8000, hpa: { min: 1, max: 4, cpu: 75 } },
+  {
+    name: 'lms',
+    image: 'openedx',
+    port: 8000,
+    hpa: { min: 2, max: 8, cpu: 75 },
+  },
+  {
+    name: 'cms',
+    image: 'openedx',
+    port: 8000,
+    hpa: { min: 1, max: 4, cpu: 75 },
+  },
   { name: 'lms-worker', image: 'openedx', hpa: { min: 1, max: 6, cpu: 80 } },
   { name: 'cms-worker', image: 'openedx', hpa: { min: 1, max: 3, cpu: 80 } },
   { name: 'mfe', image: 'mfe', port: 8002 },
@@ -53,7 +63,10 @@ function labelsFor(slug: string, component: string): Record<string, string> {
  * services, HPAs, ingress) unless they exist. Used by the seed and by the
  * ArgoCD controller when it first syncs a new instance.
  */
-export function ensureInstanceWorkloads(store: KubeStore, w: InstanceWorkloads): void {
+export function ensureInstanceWorkloads(
+  store: KubeStore,
+  w: InstanceWorkloads,
+): void {
   const ns = w.namespace;
   const created = kubeTime(w.createdAt);
   if (!store.get(NAMESPACES, undefined, ns)) {
@@ -84,17 +97,28 @@ export function ensureInstanceWorkloads(store: KubeStore, w: InstanceWorkloads):
           {
             name: spec.name,
             image,
-            ...('port' in spec ? { ports: [{ containerPort: spec.port, name: 'http' }] } : {}),
-            resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+            ...('port' in spec
+              ? { ports: [{ containerPort: spec.port, name: 'http' }] }
+              : {}),
+            resources: {
+              requests: { cpu: '250m', memory: '1Gi' },
+              limits: { memory: '2Gi' },
+            },
           },
         ],
       },
     };
-    const podHash = hash(`${ns}/${spec.name}/${image}`, 10).replace(/[0-9a-f]/g, c =>
-      'bcdfghjklm'['0123456789abcdef'.indexOf(c) % 10],
+    const podHash = hash(`${ns}/${spec.name}/${image}`, 10).replace(
+      /[0-9a-f]/g,
+      c => 'bcdfghjklm'['0123456789abcdef'.indexOf(c) % 10],
     );
     store.create(DEPLOYMENTS, {
-      metadata: { name: spec.name, namespace: ns, labels, annotations: { 'deployment.kubernetes.io/revision': '1' } },
+      metadata: {
+        name: spec.name,
+        namespace: ns,
+        labels,
+        annotations: { 'deployment.kubernetes.io/revision': '1' },
+      },
       spec: { replicas, selector: { matchLabels: labels }, template },
       status: {
         observedGeneration: 1,
@@ -107,18 +131,25 @@ export function ensureInstanceWorkloads(store: KubeStore, w: InstanceWorkloads):
           {
             type: 'Available',
             status: ready >= replicas ? 'True' : 'False',
-            reason: ready >= replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-            message: ready >= replicas ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+            reason:
+              ready >= replicas
+                ? 'MinimumReplicasAvailable'
+                : 'MinimumReplicasUnavailable',
+            message:
+              ready >= replicas
+                ? 'Deployment has minimum availability.'
+                : 'Deployment does not have minimum availability.',
             lastUpdateTime: created,
             lastTransitionTime: created,
           },
           {
             type: 'Progressing',
             status: failing ? 'False' : 'True',
-            reason: failing ? 'ProgressDeadlineExceeded' : starting ? 'ReplicaSetUpdated' : 'NewReplicaSetAvailable',
-            message: failing
-              ? `ReplicaSet "${spec.name}-${podHash}" has timed out progressing.`
-              : `ReplicaSet "${spec.name}-${podHash}" ${starting ? 'is progressing' : 'has successfully progressed'}.`,
+            ...progressingCondition(
+              `${spec.name}-${podHash}`,
+              failing,
+              starting,
+            ),
             lastUpdateTime: created,
             lastTransitionTime: created,
           },
@@ -131,19 +162,64 @@ export function ensureInstanceWorkloads(store: KubeStore, w: InstanceWorkloads):
         name: `${spec.name}-${podHash}`,
         namespace: ns,
         labels: rsLabels,
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: spec.name, uid: store.get(DEPLOYMENTS, ns, spec.name)!.metadata.uid!, controller: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: spec.name,
+            uid: store.get(DEPLOYMENTS, ns, spec.name)!.metadata.uid!,
+            controller: true,
+          },
+        ],
       },
-      spec: { replicas, selector: { matchLabels: rsLabels }, template: { ...template, metadata: { labels: rsLabels } } },
-      status: { replicas, readyReplicas: ready, availableReplicas: ready, fullyLabeledReplicas: replicas, observedGeneration: 1 },
+      spec: {
+        replicas,
+        selector: { matchLabels: rsLabels },
+        template: { ...template, metadata: { labels: rsLabels } },
+      },
+      status: {
+        replicas,
+        readyReplicas: ready,
+        availableReplicas: ready,
+        fullyLabeledReplicas: replicas,
+        observedGeneration: 1,
+      },
     });
     for (let i = 0; i < replicas; i++) {
-      const podName = `${spec.name}-${podHash}-${hash(`${ns}/${spec.name}/${i}`, 5).replace(/[0-9]/g, c => 'bcdfghjklm'[Number(c)])}`;
-      store.create(PODS, podObject(ns, podName, rsLabels, template.spec.containers[0], created, failing ? 'crash' : starting ? 'starting' : 'running'));
+      const podName = `${spec.name}-${podHash}-${hash(
+        `${ns}/${spec.name}/${i}`,
+        5,
+      ).replace(/[0-9]/g, c => 'bcdfghjklm'[Number(c)])}`;
+      let podState: PodState = 'running';
+      if (failing) podState = 'crash';
+      else if (starting) podState = 'starting';
+      store.create(
+        PODS,
+        podObject(
+          ns,
+          podName,
+          rsLabels,
+          template.spec.containers[0],
+          created,
+          podState,
+        ),
+      );
     }
     if ('port' in spec) {
       store.create(SERVICES, {
         metadata: { name: spec.name, namespace: ns, labels },
-        spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: spec.port, targetPort: spec.port, protocol: 'TCP' }] },
+        spec: {
+          type: 'ClusterIP',
+          selector: labels,
+          ports: [
+            {
+              name: 'http',
+              port: spec.port,
+              targetPort: spec.port,
+              protocol: 'TCP',
+            },
+          ],
+        },
       });
     }
     if ('hpa' in spec) {
@@ -152,12 +228,29 @@ export function ensureInstanceWorkloads(store: KubeStore, w: InstanceWorkloads):
   }
   if (w.lmsHost && w.cmsHost) {
     store.create(INGRESSES, {
-      metadata: { name: 'openedx', namespace: ns, labels: labelsFor(w.slug, 'ingress') },
+      metadata: {
+        name: 'openedx',
+        namespace: ns,
+        labels: labelsFor(w.slug, 'ingress'),
+      },
       spec: {
         ingressClassName: 'nginx',
         rules: [w.lmsHost, w.cmsHost].map((host, i) => ({
           host,
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: i === 0 ? 'lms' : 'cms', port: { number: 8000 } } } }] },
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: {
+                  service: {
+                    name: i === 0 ? 'lms' : 'cms',
+                    port: { number: 8000 },
+                  },
+                },
+              },
+            ],
+          },
         })),
         tls: [{ hosts: [w.lmsHost, w.cmsHost], secretName: `${w.slug}-tls` }],
       },
@@ -166,23 +259,57 @@ export function ensureInstanceWorkloads(store: KubeStore, w: InstanceWorkloads):
   }
 }
 
+type PodState = 'running' | 'crash' | 'starting';
+
+function progressingCondition(
+  replicaSet: string,
+  failing: boolean,
+  starting: boolean,
+) {
+  if (failing) {
+    return {
+      reason: 'ProgressDeadlineExceeded',
+      message: `ReplicaSet "${replicaSet}" has timed out progressing.`,
+    };
+  }
+  if (starting)
+    return {
+      reason: 'ReplicaSetUpdated',
+      message: `ReplicaSet "${replicaSet}" is progressing.`,
+    };
+  return {
+    reason: 'NewReplicaSetAvailable',
+    message: `ReplicaSet "${replicaSet}" has successfully progressed.`,
+  };
+}
+
+const CONTAINER_STATES = {
+  running: (startedAt: string) => ({ running: { startedAt } }),
+  crash: (_: string, container: string) => ({
+    waiting: {
+      reason: 'CrashLoopBackOff',
+      message: `back-off 5m0s restarting failed container=${container}`,
+    },
+  }),
+  starting: () => ({ waiting: { reason: 'ContainerCreating' } }),
+};
+
 function podObject(
   ns: string,
   name: string,
   labels: Record<string, string>,
   container: { name: string; image: string },
   created: string,
-  state: 'running' | 'crash' | 'starting',
+  state: PodState,
 ): KubeObject {
-  const containerState =
-    state === 'running'
-      ? { running: { startedAt: created } }
-      : state === 'crash'
-        ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off 5m0s restarting failed container=${container.name}` } }
-        : { waiting: { reason: 'ContainerCreating' } };
+  const containerState = CONTAINER_STATES[state](created, container.name);
   return {
     metadata: { name, namespace: ns, labels },
-    spec: { containers: [container], restartPolicy: 'Always', nodeName: 'sandbox-node-1' },
+    spec: {
+      containers: [container],
+      restartPolicy: 'Always',
+      nodeName: 'sandbox-node-1',
+    },
     status: {
       phase: state === 'starting' ? 'Pending' : 'Running',
       podIP: '10.42.0.10',
@@ -190,7 +317,11 @@ function podObject(
       startTime: created,
       conditions: [
         { type: 'PodScheduled', status: 'True', lastTransitionTime: created },
-        { type: 'Ready', status: state === 'running' ? 'True' : 'False', lastTransitionTime: created },
+        {
+          type: 'Ready',
+          status: state === 'running' ? 'True' : 'False',
+          lastTransitionTime: created,
+        },
       ],
       containerStatuses: [
         {
@@ -221,7 +352,13 @@ export function hpaObject(
       minReplicas: hpa.min,
       maxReplicas: hpa.max,
       metrics: [
-        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: hpa.cpu } } },
+        {
+          type: 'Resource',
+          resource: {
+            name: 'cpu',
+            target: { type: 'Utilization', averageUtilization: hpa.cpu },
+          },
+        },
       ],
     },
     status: {
@@ -229,7 +366,16 @@ export function hpaObject(
       desiredReplicas: hpa.min,
       lastScaleTime: created,
       currentMetrics: [
-        { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: Math.round(hpa.cpu / 2), averageValue: '125m' } } },
+        {
+          type: 'Resource',
+          resource: {
+            name: 'cpu',
+            current: {
+              averageUtilization: Math.round(hpa.cpu / 2),
+              averageValue: '125m',
+            },
+          },
+        },
       ],
       conditions: [],
     },
@@ -237,12 +383,18 @@ export function hpaObject(
 }
 
 /** Marks an instance namespace's deployments and pods ready (a fresh instance finished rolling out). */
-export function markWorkloadsReady(store: KubeStore, namespace: string, now: Date): void {
+export function markWorkloadsReady(
+  store: KubeStore,
+  namespace: string,
+  now: Date,
+): void {
   const started = kubeTime(now);
   for (const deployment of store.list(DEPLOYMENTS, { namespace })) {
     store.update(DEPLOYMENTS, namespace, deployment.metadata.name!, obj => {
       const replicas = (obj.spec as { replicas?: number }).replicas ?? 1;
-      const status = (obj.status ?? {}) as { conditions?: Array<Record<string, string>> };
+      const status = (obj.status ?? {}) as {
+        conditions?: Array<Record<string, string>>;
+      };
       obj.status = {
         ...status,
         replicas,
@@ -252,7 +404,13 @@ export function markWorkloadsReady(store: KubeStore, namespace: string, now: Dat
         unavailableReplicas: undefined,
         conditions: (status.conditions ?? []).map(c =>
           c.type === 'Available'
-            ? { ...c, status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastTransitionTime: started }
+            ? {
+                ...c,
+                status: 'True',
+                reason: 'MinimumReplicasAvailable',
+                message: 'Deployment has minimum availability.',
+                lastTransitionTime: started,
+              }
             : { ...c, status: 'True', reason: 'NewReplicaSetAvailable' },
         ),
       };
@@ -261,11 +419,18 @@ export function markWorkloadsReady(store: KubeStore, namespace: string, now: Dat
   }
   for (const pod of store.list(PODS, { namespace })) {
     store.update(PODS, namespace, pod.metadata.name!, obj => {
-      const status = (obj.status ?? {}) as { containerStatuses?: Array<Record<string, unknown>>; conditions?: Array<Record<string, string>> };
+      const status = (obj.status ?? {}) as {
+        containerStatuses?: Array<Record<string, unknown>>;
+        conditions?: Array<Record<string, string>>;
+      };
       obj.status = {
         ...status,
         phase: 'Running',
-        conditions: (status.conditions ?? []).map(c => (c.type === 'Ready' ? { ...c, status: 'True', lastTransitionTime: started } : c)),
+        conditions: (status.conditions ?? []).map(c =>
+          c.type === 'Ready'
+            ? { ...c, status: 'True', lastTransitionTime: started }
+            : c,
+        ),
         containerStatuses: (status.containerStatuses ?? []).map(c => ({
           ...c,
           ready: true,
@@ -281,9 +446,15 @@ export function markWorkloadsReady(store: KubeStore, namespace: string, now: Dat
 export function namespaceHealth(
   store: KubeStore,
   namespace: string,
-): { status: 'Healthy' | 'Progressing' | 'Degraded' | 'Missing'; message?: string } {
+): {
+  status: 'Healthy' | 'Progressing' | 'Degraded' | 'Missing';
+  message?: string;
+} {
   if (!store.get(NAMESPACES, undefined, namespace)) {
-    return { status: 'Missing', message: `namespace "${namespace}" does not exist` };
+    return {
+      status: 'Missing',
+      message: `namespace "${namespace}" does not exist`,
+    };
   }
   let progressing: string | undefined;
   for (const deployment of store.list(DEPLOYMENTS, { namespace })) {
@@ -293,13 +464,25 @@ export function namespaceHealth(
       availableReplicas?: number;
       conditions?: Array<{ type: string; reason?: string }>;
     };
-    if (status.conditions?.some(c => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded')) {
-      return { status: 'Degraded', message: `Deployment "${name}" exceeded its progress deadline` };
+    if (
+      status.conditions?.some(
+        c =>
+          c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
+      )
+    ) {
+      return {
+        status: 'Degraded',
+        message: `Deployment "${name}" exceeded its progress deadline`,
+      };
     }
     const replicas = spec.replicas ?? 1;
     if ((status.availableReplicas ?? 0) < replicas && !progressing) {
-      progressing = `Waiting for rollout to finish: ${status.availableReplicas ?? 0} of ${replicas} updated replicas are available...`;
+      progressing = `Waiting for rollout to finish: ${
+        status.availableReplicas ?? 0
+      } of ${replicas} updated replicas are available...`;
     }
   }
-  return progressing ? { status: 'Progressing', message: progressing } : { status: 'Healthy' };
+  return progressing
+    ? { status: 'Progressing', message: progressing }
+    : { status: 'Healthy' };
 }

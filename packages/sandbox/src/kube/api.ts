@@ -12,7 +12,16 @@ import { parseFieldSelector, parseLabelSelector } from './selectors';
 import type { KubeStore, StoreChangeEvent } from './store';
 import type { KubeObject } from './types';
 
-const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
 /** How often (simulated) open watches that asked for bookmarks get one. */
 const BOOKMARK_INTERVAL_MS = 60_000;
 
@@ -35,7 +44,9 @@ function groupsOf() {
 }
 
 function resourceList(group: string, version: string) {
-  const types = RESOURCE_TYPES.filter(t => t.group === group && t.version === version);
+  const types = RESOURCE_TYPES.filter(
+    r => r.group === group && r.version === version,
+  );
   if (!types.length) return undefined;
   return {
     kind: 'APIResourceList',
@@ -73,20 +84,37 @@ function parseTarget(group: string, version: string, rest: string[]): Target {
   const resolve = (plural: string) => {
     const type = findType(group, version, plural);
     if (!type) {
-      throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');
+      throw new KubeError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
     }
     return type;
   };
   const sub = (s: string | undefined) => {
     if (s === undefined) return undefined;
     if (s === 'status') return 'status' as const;
-    throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');
+    throw new KubeError(
+      404,
+      'NotFound',
+      'the server could not find the requested resource',
+    );
   };
   if (rest[0] === 'namespaces' && rest.length >= 3) {
-    return { type: resolve(rest[2]), namespace: rest[1], name: rest[3], subresource: sub(rest[4]) };
+    return {
+      type: resolve(rest[2]),
+      namespace: rest[1],
+      name: rest[3],
+      subresource: sub(rest[4]),
+    };
   }
   if (rest.length > 3) {
-    throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');
+    throw new KubeError(
+      404,
+      'NotFound',
+      'the server could not find the requested resource',
+    );
   }
   const type = resolve(rest[0]);
   return { type, name: rest[1], subresource: sub(rest[2]) };
@@ -97,20 +125,26 @@ const queryString = (value: unknown): string | undefined =>
 const queryFlag = (value: unknown) => value === 'true' || value === '1';
 
 function encodeContinue(rv: number, lastKey: string) {
-  return Buffer.from(JSON.stringify({ rv, start: lastKey })).toString('base64url');
+  return Buffer.from(JSON.stringify({ rv, start: lastKey })).toString(
+    'base64url',
+  );
 }
 
 function decodeContinue(token: string): { rv: number; start: string } {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof parsed.start === 'string' && typeof parsed.rv === 'number') return parsed;
+    if (typeof parsed.start === 'string' && typeof parsed.rv === 'number')
+      return parsed;
   } catch {
     // fall through
   }
-  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion');
+  throw badRequest(
+    'continue key is not valid: incorrect encoded start resourceVersion',
+  );
 }
 
-const keyOf = (obj: KubeObject) => `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+const keyOf = (obj: KubeObject) =>
+  `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
 
 /** The Kubernetes API (`/api`, `/apis`, `/version`) over one cluster's store. */
 export function createKubeApi(options: KubeApiOptions): express.Router {
@@ -152,8 +186,11 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
       kind: 'APIGroupList',
       apiVersion: 'v1',
       groups: [...groupsOf()].map(([name, versions]) => {
-        const list = [...versions].map(version => ({ groupVersion: `${name}/${version}`, version }));
-        return { name, versions: list, preferredVersion: list[0] };
+        const entries = [...versions].map(version => ({
+          groupVersion: `${name}/${version}`,
+          version,
+        }));
+        return { name, versions: entries, preferredVersion: entries[0] };
       }),
     });
   });
@@ -167,17 +204,35 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
   });
 
   // Malformed JSON bodies answer a BadRequest Status, not express's HTML page.
-  router.use((err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
-    if (!err) {
-      next();
-      return;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    res.status(400).json(failureStatus(400, 'BadRequest', `the request body could not be decoded: ${message}`));
-  });
+  router.use(
+    (
+      err: unknown,
+      _req: Request,
+      res: Response,
+      next: (e?: unknown) => void,
+    ) => {
+      if (!err) {
+        next();
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      res
+        .status(400)
+        .json(
+          failureStatus(
+            400,
+            'BadRequest',
+            `the request body could not be decoded: ${message}`,
+          ),
+        );
+    },
+  );
 
   function handle(req: Request, res: Response) {
-    const segments = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+    const segments = req.path
+      .split('/')
+      .filter(Boolean)
+      .map(decodeURIComponent);
     let group = '';
     let version: string;
     let rest: string[];
@@ -187,9 +242,23 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
     } else {
       if (segments.length === 2) {
         const versions = groupsOf().get(segments[1]);
-        if (!versions) throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');
-        const list = [...versions].map(v => ({ groupVersion: `${segments[1]}/${v}`, version: v }));
-        res.json({ kind: 'APIGroup', apiVersion: 'v1', name: segments[1], versions: list, preferredVersion: list[0] });
+        if (!versions)
+          throw new KubeError(
+            404,
+            'NotFound',
+            'the server could not find the requested resource',
+          );
+        const entries = [...versions].map(v => ({
+          groupVersion: `${segments[1]}/${v}`,
+          version: v,
+        }));
+        res.json({
+          kind: 'APIGroup',
+          apiVersion: 'v1',
+          name: segments[1],
+          versions: entries,
+          preferredVersion: entries[0],
+        });
         return;
       }
       group = segments[1];
@@ -197,22 +266,36 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
       rest = segments.slice(3);
     }
     if (rest.length === 0) {
-      const list = resourceList(group, version);
-      if (!list || req.method !== 'GET') {
-        throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');
+      const discovery = resourceList(group, version);
+      if (!discovery || req.method !== 'GET') {
+        throw new KubeError(
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+        );
       }
-      res.json(list);
+      res.json(discovery);
       return;
     }
     // `/api/v1/namespaces/<ns>` and `/api/v1/namespaces/<ns>/status` address the namespace itself.
     const target =
-      group === '' && rest[0] === 'namespaces' && (rest.length === 2 || (rest.length === 3 && rest[2] === 'status'))
-        ? { type: findType('', 'v1', 'namespaces')!, name: rest[1], subresource: rest[2] as 'status' | undefined }
+      group === '' &&
+      rest[0] === 'namespaces' &&
+      (rest.length === 2 || (rest.length === 3 && rest[2] === 'status'))
+        ? {
+            type: findType('', 'v1', 'namespaces')!,
+            name: rest[1],
+            subresource: rest[2] as 'status' | undefined,
+          }
         : parseTarget(group, version, rest);
     const { type, name, subresource } = target;
     const namespace = type.namespaced ? target.namespace : undefined;
     if (type.namespaced && !namespace && name) {
-      throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');
+      throw new KubeError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
     }
     const dryRun = queryString(req.query.dryRun) === 'All';
 
@@ -220,11 +303,16 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
       switch (req.method) {
         case 'GET':
           if (queryFlag(req.query.watch)) watch(req, res, type, namespace);
-          else list(req, res, type, namespace);
+          else listObjects(req, res, type, namespace);
           return;
         case 'POST': {
-          if (!isObjectBody(req.body)) throw badRequest('the request body must be a JSON object');
-          const created = store.create(type, req.body as KubeObject, { namespace, fromApi: true, dryRun });
+          if (!isObjectBody(req.body))
+            throw badRequest('the request body must be a JSON object');
+          const created = store.create(type, req.body as KubeObject, {
+            namespace,
+            fromApi: true,
+            dryRun,
+          });
           res.status(201).json(created);
           return;
         }
@@ -235,13 +323,21 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
             fieldSelector: queryString(req.query.fieldSelector),
           });
           for (const victim of victims) {
-            store.delete(type, victim.metadata.namespace, victim.metadata.name!);
+            store.delete(
+              type,
+              victim.metadata.namespace,
+              victim.metadata.name!,
+            );
           }
           res.json(listBody(type, victims));
           return;
         }
         default:
-          throw new KubeError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+          throw new KubeError(
+            405,
+            'MethodNotAllowed',
+            `the server does not allow this method on the requested resource`,
+          );
       }
     }
 
@@ -250,23 +346,42 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
         res.json(store.getOrThrow(type, namespace, name));
         return;
       case 'PUT':
-        if (!isObjectBody(req.body)) throw badRequest('the request body must be a JSON object');
-        res.json(store.replace(type, namespace, name, req.body as KubeObject, { subresource, dryRun }));
-        return;
-      case 'PATCH':
+        if (!isObjectBody(req.body))
+          throw badRequest('the request body must be a JSON object');
         res.json(
-          store.patch(type, namespace, name, req.body, patchTypeOf(req.headers['content-type']), {
+          store.replace(type, namespace, name, req.body as KubeObject, {
             subresource,
             dryRun,
           }),
         );
         return;
+      case 'PATCH':
+        res.json(
+          store.patch(
+            type,
+            namespace,
+            name,
+            req.body,
+            patchTypeOf(req.headers['content-type']),
+            {
+              subresource,
+              dryRun,
+            },
+          ),
+        );
+        return;
       case 'DELETE': {
-        if (subresource) throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        if (subresource)
+          throw new KubeError(
+            405,
+            'MethodNotAllowed',
+            'the server does not allow this method on the requested resource',
+          );
         const deleted = store.delete(type, namespace, name);
         // Pods and namespaces answer with the object; other kinds with a success Status.
         if (type.plural === 'pods' || type.plural === 'namespaces') {
-          if (type.plural === 'namespaces') (deleted as { status?: unknown }).status = { phase: 'Terminating' };
+          if (type.plural === 'namespaces')
+            (deleted as { status?: unknown }).status = { phase: 'Terminating' };
           res.json(deleted);
         } else {
           res.json({
@@ -274,26 +389,47 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
             apiVersion: 'v1',
             metadata: {},
             status: 'Success',
-            details: { name, group: type.group || undefined, kind: type.plural, uid: deleted.metadata.uid },
+            details: {
+              name,
+              group: type.group || undefined,
+              kind: type.plural,
+              uid: deleted.metadata.uid,
+            },
           });
         }
         return;
       }
       default:
-        throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        throw new KubeError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+        );
     }
   }
 
-  function listBody(type: ResourceType, items: KubeObject[], meta: Record<string, unknown> = {}) {
+  function listBody(
+    type: ResourceType,
+    items: KubeObject[],
+    meta: Record<string, unknown> = {},
+  ) {
     return {
       kind: `${type.kind}List`,
       apiVersion: apiVersionOf(type),
-      metadata: { resourceVersion: String(store.currentResourceVersion()), ...meta },
+      metadata: {
+        resourceVersion: String(store.currentResourceVersion()),
+        ...meta,
+      },
       items,
     };
   }
 
-  function list(req: Request, res: Response, type: ResourceType, namespace: string | undefined) {
+  function listObjects(
+    req: Request,
+    res: Response,
+    type: ResourceType,
+    namespace: string | undefined,
+  ) {
     let items = store.list(type, {
       namespace,
       labelSelector: queryString(req.query.labelSelector),
@@ -321,7 +457,12 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
     res.json(listBody(type, items, { resourceVersion: String(listRv) }));
   }
 
-  function watch(req: Request, res: Response, type: ResourceType, namespace: string | undefined) {
+  function watch(
+    req: Request,
+    res: Response,
+    type: ResourceType,
+    namespace: string | undefined,
+  ) {
     const labels = parseLabelSelector(queryString(req.query.labelSelector));
     const fields = parseFieldSelector(queryString(req.query.fieldSelector));
     const matches = (obj: KubeObject | undefined) =>
@@ -339,7 +480,8 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
     res.setHeader('Transfer-Encoding', 'chunked');
     res.flushHeaders();
     const send = (eventType: string, object: unknown) => {
-      if (!res.writableEnded) res.write(`${JSON.stringify({ type: eventType, object })}\n`);
+      if (!res.writableEnded)
+        res.write(`${JSON.stringify({ type: eventType, object })}\n`);
     };
     const bookmark = (initialEventsEnd = false) =>
       send('BOOKMARK', {
@@ -347,7 +489,9 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
         apiVersion: apiVersionOf(type),
         metadata: {
           resourceVersion: String(store.currentResourceVersion()),
-          ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
+          ...(initialEventsEnd
+            ? { annotations: { 'k8s.io/initial-events-end': 'true' } }
+            : {}),
         },
       });
 
@@ -373,7 +517,14 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
     } else {
       const rv = Number(rvParam);
       if (!Number.isInteger(rv) || rv < 0) {
-        send('ERROR', failureStatus(400, 'BadRequest', `invalid resource version: ${rvParam}`));
+        send(
+          'ERROR',
+          failureStatus(
+            400,
+            'BadRequest',
+            `invalid resource version: ${rvParam}`,
+          ),
+        );
         res.end();
         return;
       }
@@ -381,7 +532,11 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
       if (events === 'expired') {
         send(
           'ERROR',
-          failureStatus(410, 'Expired', `too old resource version: ${rv} (${store.oldestResourceVersion()})`),
+          failureStatus(
+            410,
+            'Expired',
+            `too old resource version: ${rv} (${store.oldestResourceVersion()})`,
+          ),
         );
         res.end();
         return;
@@ -391,10 +546,14 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
     if (bookmarks) bookmark();
 
     const unsubscribe = store.subscribe(forward);
-    const bookmarkTimer = bookmarks ? clock.every(BOOKMARK_INTERVAL_MS, () => bookmark()) : undefined;
+    const bookmarkTimer = bookmarks
+      ? clock.every(BOOKMARK_INTERVAL_MS, () => bookmark())
+      : undefined;
     const timeoutSeconds = Number(queryString(req.query.timeoutSeconds) ?? 0);
     const timeout =
-      timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000) : undefined;
+      timeoutSeconds > 0
+        ? setTimeout(() => res.end(), timeoutSeconds * 1000)
+        : undefined;
     const cleanup = () => {
       unsubscribe();
       bookmarkTimer?.cancel();
@@ -417,7 +576,15 @@ export function sendError(res: Response, e: unknown) {
     return;
   }
   const message = e instanceof Error ? e.message : String(e);
-  res.status(500).json(failureStatus(500, 'InternalError', `Internal error occurred: ${message}`));
+  res
+    .status(500)
+    .json(
+      failureStatus(
+        500,
+        'InternalError',
+        `Internal error occurred: ${message}`,
+      ),
+    );
 }
 
 /** Bearer-token check answering 401 with an `Unauthorized` Status. */

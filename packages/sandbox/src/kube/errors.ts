@@ -94,7 +94,10 @@ export const conflict = (plural: string, group: string, name: string) =>
   new KubeError(
     409,
     'Conflict',
-    `Operation cannot be fulfilled on ${qualifiedResource(plural, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    `Operation cannot be fulfilled on ${qualifiedResource(
+      plural,
+      group,
+    )} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
     { name, group: group || undefined, kind: plural },
   );
 

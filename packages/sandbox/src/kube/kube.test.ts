@@ -10,7 +10,7 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { eventually, kubeConfigFor } from './testUtils';
+import { eventually, kubeConfigFor } from './__testUtils__';
 
 let sandbox: Sandbox;
 let kc: KubeConfig;
@@ -27,7 +27,11 @@ afterAll(async () => {
   await sandbox.stop();
 });
 
-async function apiError(promise: Promise<unknown>): Promise<ApiException<{ kind: string; reason: string; code: number; message: string }>> {
+async function apiError(
+  promise: Promise<unknown>,
+): Promise<
+  ApiException<{ kind: string; reason: string; code: number; message: string }>
+> {
   try {
     await promise;
   } catch (e) {
@@ -40,7 +44,10 @@ async function apiError(promise: Promise<unknown>): Promise<ApiException<{ kind:
 describe('Kubernetes API through @kubernetes/client-node', () => {
   it('creates, reads, filters by labels, replaces, patches and deletes', async () => {
     const mk = (name: string, labels: Record<string, string>) =>
-      core.createNamespacedConfigMap({ namespace: 'team-a', body: { metadata: { name, labels }, data: { k: name } } });
+      core.createNamespacedConfigMap({
+        namespace: 'team-a',
+        body: { metadata: { name, labels }, data: { k: name } },
+      });
     const created = await mk('one', { app: 'lms', tier: 'web' });
     await mk('two', { app: 'cms', tier: 'web' });
     await mk('three', { app: 'worker' });
@@ -49,17 +56,30 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     expect(created.metadata?.creationTimestamp).toBeInstanceOf(Date);
 
     const names = async (labelSelector: string) =>
-      (await core.listNamespacedConfigMap({ namespace: 'team-a', labelSelector })).items.map(i => i.metadata?.name).sort();
+      (
+        await core.listNamespacedConfigMap({
+          namespace: 'team-a',
+          labelSelector,
+        })
+      ).items
+        .map(i => i.metadata?.name)
+        .sort();
     expect(await names('app=lms')).toEqual(['one']);
     expect(await names('app!=lms')).toEqual(['three', 'two']);
     expect(await names('app in (lms,worker)')).toEqual(['one', 'three']);
     expect(await names('app notin (lms,worker)')).toEqual(['two']);
     expect(await names('tier')).toEqual(['one', 'two']);
     expect(await names('!tier')).toEqual(['three']);
-    const byField = await core.listNamespacedConfigMap({ namespace: 'team-a', fieldSelector: 'metadata.name=two' });
+    const byField = await core.listNamespacedConfigMap({
+      namespace: 'team-a',
+      fieldSelector: 'metadata.name=two',
+    });
     expect(byField.items.map(i => i.metadata?.name)).toEqual(['two']);
 
-    const fetched = await core.readNamespacedConfigMap({ name: 'one', namespace: 'team-a' });
+    const fetched = await core.readNamespacedConfigMap({
+      name: 'one',
+      namespace: 'team-a',
+    });
     expect(fetched.data).toEqual({ k: 'one' });
     const replaced = await core.replaceNamespacedConfigMap({
       name: 'one',
@@ -69,7 +89,11 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     expect(replaced.data).toEqual({ k: 'changed' });
     // The resourceVersion we read is now stale: the API server refuses with a Conflict.
     const stale = await apiError(
-      core.replaceNamespacedConfigMap({ name: 'one', namespace: 'team-a', body: { ...fetched, data: { k: 'lost' } } }),
+      core.replaceNamespacedConfigMap({
+        name: 'one',
+        namespace: 'team-a',
+        body: { ...fetched, data: { k: 'lost' } },
+      }),
     );
     expect(stale.code).toBe(409);
     expect(JSON.parse(String(stale.body)).reason).toBe('Conflict');
@@ -86,27 +110,51 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     });
     expect(jsonPatched.data?.k).toBe('patched');
 
-    await core.deleteNamespacedConfigMap({ name: 'three', namespace: 'team-a' });
-    const missing = await apiError(core.readNamespacedConfigMap({ name: 'three', namespace: 'team-a' }));
+    await core.deleteNamespacedConfigMap({
+      name: 'three',
+      namespace: 'team-a',
+    });
+    const missing = await apiError(
+      core.readNamespacedConfigMap({ name: 'three', namespace: 'team-a' }),
+    );
     expect(missing.code).toBe(404);
-    expect(JSON.parse(String(missing.body))).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'configmaps "three" not found' });
+    expect(JSON.parse(String(missing.body))).toMatchObject({
+      kind: 'Status',
+      reason: 'NotFound',
+      message: 'configmaps "three" not found',
+    });
   });
 
   it('answers 409 AlreadyExists, supports generateName and paginates', async () => {
-    const dup = await apiError(core.createNamespacedConfigMap({ namespace: 'team-a', body: { metadata: { name: 'two' } } }));
+    const dup = await apiError(
+      core.createNamespacedConfigMap({
+        namespace: 'team-a',
+        body: { metadata: { name: 'two' } },
+      }),
+    );
     expect(dup.code).toBe(409);
     expect(JSON.parse(String(dup.body)).reason).toBe('AlreadyExists');
 
     for (let i = 0; i < 5; i++) {
-      await core.createNamespacedSecret({ namespace: 'team-a', body: { metadata: { generateName: 'gen-' }, stringData: { a: 'b' } } });
+      await core.createNamespacedSecret({
+        namespace: 'team-a',
+        body: { metadata: { generateName: 'gen-' }, stringData: { a: 'b' } },
+      });
     }
-    const first = await core.listNamespacedSecret({ namespace: 'team-a', limit: 2 });
+    const first = await core.listNamespacedSecret({
+      namespace: 'team-a',
+      limit: 2,
+    });
     expect(first.items).toHaveLength(2);
     expect(first.metadata?._continue).toBeTruthy();
     const seen = first.items.map(i => i.metadata!.name!);
     let token = first.metadata?._continue;
     while (token) {
-      const page = await core.listNamespacedSecret({ namespace: 'team-a', limit: 2, _continue: token });
+      const page = await core.listNamespacedSecret({
+        namespace: 'team-a',
+        limit: 2,
+        _continue: token,
+      });
       seen.push(...page.items.map(i => i.metadata!.name!));
       token = page.metadata?._continue;
     }
@@ -116,7 +164,10 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
   });
 
   it('refuses requests without the bearer token', async () => {
-    const anonymous = kubeConfigFor(sandbox.clusters[0], 'wrong-token').makeApiClient(CoreV1Api);
+    const anonymous = kubeConfigFor(
+      sandbox.clusters[0],
+      'wrong-token',
+    ).makeApiClient(CoreV1Api);
     const error = await apiError(anonymous.listNamespace());
     expect(error.code).toBe(401);
   });
@@ -126,9 +177,18 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     const base = sandbox.clusters[0].kubernetesUrl;
     const groups = await (await fetch(`${base}/apis`, { headers })).json();
     expect(groups.groups.map((g: { name: string }) => g.name)).toEqual(
-      expect.arrayContaining(['apps', 'autoscaling', 'batch', 'networking.k8s.io', 'argoproj.io', 'velero.io']),
+      expect.arrayContaining([
+        'apps',
+        'autoscaling',
+        'batch',
+        'networking.k8s.io',
+        'argoproj.io',
+        'velero.io',
+      ]),
     );
-    const velero = await (await fetch(`${base}/apis/velero.io/v1`, { headers })).json();
+    const velero = await (
+      await fetch(`${base}/apis/velero.io/v1`, { headers })
+    ).json();
     expect(velero.resources.map((r: { name: string }) => r.name)).toEqual(
       expect.arrayContaining(['schedules', 'backups', 'backups/status']),
     );
@@ -138,9 +198,20 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
 
   it('returns empty lists for the kinds the Backstage Kubernetes plugin asks about', async () => {
     const apps = kc.makeApiClient(AppsV1Api);
-    expect((await core.listNamespacedLimitRange({ namespace: 'team-a' })).items).toEqual([]);
-    expect((await core.listNamespacedResourceQuota({ namespace: 'team-a' })).items).toEqual([]);
-    expect((await apps.listNamespacedDaemonSet({ namespace: 'team-a', labelSelector: 'backstage.io/kubernetes-id=x' })).items).toEqual([]);
+    expect(
+      (await core.listNamespacedLimitRange({ namespace: 'team-a' })).items,
+    ).toEqual([]);
+    expect(
+      (await core.listNamespacedResourceQuota({ namespace: 'team-a' })).items,
+    ).toEqual([]);
+    expect(
+      (
+        await apps.listNamespacedDaemonSet({
+          namespace: 'team-a',
+          labelSelector: 'backstage.io/kubernetes-id=x',
+        })
+      ).items,
+    ).toEqual([]);
   });
 
   it('validates objects against the official schemas: an invalid HPA is refused with 422', async () => {
@@ -150,13 +221,20 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
         namespace: 'team-a',
         body: {
           metadata: { name: 'lms' },
-          spec: { maxReplicas: 'three' as unknown as number, scaleTargetRef: { kind: 'Deployment', name: 'lms' } },
+          spec: {
+            maxReplicas: 'three' as unknown as number,
+            scaleTargetRef: { kind: 'Deployment', name: 'lms' },
+          },
         },
       }),
     );
     expect(bad.code).toBe(422);
     const status = JSON.parse(String(bad.body));
-    expect(status).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
+    expect(status).toMatchObject({
+      kind: 'Status',
+      reason: 'Invalid',
+      code: 422,
+    });
     expect(status.message).toContain('spec.maxReplicas');
     const missingRef = await apiError(
       autoscaling.createNamespacedHorizontalPodAutoscaler({
@@ -165,11 +243,19 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
       }),
     );
     expect(missingRef.code).toBe(422);
-    expect(JSON.parse(String(missingRef.body)).message).toContain('scaleTargetRef');
+    expect(JSON.parse(String(missingRef.body)).message).toContain(
+      'scaleTargetRef',
+    );
 
     const good = await autoscaling.createNamespacedHorizontalPodAutoscaler({
       namespace: 'team-a',
-      body: { metadata: { name: 'lms' }, spec: { maxReplicas: 3, scaleTargetRef: { kind: 'Deployment', name: 'lms' } } },
+      body: {
+        metadata: { name: 'lms' },
+        spec: {
+          maxReplicas: 3,
+          scaleTargetRef: { kind: 'Deployment', name: 'lms' },
+        },
+      },
     });
     expect(good.spec?.maxReplicas).toBe(3);
   });
@@ -177,9 +263,20 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
   it('validates Velero objects with the velero.io/v1 schema', async () => {
     const custom = kc.makeApiClient(CustomObjectsApi);
     const create = (body: object) =>
-      custom.createNamespacedCustomObject({ group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backups', body });
+      custom.createNamespacedCustomObject({
+        group: 'velero.io',
+        version: 'v1',
+        namespace: 'velero',
+        plural: 'backups',
+        body,
+      });
     const bad = await apiError(
-      create({ apiVersion: 'velero.io/v1', kind: 'Backup', metadata: { name: 'bad' }, spec: { ttl: 'forever', includedNamespaces: 'demo' } }),
+      create({
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        metadata: { name: 'bad' },
+        spec: { ttl: 'forever', includedNamespaces: 'demo' },
+      }),
     );
     expect(bad.code).toBe(422);
     const message = JSON.parse(String(bad.body)).message as string;
@@ -195,13 +292,27 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     // Status lives behind the subresource: a phase outside the CRD's enum is refused there too.
     const badStatus = await apiError(
       custom.patchNamespacedCustomObjectStatus(
-        { group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backups', name: 'manual', body: { status: { phase: 'Done' } } },
+        {
+          group: 'velero.io',
+          version: 'v1',
+          namespace: 'velero',
+          plural: 'backups',
+          name: 'manual',
+          body: { status: { phase: 'Done' } },
+        },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       ),
     );
     expect(badStatus.code).toBe(422);
     const patched = (await custom.patchNamespacedCustomObjectStatus(
-      { group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backups', name: 'manual', body: { status: { phase: 'Completed' } } },
+      {
+        group: 'velero.io',
+        version: 'v1',
+        namespace: 'velero',
+        plural: 'backups',
+        name: 'manual',
+        body: { status: { phase: 'Completed' } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     )) as { status: { phase: string } };
     expect(patched.status.phase).toBe('Completed');
@@ -214,25 +325,50 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     const list = await core.listNamespacedConfigMap({ namespace: 'team-a' });
     const controller = await watch.watch(
       path,
-      { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true, labelSelector: 'watched=yes' },
-      (type, obj) => events.push({ type, name: obj?.metadata?.name, rv: obj?.metadata?.resourceVersion }),
+      {
+        resourceVersion: list.metadata?.resourceVersion,
+        allowWatchBookmarks: true,
+        labelSelector: 'watched=yes',
+      },
+      (type, obj) =>
+        events.push({
+          type,
+          name: obj?.metadata?.name,
+          rv: obj?.metadata?.resourceVersion,
+        }),
       () => {},
     );
-    await core.createNamespacedConfigMap({ namespace: 'team-a', body: { metadata: { name: 'w1', labels: { watched: 'yes' } } } });
-    await core.createNamespacedConfigMap({ namespace: 'team-a', body: { metadata: { name: 'ignored' } } });
+    await core.createNamespacedConfigMap({
+      namespace: 'team-a',
+      body: { metadata: { name: 'w1', labels: { watched: 'yes' } } },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: 'team-a',
+      body: { metadata: { name: 'ignored' } },
+    });
     await core.patchNamespacedConfigMap(
       { name: 'w1', namespace: 'team-a', body: { data: { a: '1' } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await core.deleteNamespacedConfigMap({ name: 'w1', namespace: 'team-a' });
-    await eventually(async () => (events.some(e => e.type === 'DELETED') ? true : undefined));
+    await eventually(async () =>
+      events.some(e => e.type === 'DELETED') ? true : undefined,
+    );
     const changes = events.filter(e => e.type !== 'BOOKMARK');
-    expect(changes.map(e => `${e.type} ${e.name}`)).toEqual(['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
+    expect(changes.map(e => `${e.type} ${e.name}`)).toEqual([
+      'ADDED w1',
+      'MODIFIED w1',
+      'DELETED w1',
+    ]);
     // A bookmark was sent at the start; more come on the (simulated) bookmark period.
     const bookmarksBefore = events.filter(e => e.type === 'BOOKMARK').length;
     expect(bookmarksBefore).toBeGreaterThan(0);
     sandbox.clock.advance(61_000);
-    await eventually(async () => (events.filter(e => e.type === 'BOOKMARK').length > bookmarksBefore ? true : undefined));
+    await eventually(async () =>
+      events.filter(e => e.type === 'BOOKMARK').length > bookmarksBefore
+        ? true
+        : undefined,
+    );
     controller.abort();
 
     // Resuming after the ADDED event replays only what came later.
@@ -250,10 +386,24 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
 
   it('deleting a namespace deletes what it contains', async () => {
     await core.createNamespace({ body: { metadata: { name: 'doomed' } } });
-    await core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'c' } } });
+    await core.createNamespacedConfigMap({
+      namespace: 'doomed',
+      body: { metadata: { name: 'c' } },
+    });
     await core.deleteNamespace({ name: 'doomed' });
-    expect((await core.listConfigMapForAllNamespaces({ fieldSelector: 'metadata.namespace=doomed' })).items).toEqual([]);
-    const gone = await apiError(core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'c' } } }));
+    expect(
+      (
+        await core.listConfigMapForAllNamespaces({
+          fieldSelector: 'metadata.namespace=doomed',
+        })
+      ).items,
+    ).toEqual([]);
+    const gone = await apiError(
+      core.createNamespacedConfigMap({
+        namespace: 'doomed',
+        body: { metadata: { name: 'c' } },
+      }),
+    );
     expect(gone.code).toBe(404);
   });
 });

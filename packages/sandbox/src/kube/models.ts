@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type * as NodeModule from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -27,6 +26,8 @@ export const MODEL_GROUPS = [
 const loaded = new Map<string, ModelModule>();
 
 function packageDir(name: string): string {
+  // The sandbox runs from source (tsx, Jest), never bundled: __dirname is this file's folder.
+  // eslint-disable-next-line no-restricted-syntax
   let dir = __dirname;
   for (;;) {
     const candidate = path.join(dir, 'node_modules', name);
@@ -37,9 +38,15 @@ function packageDir(name: string): string {
   }
 }
 
-const fileOf = (pkg: string, group: string) => path.join(packageDir(pkg), group, 'index.js');
+/** Node's own require (Jest swaps `node:module` inside tests; getBuiltinModule does not). */
+const realRequire = () =>
+  process.getBuiltinModule('node:module').createRequire(__filename);
+
+const fileOf = (pkg: string, group: string) =>
+  path.join(packageDir(pkg), group, 'index.js');
 
 // Kept out of reach of transpilers that would turn `import()` into `require()`.
+// eslint-disable-next-line no-new-func
 const nativeImport = new Function('specifier', 'return import(specifier)') as (
   specifier: string,
 ) => Promise<ModelModule>;
@@ -50,10 +57,12 @@ export async function preloadModels(): Promise<void> {
     const key = `${pkg}/${group}`;
     if (loaded.has(key)) continue;
     try {
-      const nodeRequire = (process.getBuiltinModule('node:module') as typeof NodeModule).createRequire(__filename);
-      loaded.set(key, nodeRequire(fileOf(pkg, group)));
+      loaded.set(key, realRequire()(fileOf(pkg, group)));
     } catch {
-      loaded.set(key, await nativeImport(pathToFileURL(fileOf(pkg, group)).href));
+      loaded.set(
+        key,
+        await nativeImport(pathToFileURL(fileOf(pkg, group)).href),
+      );
     }
   }
 }
@@ -63,8 +72,7 @@ export function model(pkg: string, group: string, name: string): ModelClass {
   const key = `${pkg}/${group}`;
   let mod = loaded.get(key);
   if (!mod) {
-    const nodeRequire = (process.getBuiltinModule('node:module') as typeof NodeModule).createRequire(__filename);
-    mod = nodeRequire(fileOf(pkg, group)) as ModelModule;
+    mod = realRequire()(fileOf(pkg, group)) as ModelModule;
     loaded.set(key, mod);
   }
   const Model = mod[name];

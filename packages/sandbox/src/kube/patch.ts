@@ -54,11 +54,9 @@ function getAt(doc: Json, path: string): Json {
   if (parts.length === 0) return doc;
   const parent = parentOf(doc, parts, path);
   const last = parts[parts.length - 1];
-  const value = Array.isArray(parent)
-    ? parent[Number(last)]
-    : isObject(parent)
-      ? parent[last]
-      : undefined;
+  let value: Json;
+  if (Array.isArray(parent)) value = parent[Number(last)];
+  else if (isObject(parent)) value = parent[last];
   if (value === undefined) {
     throw new KubeError(422, 'Invalid', `path ${path} does not exist`);
   }
@@ -100,7 +98,8 @@ function addAt(doc: Json, path: string, value: Json, replace: boolean): Json {
 
 /** RFC 6902 JSON patch. */
 export function jsonPatch(target: Json, ops: Json): Json {
-  if (!Array.isArray(ops)) throw badRequest('a JSON patch must be an array of operations');
+  if (!Array.isArray(ops))
+    throw badRequest('a JSON patch must be an array of operations');
   let doc = structuredClone(target);
   for (const raw of ops as JsonPatchOp[]) {
     if (!isObject(raw) || typeof raw.path !== 'string') {
@@ -125,12 +124,20 @@ export function jsonPatch(target: Json, ops: Json): Json {
         doc = addAt(doc, raw.path, getAt(doc, raw.from ?? ''), false);
         break;
       case 'test':
-        if (JSON.stringify(getAt(doc, raw.path)) !== JSON.stringify(raw.value)) {
-          throw new KubeError(422, 'Invalid', `test operation failed at ${raw.path}`);
+        if (
+          JSON.stringify(getAt(doc, raw.path)) !== JSON.stringify(raw.value)
+        ) {
+          throw new KubeError(
+            422,
+            'Invalid',
+            `test operation failed at ${raw.path}`,
+          );
         }
         break;
       default:
-        throw badRequest(`unknown JSON patch operation ${String((raw as JsonPatchOp).op)}`);
+        throw badRequest(
+          `unknown JSON patch operation ${String((raw as JsonPatchOp).op)}`,
+        );
     }
   }
   return doc;
@@ -144,9 +151,17 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   if (type === 'application/merge-patch+json') return 'merge';
   if (type === 'application/strategic-merge-patch+json') return 'strategic';
   if (type === 'application/apply-patch+yaml') {
-    throw new KubeError(415, 'UnsupportedMediaType', 'server-side apply is not supported by the sandbox');
+    throw new KubeError(
+      415,
+      'UnsupportedMediaType',
+      'server-side apply is not supported by the sandbox',
+    );
   }
-  throw new KubeError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+  throw new KubeError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+  );
 }
 
 export function applyPatch(target: Json, patch: Json, type: PatchType): Json {

@@ -48,7 +48,9 @@ function modelValidator(
       const error = e as ModelError;
       if (error.errors?.length) {
         return error.errors.map(err => ({
-          field: (err.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') || undefined,
+          field:
+            (err.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') ||
+            undefined,
           message: err.message ?? 'is invalid',
         }));
       }
@@ -89,7 +91,8 @@ function withArgoContainerNames(obj: KubeObject): KubeObject {
   return copy;
 }
 
-const k8s = (group: string, name: string) => () => model('kubernetes-models', group, name);
+const k8s = (group: string, name: string) => () =>
+  model('kubernetes-models', group, name);
 const ConfigMap = k8s('v1', 'ConfigMap');
 const LimitRange = k8s('v1', 'LimitRange');
 const Namespace = k8s('v1', 'Namespace');
@@ -103,10 +106,15 @@ const ReplicaSet = k8s('apps/v1', 'ReplicaSet');
 const StatefulSet = k8s('apps/v1', 'StatefulSet');
 const CronJob = k8s('batch/v1', 'CronJob');
 const Job = k8s('batch/v1', 'Job');
-const HorizontalPodAutoscaler = k8s('autoscaling/v2', 'HorizontalPodAutoscaler');
+const HorizontalPodAutoscaler = k8s(
+  'autoscaling/v2',
+  'HorizontalPodAutoscaler',
+);
 const Ingress = k8s('networking.k8s.io/v1', 'Ingress');
-const argoCd = (name: string) => () => model('@kubernetes-models/argo-cd', 'argoproj.io/v1alpha1', name);
-const argo = (name: string) => () => model('@kubernetes-models/argo-workflows', 'argoproj.io/v1alpha1', name);
+const argoCd = (name: string) => () =>
+  model('@kubernetes-models/argo-cd', 'argoproj.io/v1alpha1', name);
+const argo = (name: string) => () =>
+  model('@kubernetes-models/argo-workflows', 'argoproj.io/v1alpha1', name);
 const Application = argoCd('Application');
 const ClusterWorkflowTemplate = argo('ClusterWorkflowTemplate');
 const Workflow = argo('Workflow');
@@ -134,31 +142,180 @@ const t = (
 });
 
 export const RESOURCE_TYPES: ResourceType[] = [
-  t('', 'v1', 'Namespace', 'namespaces', false, true, modelValidator(Namespace), ['ns']),
+  t(
+    '',
+    'v1',
+    'Namespace',
+    'namespaces',
+    false,
+    true,
+    modelValidator(Namespace),
+    ['ns'],
+  ),
   t('', 'v1', 'Secret', 'secrets', true, false, modelValidator(Secret)),
-  t('', 'v1', 'ConfigMap', 'configmaps', true, false, modelValidator(ConfigMap), ['cm']),
+  t(
+    '',
+    'v1',
+    'ConfigMap',
+    'configmaps',
+    true,
+    false,
+    modelValidator(ConfigMap),
+    ['cm'],
+  ),
   t('', 'v1', 'Pod', 'pods', true, true, modelValidator(Pod), ['po']),
-  t('', 'v1', 'Service', 'services', true, true, modelValidator(Service), ['svc']),
-  t('', 'v1', 'LimitRange', 'limitranges', true, false, modelValidator(LimitRange), ['limits']),
-  t('', 'v1', 'ResourceQuota', 'resourcequotas', true, true, modelValidator(ResourceQuota), ['quota']),
-  t('apps', 'v1', 'Deployment', 'deployments', true, true, modelValidator(Deployment), ['deploy']),
-  t('apps', 'v1', 'ReplicaSet', 'replicasets', true, true, modelValidator(ReplicaSet), ['rs']),
-  t('apps', 'v1', 'StatefulSet', 'statefulsets', true, true, modelValidator(StatefulSet), ['sts']),
-  t('apps', 'v1', 'DaemonSet', 'daemonsets', true, true, modelValidator(DaemonSet), ['ds']),
+  t('', 'v1', 'Service', 'services', true, true, modelValidator(Service), [
+    'svc',
+  ]),
+  t(
+    '',
+    'v1',
+    'LimitRange',
+    'limitranges',
+    true,
+    false,
+    modelValidator(LimitRange),
+    ['limits'],
+  ),
+  t(
+    '',
+    'v1',
+    'ResourceQuota',
+    'resourcequotas',
+    true,
+    true,
+    modelValidator(ResourceQuota),
+    ['quota'],
+  ),
+  t(
+    'apps',
+    'v1',
+    'Deployment',
+    'deployments',
+    true,
+    true,
+    modelValidator(Deployment),
+    ['deploy'],
+  ),
+  t(
+    'apps',
+    'v1',
+    'ReplicaSet',
+    'replicasets',
+    true,
+    true,
+    modelValidator(ReplicaSet),
+    ['rs'],
+  ),
+  t(
+    'apps',
+    'v1',
+    'StatefulSet',
+    'statefulsets',
+    true,
+    true,
+    modelValidator(StatefulSet),
+    ['sts'],
+  ),
+  t(
+    'apps',
+    'v1',
+    'DaemonSet',
+    'daemonsets',
+    true,
+    true,
+    modelValidator(DaemonSet),
+    ['ds'],
+  ),
   t('batch', 'v1', 'Job', 'jobs', true, true, modelValidator(Job)),
-  t('batch', 'v1', 'CronJob', 'cronjobs', true, true, modelValidator(CronJob), ['cj']),
-  t('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, true, modelValidator(HorizontalPodAutoscaler), ['hpa']),
-  t('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, true, modelValidator(Ingress), ['ing']),
-  t('argoproj.io', 'v1alpha1', 'Application', 'applications', true, false, modelValidator(Application), ['app', 'apps']),
-  t('argoproj.io', 'v1alpha1', 'Workflow', 'workflows', true, false, modelValidator(Workflow, withArgoContainerNames), ['wf']),
-  t('argoproj.io', 'v1alpha1', 'WorkflowTemplate', 'workflowtemplates', true, false, modelValidator(WorkflowTemplate, withArgoContainerNames), ['wftmpl']),
-  t('argoproj.io', 'v1alpha1', 'ClusterWorkflowTemplate', 'clusterworkflowtemplates', false, false, modelValidator(ClusterWorkflowTemplate, withArgoContainerNames), ['clusterwftmpl', 'cwft']),
-  t('velero.io', 'v1', 'Schedule', 'schedules', true, true, zodValidator(scheduleSchema)),
-  t('velero.io', 'v1', 'Backup', 'backups', true, true, zodValidator(backupSchema)),
+  t('batch', 'v1', 'CronJob', 'cronjobs', true, true, modelValidator(CronJob), [
+    'cj',
+  ]),
+  t(
+    'autoscaling',
+    'v2',
+    'HorizontalPodAutoscaler',
+    'horizontalpodautoscalers',
+    true,
+    true,
+    modelValidator(HorizontalPodAutoscaler),
+    ['hpa'],
+  ),
+  t(
+    'networking.k8s.io',
+    'v1',
+    'Ingress',
+    'ingresses',
+    true,
+    true,
+    modelValidator(Ingress),
+    ['ing'],
+  ),
+  t(
+    'argoproj.io',
+    'v1alpha1',
+    'Application',
+    'applications',
+    true,
+    false,
+    modelValidator(Application),
+    ['app', 'apps'],
+  ),
+  t(
+    'argoproj.io',
+    'v1alpha1',
+    'Workflow',
+    'workflows',
+    true,
+    false,
+    modelValidator(Workflow, withArgoContainerNames),
+    ['wf'],
+  ),
+  t(
+    'argoproj.io',
+    'v1alpha1',
+    'WorkflowTemplate',
+    'workflowtemplates',
+    true,
+    false,
+    modelValidator(WorkflowTemplate, withArgoContainerNames),
+    ['wftmpl'],
+  ),
+  t(
+    'argoproj.io',
+    'v1alpha1',
+    'ClusterWorkflowTemplate',
+    'clusterworkflowtemplates',
+    false,
+    false,
+    modelValidator(ClusterWorkflowTemplate, withArgoContainerNames),
+    ['clusterwftmpl', 'cwft'],
+  ),
+  t(
+    'velero.io',
+    'v1',
+    'Schedule',
+    'schedules',
+    true,
+    true,
+    zodValidator(scheduleSchema),
+  ),
+  t(
+    'velero.io',
+    'v1',
+    'Backup',
+    'backups',
+    true,
+    true,
+    zodValidator(backupSchema),
+  ),
 ];
 
 const byKey = new Map(
-  RESOURCE_TYPES.map(type => [`${type.group}/${type.version}/${type.plural}`, type]),
+  RESOURCE_TYPES.map(type => [
+    `${type.group}/${type.version}/${type.plural}`,
+    type,
+  ]),
 );
 const byKind = new Map(
   RESOURCE_TYPES.map(type => [`${apiVersionOf(type)}/${type.kind}`, type]),
@@ -174,7 +331,9 @@ export function typeOfKind(apiVersion: string, kind: string) {
 
 /** Shorthand for controllers: `resource('apps', 'deployments')`. */
 export function resource(group: string, plural: string): ResourceType {
-  const type = RESOURCE_TYPES.find(r => r.group === group && r.plural === plural);
+  const type = RESOURCE_TYPES.find(
+    r => r.group === group && r.plural === plural,
+  );
   if (!type) throw new Error(`Unknown resource ${plural}.${group}`);
   return type;
 }

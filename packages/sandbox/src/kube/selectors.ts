@@ -6,9 +6,12 @@ type LabelTerm =
   | { op: 'in' | 'notin'; key: string; values: string[] }
   | { op: 'exists' | 'notexists'; key: string };
 
-export type LabelSelector = (labels: Record<string, string> | undefined) => boolean;
+export type LabelSelector = (
+  labels: Record<string, string> | undefined,
+) => boolean;
 
-const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
+const KEY =
+  /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
 
 /** Splits on commas that are not inside a `( ... )` value set. */
 function splitTerms(selector: string): string[] {
@@ -48,7 +51,9 @@ function parseTerm(term: string): LabelTerm {
   throw badRequest(`unable to parse requirement: ${term}`);
 }
 
-export function parseLabelSelector(selector: string | undefined): LabelSelector {
+export function parseLabelSelector(
+  selector: string | undefined,
+): LabelSelector {
   if (!selector || !selector.trim()) return () => true;
   const terms = splitTerms(selector).map(parseTerm);
   for (const term of terms) {
@@ -102,7 +107,9 @@ function readPath(obj: unknown, path: string): string | undefined {
 }
 
 /** Field selectors: `metadata.name`, `metadata.namespace`, or any scalar path, `=`, `==`, `!=`. */
-export function parseFieldSelector(selector: string | undefined): FieldSelector {
+export function parseFieldSelector(
+  selector: string | undefined,
+): FieldSelector {
   if (!selector || !selector.trim()) return () => true;
   const terms = selector.split(',').map(term => {
     const m = /^\s*([A-Za-z0-9_.]+)\s*(!=|==|=)\s*(\S*)\s*$/.exec(term);

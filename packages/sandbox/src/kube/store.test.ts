@@ -7,7 +7,7 @@ import { createKubeApi } from './api';
 import { resource } from './resources';
 import { KubeStore } from './store';
 import { parseLabelSelector } from './selectors';
-import { eventually } from './testUtils';
+import { eventually } from './__testUtils__';
 
 const CONFIGMAPS = resource('', 'configmaps');
 const NAMESPACES = resource('', 'namespaces');
@@ -19,9 +19,14 @@ describe('KubeStore', () => {
   it('expires resourceVersions that fell out of the event log, answering watches with 410', async () => {
     const store = new KubeStore(clock, 5);
     store.create(NAMESPACES, { metadata: { name: 'ns' } });
-    for (let i = 0; i < 10; i++) store.create(CONFIGMAPS, { metadata: { name: `c${i}`, namespace: 'ns' } });
+    for (let i = 0; i < 10; i++)
+      store.create(CONFIGMAPS, {
+        metadata: { name: `c${i}`, namespace: 'ns' },
+      });
     expect(store.eventsSince(1)).toBe('expired');
-    expect(store.eventsSince(store.currentResourceVersion() - 2)).toHaveLength(2);
+    expect(store.eventsSince(store.currentResourceVersion() - 2)).toHaveLength(
+      2,
+    );
 
     const app = express();
     app.use(createKubeApi({ store, clock, serverAddress: () => '127.0.0.1' }));
@@ -29,7 +34,13 @@ describe('KubeStore', () => {
     await new Promise(resolve => server.once('listening', resolve));
     const kc = new KubeConfig();
     kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+      clusters: [
+        {
+          name: 'c',
+          server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          skipTLSVerify: true,
+        },
+      ],
       users: [{ name: 'u', token: 't' }],
       contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
       currentContext: 'c',
@@ -52,16 +63,32 @@ describe('KubeStore', () => {
 
   it('keeps the stored status of status-subresource kinds on main-resource updates', () => {
     const store = new KubeStore(clock);
-    const ns = store.create(NAMESPACES, { metadata: { name: 'x' }, status: { phase: 'Active' } });
-    const replaced = store.replace(NAMESPACES, undefined, 'x', { ...ns, status: { phase: 'Terminating' } });
+    const ns = store.create(NAMESPACES, {
+      metadata: { name: 'x' },
+      status: { phase: 'Active' },
+    });
+    const replaced = store.replace(NAMESPACES, undefined, 'x', {
+      ...ns,
+      status: { phase: 'Terminating' },
+    });
     expect(replaced.status).toEqual({ phase: 'Active' });
-    const viaStatus = store.replace(NAMESPACES, undefined, 'x', { ...replaced, status: { phase: 'Terminating' } }, { subresource: 'status' });
+    const viaStatus = store.replace(
+      NAMESPACES,
+      undefined,
+      'x',
+      { ...replaced, status: { phase: 'Terminating' } },
+      { subresource: 'status' },
+    );
     expect(viaStatus.status).toEqual({ phase: 'Terminating' });
   });
 
   it('rejects malformed label selectors with a BadRequest', () => {
     expect(() => parseLabelSelector('app in (a,b')).toThrow(/unable to parse/);
-    expect(parseLabelSelector('a=1,b in (2, 3),!c')({ a: '1', b: '3' })).toBe(true);
-    expect(parseLabelSelector('a=1,b in (2, 3),!c')({ a: '1', b: '3', c: '' })).toBe(false);
+    expect(parseLabelSelector('a=1,b in (2, 3),!c')({ a: '1', b: '3' })).toBe(
+      true,
+    );
+    expect(
+      parseLabelSelector('a=1,b in (2, 3),!c')({ a: '1', b: '3', c: '' }),
+    ).toBe(false);
   });
 });

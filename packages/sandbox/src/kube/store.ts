@@ -23,9 +23,12 @@ export interface StoreChangeEvent extends StoreEvent {
   previous?: KubeObject;
 }
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+const NAMESPACES = RESOURCE_TYPES.find(t => t.plural === 'namespaces')!;
 
 const resourceKey = (type: ResourceType) => `${type.group}/${type.plural}`;
 const objectKey = (namespace: string | undefined, name: string) =>
@@ -50,7 +53,8 @@ export class KubeStore {
     private readonly clock: SandboxClock,
     private readonly maxLogSize = 20_000,
   ) {
-    for (const type of RESOURCE_TYPES) this.objects.set(resourceKey(type), new Map());
+    for (const type of RESOURCE_TYPES)
+      this.objects.set(resourceKey(type), new Map());
   }
 
   currentResourceVersion(): number {
@@ -62,7 +66,8 @@ export class KubeStore {
     const fields = parseFieldSelector(options.fieldSelector);
     const result: KubeObject[] = [];
     for (const obj of this.bucket(type).values()) {
-      if (options.namespace && obj.metadata.namespace !== options.namespace) continue;
+      if (options.namespace && obj.metadata.namespace !== options.namespace)
+        continue;
       if (!labels(obj.metadata.labels) || !fields(obj)) continue;
       result.push(obj);
     }
@@ -75,12 +80,22 @@ export class KubeStore {
       .map(obj => structuredClone(obj));
   }
 
-  get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
-    const obj = this.bucket(type).get(objectKey(type.namespaced ? namespace : undefined, name));
+  get(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject | undefined {
+    const obj = this.bucket(type).get(
+      objectKey(type.namespaced ? namespace : undefined, name),
+    );
     return obj && structuredClone(obj);
   }
 
-  getOrThrow(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+  getOrThrow(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject {
     const obj = this.get(type, namespace, name);
     if (!obj) throw notFound(type.plural, type.group, name);
     return obj;
@@ -100,7 +115,7 @@ export class KubeStore {
     obj.metadata = obj.metadata ?? {};
     this.checkTypeMeta(type, obj);
     const namespace = type.namespaced
-      ? (options.namespace ?? obj.metadata.namespace ?? 'default')
+      ? options.namespace ?? obj.metadata.namespace ?? 'default'
       : undefined;
     if (type.namespaced) {
       if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
@@ -118,10 +133,17 @@ export class KubeStore {
     if (!obj.metadata.name) {
       if (!obj.metadata.generateName) {
         throw invalid(type.kind, type.group, '', [
-          { field: 'metadata.name', message: 'Required value: name or generateName is required' },
+          {
+            field: 'metadata.name',
+            message: 'Required value: name or generateName is required',
+          },
         ]);
       }
-      obj.metadata.name = this.generateName(type, namespace, obj.metadata.generateName);
+      obj.metadata.name = this.generateName(
+        type,
+        namespace,
+        obj.metadata.generateName,
+      );
     }
     const name = obj.metadata.name;
     this.checkName(type, name);
@@ -206,7 +228,11 @@ export class KubeStore {
     return this.write(type, current, next, { internal: true });
   }
 
-  delete(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+  delete(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject {
     const current = this.getOrThrow(type, namespace, name);
     if (type === NAMESPACES) {
       for (const other of RESOURCE_TYPES) {
@@ -262,7 +288,8 @@ export class KubeStore {
         },
       };
       if (!type.namespaced) delete next.metadata.namespace;
-      if (type.statusSubresource && !options.internal) next.status = current.status;
+      if (type.statusSubresource && !options.internal)
+        next.status = current.status;
       if (next.status === undefined) delete next.status;
       if (JSON.stringify(next.spec) !== JSON.stringify(current.spec)) {
         next.metadata.generation = (current.metadata.generation ?? 1) + 1;
@@ -274,7 +301,9 @@ export class KubeStore {
   }
 
   private remove(type: ResourceType, current: KubeObject): KubeObject {
-    this.bucket(type).delete(objectKey(current.metadata.namespace, current.metadata.name!));
+    this.bucket(type).delete(
+      objectKey(current.metadata.namespace, current.metadata.name!),
+    );
     const deleted = structuredClone(current);
     const rv = ++this.resourceVersion;
     deleted.metadata.deletionTimestamp = kubeTime(this.clock.now());
@@ -300,7 +329,10 @@ export class KubeStore {
     obj.apiVersion = apiVersionOf(type);
     obj.kind = type.kind;
     const stored = structuredClone(obj);
-    this.bucket(type).set(objectKey(stored.metadata.namespace, stored.metadata.name!), stored);
+    this.bucket(type).set(
+      objectKey(stored.metadata.namespace, stored.metadata.name!),
+      stored,
+    );
     this.record({
       type: eventType,
       resource: resourceKey(type),
@@ -339,13 +371,16 @@ export class KubeStore {
 
   private validate(type: ResourceType, obj: KubeObject) {
     const errors = type.validate(obj);
-    if (errors.length) throw invalid(type.kind, type.group, obj.metadata.name ?? '', errors);
+    if (errors.length)
+      throw invalid(type.kind, type.group, obj.metadata.name ?? '', errors);
   }
 
   private checkTypeMeta(type: ResourceType, obj: KubeObject) {
     if (obj.apiVersion && obj.apiVersion !== apiVersionOf(type)) {
       throw badRequest(
-        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(type)})`,
+        `the API version in the data (${
+          obj.apiVersion
+        }) does not match the expected API version (${apiVersionOf(type)})`,
       );
     }
     if (obj.kind && obj.kind !== type.kind) {
@@ -363,17 +398,26 @@ export class KubeStore {
       throw invalid(type.kind, type.group, name, [
         {
           field: 'metadata.name',
-          message: `Invalid value: "${name}": a lowercase RFC 1123 ${type === NAMESPACES ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+          message: `Invalid value: "${name}": a lowercase RFC 1123 ${
+            type === NAMESPACES ? 'label' : 'subdomain'
+          } must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
         },
       ]);
     }
   }
 
-  private generateName(type: ResourceType, namespace: string | undefined, prefix: string) {
+  private generateName(
+    type: ResourceType,
+    namespace: string | undefined,
+    prefix: string,
+  ) {
     for (;;) {
       let suffix = '';
       for (let i = 0; i < 5; i++) {
-        suffix += GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)];
+        suffix +=
+          GENERATE_ALPHABET[
+            Math.floor(Math.random() * GENERATE_ALPHABET.length)
+          ];
       }
       const name = `${prefix}${suffix}`;
       if (!this.bucket(type).has(objectKey(namespace, name))) return name;
@@ -384,5 +428,3 @@ export class KubeStore {
     return this.objects.get(resourceKey(type))!;
   }
 }
-
-const NAMESPACES = RESOURCE_TYPES.find(t => t.plural === 'namespaces')!;

@@ -9,7 +9,10 @@ const dateTime = z.iso.datetime({ offset: true }).nullable();
 /** Go `time.Duration` text as Velero writes TTLs (`720h0m0s`). */
 const goDuration = z
   .string()
-  .regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, 'must be a duration such as 24h0m0s');
+  .regex(
+    /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/,
+    'must be a duration such as 24h0m0s',
+  );
 const stringList = z.array(z.string()).nullable();
 
 const labelSelector = z
@@ -57,7 +60,9 @@ export const backupSpecSchema = z.looseObject({
   datamover: z.string().optional(),
   csiSnapshotTimeout: goDuration.optional(),
   itemOperationTimeout: goDuration.optional(),
-  metadata: z.object({ labels: z.record(z.string(), z.string()).optional() }).optional(),
+  metadata: z
+    .object({ labels: z.record(z.string(), z.string()).optional() })
+    .optional(),
   orderedResources: z.record(z.string(), z.string()).nullable().optional(),
   hooks: z.looseObject({}).optional(),
   resourcePolicy: z.looseObject({}).nullable().optional(),

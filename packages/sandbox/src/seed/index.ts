@@ -1,10 +1,25 @@
 import { createHash } from 'node:crypto';
 import type { SandboxClock } from '../clock';
 import type { GitStore } from '../github/gitStore';
-import { clusterWorkflowTemplate, TEMPLATE_DEFINITIONS } from '../argo/templates';
-import { CLUSTER_WORKFLOW_TEMPLATES, STEP_SECONDS_ANNOTATION, WORKFLOWS } from '../controllers/workflows';
-import { CRONJOBS, ensureInstanceWorkloads, NAMESPACES } from '../controllers/workloads';
-import { FAIL_AFTER_ANNOTATION, SCHEDULES, VELERO_NAMESPACE } from '../controllers/velero';
+import {
+  clusterWorkflowTemplate,
+  TEMPLATE_DEFINITIONS,
+} from '../argo/templates';
+import {
+  CLUSTER_WORKFLOW_TEMPLATES,
+  STEP_SECONDS_ANNOTATION,
+  WORKFLOWS,
+} from '../controllers/workflows';
+import {
+  CRONJOBS,
+  ensureInstanceWorkloads,
+  NAMESPACES,
+} from '../controllers/workloads';
+import {
+  FAIL_AFTER_ANNOTATION,
+  SCHEDULES,
+  VELERO_NAMESPACE,
+} from '../controllers/velero';
 import type { KubeStore } from '../kube/store';
 import { kubeTime, type KubeObject } from '../kube/types';
 import {
@@ -27,7 +42,11 @@ export * from './instances';
 
 const DAY = 86_400_000;
 const short = (text: string, length = 5) =>
-  createHash('sha1').update(text).digest('hex').slice(0, length).replace(/[0-9]/g, c => 'bcdfghjklm'[Number(c)]);
+  createHash('sha1')
+    .update(text)
+    .digest('hex')
+    .slice(0, length)
+    .replace(/[0-9]/g, c => 'bcdfghjklm'[Number(c)]);
 
 export interface ScaleOption {
   cluster: string;
@@ -48,16 +67,24 @@ export function clusterRepositoryFiles(
     'README.md': `# ${cluster.title} cluster\n\nLaunchpad cluster repository: one folder per Open edX instance under \`instances/\`.\n`,
     '.github/workflows/build.yml': buildWorkflow,
   };
-  for (const instance of instancesOf(cluster)) Object.assign(files, instanceFiles(cluster, instance));
+  for (const instance of instancesOf(cluster))
+    Object.assign(files, instanceFiles(cluster, instance));
   if (scale?.cluster === cluster.name) {
     // Rendered once with placeholders: YAML-stringifying thousands of files is the slow part.
     const slugToken = 'zzslugzz';
-    const config = configYaml(cluster, { slug: slugToken, platformName: 'Load zzindexzz', release: 'teak.3' });
+    const config = configYaml(cluster, {
+      slug: slugToken,
+      platformName: 'Load zzindexzz',
+      release: 'teak.3',
+    });
     const application = applicationYaml(cluster, slugToken);
-    const deployments = envFiles(cluster, slugToken, 'teak.3')[`instances/${slugToken}/env/k8s/deployments.yml`];
+    const deployments = envFiles(cluster, slugToken, 'teak.3')[
+      `instances/${slugToken}/env/k8s/deployments.yml`
+    ];
     for (let i = 0; i < scale.instances; i++) {
       const slug = scaleSlug(i);
-      const fill = (text: string) => text.replaceAll(slugToken, slug).replaceAll('zzindexzz', String(i + 1));
+      const fill = (text: string) =>
+        text.replaceAll(slugToken, slug).replaceAll('zzindexzz', String(i + 1));
       files[`instances/${slug}/config.yml`] = fill(config);
       files[`instances/${slug}/application.yml`] = fill(application);
       files[`instances/${slug}/env/deployments.yml`] = fill(deployments);
@@ -84,7 +111,11 @@ export async function seedRepositories(
       description: `Launchpad cluster repository (${cluster.title})`,
       private: true,
       defaultBranch: cluster.branch,
-      files: clusterRepositoryFiles(cluster, options.buildWorkflow, options.scale),
+      files: clusterRepositoryFiles(
+        cluster,
+        options.buildWorkflow,
+        options.scale,
+      ),
       message: 'Seed the cluster repository',
     });
   }
@@ -92,7 +123,14 @@ export async function seedRepositories(
 
 /** The cluster's own infrastructure: system namespaces and Argo's templates. */
 export function seedInfrastructure(store: KubeStore): void {
-  for (const ns of ['default', 'kube-system', 'argocd', 'argo', 'velero', 'harmony']) {
+  for (const ns of [
+    'default',
+    'kube-system',
+    'argocd',
+    'argo',
+    'velero',
+    'harmony',
+  ]) {
     if (!store.get(NAMESPACES, undefined, ns)) {
       store.create(NAMESPACES, {
         metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } },
@@ -108,7 +146,11 @@ export function seedInfrastructure(store: KubeStore): void {
 }
 
 /** Harmony's Velero schedules; `excluded` namespaces are left out (the backup-overdue instance). */
-export function seedVeleroSchedules(store: KubeStore, excluded: string[], clock: SandboxClock): void {
+export function seedVeleroSchedules(
+  store: KubeStore,
+  excluded: string[],
+  clock: SandboxClock,
+): void {
   const schedules = [
     { name: 'hourly', cron: '0 * * * *', ttl: '24h0m0s' },
     { name: 'daily', cron: '0 0 * * *', ttl: '168h0m0s' },
@@ -116,7 +158,11 @@ export function seedVeleroSchedules(store: KubeStore, excluded: string[], clock:
   ];
   for (const s of schedules) {
     store.create(SCHEDULES, {
-      metadata: { name: s.name, namespace: VELERO_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'harmony' } },
+      metadata: {
+        name: s.name,
+        namespace: VELERO_NAMESPACE,
+        labels: { 'app.kubernetes.io/part-of': 'harmony' },
+      },
       spec: {
         schedule: s.cron,
         template: {
@@ -139,20 +185,38 @@ export function seedVeleroSchedules(store: KubeStore, excluded: string[], clock:
         name: `${ns}-daily`,
         namespace: VELERO_NAMESPACE,
         labels: { 'app.kubernetes.io/part-of': 'harmony' },
-        annotations: { [FAIL_AFTER_ANNOTATION]: kubeTime(clock.nowMs() - 3 * DAY - 3_600_000) },
+        annotations: {
+          [FAIL_AFTER_ANNOTATION]: kubeTime(
+            clock.nowMs() - 3 * DAY - 3_600_000,
+          ),
+        },
       },
       spec: {
         schedule: '0 3 * * *',
-        template: { includedNamespaces: [ns], ttl: '168h0m0s', storageLocation: 'default' },
+        template: {
+          includedNamespaces: [ns],
+          ttl: '168h0m0s',
+          storageLocation: 'default',
+        },
       },
       status: { phase: 'Enabled' },
     });
   }
 }
 
-function completedWorkflowStatus(name: string, steps: string[], startedAt: number): Record<string, unknown> {
+function completedWorkflowStatus(
+  name: string,
+  steps: string[],
+  startedAt: number,
+): Record<string, unknown> {
   const nodes: Record<string, unknown> = {};
-  const ids = steps.map(s => `${name}-${parseInt(createHash('sha1').update(`${name}.${s}`).digest('hex').slice(0, 8), 16)}`);
+  const ids = steps.map(
+    s =>
+      `${name}-${parseInt(
+        createHash('sha1').update(`${name}.${s}`).digest('hex').slice(0, 8),
+        16,
+      )}`,
+  );
   const finishedAt = startedAt + 1000 + steps.length * 20_000;
   nodes[name] = {
     id: name,
@@ -194,8 +258,16 @@ function completedWorkflowStatus(name: string, steps: string[], startedAt: numbe
   };
 }
 
-function provisionParameters(cluster: SeedCluster, slug: string, template: string): Array<{ name: string; value: string }> {
-  const secret = (kind: string) => `sandbox-${kind}-${createHash('sha1').update(`${cluster.name}/${slug}/${kind}`).digest('hex').slice(0, 16)}`;
+function provisionParameters(
+  cluster: SeedCluster,
+  slug: string,
+  template: string,
+): Array<{ name: string; value: string }> {
+  const secret = (kind: string) =>
+    `sandbox-${kind}-${createHash('sha1')
+      .update(`${cluster.name}/${slug}/${kind}`)
+      .digest('hex')
+      .slice(0, 16)}`;
   if (template.startsWith('mysql')) {
     return [
       { name: 'namespace', value: slug },
@@ -215,17 +287,29 @@ function provisionParameters(cluster: SeedCluster, slug: string, template: strin
   }
   return [
     { name: 'namespace', value: slug },
-    { name: 'bucket-name', value: `launchpad-${slug}-${createHash('sha1').update(`${cluster.name}/${slug}/bucket`).digest('hex').slice(0, 7)}` },
+    {
+      name: 'bucket-name',
+      value: `launchpad-${slug}-${createHash('sha1')
+        .update(`${cluster.name}/${slug}/bucket`)
+        .digest('hex')
+        .slice(0, 7)}`,
+    },
     { name: 'storage-type', value: 's3' },
   ];
 }
 
 /** An instance's namespace, workloads, provisioning workflows and backup CronJobs. */
-export function seedInstanceObjects(store: KubeStore, cluster: SeedCluster, instance: SeedInstance, clock: SandboxClock): void {
+export function seedInstanceObjects(
+  store: KubeStore,
+  cluster: SeedCluster,
+  instance: SeedInstance,
+  clock: SandboxClock,
+): void {
   const now = clock.nowMs();
   const hosts = hostsFor(cluster, instance.slug);
   const images = imagesFor(cluster, instance.slug, instance.release);
-  const createdAt = instance.state === 'provisioning' ? now - 600_000 : now - 90 * DAY;
+  const createdAt =
+    instance.state === 'provisioning' ? now - 600_000 : now - 90 * DAY;
   ensureInstanceWorkloads(store, {
     slug: instance.slug,
     namespace: instance.slug,
@@ -236,8 +320,12 @@ export function seedInstanceObjects(store: KubeStore, cluster: SeedCluster, inst
     condition: workloadCondition(instance.state),
     createdAt: new Date(createdAt),
   });
-  for (const def of TEMPLATE_DEFINITIONS.filter(d => d.name.includes('-provision-'))) {
-    const name = `${def.name.replace('-template', '')}-${short(`${cluster.name}/${instance.slug}/${def.name}`)}`;
+  for (const def of TEMPLATE_DEFINITIONS.filter(d =>
+    d.name.includes('-provision-'),
+  )) {
+    const name = `${def.name.replace('-template', '')}-${short(
+      `${cluster.name}/${instance.slug}/${def.name}`,
+    )}`;
     const running = instance.state === 'provisioning';
     const workflow: KubeObject = {
       metadata: {
@@ -246,27 +334,58 @@ export function seedInstanceObjects(store: KubeStore, cluster: SeedCluster, inst
         labels: {
           'launchpad.openedx.org/instance': instance.slug,
           'workflows.argoproj.io/cluster-workflow-template': def.name,
-          ...(running ? {} : { 'workflows.argoproj.io/phase': 'Succeeded', 'workflows.argoproj.io/completed': 'true' }),
+          ...(running
+            ? {}
+            : {
+                'workflows.argoproj.io/phase': 'Succeeded',
+                'workflows.argoproj.io/completed': 'true',
+              }),
         },
-        ...(running ? { annotations: { [STEP_SECONDS_ANNOTATION]: '600' } } : {}),
+        ...(running
+          ? { annotations: { [STEP_SECONDS_ANNOTATION]: '600' } }
+          : {}),
       },
       spec: {
-        arguments: { parameters: provisionParameters(cluster, instance.slug, def.name) },
+        arguments: {
+          parameters: provisionParameters(cluster, instance.slug, def.name),
+        },
         workflowTemplateRef: { name: def.name, clusterScope: true },
       },
-      ...(running ? {} : { status: completedWorkflowStatus(name, def.steps, createdAt) }),
+      ...(running
+        ? {}
+        : { status: completedWorkflowStatus(name, def.steps, createdAt) }),
     };
     store.create(WORKFLOWS, workflow);
   }
   if (instance.dumpCronJobs) {
     for (const db of [
-      { name: 'mysql-dump', image: 'mysql:8.4', command: 'mysqldump --single-transaction "$MYSQL_DATABASE" | gzip > /backup/mysql.sql.gz', schedule: '30 2 * * *' },
-      { name: 'mongodb-dump', image: 'mongo:7.0', command: 'mongodump --archive=/backup/mongodb.archive --gzip', schedule: '45 2 * * *' },
+      {
+        name: 'mysql-dump',
+        image: 'mysql:8.4',
+        command:
+          'mysqldump --single-transaction "$MYSQL_DATABASE" | gzip > /backup/mysql.sql.gz',
+        schedule: '30 2 * * *',
+      },
+      {
+        name: 'mongodb-dump',
+        image: 'mongo:7.0',
+        command: 'mongodump --archive=/backup/mongodb.archive --gzip',
+        schedule: '45 2 * * *',
+      },
     ]) {
-      const last = Math.floor(now / DAY) * DAY + (db.name === 'mysql-dump' ? 9_000_000 : 9_900_000);
+      const last =
+        Math.floor(now / DAY) * DAY +
+        (db.name === 'mysql-dump' ? 9_000_000 : 9_900_000);
       const lastRun = last > now ? last - DAY : last;
       store.create(CRONJOBS, {
-        metadata: { name: db.name, namespace: instance.slug, labels: { 'app.kubernetes.io/name': db.name, 'app.kubernetes.io/part-of': 'launchpad-backups' } },
+        metadata: {
+          name: db.name,
+          namespace: instance.slug,
+          labels: {
+            'app.kubernetes.io/name': db.name,
+            'app.kubernetes.io/part-of': 'launchpad-backups',
+          },
+        },
         spec: {
           schedule: db.schedule,
           concurrencyPolicy: 'Forbid',
@@ -278,13 +397,22 @@ export function seedInstanceObjects(store: KubeStore, cluster: SeedCluster, inst
               template: {
                 spec: {
                   restartPolicy: 'OnFailure',
-                  containers: [{ name: db.name, image: db.image, command: ['/bin/sh', '-c', db.command] }],
+                  containers: [
+                    {
+                      name: db.name,
+                      image: db.image,
+                      command: ['/bin/sh', '-c', db.command],
+                    },
+                  ],
                 },
               },
             },
           },
         },
-        status: { lastScheduleTime: kubeTime(lastRun), lastSuccessfulTime: kubeTime(lastRun + 240_000) },
+        status: {
+          lastScheduleTime: kubeTime(lastRun),
+          lastSuccessfulTime: kubeTime(lastRun + 240_000),
+        },
       });
     }
   }
@@ -296,21 +424,36 @@ export function seedScaleObjects(store: KubeStore, count: number): void {
     const slug = scaleSlug(i);
     if (store.get(NAMESPACES, undefined, slug)) continue;
     store.create(NAMESPACES, {
-      metadata: { name: slug, labels: { 'kubernetes.io/metadata.name': slug, 'launchpad.openedx.org/instance': slug } },
+      metadata: {
+        name: slug,
+        labels: {
+          'kubernetes.io/metadata.name': slug,
+          'launchpad.openedx.org/instance': slug,
+        },
+      },
       status: { phase: 'Active' },
     });
   }
 }
 
 /** After the controllers run: a Picasso-style build for the out-of-sync instance that is never synced (manual sync policy). */
-export async function seedAfterStart(git: GitStore, cluster: SeedCluster): Promise<void> {
+export async function seedAfterStart(
+  git: GitStore,
+  cluster: SeedCluster,
+): Promise<void> {
   const [owner, name] = cluster.repository.split('/');
-  for (const instance of instancesOf(cluster).filter(i => i.state === 'out-of-sync')) {
+  for (const instance of instancesOf(cluster).filter(
+    i => i.state === 'out-of-sync',
+  )) {
     await git.commitFiles(owner, name, {
       branch: cluster.branch,
       message: `[picasso] Build openedx image for ${instance.slug}`,
       changes: {
-        [`instances/${instance.slug}/config.yml`]: configYaml(cluster, instance, 2),
+        [`instances/${instance.slug}/config.yml`]: configYaml(
+          cluster,
+          instance,
+          2,
+        ),
         ...envFiles(cluster, instance.slug, instance.release, 2),
       },
     });

@@ -55,17 +55,73 @@ export interface SeedInstance {
 }
 
 export const SEED_INSTANCES: SeedInstance[] = [
-  { cluster: 'staging', slug: 'demo', platformName: 'Acme Demo (staging)', state: 'healthy', release: 'teak.3', owner: 'group:default/platform-team' },
-  { cluster: 'staging', slug: 'physics-101', platformName: 'Physics 101', state: 'out-of-sync', release: 'teak.3', owner: 'group:default/physics-dept' },
-  { cluster: 'staging', slug: 'summer-school', platformName: 'Summer School', state: 'provisioning', release: 'teak.3' },
-  { cluster: 'staging', slug: 'broken-config', platformName: 'Broken Config', state: 'malformed-config', release: 'teak.3' },
-  { cluster: 'production', slug: 'demo', platformName: 'Acme Demo', state: 'healthy', release: 'teak.3', owner: 'group:default/platform-team', dumpCronJobs: true },
-  { cluster: 'production', slug: 'university', platformName: 'Acme University', state: 'scaling-at-max', release: 'teak.3', owner: 'group:default/university-team', dumpCronJobs: true },
-  { cluster: 'production', slug: 'legacy-campus', platformName: 'Legacy Campus', state: 'degraded', release: 'sumac.4' },
-  { cluster: 'production', slug: 'archive', platformName: 'Course Archive', state: 'backup-overdue', release: 'sumac.4', owner: 'group:default/university-team' },
+  {
+    cluster: 'staging',
+    slug: 'demo',
+    platformName: 'Acme Demo (staging)',
+    state: 'healthy',
+    release: 'teak.3',
+    owner: 'group:default/platform-team',
+  },
+  {
+    cluster: 'staging',
+    slug: 'physics-101',
+    platformName: 'Physics 101',
+    state: 'out-of-sync',
+    release: 'teak.3',
+    owner: 'group:default/physics-dept',
+  },
+  {
+    cluster: 'staging',
+    slug: 'summer-school',
+    platformName: 'Summer School',
+    state: 'provisioning',
+    release: 'teak.3',
+  },
+  {
+    cluster: 'staging',
+    slug: 'broken-config',
+    platformName: 'Broken Config',
+    state: 'malformed-config',
+    release: 'teak.3',
+  },
+  {
+    cluster: 'production',
+    slug: 'demo',
+    platformName: 'Acme Demo',
+    state: 'healthy',
+    release: 'teak.3',
+    owner: 'group:default/platform-team',
+    dumpCronJobs: true,
+  },
+  {
+    cluster: 'production',
+    slug: 'university',
+    platformName: 'Acme University',
+    state: 'scaling-at-max',
+    release: 'teak.3',
+    owner: 'group:default/university-team',
+    dumpCronJobs: true,
+  },
+  {
+    cluster: 'production',
+    slug: 'legacy-campus',
+    platformName: 'Legacy Campus',
+    state: 'degraded',
+    release: 'sumac.4',
+  },
+  {
+    cluster: 'production',
+    slug: 'archive',
+    platformName: 'Course Archive',
+    state: 'backup-overdue',
+    release: 'sumac.4',
+    owner: 'group:default/university-team',
+  },
 ];
 
-const short = (text: string, length = 7) => createHash('sha1').update(text).digest('hex').slice(0, length);
+const short = (text: string, length = 7) =>
+  createHash('sha1').update(text).digest('hex').slice(0, length);
 
 export function workloadCondition(state: InstanceState): WorkloadCondition {
   if (state === 'degraded') return 'degraded';
@@ -81,7 +137,12 @@ export function hostsFor(cluster: SeedCluster, slug: string) {
   };
 }
 
-export function imagesFor(cluster: SeedCluster, slug: string, release: string, build = 1) {
+export function imagesFor(
+  cluster: SeedCluster,
+  slug: string,
+  release: string,
+  build = 1,
+) {
   const tag = `${release}-${short(`${cluster.name}/${slug}/${build}`)}`;
   return {
     openedx: `${GITHUB_ORG}/openedx-${slug}:${tag}`,
@@ -90,7 +151,11 @@ export function imagesFor(cluster: SeedCluster, slug: string, release: string, b
 }
 
 /** config.yml as Launchpad writes it, secrets included (the portal must strip them). */
-export function configYaml(cluster: SeedCluster, instance: Pick<SeedInstance, 'slug' | 'platformName' | 'release' | 'owner'>, build = 1): string {
+export function configYaml(
+  cluster: SeedCluster,
+  instance: Pick<SeedInstance, 'slug' | 'platformName' | 'release' | 'owner'>,
+  build = 1,
+): string {
   const { slug } = instance;
   const hosts = hostsFor(cluster, slug);
   const images = imagesFor(cluster, slug, instance.release, build);
@@ -110,19 +175,37 @@ export function configYaml(cluster: SeedCluster, instance: Pick<SeedInstance, 's
     MYSQL_HOST: 'mysql.harmony.svc.cluster.local',
     MYSQL_DATABASE: `launchpad-${slug}-openedx`,
     MYSQL_USERNAME: `launchpad-${slug}`,
-    MYSQL_PASSWORD: `sandbox-mysql-${short(`${cluster.name}/${slug}/mysql`, 16)}`,
+    MYSQL_PASSWORD: `sandbox-mysql-${short(
+      `${cluster.name}/${slug}/mysql`,
+      16,
+    )}`,
     MONGODB_HOST: 'mongodb.harmony.svc.cluster.local',
     MONGODB_DATABASE: `launchpad-${slug}-openedx`,
     MONGODB_USERNAME: `launchpad-${slug}`,
-    MONGODB_PASSWORD: `sandbox-mongo-${short(`${cluster.name}/${slug}/mongo`, 16)}`,
+    MONGODB_PASSWORD: `sandbox-mongo-${short(
+      `${cluster.name}/${slug}/mongo`,
+      16,
+    )}`,
     FORUM_MONGODB_DATABASE: `launchpad-${slug}-forum`,
     STORAGE_TYPE: 's3',
-    STORAGE_BUCKET_NAME: `launchpad-${slug}-${short(`${cluster.name}/${slug}/bucket`)}`,
+    STORAGE_BUCKET_NAME: `launchpad-${slug}-${short(
+      `${cluster.name}/${slug}/bucket`,
+    )}`,
     STORAGE_REGION: 'us-east-1',
-    STORAGE_ACCESS_KEY_ID: `AKIASANDBOX${short(`${cluster.name}/${slug}/key`, 9).toUpperCase()}`,
-    STORAGE_SECRET_ACCESS_KEY: `sandbox-secret-${short(`${cluster.name}/${slug}/secret`, 24)}`,
-    OPENEDX_SECRET_KEY: `sandbox-openedx-${short(`${cluster.name}/${slug}/openedx`, 24)}`,
-    JWT_RSA_PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\nsandbox-not-a-real-key\n-----END RSA PRIVATE KEY-----\n',
+    STORAGE_ACCESS_KEY_ID: `AKIASANDBOX${short(
+      `${cluster.name}/${slug}/key`,
+      9,
+    ).toUpperCase()}`,
+    STORAGE_SECRET_ACCESS_KEY: `sandbox-secret-${short(
+      `${cluster.name}/${slug}/secret`,
+      24,
+    )}`,
+    OPENEDX_SECRET_KEY: `sandbox-openedx-${short(
+      `${cluster.name}/${slug}/openedx`,
+      24,
+    )}`,
+    JWT_RSA_PRIVATE_KEY:
+      '-----BEGIN RSA PRIVATE KEY-----\nsandbox-not-a-real-key\n-----END RSA PRIVATE KEY-----\n',
     DRYDOCK_INIT_JOBS: true,
     DRYDOCK_ENABLE_SCALING: true,
     DRYDOCK_ENABLE_MULTITENANCY: true,
@@ -133,14 +216,21 @@ export function configYaml(cluster: SeedCluster, instance: Pick<SeedInstance, 's
   return YAML.stringify(config);
 }
 
-export function applicationYaml(cluster: SeedCluster, slug: string, automated = true): string {
+export function applicationYaml(
+  cluster: SeedCluster,
+  slug: string,
+  automated = true,
+): string {
   return YAML.stringify({
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
     metadata: {
       name: `${slug}-${cluster.environment}`,
       namespace: 'argocd',
-      labels: { 'launchpad.openedx.org/instance': slug, 'launchpad.openedx.org/cluster': cluster.name },
+      labels: {
+        'launchpad.openedx.org/instance': slug,
+        'launchpad.openedx.org/cluster': cluster.name,
+      },
       finalizers: ['resources-finalizer.argocd.argoproj.io'],
     },
     spec: {
@@ -150,7 +240,10 @@ export function applicationYaml(cluster: SeedCluster, slug: string, automated = 
         targetRevision: cluster.branch,
         path: `instances/${slug}/env`,
       },
-      destination: { server: 'https://kubernetes.default.svc', namespace: slug },
+      destination: {
+        server: 'https://kubernetes.default.svc',
+        namespace: slug,
+      },
       syncPolicy: {
         ...(automated ? { automated: { prune: true, selfHeal: true } } : {}),
         syncOptions: ['CreateNamespace=true'],
@@ -160,7 +253,12 @@ export function applicationYaml(cluster: SeedCluster, slug: string, automated = 
 }
 
 /** A few rendered manifests, as a Picasso build commits them. */
-export function envFiles(cluster: SeedCluster, slug: string, release: string, build = 1): Record<string, string> {
+export function envFiles(
+  cluster: SeedCluster,
+  slug: string,
+  release: string,
+  build = 1,
+): Record<string, string> {
   const images = imagesFor(cluster, slug, release, build);
   const deployment = (name: string, image: string) => ({
     apiVersion: 'apps/v1',
@@ -174,7 +272,8 @@ export function envFiles(cluster: SeedCluster, slug: string, release: string, bu
       },
     },
   });
-  const docs = (items: unknown[]) => items.map(i => YAML.stringify(i)).join('---\n');
+  const docs = (items: unknown[]) =>
+    items.map(i => YAML.stringify(i)).join('---\n');
   return {
     [`instances/${slug}/env/kustomization.yml`]: YAML.stringify({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
@@ -194,7 +293,10 @@ export function envFiles(cluster: SeedCluster, slug: string, release: string, bu
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name },
-        spec: { selector: { 'app.kubernetes.io/name': name }, ports: [{ port: name === 'mfe' ? 8002 : 8000 }] },
+        spec: {
+          selector: { 'app.kubernetes.io/name': name },
+          ports: [{ port: name === 'mfe' ? 8002 : 8000 }],
+        },
       })),
     ),
   };
@@ -208,11 +310,20 @@ EDX_PLATFORM_VERSION: [release/teak.3
 MYSQL_PASSWORD: sandbox-should-never-leak
 `;
 
-export function instanceFiles(cluster: SeedCluster, instance: SeedInstance): Record<string, string> {
+export function instanceFiles(
+  cluster: SeedCluster,
+  instance: SeedInstance,
+): Record<string, string> {
   return {
     [`instances/${instance.slug}/config.yml`]:
-      instance.state === 'malformed-config' ? MALFORMED_CONFIG : configYaml(cluster, instance),
-    [`instances/${instance.slug}/application.yml`]: applicationYaml(cluster, instance.slug, instance.state !== 'out-of-sync'),
+      instance.state === 'malformed-config'
+        ? MALFORMED_CONFIG
+        : configYaml(cluster, instance),
+    [`instances/${instance.slug}/application.yml`]: applicationYaml(
+      cluster,
+      instance.slug,
+      instance.state !== 'out-of-sync',
+    ),
     ...envFiles(cluster, instance.slug, instance.release),
   };
 }
@@ -224,7 +335,8 @@ export function scaleSlug(index: number): string {
 
 export function templateRepositoryFiles(): Record<string, string> {
   return {
-    'README.md': '# Launchpad instance template\n\nFiles the portal renders into `instances/<slug>/` of a cluster repository.\n',
+    'README.md':
+      '# Launchpad instance template\n\nFiles the portal renders into `instances/<slug>/` of a cluster repository.\n',
     'config.yml': [
       'K8S_NAMESPACE: ${{ values.slug }}',
       'LMS_HOST: ${{ values.lmsHost }}',

@@ -1,14 +1,23 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import type { SandboxCluster } from '../sandbox';
+import type { SandboxCluster } from '../../sandbox';
 
 /**
  * A KubeConfig for the real client, pointing at one sandbox cluster. The
  * client refuses plain http unless skipTLSVerify is set.
  */
-export function kubeConfigFor(cluster: Pick<SandboxCluster, 'name' | 'kubernetesUrl' | 'token'>, token = cluster.token): KubeConfig {
+export function kubeConfigFor(
+  cluster: Pick<SandboxCluster, 'name' | 'kubernetesUrl' | 'token'>,
+  token = cluster.token,
+): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: cluster.name, server: cluster.kubernetesUrl, skipTLSVerify: true }],
+    clusters: [
+      {
+        name: cluster.name,
+        server: cluster.kubernetesUrl,
+        skipTLSVerify: true,
+      },
+    ],
     users: [{ name: 'sandbox', token }],
     contexts: [{ name: cluster.name, cluster: cluster.name, user: 'sandbox' }],
     currentContext: cluster.name,
@@ -17,7 +26,10 @@ export function kubeConfigFor(cluster: Pick<SandboxCluster, 'name' | 'kubernetes
 }
 
 /** Polls `check` (re-reading through the API) until it returns a value. */
-export async function eventually<T>(check: () => Promise<T | undefined>, attempts = 100): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  attempts = 100,
+): Promise<T> {
   for (let i = 0; i < attempts; i++) {
     const value = await check();
     if (value !== undefined) return value;
