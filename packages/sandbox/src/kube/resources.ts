@@ -164,6 +164,7 @@ export const RESOURCE_TYPES: ResourceType[] = [
     ['cm'],
   ),
   t('', 'v1', 'Pod', 'pods', true, true, modelValidator(Pod), ['po']),
+  t('', 'v1', 'Event', 'events', true, false, modelValidator(Event), ['ev']),
   t('', 'v1', 'Service', 'services', true, true, modelValidator(Service), [
     'svc',
   ]),
