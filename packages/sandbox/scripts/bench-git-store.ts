@@ -38,11 +38,23 @@ async function main() {
     t = performance.now();
     await store.listFiles('acme-edu', 'bench', 'instances');
     const listMs = performance.now() - t;
+    const head = await store.headSha('acme-edu', 'bench');
+    t = performance.now();
+    for (let i = 0; i < instances; i++) {
+      await store.readFile('acme-edu', 'bench', `instances/load-${String(i).padStart(4, '0')}/application.yml`, head);
+    }
+    const readShaMs = performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < instances; i++) {
+      await store.readFile('acme-edu', 'bench', `instances/load-${String(i).padStart(4, '0')}/config.yml`, 'main');
+    }
+    const readBranchMs = performance.now() - t;
     console.log(`instances=${instances} files=${Object.keys(files).length}`);
     console.log(`createRepository: ${seedMs.toFixed(0)} ms`);
     console.log(`commitFiles (1 change, 1 folder delete): ${commitMs.toFixed(0)} ms`);
     console.log(`readTree recursive with sizes (${tree.length} entries): ${treeMs.toFixed(0)} ms`);
     console.log(`listFiles('instances') again: ${listMs.toFixed(0)} ms`);
+    console.log(`readFile x${instances} at a commit sha: ${readShaMs.toFixed(0)} ms; at a branch: ${readBranchMs.toFixed(0)} ms`);
   } finally {
     clock.stop();
     fs.rmSync(dir, { recursive: true, force: true });

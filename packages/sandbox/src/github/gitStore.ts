@@ -85,6 +85,9 @@ const FILE_MODE = '100644';
 const TREE_MODE = '040000';
 const WRITE_CONCURRENCY = 32;
 const TREE_CACHE_LIMIT = 100_000;
+const COMMIT_CACHE_LIMIT = 20_000;
+/** Blob contents kept in memory (seeded files are read back often by the controllers). */
+const BLOB_CACHE_BYTES = 64 * 1024 * 1024;
 
 interface TreeEntryRecord {
   mode: string;
@@ -124,6 +127,9 @@ export class GitStore {
   private readonly cache = {};
   private readonly objectDirs = new Set<string>();
   private readonly trees = new Map<string, TreeEntryRecord[]>();
+  private readonly commits = new Map<string, CommitInfo>();
+  private readonly blobs = new Map<string, Buffer>();
+  private blobBytes = 0;
   private nextId = 1_000_001;
 
   private constructor(
@@ -348,6 +354,7 @@ export class GitStore {
     const info = this.requireRepo(owner, name);
     const gitdir = this.gitdir(owner, name);
     const wanted = ref ?? info.defaultBranch;
+    if (this.commits.has(`${this.gitdir(owner, name)}\0${wanted}`)) return wanted;
     const candidates = wanted.startsWith('refs/')
       ? [wanted]
       : [`refs/heads/${wanted}`, `refs/tags/${wanted}`];
@@ -379,6 +386,10 @@ export class GitStore {
   }
 
   async readCommit(owner: string, name: string, sha: string): Promise<CommitInfo> {
+    // Commits are immutable: cached by repository and sha.
+    const cacheKey = `${this.gitdir(owner, name)}\0${sha}`;
+    const cached = this.commits.get(cacheKey);
+    if (cached) return cached;
     try {
       const { oid, commit } = await git.readCommit({
         fs,
@@ -391,7 +402,7 @@ export class GitStore {
         email: p.email,
         date: new Date(p.timestamp * 1000),
       });
-      return {
+      const info: CommitInfo = {
         sha: oid,
         tree: commit.tree,
         parents: commit.parent,
@@ -399,6 +410,9 @@ export class GitStore {
         author: person(commit.author),
         committer: person(commit.committer),
       };
+      if (this.commits.size >= COMMIT_CACHE_LIMIT) this.commits.clear();
+      this.commits.set(cacheKey, info);
+      return info;
     } catch (error) {
       if (isNotFound(error) || (error as { code?: string }).code === 'ObjectTypeError') {
         throw new GitStoreError('not-found', `No commit found for SHA: ${sha}`);
@@ -445,6 +459,8 @@ export class GitStore {
   }
 
   async readBlob(owner: string, name: string, sha: string): Promise<Buffer> {
+    const cached = this.blobs.get(sha);
+    if (cached) return Buffer.from(cached);
     try {
       const { blob } = await git.readBlob({
         fs,
@@ -453,6 +469,7 @@ export class GitStore {
         cache: this.cache,
       });
       this.blobSizes.set(sha, blob.length);
+      this.cacheBlob(sha, Buffer.from(blob));
       return Buffer.from(blob);
     } catch (error) {
       if (isNotFound(error) || (error as { code?: string }).code === 'ObjectTypeError') {
@@ -508,6 +525,7 @@ export class GitStore {
         contents.slice(i, i + WRITE_CONCURRENCY).map(async (blob, j) => {
           const oid = await this.writeObject(gitdir, 'blob', blob);
           this.blobSizes.set(oid, blob.length);
+          this.cacheBlob(oid, blob);
           oids[i + j] = oid;
         }),
       );
@@ -884,6 +902,16 @@ export class GitStore {
    * writeBlob/writeTree, whose per-object overhead made a 4,000-file seed
    * take about ten times longer; what lands on disk is the same.
    */
+  private cacheBlob(oid: string, content: Buffer): void {
+    if (this.blobs.has(oid) || content.length > BLOB_CACHE_BYTES / 64) return;
+    if (this.blobBytes + content.length > BLOB_CACHE_BYTES) {
+      this.blobs.clear();
+      this.blobBytes = 0;
+    }
+    this.blobs.set(oid, Buffer.from(content));
+    this.blobBytes += content.length;
+  }
+
   private async writeObject(gitdir: string, type: 'blob' | 'tree', content: Buffer): Promise<string> {
     const wrapped = Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
     const oid = createHash('sha1').update(wrapped).digest('hex');
