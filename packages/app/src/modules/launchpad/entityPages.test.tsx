@@ -1,4 +1,5 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
 import { launchpadEntityPageFeatures } from './features';
 
@@ -83,7 +84,25 @@ const instance: Entity = {
   ],
 };
 
-const entities = [cluster, instance];
+const productionInstance: Entity = {
+  ...instance,
+  metadata: {
+    ...instance.metadata,
+    namespace: 'production',
+    title: 'Acme University',
+    name: 'university',
+    labels: {
+      'launchpad.openedx.org/cluster': 'production',
+      'launchpad.openedx.org/release': 'sumac',
+    },
+    annotations: {
+      ...instance.metadata.annotations,
+      'launchpad.openedx.org/cluster': 'production',
+    },
+  },
+};
+
+const entities = [cluster, instance, productionInstance];
 
 const refOf = (e: Entity) =>
   `${e.kind}:${e.metadata.namespace}/${e.metadata.name}`.toLocaleLowerCase(
@@ -173,6 +192,37 @@ async function fakeBackend(
       ),
     );
   }
+  if (path === '/api/catalog/entities/by-query') {
+    const filters = url.searchParams.getAll('filter');
+    const listed = entities.filter(
+      e => filters.length === 0 || filters.some(f => matches(e, f)),
+    );
+    const limit = Number(url.searchParams.get('limit') ?? listed.length);
+    return json({
+      items: listed.slice(0, limit),
+      totalItems: listed.length,
+      pageInfo: {},
+    });
+  }
+  if (path === '/api/catalog/entity-facets') {
+    const filters = url.searchParams.getAll('filter');
+    const listed = entities.filter(
+      e => filters.length === 0 || filters.some(f => matches(e, f)),
+    );
+    const facets = Object.fromEntries(
+      url.searchParams.getAll('facet').map(facet => {
+        const counts = new Map<string, number>();
+        for (const e of listed) {
+          const value = valueAt(e, facet);
+          if (typeof value === 'string') {
+            counts.set(value, (counts.get(value) ?? 0) + 1);
+          }
+        }
+        return [facet, [...counts].map(([value, count]) => ({ value, count }))];
+      }),
+    );
+    return json({ facets });
+  }
   if (path === '/api/kubernetes/clusters') {
     return json({
       items: [{ name: 'staging', authProvider: 'serviceAccount' }],
@@ -201,7 +251,7 @@ const slow = { timeout: 15_000 };
 
 jest.setTimeout(60_000);
 
-describe('Launchpad entity pages', () => {
+describe('Launchpad entity pages and catalog index', () => {
   beforeAll(() => {
     // jsdom has no SVG layout; the relations graph measures its labels.
     Object.defineProperty(window.SVGElement.prototype, 'getBBox', {
@@ -249,5 +299,31 @@ describe('Launchpad entity pages', () => {
       '/catalog/staging/component/demo',
     );
     expect(screen.queryByText('Open edX instance')).not.toBeInTheDocument();
+  });
+
+  it('filter the catalog index by cluster', async () => {
+    renderPage('/catalog?filters[kind]=component&filters[user]=all');
+
+    expect(
+      await screen.findByRole('link', { name: 'Acme University' }, slow),
+    ).toBeVisible();
+    await userEvent.click(
+      await screen.findByTestId('cluster-picker-expand', {}, slow),
+    );
+    await userEvent.click(
+      await screen.findByRole('option', { name: /^staging/ }, slow),
+    );
+
+    await waitFor(
+      () =>
+        expect(
+          screen.queryByRole('link', { name: 'Acme University' }),
+        ).not.toBeInTheDocument(),
+      slow,
+    );
+    expect(
+      screen.getByRole('link', { name: 'Acme Demo (staging)' }),
+    ).toBeVisible();
+    expect(screen.getByTestId('release-picker-expand')).toBeInTheDocument();
   });
 });
