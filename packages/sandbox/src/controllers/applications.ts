@@ -12,6 +12,15 @@ import {
 } from './workloads';
 
 export const APPLICATIONS = resource('argoproj.io', 'applications');
+/** What an instance app deploys (Tutor's manifests + Drydock's HPAs), pruned with the app. */
+const PRUNED = [
+  resource('apps', 'deployments'),
+  resource('apps', 'replicasets'),
+  resource('', 'pods'),
+  resource('', 'services'),
+  resource('networking.k8s.io', 'ingresses'),
+  resource('autoscaling', 'horizontalpodautoscalers'),
+];
 export const ARGOCD_NAMESPACE = 'argocd';
 
 export interface ClusterRepository {
@@ -696,13 +705,15 @@ export class ApplicationController {
     const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
     if (!app) return;
     this.store.delete(APPLICATIONS, ARGOCD_NAMESPACE, name);
-    // The resources finalizer prunes what the app deployed: the instance namespace goes with it.
+    // The resources finalizer prunes what the app deployed. The namespace
+    // (made by CreateNamespace=true) stays, as do the workflows and backup
+    // jobs that were never part of the app, as with real ArgoCD.
     const destination = (app.spec as AppSpec).destination?.namespace;
-    if (
-      destination &&
-      this.store.get(resource('', 'namespaces'), undefined, destination)
-    ) {
-      this.store.delete(resource('', 'namespaces'), undefined, destination);
+    if (!destination) return;
+    for (const type of PRUNED) {
+      for (const obj of this.store.list(type, { namespace: destination })) {
+        this.store.delete(type, destination, obj.metadata.name!);
+      }
     }
   }
 

@@ -1,0 +1,126 @@
+import YAML from 'yaml';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { SEED_INSTANCES } from './instances';
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ speed: 0 });
+});
+
+afterAll(async () => {
+  await sandbox.stop();
+});
+
+describe('default seed', () => {
+  it('creates both cluster repositories with Picasso and one folder per instance', async () => {
+    for (const cluster of sandbox.clusters) {
+      const [owner, repo] = cluster.repository.split('/');
+      const files = await sandbox.git.listFiles(owner, repo);
+      expect(files).toContain('.github/workflows/build.yml');
+      const slugs = SEED_INSTANCES.filter(i => i.cluster === cluster.name).map(
+        i => i.slug,
+      );
+      for (const slug of slugs) {
+        expect(files).toEqual(
+          expect.arrayContaining([
+            `instances/${slug}/config.yml`,
+            `instances/${slug}/application.yml`,
+            `instances/${slug}/env/kustomization.yml`,
+          ]),
+        );
+      }
+    }
+    expect(
+      sandbox.git.hasRepository('acme-edu', 'launchpad-instance-template'),
+    ).toBe(true);
+  });
+
+  it('writes config.yml with the Launchpad keys and secrets, and one malformed file', async () => {
+    const text = (await sandbox.git.readFile(
+      'acme-edu',
+      'launchpad-cluster-production',
+      'instances/university/config.yml',
+    ))!;
+    const config = YAML.parse(text);
+    expect(config).toMatchObject({
+      K8S_NAMESPACE: 'university',
+      LMS_HOST: 'university.learn.acme.test',
+      MYSQL_DATABASE: 'launchpad-university-openedx',
+      MYSQL_USERNAME: 'launchpad-university',
+      FORUM_MONGODB_DATABASE: 'launchpad-university-forum',
+      EDX_PLATFORM_VERSION: 'release/teak.3',
+      PORTAL_OWNER: 'group:default/university-team',
+    });
+    for (const secret of [
+      'MYSQL_PASSWORD',
+      'MONGODB_PASSWORD',
+      'OPENEDX_SECRET_KEY',
+      'STORAGE_ACCESS_KEY_ID',
+      'STORAGE_SECRET_ACCESS_KEY',
+    ]) {
+      expect(typeof config[secret]).toBe('string');
+    }
+    expect(config.STORAGE_BUCKET_NAME).toMatch(
+      /^launchpad-university-[0-9a-f]{7}$/,
+    );
+    const broken = (await sandbox.git.readFile(
+      'acme-edu',
+      'launchpad-cluster-staging',
+      'instances/broken-config/config.yml',
+    ))!;
+    expect(() => YAML.parse(broken)).toThrow();
+  });
+
+  it('leaves the out-of-sync instance one commit ahead of its synced revision', async () => {
+    const head = await sandbox.git.headSha(
+      'acme-edu',
+      'launchpad-cluster-staging',
+    );
+    const res = await fetch(
+      `${sandbox.clusters[0].argocdUrl}/api/v1/applications/physics-101-staging`,
+      {
+        headers: { Authorization: `Bearer ${sandbox.clusters[0].token}` },
+      },
+    );
+    const app = await res.json();
+    expect(app.status.sync.status).toBe('OutOfSync');
+    expect(app.status.sync.revision).not.toBe(head);
+    expect(app.spec.syncPolicy.automated).toBeUndefined();
+  });
+
+  it('runs the provisioning instance’s workflows and keeps the others’ history', async () => {
+    const headers = { Authorization: `Bearer ${sandbox.clusters[0].token}` };
+    const running = await (
+      await fetch(
+        `${sandbox.clusters[0].argoUrl}/api/v1/workflows/summer-school`,
+        { headers },
+      )
+    ).json();
+    sandbox.clock.advance(1_000);
+    const phases = async (ns: string) =>
+      (
+        (
+          await (
+            await fetch(
+              `${sandbox.clusters[0].argoUrl}/api/v1/workflows/${ns}`,
+              { headers },
+            )
+          ).json()
+        ).items as Array<{
+          status: { phase: string };
+        }>
+      ).map(w => w.status.phase);
+    expect(running.items).toHaveLength(3);
+    expect(await phases('summer-school')).toEqual([
+      'Running',
+      'Running',
+      'Running',
+    ]);
+    expect(await phases('demo')).toEqual([
+      'Succeeded',
+      'Succeeded',
+      'Succeeded',
+    ]);
+  });
+});
