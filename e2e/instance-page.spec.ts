@@ -85,3 +85,14 @@ test("an Open edX instance's Kubernetes tab lists its cluster's objects", async 
   ).toHaveCount(0);
   await saveScreenshot(page, 'instance-kubernetes');
 });
+
+test('an instance with a malformed config.yml shows its configuration error', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  // The seed's staging `broken-config` instance has invalid YAML in config.yml.
+  await page.goto('/catalog/staging/component/broken-config');
+  await expect(page.getByText('Error: Configuration error')).toBeVisible();
+  await expect(page.getByText(/config\.yml is not valid YAML/).first()).toBeVisible();
+  await saveScreenshot(page, 'instance-config-error');
+});
