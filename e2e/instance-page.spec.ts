@@ -92,7 +92,11 @@ test('an instance with a malformed config.yml shows its configuration error', as
   await signInAsGuest(page);
   // The seed's staging `broken-config` instance has invalid YAML in config.yml.
   await page.goto('/catalog/staging/component/broken-config');
-  await expect(page.getByText('Error: Configuration error')).toBeVisible();
-  await expect(page.getByText(/config\.yml is not valid YAML/).first()).toBeVisible();
+  await expect(
+    page.getByText('Error: Configuration error', { exact: true }),
+  ).toBeVisible();
+  await expect(
+    page.getByText(/config\.yml is not valid YAML/).first(),
+  ).toBeVisible();
   await saveScreenshot(page, 'instance-config-error');
 });
