@@ -3,35 +3,19 @@ import { HomePageWidgetBlueprint } from '@backstage/plugin-home-react/alpha';
 import { MarkdownContent } from '@backstage/core-components';
 
 const content = `
-## Welcome to Backstage! 👋
+## Launchpad Portal
 
-Backstage is your developer portal — a single place to manage all your
-software, services, and documentation.
+Every Open edX instance the platform runs, the Kubernetes cluster it runs on,
+who owns it and what it depends on.
 
-### Quick Start
-
-- **Explore the catalog** — Browse all your organization's software in
-  the [Software Catalog](/catalog)
-- **Create something new** — Use a [Software Template](/create) to
-  scaffold a new project in minutes
-- **Read the docs** — Find technical documentation for any service
-  right from its catalog page
-
-### Helpful Links
-
-- [Backstage Documentation](https://backstage.io/docs)
-- [Customizing Your Homepage](https://backstage.io/docs/getting-started/homepage)
-- [Adding Plugins](https://backstage.io/docs/plugins)
-- [Contributing](https://github.com/backstage/backstage/blob/master/CONTRIBUTING.md)
-
-### How to Edit This Card
-
-This widget is defined in \`packages/app/src/modules/home/homeModule.tsx\`.
-You can update the markdown content there to welcome your team with
-your own links and getting started tips.
-
-To remove this card entirely, delete the getting started widget and
-remove it from the home module's extensions array in this file.
+- **[Open edX instances](/catalog?filters[kind]=component&filters[type]=openedx-instance&filters[user]=all)**:
+  filter by cluster and Open edX release; each instance page shows its
+  release, images, LMS and Studio links, its relations and its Kubernetes
+  objects.
+- **[Clusters](/catalog?filters[kind]=resource&filters[type]=kubernetes-cluster&filters[user]=all)**:
+  each cluster page lists the instances it runs.
+- **[Create](/create)**: request a new instance or change an existing one from
+  the software templates.
 `;
 
 const gettingStartedWidget = HomePageWidgetBlueprint.make({
@@ -39,7 +23,7 @@ const gettingStartedWidget = HomePageWidgetBlueprint.make({
   params: {
     name: 'GettingStarted',
     title: 'Getting Started',
-    description: 'Tips and links to help you get started with Backstage',
+    description: 'Where to find Open edX instances and clusters',
     components: async () => ({
       Content: () => <MarkdownContent content={content} />,
     }),
