@@ -7,7 +7,9 @@ import {
   PatchStrategy,
   setHeaderOptions,
   Watch,
+  makeInformer,
   type KubeConfig,
+  type V1ConfigMap,
 } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { eventually, kubeConfigFor } from './__testUtils__';
@@ -405,5 +407,44 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
       }),
     );
     expect(gone.code).toBe(404);
+  });
+
+  it('feeds a client-node informer (list, then watch from the list resourceVersion)', async () => {
+    const informer = makeInformer<V1ConfigMap>(
+      kc,
+      '/api/v1/namespaces/team-a/configmaps',
+      () =>
+        core.listNamespacedConfigMap({
+          namespace: 'team-a',
+          labelSelector: 'informed=yes',
+        }),
+      'informed=yes',
+    );
+    const seen: string[] = [];
+    informer.on('add', obj => seen.push(`add ${obj.metadata?.name}`));
+    informer.on('update', obj =>
+      seen.push(`update ${obj.metadata?.name} ${obj.data?.v}`),
+    );
+    informer.on('delete', obj => seen.push(`delete ${obj.metadata?.name}`));
+    await core.createNamespacedConfigMap({
+      namespace: 'team-a',
+      body: { metadata: { name: 'i1', labels: { informed: 'yes' } } },
+    });
+    await informer.start();
+    await core.createNamespacedConfigMap({
+      namespace: 'team-a',
+      body: { metadata: { name: 'i2', labels: { informed: 'yes' } } },
+    });
+    await core.patchNamespacedConfigMap(
+      { name: 'i1', namespace: 'team-a', body: { data: { v: '2' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await core.deleteNamespacedConfigMap({ name: 'i2', namespace: 'team-a' });
+    await eventually(async () =>
+      seen.includes('delete i2') ? true : undefined,
+    );
+    await informer.stop();
+    expect(seen).toEqual(['add i1', 'add i2', 'update i1 2', 'delete i2']);
+    expect(informer.list().map(o => o.metadata?.name)).toEqual(['i1']);
   });
 });
