@@ -55,13 +55,21 @@ describe('ClusterInstancesCard', () => {
           owner: 'group:default/course-team',
         }),
         instanceEntity({ cluster: 'production', slug: 'demo' }),
+        instanceEntity({
+          slug: 'broken-config',
+          title: 'Broken Config',
+          annotations: {
+            'launchpad.openedx.org/config-error':
+              'config.yml is not valid YAML: unexpected end of flow sequence',
+          },
+        }),
         otherComponent,
       ],
     });
     await render(catalogApi);
 
     expect(
-      await screen.findByText('Open edX instances (2)', {}, slow),
+      await screen.findByText('Open edX instances (3)', {}, slow),
     ).toBeVisible();
     const demo = rowOf('demo');
     expect(within(demo).getByRole('link', { name: 'demo' })).toHaveAttribute(
@@ -82,6 +90,12 @@ describe('ClusterInstancesCard', () => {
     expect(
       within(physics).getByRole('link', { name: /course-team/ }),
     ).toHaveAttribute('href', '/catalog/default/group/course-team');
+
+    // Only the instance whose files are malformed is flagged.
+    expect(
+      within(rowOf('broken-config')).getByText('Configuration error'),
+    ).toBeVisible();
+    expect(screen.getAllByText('Configuration error')).toHaveLength(1);
 
     expect(screen.queryByText('portal')).not.toBeInTheDocument();
     expect(screen.queryByText('Demo (production)')).not.toBeInTheDocument();

@@ -8,6 +8,7 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
+import Typography from '@material-ui/core/Typography';
 import { clusterName, findInstanceLink, readInstance } from '../../entity';
 import { useClusterInstances } from '../../hooks/useClusterInstances';
 import { UrlLink } from '../DetailsTable';
@@ -36,9 +37,16 @@ const columns: TableColumn<Entity>[] = [
     field: 'metadata.name',
     highlight: true,
     render: entity => (
-      <EntityRefLink entityRef={entity} hideIcon>
-        {entity.metadata.name}
-      </EntityRefLink>
+      <>
+        <EntityRefLink entityRef={entity} hideIcon>
+          {entity.metadata.name}
+        </EntityRefLink>
+        {readInstance(entity).configError && (
+          <Typography variant="caption" color="error" display="block">
+            Configuration error
+          </Typography>
+        )}
+      </>
     ),
   },
   { title: 'Title', field: 'metadata.title' },
