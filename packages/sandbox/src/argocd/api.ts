@@ -101,6 +101,15 @@ export function createArgoCdApi(options: {
     }),
   );
 
+  router.get(
+    '/api/v1/applications/:name/revisions/:revision/metadata',
+    handle(async (req, res) => {
+      res.json(
+        await controller.revisionMetadata(req.params.name, req.params.revision),
+      );
+    }),
+  );
+
   router.post(
     '/api/v1/applications/:name/sync',
     handle(async (req, res) => {

@@ -186,6 +186,28 @@ describe('simulated ArgoCD', () => {
     expect(refreshed.status.reconciledAt).toBeTruthy();
   });
 
+  it('serves revision metadata for the history', async () => {
+    const app = await getApp('demo-staging');
+    const revision =
+      app.status.history![app.status.history!.length - 1].revision;
+    const res = await argocd(
+      `/api/v1/applications/demo-staging/revisions/${revision}/metadata`,
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      message: expect.any(String),
+      author: expect.stringContaining('<'),
+      date: expect.any(String),
+    });
+    expect(
+      (
+        await argocd(
+          '/api/v1/applications/demo-staging/revisions/0000000000000000000000000000000000000000/metadata',
+        )
+      ).status,
+    ).toBe(404);
+  });
+
   it('answers 404 and 401 the way ArgoCD does', async () => {
     const missing = await argocd('/api/v1/applications/nope');
     expect(missing.status).toBe(404);

@@ -188,6 +188,22 @@ export class ApplicationController {
     });
   }
 
+  /** ArgoCD's revision metadata (author, date, message) of a commit of the app's repository. */
+  async revisionMetadata(name: string, revision: string) {
+    this.getApp(name);
+    try {
+      const commit = await this.git.readCommit(this.owner, this.repo, revision);
+      return {
+        author: `${commit.author.name} <${commit.author.email}>`,
+        date: kubeTime(commit.author.date),
+        message: commit.message.trim(),
+        tags: [],
+      };
+    } catch {
+      throw new ArgoCdError(404, 5, `revision ${revision} not found`);
+    }
+  }
+
   private getApp(name: string): KubeObject {
     const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
     if (!app) {

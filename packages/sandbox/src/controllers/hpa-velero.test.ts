@@ -2,6 +2,7 @@ import {
   AutoscalingV2Api,
   BatchV1Api,
   CustomObjectsApi,
+  Metrics,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../sandbox';
@@ -113,6 +114,20 @@ describe('simulated HPAs', () => {
       status: 'True',
       reason: 'TooFewReplicas',
     });
+  });
+
+  it('serves pod metrics (metrics.k8s.io) that follow the HPA utilisation', async () => {
+    const metrics = new Metrics(kubeConfigFor(sandbox.clusters[1]));
+    const university = await metrics.getPodMetrics('university');
+    const demo = await metrics.getPodMetrics('demo');
+    const cpu = (list: typeof demo, name: string) => {
+      const pod = list.items.find(
+        p => p.metadata.labels?.['app.kubernetes.io/name'] === name,
+      )!;
+      return parseInt(pod.containers[0].usage.cpu, 10);
+    };
+    expect(university.items.length).toBeGreaterThan(0);
+    expect(cpu(university, 'cms')).toBeGreaterThan(cpu(demo, 'cms'));
   });
 
   it('refuses bad load requests', async () => {

@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import type { SandboxClock } from '../clock';
 import { badRequest, KubeError, failureStatus } from './errors';
+import { createMetricsApi, METRICS_GROUP } from './metrics';
 import { patchTypeOf } from './patch';
 import {
   apiVersionOf,
@@ -185,15 +186,23 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
     res.json({
       kind: 'APIGroupList',
       apiVersion: 'v1',
-      groups: [...groupsOf()].map(([name, versions]) => {
-        const entries = [...versions].map(version => ({
-          groupVersion: `${name}/${version}`,
-          version,
-        }));
-        return { name, versions: entries, preferredVersion: entries[0] };
-      }),
+      groups: [
+        ...[...groupsOf()].map(([name, versions]) => {
+          const entries = [...versions].map(version => ({
+            groupVersion: `${name}/${version}`,
+            version,
+          }));
+          return { name, versions: entries, preferredVersion: entries[0] };
+        }),
+        ...[METRICS_GROUP].map(name => {
+          const entry = { groupVersion: `${name}/v1beta1`, version: 'v1beta1' };
+          return { name, versions: [entry], preferredVersion: entry };
+        }),
+      ],
     });
   });
+
+  router.use(createMetricsApi(store, clock));
 
   router.all(/^\/apis?\/.*/, (req, res) => {
     try {

@@ -194,6 +194,9 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     expect(velero.resources.map((r: { name: string }) => r.name)).toEqual(
       expect.arrayContaining(['schedules', 'backups', 'backups/status']),
     );
+    expect(groups.groups.map((g: { name: string }) => g.name)).toContain(
+      'metrics.k8s.io',
+    );
     const version = await (await fetch(`${base}/version`, { headers })).json();
     expect(version.major).toBe('1');
   });
