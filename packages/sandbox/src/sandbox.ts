@@ -12,6 +12,7 @@ import { ApplicationController } from './controllers/applications';
 import { HpaController } from './controllers/hpa';
 import { VeleroController } from './controllers/velero';
 import { WorkflowController } from './controllers/workflows';
+import { onWorkflowFinished } from './controllers/workloads';
 import { faultMiddleware, FaultRegistry } from './faults';
 import { createGitHubApi, GitStore, PICASSO_BUILD_WORKFLOW } from './github';
 import { createKubeApi, kubeAuth } from './kube/api';
@@ -149,7 +150,10 @@ export async function startSandbox(
     return {
       info,
       store,
-      workflows: new WorkflowController(store, clock, faults),
+      workflows: new WorkflowController(store, clock, faults, {
+        onFinished: workflow =>
+          onWorkflowFinished(store, workflow, clock.now()),
+      }),
       applications: new ApplicationController(store, git, clock, info, {
         onError,
       }),

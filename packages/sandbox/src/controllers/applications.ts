@@ -22,6 +22,7 @@ const PRUNED = [
   resource('autoscaling', 'horizontalpodautoscalers'),
 ];
 export const ARGOCD_NAMESPACE = 'argocd';
+const HEALTH_PERIOD_MS = 30_000;
 
 export interface ClusterRepository {
   name: string;
@@ -85,6 +86,7 @@ export class ApplicationController {
   private readonly slugToApp = new Map<string, string>();
   private readonly timers = new Map<string, ClockTimer[]>();
   private chain: Promise<void> = Promise.resolve();
+  private healthTimer?: ClockTimer;
   private unsubscribe?: () => void;
   private readonly owner: string;
   private readonly repo: string;
@@ -110,10 +112,12 @@ export class ApplicationController {
     if (this.git.hasRepository(this.owner, this.repo)) {
       await this.enqueue(() => this.initialScan());
     }
+    this.scheduleHealthCheck();
   }
 
   stop() {
     this.unsubscribe?.();
+    this.healthTimer?.cancel();
     for (const list of this.timers.values()) list.forEach(t => t.cancel());
     this.timers.clear();
   }
@@ -201,6 +205,55 @@ export class ApplicationController {
       };
     } catch {
       throw new ArgoCdError(404, 5, `revision ${revision} not found`);
+    }
+  }
+
+  /**
+   * ArgoCD keeps assessing health: every 30 s each settled app takes the
+   * health of its namespace's workloads (a provisioned instance turning
+   * Healthy, a deployment breaking). Re-armed relative to the clock, so a big
+   * jump costs one pass.
+   */
+  private scheduleHealthCheck() {
+    this.healthTimer = this.clock.after(HEALTH_PERIOD_MS, () => {
+      this.assessHealth();
+      this.scheduleHealthCheck();
+    });
+  }
+
+  assessHealth() {
+    const now = this.clock.nowMs();
+    const settledSince = now - (this.options.healthyMs ?? 10_000);
+    for (const app of this.store.list(APPLICATIONS, {
+      namespace: ARGOCD_NAMESPACE,
+    })) {
+      const status = (app.status ?? {}) as AppStatus;
+      const operation = status.operationState as
+        | { phase: string; finishedAt?: string }
+        | undefined;
+      if (operation?.phase === 'Running') continue;
+      if (
+        operation?.finishedAt &&
+        Date.parse(operation.finishedAt) > settledSince
+      )
+        continue;
+      if (status.conditions?.some(c => c.type === 'ComparisonError')) continue;
+      const destination = (app.spec as AppSpec).destination?.namespace;
+      if (!destination) continue;
+      const health = namespaceHealth(this.store, destination);
+      if (
+        health.status === status.health?.status &&
+        health.message === status.health?.message
+      )
+        continue;
+      this.store.update(
+        APPLICATIONS,
+        ARGOCD_NAMESPACE,
+        app.metadata.name!,
+        obj => {
+          obj.status = { ...(obj.status as AppStatus), health };
+        },
+      );
     }
   }
 

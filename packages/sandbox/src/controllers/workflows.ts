@@ -81,7 +81,11 @@ export class WorkflowController {
     private readonly store: KubeStore,
     private readonly clock: SandboxClock,
     private readonly faults: FaultRegistry,
-    private readonly options: { stepMs?: number } = {},
+    private readonly options: {
+      stepMs?: number;
+      /** Called when a workflow reaches a final phase. */
+      onFinished?: (workflow: KubeObject) => void;
+    } = {},
   ) {}
 
   start() {
@@ -346,7 +350,11 @@ export class WorkflowController {
             finish('Succeeded')(status, obj);
           }
         });
-        if (fault || done === total) this.cancel(key);
+        if (fault || done === total) {
+          this.cancel(key);
+          const finished = this.store.get(WORKFLOWS, ns, name);
+          if (finished) this.options.onFinished?.(finished);
+        }
       });
     });
   }

@@ -411,7 +411,15 @@ export function markWorkloadsReady(
                 message: 'Deployment has minimum availability.',
                 lastTransitionTime: started,
               }
-            : { ...c, status: 'True', reason: 'NewReplicaSetAvailable' },
+            : {
+                ...c,
+                status: 'True',
+                reason: 'NewReplicaSetAvailable',
+                message: String(c.message ?? '').replace(
+                  'is progressing',
+                  'has successfully progressed',
+                ),
+              },
         ),
       };
       delete (obj.status as Record<string, unknown>).unavailableReplicas;
@@ -485,4 +493,47 @@ export function namespaceHealth(
   return progressing
     ? { status: 'Progressing', message: progressing }
     : { status: 'Healthy' };
+}
+
+const WORKFLOWS = resource('argoproj.io', 'workflows');
+const TEMPLATE_LABEL = 'workflows.argoproj.io/cluster-workflow-template';
+
+/**
+ * Once every provisioning workflow of an instance namespace has succeeded,
+ * its pods (waiting for their databases) come up.
+ */
+export function onWorkflowFinished(
+  store: KubeStore,
+  workflow: KubeObject,
+  now: Date,
+): void {
+  const ns = workflow.metadata.namespace!;
+  const isProvision = (wf: KubeObject) =>
+    (
+      wf.spec as { workflowTemplateRef?: { name?: string } } | undefined
+    )?.workflowTemplateRef?.name?.endsWith('-provision-template') ??
+    wf.metadata.labels?.[TEMPLATE_LABEL]?.endsWith('-provision-template');
+  if (!isProvision(workflow)) return;
+  const provisioning = store
+    .list(WORKFLOWS, { namespace: ns })
+    .filter(isProvision);
+  if (
+    !provisioning.every(
+      wf =>
+        (wf.status as { phase?: string } | undefined)?.phase === 'Succeeded',
+    )
+  )
+    return;
+  const starting = store.list(DEPLOYMENTS, { namespace: ns }).some(d => {
+    const conditions =
+      (
+        d.status as
+          | { conditions?: Array<{ type: string; reason?: string }> }
+          | undefined
+      )?.conditions ?? [];
+    return conditions.some(
+      c => c.type === 'Progressing' && c.reason === 'ReplicaSetUpdated',
+    );
+  });
+  if (starting) markWorkloadsReady(store, ns, now);
 }

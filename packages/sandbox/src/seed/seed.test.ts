@@ -123,4 +123,41 @@ describe('default seed', () => {
       'Succeeded',
     ]);
   });
+
+  it('brings the provisioning instance up once its workflows succeed', async () => {
+    const headers = { Authorization: `Bearer ${sandbox.clusters[0].token}` };
+    const app = async () =>
+      (await (
+        await fetch(
+          `${sandbox.clusters[0].argocdUrl}/api/v1/applications/summer-school-staging`,
+          { headers },
+        )
+      ).json()) as {
+        status: { health: { status: string } };
+      };
+    expect((await app()).status.health.status).toBe('Progressing');
+    // Three steps of ten simulated minutes each, then one health assessment.
+    await sandbox.settle(3 * 600_000 + 31_000, 30_000);
+    const workflows = await (
+      await fetch(
+        `${sandbox.clusters[0].argoUrl}/api/v1/workflows/summer-school`,
+        { headers },
+      )
+    ).json();
+    expect(
+      workflows.items.map((w: { status: { phase: string } }) => w.status.phase),
+    ).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
+    const pods = await (
+      await fetch(
+        `${sandbox.clusters[0].kubernetesUrl}/api/v1/namespaces/summer-school/pods`,
+        { headers },
+      )
+    ).json();
+    expect(
+      pods.items.every(
+        (p: { status: { phase: string } }) => p.status.phase === 'Running',
+      ),
+    ).toBe(true);
+    expect((await app()).status.health.status).toBe('Healthy');
+  });
 });
