@@ -408,6 +408,41 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
     expect(capture.mutations).toHaveLength(emitted + 1);
   });
 
+  it('emits again after the catalog failed to take a mutation', async () => {
+    const { provider, logger } = setup('production');
+    const taken: number[] = [];
+    let fail = true;
+    await provider.connect({
+      async applyMutation(mutation) {
+        if (fail) {
+          fail = false;
+          throw new Error('database is locked');
+        }
+        if (mutation.type === 'full') taken.push(mutation.entities.length);
+      },
+      async refresh() {},
+    });
+    expect((await provider.refresh()).outcome).toBe('failed');
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringMatching(/database is locked/),
+    );
+    // The repository did not change, but the catalog has nothing yet: not "unchanged".
+    expect((await provider.refresh()).outcome).toBe('updated');
+    expect(taken).toHaveLength(1);
+    expect(taken[0]).toBeGreaterThan(1);
+  });
+
+  it('joins a refresh already running instead of reading twice', async () => {
+    const { provider, capture, counter } = setup('production');
+    await provider.connect(capture.connection);
+    const [a, b] = await Promise.all([provider.refresh(), provider.refresh()]);
+    expect(b).toBe(a);
+    expect(capture.mutations).toHaveLength(1);
+    expect(
+      counter.requests.filter(r => r.path.includes('/git/ref/')),
+    ).toHaveLength(1);
+  });
+
   it('schedules its refresh with the configured schedule', async () => {
     const scheduler = mockServices.scheduler.mock();
     const [provider] = LaunchpadEntityProvider.fromConfig(

@@ -60,6 +60,7 @@ export interface LaunchpadEntityProviderOptions {
  */
 export class LaunchpadEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
+  private inFlight?: Promise<RefreshResult>;
   private readonly reader: ClusterRepositoryReader;
   private readonly logger: LoggerService;
   /** Entities built per instance folder, keyed by its tree SHA: unchanged folders are not re-parsed. */
@@ -145,11 +146,24 @@ export class LaunchpadEntityProvider implements EntityProvider {
   /**
    * Reads the cluster repository and emits a full mutation if it changed.
    * Failures are logged and leave the catalog as it was (no empty mutation).
+   * A call while a refresh runs joins it (the reader's cache is not shared
+   * between two reads at once).
    */
   async refresh(): Promise<RefreshResult> {
     if (!this.connection) {
       throw new Error(`${this.getProviderName()} is not connected`);
     }
+    if (!this.inFlight) {
+      this.inFlight = this.doRefresh(this.connection).finally(() => {
+        this.inFlight = undefined;
+      });
+    }
+    return this.inFlight;
+  }
+
+  private async doRefresh(
+    connection: EntityProviderConnection,
+  ): Promise<RefreshResult> {
     const { cluster } = this.options;
     try {
       const read = await this.reader.read();
@@ -194,7 +208,7 @@ export class LaunchpadEntityProvider implements EntityProvider {
         entities.push(...result.entities);
       }
       try {
-        await this.connection.applyMutation({
+        await connection.applyMutation({
           type: 'full',
           entities: entities.map(entity => ({
             entity,
