@@ -450,4 +450,31 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     expect(seen).toEqual(['add i1', 'add i2', 'update i1 2', 'delete i2']);
     expect(informer.list().map(o => o.metadata?.name)).toEqual(['i1']);
   });
+
+  it('ends a watch after timeoutSeconds, as the API server does', async () => {
+    let ended = false;
+    await new Watch(kc).watch(
+      '/api/v1/namespaces/team-a/configmaps',
+      { timeoutSeconds: 1 },
+      () => {},
+      () => {
+        ended = true;
+      },
+    );
+    await eventually(async () => (ended ? true : undefined), 200);
+    expect(ended).toBe(true);
+  });
+
+  it('validates but does not store with dryRun=All', async () => {
+    const dry = await core.createNamespacedConfigMap({
+      namespace: 'team-a',
+      body: { metadata: { name: 'dry' } },
+      dryRun: 'All',
+    });
+    expect(dry.metadata?.name).toBe('dry');
+    const error = await apiError(
+      core.readNamespacedConfigMap({ name: 'dry', namespace: 'team-a' }),
+    );
+    expect(error.code).toBe(404);
+  });
 });
