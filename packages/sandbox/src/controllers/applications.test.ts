@@ -180,6 +180,16 @@ describe('simulated ArgoCD', () => {
       revision: head,
     });
 
+    const unknown = await argocd(
+      '/api/v1/applications/physics-101-staging/sync',
+      {
+        method: 'POST',
+        body: JSON.stringify({ revision: 'no-such-branch' }),
+      },
+    );
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).message).toContain('no-such-branch');
+
     const refreshed = await (
       await argocd('/api/v1/applications/physics-101-staging?refresh=hard')
     ).json();

@@ -177,19 +177,31 @@ export class ApplicationController {
     ) {
       throw new ArgoCdError(400, 9, 'another operation is already in progress');
     }
-    const revision =
-      request.revision && /^[0-9a-f]{40}$/.test(request.revision)
-        ? request.revision
-        : await this.git.headSha(
-            this.owner,
-            this.repo,
-            request.revision || this.cluster.branch,
-          );
+    const revision = await this.resolveRevision(
+      request.revision || this.cluster.branch,
+    );
     if (request.dryRun) return app;
     return this.startOperation(name, revision, {
       prune: request.prune ?? false,
       initiatedBy: { username: request.username ?? 'admin' },
     });
+  }
+
+  /** A commit sha or a branch of the cluster repository, as ArgoCD resolves targetRevision. */
+  private async resolveRevision(revision: string): Promise<string> {
+    try {
+      if (/^[0-9a-f]{40}$/.test(revision)) {
+        await this.git.readCommit(this.owner, this.repo, revision);
+        return revision;
+      }
+      return await this.git.headSha(this.owner, this.repo, revision);
+    } catch {
+      throw new ArgoCdError(
+        400,
+        3,
+        `rpc error: code = InvalidArgument desc = revision ${revision} not found in ${this.cluster.repository}`,
+      );
+    }
   }
 
   /** ArgoCD's revision metadata (author, date, message) of a commit of the app's repository. */
