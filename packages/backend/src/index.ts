@@ -1,9 +1,6 @@
 /*
- * Hi!
- *
- * Note that this is an EXAMPLE Backstage backend. Please check the README.
- *
- * Happy hacking!
+ * Launchpad Portal backend: Backstage's core plugins plus the Launchpad modules.
+ * Wiring only; configuration lives in app-config*.yaml.
  */
 
 import { createBackend } from '@backstage/backend-defaults';
@@ -37,6 +34,8 @@ backend.add(
 
 // See https://backstage.io/docs/features/software-catalog/configuration#subscribing-to-catalog-errors
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// Launchpad clusters, Open edX instances, their databases and buckets
+backend.add(import('@internal/plugin-catalog-backend-module-launchpad'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
