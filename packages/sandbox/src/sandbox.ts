@@ -164,46 +164,63 @@ export async function startSandbox(
     };
   });
 
-  if (seed === 'default') {
-    await seedRepositories(git, SEED_CLUSTERS, {
-      buildWorkflow: PICASSO_BUILD_WORKFLOW,
-      scale: options.scale,
-    });
-  }
-  for (const runtime of runtimes) {
-    seedInfrastructure(runtime.store);
+  const stopControllerRuntimes = () => {
+    for (const r of runtimes) {
+      r.workflows.stop();
+      r.applications.stop();
+      r.hpa.stop();
+      r.velero.stop();
+    }
+    clock.stop();
+  };
+  try {
     if (seed === 'default') {
-      const instances = instancesOf(runtime.info);
-      const overdue = instances
-        .filter(i => i.state === 'backup-overdue')
-        .map(i => i.slug);
-      seedVeleroSchedules(runtime.store, overdue, clock);
-      for (const instance of instances)
-        seedInstanceObjects(runtime.store, runtime.info, instance, clock);
-      if (options.scale?.cluster === runtime.info.name)
-        seedScaleObjects(runtime.store, options.scale.instances);
-      for (const instance of instances.filter(
-        i => i.state === 'scaling-at-max',
-      )) {
-        runtime.hpa.setLoad(2, instance.slug);
-      }
-    } else {
-      seedVeleroSchedules(runtime.store, [], clock);
+      await seedRepositories(git, SEED_CLUSTERS, {
+        buildWorkflow: PICASSO_BUILD_WORKFLOW,
+        scale: options.scale,
+      });
     }
-  }
-  for (const runtime of runtimes) {
-    runtime.workflows.start();
-    await runtime.applications.start();
-    runtime.hpa.start();
-    // Let the HPAs settle on the seeded load so "scaling at max" shows from the start.
-    for (let i = 0; i < 6; i++) runtime.hpa.reconcileAll();
-    runtime.velero.start();
-  }
-  if (seed === 'default') {
     for (const runtime of runtimes) {
-      await seedAfterStart(git, runtime.info);
-      await runtime.applications.whenIdle();
+      seedInfrastructure(runtime.store);
+      if (seed === 'default') {
+        const instances = instancesOf(runtime.info);
+        const overdue = instances
+          .filter(i => i.state === 'backup-overdue')
+          .map(i => i.slug);
+        seedVeleroSchedules(runtime.store, overdue, clock);
+        for (const instance of instances)
+          seedInstanceObjects(runtime.store, runtime.info, instance, clock);
+        if (options.scale?.cluster === runtime.info.name)
+          seedScaleObjects(runtime.store, options.scale.instances);
+        for (const instance of instances.filter(
+          i => i.state === 'scaling-at-max',
+        )) {
+          runtime.hpa.setLoad(2, instance.slug);
+        }
+      } else {
+        seedVeleroSchedules(runtime.store, [], clock);
+      }
     }
+    for (const runtime of runtimes) {
+      runtime.workflows.start();
+      await runtime.applications.start();
+      runtime.hpa.start();
+      // Let the HPAs settle on the seeded load so "scaling at max" shows from the start.
+      for (let i = 0; i < 6; i++) runtime.hpa.reconcileAll();
+      runtime.velero.start();
+    }
+    if (seed === 'default') {
+      for (const runtime of runtimes) {
+        await seedAfterStart(git, runtime.info);
+        await runtime.applications.whenIdle();
+      }
+    }
+  } catch (e) {
+    // A failed start leaves nothing running and no temp dir behind.
+    stopControllerRuntimes();
+    if (ownsDataDir)
+      await fs.promises.rm(dataDir, { recursive: true, force: true });
+    throw e;
   }
 
   const githubApi = createGitHubApi({ git, faults, clock, token: githubToken });
@@ -259,8 +276,11 @@ export async function startSandbox(
       address = started.url.replace('http://', '');
     }
   } catch (e) {
+    // A port in use (fixed ports in dev): close what started, then report.
     await Promise.all(servers.map(close));
     stopControllers();
+    if (ownsDataDir)
+      await fs.promises.rm(dataDir, { recursive: true, force: true });
     throw e;
   }
 
@@ -279,14 +299,8 @@ export async function startSandbox(
   }
 
   function stopControllers() {
-    for (const r of runtimes) {
-      r.workflows.stop();
-      r.applications.stop();
-      r.hpa.stop();
-      r.velero.stop();
-    }
+    stopControllerRuntimes();
     githubApi.stop();
-    clock.stop();
   }
 
   let stopped = false;
