@@ -80,6 +80,11 @@ export class LaunchpadEntityProvider implements EntityProvider {
     },
   ): LaunchpadEntityProvider[] {
     const launchpad = readLaunchpadConfig(config);
+    if (launchpad.clusters.length === 0) {
+      options.logger.warn(
+        'No clusters in launchpad.clusters: the catalog has no Launchpad entities until one is configured',
+      );
+    }
     const providerConfig = config.getOptionalConfig(
       'catalog.providers.launchpad',
     );

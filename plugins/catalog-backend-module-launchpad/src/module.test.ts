@@ -41,4 +41,27 @@ describe('catalogModuleLaunchpad', () => {
       'launchpad-provider:production',
     ]);
   });
+
+  it('starts with no clusters configured, and adds no provider', async () => {
+    const added: EntityProvider[] = [];
+    await startTestBackend({
+      extensionPoints: [
+        [
+          catalogProcessingExtensionPoint,
+          {
+            addEntityProvider: (
+              ...providers: Array<EntityProvider | EntityProvider[]>
+            ) => added.push(...providers.flat()),
+          },
+        ],
+      ],
+      features: [
+        catalogModuleLaunchpad,
+        mockServices.rootConfig.factory({
+          data: { launchpad: { github: { token: 'test-token' }, clusters: [] } },
+        }),
+      ],
+    });
+    expect(added).toEqual([]);
+  });
 });

@@ -59,9 +59,15 @@ describe('readLaunchpadConfig', () => {
     expect(message).not.toContain('hush-123');
   });
 
-  it('requires the GitHub token and at least one cluster', () => {
-    expect(() => read({ github: {}, clusters: [] })).toThrow(
-      /launchpad\.github\.token: is required.*launchpad\.clusters: must list at least one cluster/,
+  it('requires the GitHub token and the clusters list', () => {
+    expect(() => read({ github: {} })).toThrow(
+      /launchpad\.github\.token: is required.*launchpad\.clusters: is required/,
+    );
+  });
+
+  it('accepts an empty clusters list (a new install)', () => {
+    expect(read({ github: { token: 't' }, clusters: [] }).clusters).toEqual(
+      [],
     );
   });
 

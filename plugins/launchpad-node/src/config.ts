@@ -51,8 +51,9 @@ const launchpadConfigSchema = z.object({
     token: nonEmpty,
   }),
   clusters: z
+    // Empty is allowed: a new production install starts before its first
+    // cluster is configured (the catalog module warns).
     .array(clusterSchema)
-    .min(1, 'must list at least one cluster')
     .superRefine((clusters, ctx) => {
       const seen = new Set<string>();
       clusters.forEach((cluster, index) => {
