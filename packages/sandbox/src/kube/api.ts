@@ -299,7 +299,11 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
         : parseTarget(group, version, rest);
     const { type, name, subresource } = target;
     const namespace = type.namespaced ? target.namespace : undefined;
-    if (type.namespaced && !namespace && name) {
+    // A namespaced object needs its namespace; a cluster-scoped one has none.
+    const misplaced = type.namespaced
+      ? !namespace && !!name
+      : 'namespace' in target && !!target.namespace;
+    if (misplaced) {
       throw new KubeError(
         404,
         'NotFound',

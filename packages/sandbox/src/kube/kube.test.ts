@@ -197,6 +197,11 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     expect(groups.groups.map((g: { name: string }) => g.name)).toContain(
       'metrics.k8s.io',
     );
+    const misplaced = await fetch(
+      `${base}/apis/argoproj.io/v1alpha1/namespaces/argo/clusterworkflowtemplates`,
+      { headers },
+    );
+    expect(misplaced.status).toBe(404);
     const version = await (await fetch(`${base}/version`, { headers })).json();
     expect(version.major).toBe('1');
   });
