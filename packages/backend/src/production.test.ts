@@ -13,6 +13,8 @@ import { Client } from 'pg';
 import { ConfigReader } from '@backstage/config';
 import { loadConfig } from '@backstage/config-loader';
 import { CacheManager } from '@backstage/backend-defaults/cache';
+import { startSandbox, Sandbox } from '@internal/sandbox';
+import { stringify } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const POSTGRES = {
@@ -73,8 +75,10 @@ describe('production configuration', () => {
   let backend: ChildProcess | undefined;
   let output = '';
   let overlayDir: string;
+  let sandbox: Sandbox | undefined;
 
   afterAll(async () => {
+    await sandbox?.stop();
     if (backend?.pid) {
       try {
         process.kill(-backend.pid, 'SIGTERM');
@@ -104,11 +108,40 @@ describe('production configuration', () => {
   it('serves the catalog from PostgreSQL and refuses guest sign-in', async () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    // Only what a test must add on top of the production files: a database
-    // prefix so parallel runs never share databases.
+    sandbox = await startSandbox();
+    // What an operator adds on top of the production files: the clusters
+    // (here the sandbox's), and for the test a database prefix so parallel
+    // runs never share databases.
     overlayDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-prod-'));
     const overlay = path.join(overlayDir, 'app-config.test.yaml');
-    fs.writeFileSync(overlay, `backend:\n  database:\n    prefix: ${prefix}\n`);
+    fs.writeFileSync(
+      overlay,
+      stringify({
+        backend: { database: { prefix } },
+        launchpad: {
+          github: { baseUrl: sandbox.github.url },
+          clusters: sandbox.clusters.map(c => ({
+            name: c.name,
+            environment: c.environment,
+            domain: c.domain,
+            repository: c.repository,
+            branch: c.branch,
+            kubernetes: { url: c.kubernetesUrl, token: c.token },
+          })),
+        },
+        catalog: {
+          providers: {
+            launchpad: {
+              schedule: {
+                frequency: { seconds: 5 },
+                timeout: { minutes: 1 },
+                initialDelay: { seconds: 1 },
+              },
+            },
+          },
+        },
+      }),
+    );
 
     backend = spawn(
       process.execPath,
@@ -137,7 +170,7 @@ describe('production configuration', () => {
           POSTGRES_PASSWORD: POSTGRES.password,
           REDIS_URL,
           PORTAL_AUTOMATION_TOKEN: token,
-          LAUNCHPAD_GITHUB_TOKEN: 'not-used-by-this-test',
+          LAUNCHPAD_GITHUB_TOKEN: sandbox.github.token,
         },
       },
     );
@@ -162,6 +195,27 @@ describe('production configuration', () => {
       () => output,
     );
     expect(body.items.map(e => e.metadata.name)).toContain('platform-team');
+
+    // The Launchpad provider read the clusters' repositories into PostgreSQL.
+    const instances = await waitFor(
+      'Launchpad instances in the catalog',
+      async () => {
+        const res = await fetch(
+          `${baseUrl}/api/catalog/entities/by-query?filter=spec.type=openedx-instance`,
+          { headers: { Authorization: `Bearer ${token}` } },
+        );
+        const json = (await res.json()) as {
+          items: Array<{ metadata: { name: string; namespace: string } }>;
+        };
+        return json.items.length > 0 ? json.items : undefined;
+      },
+      60_000,
+      backend,
+      () => output,
+    );
+    expect(instances.map(e => e.metadata.namespace)).toEqual(
+      expect.arrayContaining(['staging', 'production']),
+    );
 
     // Without a token the API refuses, and guest sign-in is development-only.
     const anonymous = await fetch(`${baseUrl}/api/catalog/entities`);
