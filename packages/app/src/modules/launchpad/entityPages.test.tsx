@@ -304,9 +304,14 @@ describe('Launchpad entity pages and catalog index', () => {
   it('filter the catalog index by cluster', async () => {
     renderPage('/catalog?filters[kind]=component&filters[user]=all');
 
-    expect(
-      await screen.findByRole('link', { name: 'Acme University' }, slow),
-    ).toBeVisible();
+    // The list re-renders as its filters settle: look the rows up afresh.
+    await waitFor(
+      () =>
+        expect(
+          screen.getByRole('link', { name: 'Acme University' }),
+        ).toBeVisible(),
+      slow,
+    );
     await userEvent.click(
       await screen.findByTestId('cluster-picker-expand', {}, slow),
     );
@@ -321,9 +326,13 @@ describe('Launchpad entity pages and catalog index', () => {
         ).not.toBeInTheDocument(),
       slow,
     );
-    expect(
-      screen.getByRole('link', { name: 'Acme Demo (staging)' }),
-    ).toBeVisible();
+    await waitFor(
+      () =>
+        expect(
+          screen.getByRole('link', { name: 'Acme Demo (staging)' }),
+        ).toBeVisible(),
+      slow,
+    );
     expect(screen.getByTestId('release-picker-expand')).toBeInTheDocument();
   });
 });
