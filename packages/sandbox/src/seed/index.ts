@@ -384,6 +384,7 @@ export function seedInstanceObjects(
           labels: {
             'app.kubernetes.io/name': db.name,
             'app.kubernetes.io/part-of': 'launchpad-backups',
+            'backstage.io/kubernetes-id': instance.slug,
           },
         },
         spec: {

@@ -160,4 +160,44 @@ describe('default seed', () => {
     ).toBe(true);
     expect((await app()).status.health.status).toBe('Healthy');
   });
+
+  it('answers every list the Backstage Kubernetes plugin makes for an instance', async () => {
+    const cluster = sandbox.clusters[1];
+    const headers = { Authorization: `Bearer ${cluster.token}` };
+    const paths = [
+      'api/v1/namespaces/demo/pods',
+      'api/v1/namespaces/demo/services',
+      'api/v1/namespaces/demo/configmaps',
+      'api/v1/namespaces/demo/limitranges',
+      'api/v1/namespaces/demo/resourcequotas',
+      'apis/apps/v1/namespaces/demo/deployments',
+      'apis/apps/v1/namespaces/demo/replicasets',
+      'apis/apps/v1/namespaces/demo/statefulsets',
+      'apis/apps/v1/namespaces/demo/daemonsets',
+      'apis/autoscaling/v2/namespaces/demo/horizontalpodautoscalers',
+      'apis/batch/v1/namespaces/demo/jobs',
+      'apis/batch/v1/namespaces/demo/cronjobs',
+      'apis/networking.k8s.io/v1/namespaces/demo/ingresses',
+    ];
+    const counts: Record<string, number> = {};
+    for (const path of paths) {
+      const res = await fetch(
+        `${cluster.kubernetesUrl}/${path}?labelSelector=backstage.io/kubernetes-id=demo`,
+        { headers },
+      );
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(Array.isArray(body.items)).toBe(true);
+      counts[path.split('/').pop()!] = body.items.length;
+    }
+    expect(counts).toMatchObject({
+      deployments: 5,
+      services: 3,
+      horizontalpodautoscalers: 4,
+      ingresses: 1,
+      cronjobs: 2,
+      limitranges: 0,
+    });
+    expect(counts.pods).toBeGreaterThanOrEqual(5);
+  });
 });
