@@ -1,0 +1,70 @@
+import { Octokit } from '@octokit/rest';
+import { startSandbox, type Sandbox } from './sandbox';
+
+/**
+ * The whole GitOps loop across the sandbox's services: a Picasso build
+ * dispatched through the GitHub API commits a new image tag, and ArgoCD
+ * (auto-sync) takes the instance OutOfSync → Synced at that commit.
+ */
+describe('Picasso build → ArgoCD sync', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ speed: 0 });
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+  });
+
+  it('syncs the instance to the commit the build made', async () => {
+    const octokit = new Octokit({
+      baseUrl: sandbox.github.url,
+      auth: sandbox.github.token,
+    });
+    const [owner, repo] = sandbox.clusters[1].repository.split('/');
+    const before = await sandbox.git.headSha(owner, repo);
+    await octokit.rest.actions.createWorkflowDispatch({
+      owner,
+      repo,
+      workflow_id: 'build.yml',
+      ref: 'main',
+      inputs: { INSTANCE_NAME: 'university', SERVICE: 'openedx' },
+    });
+    const cluster = sandbox.clusters[1];
+    const app = async () =>
+      (await (
+        await fetch(
+          `${cluster.argocdUrl}/api/v1/applications/university-production`,
+          {
+            headers: { Authorization: `Bearer ${cluster.token}` },
+          },
+        )
+      ).json()) as {
+        status: {
+          sync: { status: string; revision: string };
+          summary: { images: string[] };
+        };
+      };
+
+    let head = before;
+    for (let i = 0; i < 60 && head === before; i++) {
+      await sandbox.settle(1_000);
+      await new Promise(resolve => setTimeout(resolve, 10));
+      head = await sandbox.git.headSha(owner, repo);
+    }
+    expect(head).not.toBe(before);
+    const config = (await sandbox.git.readFile(
+      owner,
+      repo,
+      'instances/university/config.yml',
+    ))!;
+    const image = /DOCKER_IMAGE_OPENEDX: (\S+)/.exec(config)![1];
+
+    await sandbox.settle(10_000);
+    const synced = await app();
+    expect(synced.status.sync).toMatchObject({
+      status: 'Synced',
+      revision: head,
+    });
+    expect(synced.status.summary.images).toContain(image);
+  });
+});
