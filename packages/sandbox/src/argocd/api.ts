@@ -26,6 +26,10 @@ const syncBody = z
   })
   .loose();
 
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+}
+
 /** The part of ArgoCD's REST API the plugins use, mounted at `/argocd`. */
 export function createArgoCdApi(options: {
   store: KubeStore;
@@ -35,6 +39,55 @@ export function createArgoCdApi(options: {
   const { store, controller } = options;
   const router = express.Router();
   router.use(express.json({ limit: '1mb' }));
+  // A bare stand-in for ArgoCD's UI, so the portal's "ArgoCD" links lead
+  // somewhere in development (the real UI has its own login).
+  router.get('/applications/:namespace/:name', (req, res) => {
+    const app = store.get(APPLICATIONS, req.params.namespace, req.params.name);
+    if (!app) {
+      res
+        .status(404)
+        .type('text/plain')
+        .send(`Application ${req.params.name} not found`);
+      return;
+    }
+    const status = (app.status ?? {}) as {
+      sync?: { status?: string; revision?: string };
+      health?: { status?: string; message?: string };
+      history?: Array<{ id: number; revision: string; deployedAt: string }>;
+      conditions?: Array<{ type: string; message: string }>;
+    };
+    const rows = [
+      [
+        'Sync',
+        `${status.sync?.status ?? 'Unknown'} ${status.sync?.revision ?? ''}`,
+      ],
+      [
+        'Health',
+        `${status.health?.status ?? 'Unknown'} ${status.health?.message ?? ''}`,
+      ],
+      ...(status.conditions ?? []).map(c => [c.type, c.message]),
+      ...(status.history ?? []).map(h => [
+        `Deployed #${h.id}`,
+        `${h.revision} at ${h.deployedAt}`,
+      ]),
+    ];
+    res
+      .type('text/html')
+      .send(
+        `<!doctype html><title>${escapeHtml(
+          app.metadata.name!,
+        )} - ArgoCD (sandbox)</title>` +
+          `<h1>${escapeHtml(app.metadata.name!)}</h1><table>${rows
+            .map(
+              ([k, v]) =>
+                `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(
+                  v,
+                )}</td></tr>`,
+            )
+            .join('')}</table>`,
+      );
+  });
+
   router.use((req, res, next) => {
     if (req.headers.authorization === `Bearer ${options.token}`) {
       next();

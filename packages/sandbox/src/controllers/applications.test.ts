@@ -218,6 +218,20 @@ describe('simulated ArgoCD', () => {
     ).toBe(404);
   });
 
+  it('serves a bare application page where the portal links to the ArgoCD UI', async () => {
+    const page = await fetch(
+      `${sandbox.clusters[0].argocdUrl}/applications/argocd/demo-staging`,
+    );
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<h1>demo-staging</h1>');
+    expect(html).toContain('Synced');
+    expect(
+      (await fetch(`${sandbox.clusters[0].argocdUrl}/applications/argocd/nope`))
+        .status,
+    ).toBe(404);
+  });
+
   it('answers 404 and 401 the way ArgoCD does', async () => {
     const missing = await argocd('/api/v1/applications/nope');
     expect(missing.status).toBe(404);
