@@ -49,7 +49,6 @@ interface WorkflowNode {
   finishedAt?: string;
   progress?: string;
   message?: string;
-  inputs?: { parameters: Parameter[] };
 }
 
 type Resolved =
@@ -304,7 +303,6 @@ export class WorkflowController {
             children: taskIds.slice(i + 1, i + 2),
             startedAt: kubeTime(this.clock.now()),
             progress: '0/1',
-            inputs: { parameters: resolved.parameters },
           };
           status.nodes = nodes;
         }),
