@@ -35,4 +35,7 @@ fi
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export YARN_ENABLE_TELEMETRY=0
 
-yarn() { node "$ROOT/$(sed -n 's/^yarnPath: *//p' "$ROOT/.yarnrc.yml")" "$@"; }
+# The committed yarn release; `yarn` is a function so no global install is needed.
+LP_YARN="$ROOT/$(sed -n 's/^yarnPath: *//p' "$ROOT/.yarnrc.yml")"
+export LP_YARN
+yarn() { node "$LP_YARN" "$@"; }

@@ -28,12 +28,12 @@ wait_for() { # wait_for <url> <what> <seconds>
   done
 }
 
-config_args=(--config app-config.yaml)
-[ -f app-config.local.yaml ] && config_args+=(--config app-config.local.yaml)
+config_args=(--config "$ROOT/app-config.yaml")
+[ -f app-config.local.yaml ] && config_args+=(--config "$ROOT/app-config.local.yaml")
 
 if [ "${SANDBOX:-1}" != "0" ]; then
   lp_step "starting the sandbox (GitHub :7100, clusters :7101 and :7102)"
-  setsid bash -c 'source scripts/env.sh; exec yarn workspace @internal/sandbox start' &
+  setsid bash -c 'source scripts/env.sh; exec node "$LP_YARN" workspace @internal/sandbox start' &
   pids+=($!)
   wait_for http://127.0.0.1:7100/_sandbox/state "the sandbox" 60
   lp_step "sandbox ready"
@@ -41,7 +41,7 @@ fi
 
 lp_step "starting the backend (:7007) and the frontend (:3000); first compile takes a minute or two"
 export BROWSER=none
-setsid bash -c "source scripts/env.sh; exec yarn backstage-cli repo start ${config_args[*]}" &
+setsid bash -c "source scripts/env.sh; exec node \"\$LP_YARN\" backstage-cli repo start ${config_args[*]}" &
 pids+=($!)
 wait_for http://127.0.0.1:7007/.backstage/health/v1/readiness "the backend" 300
 lp_step "backend ready"
