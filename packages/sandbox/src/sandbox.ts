@@ -318,6 +318,9 @@ export async function startSandbox(
         const step = Math.min(stepMs, remaining);
         clock.advance(step);
         remaining -= step;
+        // Picasso's commits, then the ArgoCD reads they trigger, finish
+        // before the next step.
+        await githubApi.actions.whenIdle();
         await Promise.all(runtimes.map(r => r.applications.whenIdle()));
         await new Promise(resolve => setImmediate(resolve));
         await Promise.all(runtimes.map(r => r.applications.whenIdle()));

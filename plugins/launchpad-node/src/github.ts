@@ -8,13 +8,15 @@ type OctokitPlugin = Parameters<typeof Octokit.plugin>[0];
 /** Octokit with the retry and throttling plugins, as built by {@link createGitHubClient}. */
 // The plugins' types name the hoisted @octokit/core (an older major
 // pulled in by another package), not the one @octokit/rest uses; the runtime
-// contract is the same, so both are passed through the plugin type.
-export const LaunchpadOctokit = Octokit.plugin(
+// contract is the same, so both are passed through the plugin type. The
+// plugins add constructor options only, so the class is typed as Octokit
+// (which also keeps the exported type nameable in declaration files).
+export const LaunchpadOctokit: typeof Octokit = Octokit.plugin(
   throttling as unknown as OctokitPlugin,
   retry as unknown as OctokitPlugin,
 );
 // eslint-disable-next-line @typescript-eslint/no-redeclare -- the class and its instance type share a name, as Octokit does
-export type LaunchpadOctokit = InstanceType<typeof LaunchpadOctokit>;
+export type LaunchpadOctokit = Octokit;
 
 interface RateLimitedRequest {
   method: string;

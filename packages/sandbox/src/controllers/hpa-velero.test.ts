@@ -122,7 +122,11 @@ describe('simulated HPAs', () => {
     const demo = await metrics.getPodMetrics('demo');
     const cpu = (list: typeof demo, name: string) => {
       const pod = list.items.find(
-        p => p.metadata.labels?.['app.kubernetes.io/name'] === name,
+        // client-node's PodMetric type omits labels; the API sends them.
+        p =>
+          (p.metadata as { labels?: Record<string, string> }).labels?.[
+            'app.kubernetes.io/name'
+          ] === name,
       )!;
       return parseInt(pod.containers[0].usage.cpu, 10);
     };

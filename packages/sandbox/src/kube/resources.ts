@@ -99,6 +99,7 @@ const Namespace = k8s('v1', 'Namespace');
 const Pod = k8s('v1', 'Pod');
 const ResourceQuota = k8s('v1', 'ResourceQuota');
 const Secret = k8s('v1', 'Secret');
+const Event = k8s('v1', 'Event');
 const Service = k8s('v1', 'Service');
 const DaemonSet = k8s('apps/v1', 'DaemonSet');
 const Deployment = k8s('apps/v1', 'Deployment');
