@@ -7,9 +7,11 @@ TOOLS="$ROOT/.tools"
 
 _lp_node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
+# Progress lines count seconds from the first script of the run (exported, so
+# the scripts a script calls keep counting from the same start).
+export LP_T0="${LP_T0:-$(date +%s)}"
 lp_step() { # lp_step "message" -- prints a timed progress line
   local now; now=$(date +%s)
-  [ -n "${LP_T0:-}" ] || LP_T0=$now
   printf '\033[1m[launchpad %4ss]\033[0m %s\n' "$((now - LP_T0))" "$*"
 }
 

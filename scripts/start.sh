@@ -7,7 +7,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
-LP_T0=$(date +%s)
 
 bash scripts/install.sh
 

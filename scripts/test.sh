@@ -6,7 +6,6 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
-LP_T0=$(date +%s)
 
 bash scripts/install.sh || exit 1
 
