@@ -52,6 +52,25 @@ export function createGitHubClient(
   const { logger } = options;
   const rateLimitRetries = options.rateLimitRetries ?? 2;
   const base = options.retryAfterBaseValue ?? 1000;
+  // Both throttling callbacks log the wait and retry a bounded number of
+  // times; they differ only in which limit the log line names.
+  const onRateLimit =
+    (limit: string) =>
+    (
+      retryAfter: number,
+      requestOptions: RateLimitedRequest,
+      _octokit: unknown,
+      retryCount: number,
+    ) => {
+      const retrying = retryCount < rateLimitRetries;
+      logger.warn(
+        `GitHub ${limit} hit on ${requestOptions.method} ${
+          requestOptions.url
+        }; ${retrying ? `retrying in ${retryAfter}s` : 'giving up'}`,
+        { retryAfter, retryCount },
+      );
+      return retrying;
+    };
   return new LaunchpadOctokit({
     auth: options.token,
     baseUrl: options.baseUrl,
@@ -73,36 +92,8 @@ export function createGitHubClient(
     retry: { retries: options.retries ?? 3, retryAfterBaseValue: base },
     throttle: {
       retryAfterBaseValue: base,
-      onRateLimit: (
-        retryAfter: number,
-        requestOptions: RateLimitedRequest,
-        _octokit: unknown,
-        retryCount: number,
-      ) => {
-        const retrying = retryCount < rateLimitRetries;
-        logger.warn(
-          `GitHub rate limit hit on ${requestOptions.method} ${
-            requestOptions.url
-          }; ${retrying ? `retrying in ${retryAfter}s` : 'giving up'}`,
-          { retryAfter, retryCount },
-        );
-        return retrying;
-      },
-      onSecondaryRateLimit: (
-        retryAfter: number,
-        requestOptions: RateLimitedRequest,
-        _octokit: unknown,
-        retryCount: number,
-      ) => {
-        const retrying = retryCount < rateLimitRetries;
-        logger.warn(
-          `GitHub secondary rate limit hit on ${requestOptions.method} ${
-            requestOptions.url
-          }; ${retrying ? `retrying in ${retryAfter}s` : 'giving up'}`,
-          { retryAfter, retryCount },
-        );
-        return retrying;
-      },
+      onRateLimit: onRateLimit('rate limit'),
+      onSecondaryRateLimit: onRateLimit('secondary rate limit'),
     },
   });
 }
