@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import { ClusterRepositoryReader } from './ClusterRepositoryReader';
-import { createGitHubClient } from './github';
+import { createGitHubClient, type GitHubClientOptions } from './github';
 import { countingFetch } from './testUtils';
 
 const OWNER = 'test-org';
@@ -12,6 +12,30 @@ const instanceFiles = (slug: string, version = 1) => ({
   [`instances/${slug}/application.yml`]: `kind: Application\nmetadata:\n  name: ${slug}-test\n`,
   [`instances/${slug}/env/deployment.yml`]: `kind: Deployment\nmetadata:\n  name: lms\n`,
 });
+
+/**
+ * A GitHub client for the sandbox with 1 ms retry waits, its requests counted
+ * (and optionally tampered with) and its log calls recorded.
+ */
+function sandboxClient(
+  sandbox: Sandbox,
+  options: {
+    tamper?: (path: string, body: unknown) => unknown;
+    rateLimitRetries?: GitHubClientOptions['rateLimitRetries'];
+  } = {},
+) {
+  const counter = countingFetch({ tamper: options.tamper });
+  const logger = mockServices.logger.mock();
+  const octokit = createGitHubClient({
+    baseUrl: sandbox.github.url,
+    token: sandbox.github.token,
+    logger,
+    rateLimitRetries: options.rateLimitRetries,
+    retryAfterBaseValue: 1,
+    fetch: counter.fetch,
+  });
+  return { counter, logger, octokit };
+}
 
 describe('ClusterRepositoryReader (against the sandbox)', () => {
   let sandbox: Sandbox;
@@ -37,15 +61,7 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
         ...instanceFiles('gamma'),
       },
     });
-    const counter = countingFetch(options);
-    const logger = mockServices.logger.mock();
-    const octokit = createGitHubClient({
-      baseUrl: sandbox.github.url,
-      token: sandbox.github.token,
-      logger,
-      retryAfterBaseValue: 1,
-      fetch: counter.fetch,
-    });
+    const { counter, logger, octokit } = sandboxClient(sandbox, options);
     const reader = new ClusterRepositoryReader({
       octokit,
       owner: OWNER,
@@ -221,15 +237,7 @@ describe('createGitHubClient (against the sandbox)', () => {
   });
 
   it('logs a secondary rate limit and retries after it, never logging the token', async () => {
-    const counter = countingFetch();
-    const logger = mockServices.logger.mock();
-    const octokit = createGitHubClient({
-      baseUrl: sandbox.github.url,
-      token: sandbox.github.token,
-      logger,
-      retryAfterBaseValue: 1,
-      fetch: counter.fetch,
-    });
+    const { counter, logger, octokit } = sandboxClient(sandbox);
     sandbox.faults.add({ kind: 'rate-limit', retryAfterSeconds: 1, count: 1 });
     const repo = await octokit.rest.repos.get({
       owner: OWNER,
@@ -252,15 +260,8 @@ describe('createGitHubClient (against the sandbox)', () => {
   });
 
   it('gives up after the bounded number of rate-limit retries', async () => {
-    const counter = countingFetch();
-    const logger = mockServices.logger.mock();
-    const octokit = createGitHubClient({
-      baseUrl: sandbox.github.url,
-      token: sandbox.github.token,
-      logger,
+    const { counter, logger, octokit } = sandboxClient(sandbox, {
       rateLimitRetries: 1,
-      retryAfterBaseValue: 1,
-      fetch: counter.fetch,
     });
     const fault = sandbox.faults.add({
       kind: 'rate-limit',
@@ -283,14 +284,7 @@ describe('createGitHubClient (against the sandbox)', () => {
   });
 
   it('retries a 5xx and succeeds', async () => {
-    const counter = countingFetch();
-    const octokit = createGitHubClient({
-      baseUrl: sandbox.github.url,
-      token: sandbox.github.token,
-      logger: mockServices.logger.mock(),
-      retryAfterBaseValue: 1,
-      fetch: counter.fetch,
-    });
+    const { counter, octokit } = sandboxClient(sandbox);
     sandbox.faults.add({
       kind: 'http-error',
       service: 'github',
