@@ -1,7 +1,7 @@
-import { InfoCard, WarningPanel } from '@backstage/core-components';
+import { InfoCard } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import Box from '@material-ui/core/Box';
 import { readCluster } from '../../entity';
+import { ConfigErrorPanel } from '../ConfigErrorPanel';
 import { DetailsTable, UrlLink } from '../DetailsTable';
 
 /** Where a Kubernetes cluster is and which repository drives it. */
@@ -10,16 +10,7 @@ export function ClusterOverviewCard() {
   const details = readCluster(entity);
   return (
     <InfoCard title="Kubernetes cluster">
-      {details.configError && (
-        <Box mb={2}>
-          <WarningPanel
-            severity="error"
-            title="Configuration error"
-            message={details.configError}
-            defaultExpanded
-          />
-        </Box>
-      )}
+      <ConfigErrorPanel error={details.configError} />
       <DetailsTable
         rows={[
           ['Cluster', details.name],

@@ -1,8 +1,8 @@
-import { InfoCard, WarningPanel } from '@backstage/core-components';
+import { InfoCard } from '@backstage/core-components';
 import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
-import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { readInstance } from '../../entity';
+import { ConfigErrorPanel } from '../ConfigErrorPanel';
 import { DetailsTable, UrlLink, entityLinkValue } from '../DetailsTable';
 
 function Code(props: { children: string }) {
@@ -29,27 +29,18 @@ export function InstanceOverviewCard() {
 
   return (
     <InfoCard title="Open edX instance">
-      {details.configError && (
-        <Box mb={2}>
-          <WarningPanel
-            severity="error"
-            title="Configuration error"
-            message={details.configError}
-            defaultExpanded
-          >
-            <Typography variant="body2">
-              The instance's files in the cluster repository could not be read,
-              so some details below may be missing or stale. Fix{' '}
-              {details.sourcePath ? (
-                <Code>{details.sourcePath}</Code>
-              ) : (
-                'the instance folder'
-              )}{' '}
-              in the cluster repository.
-            </Typography>
-          </WarningPanel>
-        </Box>
-      )}
+      <ConfigErrorPanel error={details.configError}>
+        <Typography variant="body2">
+          The instance's files in the cluster repository could not be read, so
+          some details below may be missing or stale. Fix{' '}
+          {details.sourcePath ? (
+            <Code>{details.sourcePath}</Code>
+          ) : (
+            'the instance folder'
+          )}{' '}
+          in the cluster repository.
+        </Typography>
+      </ConfigErrorPanel>
       <DetailsTable
         rows={[
           [
