@@ -178,12 +178,7 @@ export class KubeStore {
         `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
       );
     }
-    if (
-      obj.metadata.resourceVersion !== undefined &&
-      obj.metadata.resourceVersion !== current.metadata.resourceVersion
-    ) {
-      throw conflict(type.plural, type.group, name);
-    }
+    this.checkResourceVersion(type, name, current, obj);
     return this.write(type, current, obj, options);
   }
 
@@ -201,12 +196,7 @@ export class KubeStore {
       throw badRequest('the patch did not produce an object');
     }
     patched.metadata = patched.metadata ?? {};
-    if (
-      patched.metadata.resourceVersion !== undefined &&
-      patched.metadata.resourceVersion !== current.metadata.resourceVersion
-    ) {
-      throw conflict(type.plural, type.group, name);
-    }
+    this.checkResourceVersion(type, name, current, patched);
     return this.write(type, current, patched, options);
   }
 
@@ -373,6 +363,21 @@ export class KubeStore {
     const errors = type.validate(obj);
     if (errors.length)
       throw invalid(type.kind, type.group, obj.metadata.name ?? '', errors);
+  }
+
+  /** Optimistic concurrency: a resourceVersion, when given, must be the current one. */
+  private checkResourceVersion(
+    type: ResourceType,
+    name: string,
+    current: KubeObject,
+    next: KubeObject,
+  ) {
+    if (
+      next.metadata.resourceVersion !== undefined &&
+      next.metadata.resourceVersion !== current.metadata.resourceVersion
+    ) {
+      throw conflict(type.plural, type.group, name);
+    }
   }
 
   private checkTypeMeta(type: ResourceType, obj: KubeObject) {
