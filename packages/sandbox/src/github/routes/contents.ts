@@ -67,6 +67,13 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
     };
   }
 
+  /** What `path` holds at the tip of `branch` (undefined if nothing); 404 when the branch does not exist. */
+  async function readOnBranch(info: RepositoryInfo, path: string, branch: string) {
+    const head = await git.resolveRef(info.owner, info.name, `refs/heads/${branch}`);
+    if (!head) throw new GitHubError(404, `Branch ${branch} not found`);
+    return git.readPath(info.owner, info.name, path, head);
+  }
+
   return [
     {
       operationId: 'repos/get-content',
@@ -108,9 +115,7 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
         if (!BASE64.test(body.content)) {
           throw new GitHubError(422, 'content is not valid Base64');
         }
-        const head = await git.resolveRef(info.owner, info.name, `refs/heads/${branch}`);
-        if (!head) throw new GitHubError(404, `Branch ${branch} not found`);
-        const existing = await git.readPath(info.owner, info.name, path, head);
+        const existing = await readOnBranch(info, path, branch);
         if (existing?.type === 'tree') {
           throw new GitHubError(422, `path cannot be a directory: ${path}`);
         }
@@ -150,9 +155,7 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
         const body = req.body as DeleteBody;
         const path = req.params.path.replace(/\/+$/, '');
         const branch = body.branch ?? info.defaultBranch;
-        const head = await git.resolveRef(info.owner, info.name, `refs/heads/${branch}`);
-        if (!head) throw new GitHubError(404, `Branch ${branch} not found`);
-        const existing = await git.readPath(info.owner, info.name, path, head);
+        const existing = await readOnBranch(info, path, branch);
         if (!existing || existing.type !== 'blob') throw notFound();
         if (body.sha !== existing.sha) {
           throw new GitHubError(409, `${path} does not match ${body.sha}`);
