@@ -225,15 +225,10 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
         return;
       }
       const message = err instanceof Error ? err.message : String(err);
-      res
-        .status(400)
-        .json(
-          failureStatus(
-            400,
-            'BadRequest',
-            `the request body could not be decoded: ${message}`,
-          ),
-        );
+      sendError(
+        res,
+        badRequest(`the request body could not be decoded: ${message}`),
+      );
     },
   );
 

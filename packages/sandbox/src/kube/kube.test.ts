@@ -174,6 +174,32 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     expect(error.code).toBe(401);
   });
 
+  it('answers a malformed JSON body with a 400 BadRequest Status', async () => {
+    const response = await fetch(
+      `${sandbox.clusters[0].kubernetesUrl}/api/v1/namespaces/team-a/configmaps`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${sandbox.clusters[0].token}`,
+          'Content-Type': 'application/json',
+        },
+        body: '{"metadata": ',
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: expect.stringMatching(
+        /^the request body could not be decoded: .+/,
+      ),
+      reason: 'BadRequest',
+      code: 400,
+    });
+  });
+
   it('serves discovery and /version', async () => {
     const headers = { Authorization: `Bearer ${sandbox.clusters[0].token}` };
     const base = sandbox.clusters[0].kubernetesUrl;
