@@ -25,6 +25,25 @@ const POSTGRES = {
 };
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The environment app-config.production.yaml reads, as an operator sets it. */
+function productionEnv(options: {
+  port: number;
+  automationToken: string;
+  githubToken: string;
+}): Record<string, string> {
+  return {
+    PORTAL_BASE_URL: `http://127.0.0.1:${options.port}`,
+    PORTAL_PORT: String(options.port),
+    POSTGRES_HOST: POSTGRES.host,
+    POSTGRES_PORT: String(POSTGRES.port),
+    POSTGRES_USER: POSTGRES.user,
+    POSTGRES_PASSWORD: POSTGRES.password,
+    REDIS_URL,
+    PORTAL_AUTOMATION_TOKEN: options.automationToken,
+    LAUNCHPAD_GITHUB_TOKEN: options.githubToken,
+  };
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -162,15 +181,11 @@ describe('production configuration', () => {
         env: {
           ...process.env,
           NODE_ENV: 'production',
-          PORTAL_BASE_URL: baseUrl,
-          PORTAL_PORT: String(port),
-          POSTGRES_HOST: POSTGRES.host,
-          POSTGRES_PORT: String(POSTGRES.port),
-          POSTGRES_USER: POSTGRES.user,
-          POSTGRES_PASSWORD: POSTGRES.password,
-          REDIS_URL,
-          PORTAL_AUTOMATION_TOKEN: token,
-          LAUNCHPAD_GITHUB_TOKEN: sandbox.github.token,
+          ...productionEnv({
+            port,
+            automationToken: token,
+            githubToken: sandbox.github.token,
+          }),
         },
       },
     );
@@ -207,14 +222,18 @@ describe('production configuration', () => {
         const json = (await res.json()) as {
           items: Array<{ metadata: { name: string; namespace: string } }>;
         };
-        return json.items.length > 0 ? json.items : undefined;
+        // Each cluster has its own provider; wait until both have written.
+        const namespaces = new Set(json.items.map(e => e.metadata.namespace));
+        return namespaces.has('staging') && namespaces.has('production')
+          ? json.items
+          : undefined;
       },
       60_000,
       backend,
       () => output,
     );
-    expect(instances.map(e => e.metadata.namespace)).toEqual(
-      expect.arrayContaining(['staging', 'production']),
+    expect(instances.map(e => e.metadata.name)).toEqual(
+      expect.arrayContaining(['demo', 'university']),
     );
 
     // Without a token the API refuses, and guest sign-in is development-only.
@@ -236,18 +255,13 @@ describe('production configuration', () => {
   }, 200_000);
 
   it('shares the cache between backend replicas through Redis', async () => {
-    const env = {
-      PORTAL_BASE_URL: 'http://127.0.0.1:7007',
-      PORTAL_PORT: '7007',
-      POSTGRES_HOST: POSTGRES.host,
-      POSTGRES_PORT: String(POSTGRES.port),
-      POSTGRES_USER: POSTGRES.user,
-      POSTGRES_PASSWORD: POSTGRES.password,
-      REDIS_URL,
-      PORTAL_AUTOMATION_TOKEN: token,
-      LAUNCHPAD_GITHUB_TOKEN: 'unused',
-    };
-    const config = await productionConfig(env);
+    const config = await productionConfig(
+      productionEnv({
+        port: 7007,
+        automationToken: token,
+        githubToken: 'unused-by-the-cache',
+      }),
+    );
     expect(config.getString('backend.cache.store')).toBe('redis');
 
     // Two managers stand for two backend replicas: what one writes, the other
