@@ -187,3 +187,37 @@ describe('HTTP faults on a cluster', () => {
     expect(sandbox.faults.list().some(f => f.id === fault.id)).toBe(false);
   });
 });
+
+describe('GitHub down', () => {
+  it('drops GitHub connections, keeps the admin API up to lift the fault', async () => {
+    const github = () =>
+      fetch(`${sandbox.github.url}/rate_limit`, {
+        headers: { Authorization: `token ${sandbox.github.token}` },
+      }).then(
+        res => res.status,
+        () => 'refused' as const,
+      );
+    expect(await github()).toBe(200);
+
+    const added = await admin('/faults', {
+      method: 'POST',
+      body: { kind: 'down', service: 'github' },
+    });
+    expect(added.status).toBe(201);
+    const { id } = (await added.json()) as { id: string };
+    expect(await github()).toBe('refused');
+    // The clusters are unaffected.
+    expect((await core.listNamespace()).items.length).toBeGreaterThan(0);
+
+    expect((await admin(`/faults/${id}`, { method: 'DELETE' })).ok).toBe(true);
+    expect(await github()).toBe(200);
+  });
+
+  it('refuses a down fault that names neither a cluster nor GitHub', async () => {
+    const res = await admin('/faults', {
+      method: 'POST',
+      body: { kind: 'down', service: 'kubernetes' },
+    });
+    expect(res.status).toBe(400);
+  });
+});

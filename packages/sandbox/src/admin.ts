@@ -32,10 +32,13 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     pathPrefix: z.string().optional(),
     count,
   }),
+  // GitHub as a whole, or one cluster's APIs (all of them, or one service).
   z.strictObject({
     kind: z.literal('down'),
     service: service.optional(),
-    cluster: z.string().min(1),
+    cluster: z.string().min(1).optional(),
+  }).refine(f => f.cluster !== undefined || f.service === 'github', {
+    message: 'a down fault names a cluster, or service "github"',
   }),
   z.strictObject({
     kind: z.literal('workflow-step-fails'),

@@ -8,7 +8,8 @@ export type SandboxService = 'github' | 'kubernetes' | 'argocd' | 'argo';
  * - `http-error`: answer matching requests with a 5xx
  * - `rate-limit`: GitHub's secondary rate limit (403 + retry-after)
  * - `slow`: delay matching responses
- * - `down`: the service (or one cluster's APIs) refuses every request with 503
+ * - `down`: GitHub, or one cluster's APIs (all, or one service), drop every
+ *   connection (the admin API stays up)
  * - `workflow-step-fails`: Argo workflows from `template` fail at `step`
  * - `build-fails`: Picasso builds (of `instance`, if given) fail
  */
@@ -37,6 +38,7 @@ export type FaultSpec =
       pathPrefix?: string;
       count?: number;
     }
+  | { kind: 'down'; service: 'github'; cluster?: undefined }
   | { kind: 'down'; service?: SandboxService; cluster: string }
   | {
       kind: 'workflow-step-fails';
@@ -146,7 +148,7 @@ export function faultMiddleware(
       f => (!f.service || f.service === service) && f.cluster === cluster,
     );
     if (down) {
-      // A cluster that is down drops connections, as an unreachable API server would.
+      // Drop the connection, as an unreachable server would.
       req.socket.destroy();
       return;
     }
