@@ -38,8 +38,8 @@ export type FaultSpec =
       pathPrefix?: string;
       count?: number;
     }
-  | { kind: 'down'; service: 'github'; cluster?: undefined }
-  | { kind: 'down'; service?: SandboxService; cluster: string }
+  // Names a cluster (its APIs, or one service of it), or service 'github'.
+  | { kind: 'down'; service?: SandboxService; cluster?: string }
   | {
       kind: 'workflow-step-fails';
       template?: string;
