@@ -408,6 +408,31 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
     expect(capture.mutations).toHaveLength(emitted + 1);
   });
 
+  it('logs GitHub being unreachable and keeps the catalog', async () => {
+    const { provider, capture, logger } = setup('staging');
+    await provider.connect(capture.connection);
+    await provider.refresh();
+    const emitted = capture.mutations.length;
+    const fault = sandbox.faults.add({ kind: 'down', service: 'github' });
+    let result;
+    try {
+      result = await provider.refresh();
+    } finally {
+      sandbox.faults.remove(fault.id);
+    }
+    expect(result.outcome).toBe('failed');
+    expect(capture.mutations).toHaveLength(emitted);
+    expect(logger.error.mock.calls).toEqual([
+      [
+        expect.stringMatching(
+          /^Failed to read cluster repository acme-edu\/launchpad-cluster-staging; the catalog keeps the previous entities: GitHub did not answer: fetch failed: other side closed \(UND_ERR_SOCKET\)$/,
+        ),
+      ],
+    ]);
+    // Once GitHub is back, the next refresh succeeds.
+    expect((await provider.refresh()).outcome).not.toBe('failed');
+  });
+
   it('emits again after the catalog failed to take a mutation', async () => {
     const { provider, logger } = setup('production');
     const taken: number[] = [];

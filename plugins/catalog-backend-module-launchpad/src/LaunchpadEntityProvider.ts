@@ -13,6 +13,7 @@ import type {
 import {
   ClusterRepositoryReader,
   createGitHubClient,
+  describeGitHubError,
   readLaunchpadConfig,
   splitRepository,
   type LaunchpadClusterConfig,
@@ -239,7 +240,7 @@ export class LaunchpadEntityProvider implements EntityProvider {
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       this.logger.error(
-        `Failed to read cluster repository ${cluster.repository}; the catalog keeps the previous entities: ${error.message}`,
+        `Failed to read cluster repository ${cluster.repository}; the catalog keeps the previous entities: ${describeGitHubError(error)}`,
       );
       return { outcome: 'failed', error };
     }

@@ -1,7 +1,11 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import { ClusterRepositoryReader } from './ClusterRepositoryReader';
-import { createGitHubClient, type GitHubClientOptions } from './github';
+import {
+  createGitHubClient,
+  describeGitHubError,
+  type GitHubClientOptions,
+} from './github';
 import { countingFetch } from './testUtils';
 
 const OWNER = 'test-org';
@@ -297,5 +301,25 @@ describe('createGitHubClient (against the sandbox)', () => {
     });
     expect(repo.status).toBe(200);
     expect(counter.requests.map(r => r.status)).toEqual([503, 503, 200]);
+  });
+
+  it('describes an answered error by its message, an unanswered one by its network cause', async () => {
+    const { octokit } = sandboxClient(sandbox);
+    const missing = await octokit.rest.repos
+      .get({ owner: OWNER, repo: 'no-such-repo' })
+      .catch((e: unknown) => e);
+    expect(describeGitHubError(missing)).toMatch(/^Not Found/);
+
+    const fault = sandbox.faults.add({ kind: 'down', service: 'github' });
+    try {
+      const down = await octokit.rest.repos
+        .get({ owner: OWNER, repo: 'client-repo' })
+        .catch((e: unknown) => e);
+      expect(describeGitHubError(down)).toMatch(
+        /^GitHub did not answer: fetch failed: .+/,
+      );
+    } finally {
+      sandbox.faults.remove(fault.id);
+    }
   });
 });

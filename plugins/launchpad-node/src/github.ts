@@ -106,3 +106,36 @@ export function requestErrorStatus(error: unknown): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * A one-line reason for a failed GitHub call. When GitHub did not answer at
+ * all, Octokit says only "Unknown Error"; the network cause is what an
+ * operator needs (connection refused, reset, DNS).
+ */
+export function describeGitHubError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const answered =
+    error.name !== 'HttpError' ||
+    (error as { response?: unknown }).response !== undefined;
+  if (answered) return error.message;
+  // Duck-typed: the causes come from Node's fetch, which may be another
+  // realm's Error (Jest's sandbox), so instanceof would miss them.
+  type Cause = { message: string; code?: unknown; cause?: unknown };
+  const isCause = (value: unknown): value is Cause =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Cause).message === 'string';
+  const causes: string[] = [];
+  for (
+    let cause: unknown = error.cause;
+    isCause(cause) && causes.length < 4;
+    cause = cause.cause
+  ) {
+    causes.push(
+      typeof cause.code === 'string'
+        ? `${cause.message} (${cause.code})`
+        : cause.message,
+    );
+  }
+  return `GitHub did not answer: ${causes.join(': ') || error.message}`;
+}

@@ -12,6 +12,7 @@ export {
 } from './config';
 export {
   createGitHubClient,
+  describeGitHubError,
   requestErrorStatus,
   LaunchpadOctokit,
   type GitHubClientOptions,
