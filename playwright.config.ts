@@ -16,7 +16,10 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: process.env.CI ? 1 : 0,
   workers: 1,
-  reporter: [['list'], ['html', { open: 'never', outputFolder: 'e2e/.output/report' }]],
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'e2e/.output/report' }],
+  ],
   use: {
     baseURL: process.env.LAUNCHPAD_APP_URL ?? 'http://localhost:3000',
     screenshot: 'only-on-failure',

@@ -9,16 +9,25 @@ test('a cluster page lists the instances found in its cluster repository', async
   await signInAsGuest(page);
   await page.goto('/catalog/staging/resource/staging');
 
-  await expect(page.getByRole('heading', { name: 'Staging' }).first()).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: 'Staging' }).first(),
+  ).toBeVisible();
   const instances = page
     .getByRole('table')
     .filter({ has: page.getByRole('link', { name: 'physics-101' }) });
-  for (const slug of ['demo', 'physics-101', 'summer-school', 'broken-config']) {
+  for (const slug of [
+    'demo',
+    'physics-101',
+    'summer-school',
+    'broken-config',
+  ]) {
     await expect(
       instances.getByRole('link', { name: slug, exact: true }),
     ).toBeVisible();
   }
   // Only this cluster's instances: production's university is not listed.
-  await expect(instances.getByRole('link', { name: 'university' })).toHaveCount(0);
+  await expect(instances.getByRole('link', { name: 'university' })).toHaveCount(
+    0,
+  );
   await saveScreenshot(page, 'cluster-page');
 });

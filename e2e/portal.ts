@@ -54,7 +54,10 @@ async function portalReady(): Promise<boolean> {
  * until it is ready.
  */
 export async function startPortal(timeoutMs: number): Promise<number> {
-  if ((await reachable(APP_URL)) || (await reachable(`${BACKEND_URL}/.backstage/health/v1/liveness`))) {
+  if (
+    (await reachable(APP_URL)) ||
+    (await reachable(`${BACKEND_URL}/.backstage/health/v1/liveness`))
+  ) {
     throw new Error(
       `Something already listens on ${APP_URL} or ${BACKEND_URL}; stop it first (the e2e harness starts its own portal).`,
     );
@@ -74,12 +77,16 @@ export async function startPortal(timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`The portal exited with ${child.exitCode}; see ${LOG_FILE}`);
+      throw new Error(
+        `The portal exited with ${child.exitCode}; see ${LOG_FILE}`,
+      );
     }
     if (await portalReady()) return pid;
     if (Date.now() > deadline) {
       stopPortal();
-      throw new Error(`The portal was not ready after ${timeoutMs} ms; see ${LOG_FILE}`);
+      throw new Error(
+        `The portal was not ready after ${timeoutMs} ms; see ${LOG_FILE}`,
+      );
     }
     await new Promise(r => setTimeout(r, 2_000));
   }

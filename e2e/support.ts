@@ -12,7 +12,10 @@ export async function signInAsGuest(page: Page): Promise<void> {
 }
 
 /** Saves a full-page screenshot under the git-ignored e2e/.output folder. */
-export async function saveScreenshot(page: Page, name: string): Promise<string> {
+export async function saveScreenshot(
+  page: Page,
+  name: string,
+): Promise<string> {
   const file = path.join(OUTPUT_DIR, `${name}.png`);
   // Off the sidebar, which expands over the page while hovered.
   await page.mouse.move((page.viewportSize()?.width ?? 1280) - 1, 1);

@@ -23,6 +23,7 @@ check() { # check <name> <command...>
 
 check "type check" yarn tsc
 check "lint" yarn backstage-cli repo lint
+check "formatting (prettier)" yarn prettier --check --loglevel warn .
 # Jest watches by default outside CI; --watchAll=false makes it a single run.
 check "unit and integration tests" yarn backstage-cli repo test --watchAll=false
 

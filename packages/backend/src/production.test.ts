@@ -79,10 +79,14 @@ async function waitFor<T>(
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
     if (process.exitCode !== null) {
-      throw new Error(`the backend exited with ${process.exitCode}:\n${logs().slice(-4000)}`);
+      throw new Error(
+        `the backend exited with ${process.exitCode}:\n${logs().slice(-4000)}`,
+      );
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what} timed out; backend output:\n${logs().slice(-4000)}`);
+      throw new Error(
+        `${what} timed out; backend output:\n${logs().slice(-4000)}`,
+      );
     }
     await new Promise(r => setTimeout(r, 1000));
   }

@@ -68,14 +68,28 @@ function fetchSpec(version) {
   try {
     const tarball = execFileSync(
       'npm',
-      ['pack', `@octokit/openapi@${version}`, '--silent', '--pack-destination', dir],
+      [
+        'pack',
+        `@octokit/openapi@${version}`,
+        '--silent',
+        '--pack-destination',
+        dir,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     )
       .trim()
       .split('\n')
       .pop();
-    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir, 'package/generated/api.github.com.json']);
-    return JSON.parse(readFileSync(join(dir, 'package/generated/api.github.com.json'), 'utf8'));
+    execFileSync('tar', [
+      '-xzf',
+      join(dir, tarball),
+      '-C',
+      dir,
+      'package/generated/api.github.com.json',
+    ]);
+    return JSON.parse(
+      readFileSync(join(dir, 'package/generated/api.github.com.json'), 'utf8'),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -104,18 +118,24 @@ function collectRefs(node, refs) {
   }
 }
 
-export function prune(spec, operations = OPERATIONS, packageVersion = DEFAULT_VERSION) {
+export function prune(
+  spec,
+  operations = OPERATIONS,
+  packageVersion = DEFAULT_VERSION,
+) {
   const wanted = new Set(operations);
   const paths = {};
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(item)) {
-      if (!op || typeof op !== 'object' || !wanted.has(op.operationId)) continue;
+      if (!op || typeof op !== 'object' || !wanted.has(op.operationId))
+        continue;
       paths[path] ??= {};
       paths[path][method] = stripExamples(op);
       wanted.delete(op.operationId);
     }
   }
-  if (wanted.size) throw new Error(`Operations not in the spec: ${[...wanted].join(', ')}`);
+  if (wanted.size)
+    throw new Error(`Operations not in the spec: ${[...wanted].join(', ')}`);
 
   // Follow $refs transitively from the kept operations.
   const components = {};
@@ -137,7 +157,11 @@ export function prune(spec, operations = OPERATIONS, packageVersion = DEFAULT_VE
     more.forEach(r => !seen.has(r) && queue.add(r));
   }
   for (const section of Object.keys(components)) {
-    components[section] = Object.fromEntries(Object.entries(components[section]).sort(([a], [b]) => a.localeCompare(b)));
+    components[section] = Object.fromEntries(
+      Object.entries(components[section]).sort(([a], [b]) =>
+        a.localeCompare(b),
+      ),
+    );
   }
 
   return {
@@ -157,9 +181,21 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { version } = parseArgs(process.argv.slice(2));
   const spec = fetchSpec(version);
   const pruned = prune(spec, OPERATIONS, version);
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'spec', 'github-api.pruned.json');
+  const out = join(
+    dirname(fileURLToPath(import.meta.url)),
+    '..',
+    'spec',
+    'github-api.pruned.json',
+  );
   const text = `${JSON.stringify(pruned, null, 1)}\n`;
   writeFileSync(out, text);
-  const ops = Object.values(pruned.paths).reduce((n, item) => n + Object.keys(item).length, 0);
-  console.log(`wrote spec/github-api.pruned.json: ${ops} operations, ${Math.round(text.length / 1024)} KB, from @octokit/openapi@${version}`);
+  const ops = Object.values(pruned.paths).reduce(
+    (n, item) => n + Object.keys(item).length,
+    0,
+  );
+  console.log(
+    `wrote spec/github-api.pruned.json: ${ops} operations, ${Math.round(
+      text.length / 1024,
+    )} KB, from @octokit/openapi@${version}`,
+  );
 }

@@ -33,13 +33,15 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     count,
   }),
   // GitHub as a whole, or one cluster's APIs (all of them, or one service).
-  z.strictObject({
-    kind: z.literal('down'),
-    service: service.optional(),
-    cluster: z.string().min(1).optional(),
-  }).refine(f => f.cluster !== undefined || f.service === 'github', {
-    message: 'a down fault names a cluster, or service "github"',
-  }),
+  z
+    .strictObject({
+      kind: z.literal('down'),
+      service: service.optional(),
+      cluster: z.string().min(1).optional(),
+    })
+    .refine(f => f.cluster !== undefined || f.service === 'github', {
+      message: 'a down fault names a cluster, or service "github"',
+    }),
   z.strictObject({
     kind: z.literal('workflow-step-fails'),
     template: z.string().optional(),
@@ -96,11 +98,9 @@ export function createAdminApi(deps: AdminDeps): express.Router {
   const router = express.Router();
   router.use((req: Request, res: Response, next) => {
     if (!isLoopback(req.socket.remoteAddress)) {
-      res
-        .status(403)
-        .json({
-          message: 'The sandbox admin API only answers loopback clients',
-        });
+      res.status(403).json({
+        message: 'The sandbox admin API only answers loopback clients',
+      });
       return;
     }
     next();
@@ -180,13 +180,11 @@ export function createAdminApi(deps: AdminDeps): express.Router {
       res: Response,
       _next: (e?: unknown) => void,
     ) => {
-      res
-        .status(400)
-        .json({
-          message: `Invalid request: ${
-            err instanceof Error ? err.message : String(err)
-          }`,
-        });
+      res.status(400).json({
+        message: `Invalid request: ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+      });
     },
   );
   return router;

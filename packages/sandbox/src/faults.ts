@@ -159,10 +159,14 @@ export function faultMiddleware(
       const status = error.status ?? 502;
       res
         .status(status)
-        .json(errorBody(status, `Sandbox fault: ${service} answered ${status}`));
+        .json(
+          errorBody(status, `Sandbox fault: ${service} answered ${status}`),
+        );
       return;
     }
-    const slow = faults.take('slow', f => FaultRegistry.matchesTarget(f, target));
+    const slow = faults.take('slow', f =>
+      FaultRegistry.matchesTarget(f, target),
+    );
     if (slow) {
       setTimeout(next, slow.delayMs);
       return;

@@ -240,7 +240,11 @@ export class LaunchpadEntityProvider implements EntityProvider {
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       this.logger.error(
-        `Failed to read cluster repository ${cluster.repository}; the catalog keeps the previous entities: ${describeGitHubError(error)}`,
+        `Failed to read cluster repository ${
+          cluster.repository
+        }; the catalog keeps the previous entities: ${describeGitHubError(
+          error,
+        )}`,
       );
       return { outcome: 'failed', error };
     }

@@ -66,9 +66,7 @@ describe('readLaunchpadConfig', () => {
   });
 
   it('accepts an empty clusters list (a new install)', () => {
-    expect(read({ github: { token: 't' }, clusters: [] }).clusters).toEqual(
-      [],
-    );
+    expect(read({ github: { token: 't' }, clusters: [] }).clusters).toEqual([]);
   });
 
   it('refuses duplicate cluster names', () => {

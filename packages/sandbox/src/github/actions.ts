@@ -77,9 +77,17 @@ export class Actions {
 
   /** The repository's workflows (from its default branch). */
   async listWorkflows(info: RepositoryInfo): Promise<WorkflowInfo[]> {
-    const files = await this.git.listFiles(info.owner, info.name, '.github/workflows');
+    const files = await this.git.listFiles(
+      info.owner,
+      info.name,
+      '.github/workflows',
+    );
     const out: WorkflowInfo[] = [];
-    for (const path of files.filter(f => /\.ya?ml$/.test(f) && !f.slice('.github/workflows/'.length).includes('/'))) {
+    for (const path of files.filter(
+      f =>
+        /\.ya?ml$/.test(f) &&
+        !f.slice('.github/workflows/'.length).includes('/'),
+    )) {
       const text = await this.git.readFile(info.owner, info.name, path);
       let name = path;
       try {
@@ -88,17 +96,28 @@ export class Actions {
       } catch {
         // An invalid workflow file is still listed, under its path (as on GitHub).
       }
-      out.push({ id: this.workflowId(info, path), path, name, createdAt: info.createdAt });
+      out.push({
+        id: this.workflowId(info, path),
+        path,
+        name,
+        createdAt: info.createdAt,
+      });
     }
     return out;
   }
 
   /** A workflow by numeric id or file name (`build.yml`). */
-  async getWorkflow(info: RepositoryInfo, idOrFile: string): Promise<WorkflowInfo> {
+  async getWorkflow(
+    info: RepositoryInfo,
+    idOrFile: string,
+  ): Promise<WorkflowInfo> {
     const workflows = await this.listWorkflows(info);
     const found = /^\d+$/.test(idOrFile)
       ? workflows.find(w => w.id === Number(idOrFile))
-      : workflows.find(w => w.path === `.github/workflows/${idOrFile}` || w.path === idOrFile);
+      : workflows.find(
+          w =>
+            w.path === `.github/workflows/${idOrFile}` || w.path === idOrFile,
+        );
     if (!found) throw notFound();
     return found;
   }
@@ -115,7 +134,11 @@ export class Actions {
 
   listRuns(info: RepositoryInfo, workflowId?: number): WorkflowRun[] {
     return this.runs
-      .filter(r => r.repoId === info.id && (workflowId === undefined || r.workflowId === workflowId))
+      .filter(
+        r =>
+          r.repoId === info.id &&
+          (workflowId === undefined || r.workflowId === workflowId),
+      )
       .sort((a, b) => b.id - a.id);
   }
 
@@ -144,23 +167,37 @@ export class Actions {
     const branch = ref.replace(/^refs\/(heads|tags)\//, '');
     const headSha = await this.git.resolveCommitish(info.owner, info.name, ref);
     if (!headSha) throw new GitHubError(422, `No ref found for: ${ref}`);
-    const text = await this.git.readFile(info.owner, info.name, workflow.path, headSha);
+    const text = await this.git.readFile(
+      info.owner,
+      info.name,
+      workflow.path,
+      headSha,
+    );
     if (text === undefined) throw notFound();
     let parsed: { on?: unknown; 'run-name'?: unknown; name?: unknown };
     try {
       parsed = (parseYaml(text) ?? {}) as typeof parsed;
     } catch (error) {
-      throw new GitHubError(422, `Invalid workflow file: ${workflow.path}: ${(error as Error).message}`);
+      throw new GitHubError(
+        422,
+        `Invalid workflow file: ${workflow.path}: ${(error as Error).message}`,
+      );
     }
     const declared = dispatchInputs(parsed.on);
     if (!declared) {
-      throw new GitHubError(422, "Workflow does not have 'workflow_dispatch' trigger");
+      throw new GitHubError(
+        422,
+        "Workflow does not have 'workflow_dispatch' trigger",
+      );
     }
     const inputs = validateInputs(declared, rawInputs);
     const now = this.clock.now();
     const run: WorkflowRun = {
       id: this.nextRunId++,
-      runNumber: this.runs.filter(r => r.repoId === info.id && r.workflowId === workflow.id).length + 1,
+      runNumber:
+        this.runs.filter(
+          r => r.repoId === info.id && r.workflowId === workflow.id,
+        ).length + 1,
       repoId: info.id,
       owner: info.owner,
       repo: info.name,
@@ -182,7 +219,12 @@ export class Actions {
     this.runs.push(run);
     this.schedule(RUN_TIMINGS.queuedMs, () => {
       const started = this.clock.now();
-      Object.assign(run, { status: 'in_progress', startedAt: started, runStartedAt: started, updatedAt: started });
+      Object.assign(run, {
+        status: 'in_progress',
+        startedAt: started,
+        runStartedAt: started,
+        updatedAt: started,
+      });
       this.schedule(RUN_TIMINGS.runningMs, () => this.complete(info, run));
     });
     return run;
@@ -200,17 +242,24 @@ export class Actions {
     this.timers.add(timer);
   }
 
-  private async complete(info: RepositoryInfo, run: WorkflowRun): Promise<void> {
+  private async complete(
+    info: RepositoryInfo,
+    run: WorkflowRun,
+  ): Promise<void> {
     let conclusion: RunConclusion = 'success';
     let message = 'Completed';
     if (run.workflowPath === PICASSO_WORKFLOW_PATH) {
       try {
-        const result = await runPicassoBuild({ git: this.git, faults: this.faults }, info, {
-          inputs: run.inputs,
-          branch: run.inputs.STRAIN_REPOSITORY_BRANCH || run.headBranch,
-          runNumber: run.runNumber,
-          now: this.clock.now(),
-        });
+        const result = await runPicassoBuild(
+          { git: this.git, faults: this.faults },
+          info,
+          {
+            inputs: run.inputs,
+            branch: run.inputs.STRAIN_REPOSITORY_BRANCH || run.headBranch,
+            runNumber: run.runNumber,
+            now: this.clock.now(),
+          },
+        );
         conclusion = result.conclusion;
         message = result.message;
         run.resultSha = result.commitSha;
@@ -220,40 +269,72 @@ export class Actions {
       }
     }
     const done = this.clock.now();
-    Object.assign(run, { status: 'completed', conclusion, message, completedAt: done, updatedAt: done });
+    Object.assign(run, {
+      status: 'completed',
+      conclusion,
+      message,
+      completedAt: done,
+      updatedAt: done,
+    });
   }
 }
 
-function dispatchInputs(on: unknown): Record<string, DispatchInput> | undefined {
+function dispatchInputs(
+  on: unknown,
+): Record<string, DispatchInput> | undefined {
   if (on === 'workflow_dispatch') return {};
-  if (Array.isArray(on)) return on.includes('workflow_dispatch') ? {} : undefined;
-  if (!on || typeof on !== 'object' || !('workflow_dispatch' in on)) return undefined;
-  const trigger = (on as Record<string, unknown>).workflow_dispatch as { inputs?: Record<string, DispatchInput> } | null;
+  if (Array.isArray(on))
+    return on.includes('workflow_dispatch') ? {} : undefined;
+  if (!on || typeof on !== 'object' || !('workflow_dispatch' in on))
+    return undefined;
+  const trigger = (on as Record<string, unknown>).workflow_dispatch as {
+    inputs?: Record<string, DispatchInput>;
+  } | null;
   return trigger?.inputs ?? {};
 }
 
 /** GitHub's checks on dispatch inputs, with its error messages. */
-function validateInputs(declared: Record<string, DispatchInput>, given: Record<string, unknown>): Record<string, string> {
+function validateInputs(
+  declared: Record<string, DispatchInput>,
+  given: Record<string, unknown>,
+): Record<string, string> {
   const unexpected = Object.keys(given).filter(k => !(k in declared));
   if (unexpected.length) {
-    throw new GitHubError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
+    throw new GitHubError(
+      422,
+      `Unexpected inputs provided: ${JSON.stringify(unexpected)}`,
+    );
   }
   const out: Record<string, string> = {};
   for (const [name, spec] of Object.entries(declared)) {
     const raw = given[name] ?? spec.default;
     if (raw === undefined || raw === null || raw === '') {
-      if (spec.required) throw new GitHubError(422, `Required input '${name}' not provided`);
+      if (spec.required)
+        throw new GitHubError(422, `Required input '${name}' not provided`);
       continue;
     }
     const value = String(raw);
-    if (spec.type === 'choice' && Array.isArray(spec.options) && !spec.options.map(String).includes(value)) {
-      throw new GitHubError(422, `Provided value '${value}' for input '${name}' not in the list of allowed values`);
+    if (
+      spec.type === 'choice' &&
+      Array.isArray(spec.options) &&
+      !spec.options.map(String).includes(value)
+    ) {
+      throw new GitHubError(
+        422,
+        `Provided value '${value}' for input '${name}' not in the list of allowed values`,
+      );
     }
     if (spec.type === 'boolean' && value !== 'true' && value !== 'false') {
-      throw new GitHubError(422, `Provided value '${value}' for input '${name}' is not a boolean`);
+      throw new GitHubError(
+        422,
+        `Provided value '${value}' for input '${name}' is not a boolean`,
+      );
     }
     if (spec.type === 'number' && !Number.isFinite(Number(value))) {
-      throw new GitHubError(422, `Provided value '${value}' for input '${name}' is not a number`);
+      throw new GitHubError(
+        422,
+        `Provided value '${value}' for input '${name}' is not a number`,
+      );
     }
     out[name] = value;
   }
@@ -261,7 +342,14 @@ function validateInputs(declared: Record<string, DispatchInput>, given: Record<s
 }
 
 /** Evaluates `run-name` for the `${{ inputs.X }}` expressions it uses. */
-function renderRunName(template: unknown, inputs: Record<string, string>, fallback: string): string {
+function renderRunName(
+  template: unknown,
+  inputs: Record<string, string>,
+  fallback: string,
+): string {
   if (typeof template !== 'string') return fallback;
-  return template.replace(/\$\{\{\s*(?:inputs|github\.event\.inputs)\.([A-Za-z0-9_-]+)\s*\}\}/g, (_, n: string) => inputs[n] ?? '');
+  return template.replace(
+    /\$\{\{\s*(?:inputs|github\.event\.inputs)\.([A-Za-z0-9_-]+)\s*\}\}/g,
+    (_, n: string) => inputs[n] ?? '',
+  );
 }

@@ -34,7 +34,11 @@ export interface GitHubApiOptions {
    * More users' tokens. One without `privateRepositories` gets 404 for
    * private repositories, as GitHub answers a token that may not see them.
    */
-  extraTokens?: Array<{ token: string; login: string; privateRepositories?: boolean }>;
+  extraTokens?: Array<{
+    token: string;
+    login: string;
+    privateRepositories?: boolean;
+  }>;
 }
 
 export interface GitHubApi {
@@ -64,7 +68,9 @@ function tokenOf(req: Request): string | undefined {
 
 /** A weak ETag over the JSON body: unchanged resources keep their ETag. */
 function etagOf(body: unknown): string {
-  return `W/"${createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex')}"`;
+  return `W/"${createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex')}"`;
 }
 
 /**
@@ -80,14 +86,24 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   const actions = new Actions(git, clock, faults);
   const specPromise = GitHubSpec.load();
   const ready = specPromise.then(() => undefined);
-  const userLogins = new Set([SANDBOX_LOGIN, ...(options.extraTokens ?? []).map(t => t.login)].map(l => l.toLowerCase()));
+  const userLogins = new Set(
+    [SANDBOX_LOGIN, ...(options.extraTokens ?? []).map(t => t.login)].map(l =>
+      l.toLowerCase(),
+    ),
+  );
   const ownerType = (owner: string) =>
-    userLogins.has(owner.toLowerCase()) ? ('User' as const) : ('Organization' as const);
+    userLogins.has(owner.toLowerCase())
+      ? ('User' as const)
+      : ('Organization' as const);
   const deps = { git, clock, pulls, actions, ownerType, login: SANDBOX_LOGIN };
   const users = new Map<string, { login: string; privateAccess: boolean }>([
     [token, { login: SANDBOX_LOGIN, privateAccess: true }],
     ...(options.extraTokens ?? []).map(
-      t => [t.token, { login: t.login, privateAccess: t.privateRepositories ?? false }] as const,
+      t =>
+        [
+          t.token,
+          { login: t.login, privateAccess: t.privateRepositories ?? false },
+        ] as const,
     ),
   ]);
 
@@ -143,7 +159,10 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
     // Headers are written as the response goes out: only then is it known
     // whether it was a 304, which GitHub does not count.
     const writeHead = res.writeHead;
-    res.writeHead = function writeHeadWithRateLimit(this: Response, ...args: unknown[]) {
+    res.writeHead = function writeHeadWithRateLimit(
+      this: Response,
+      ...args: unknown[]
+    ) {
       const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
       if (status !== 304 && !res.locals.uncounted) rateLimiter.consume(key);
       const s = rateLimiter.state(key, limit);
@@ -174,7 +193,9 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
       .status(403)
       .set('retry-after', String(fault.retryAfterSeconds ?? 60))
       .json({
-        message: `${SECONDARY_RATE_LIMIT_MESSAGE} ${res.get('x-github-request-id')}.`,
+        message: `${SECONDARY_RATE_LIMIT_MESSAGE} ${res.get(
+          'x-github-request-id',
+        )}.`,
         documentation_url:
           'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
         status: '403',
@@ -184,20 +205,35 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   // Authentication, then the primary rate limit of that token.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = tokenOf(req);
-    const { key, limit } = res.locals.rateLimit as { key: string; limit: number };
+    const { key, limit } = res.locals.rateLimit as {
+      key: string;
+      limit: number;
+    };
     if (!given) {
-      res.status(401).json({ message: 'Requires authentication', documentation_url: DOCS, status: '401' });
+      res.status(401).json({
+        message: 'Requires authentication',
+        documentation_url: DOCS,
+        status: '401',
+      });
       return;
     }
     if (!users.has(given)) {
-      res.status(401).json({ message: 'Bad credentials', documentation_url: DOCS, status: '401' });
+      res.status(401).json({
+        message: 'Bad credentials',
+        documentation_url: DOCS,
+        status: '401',
+      });
       return;
     }
     const state = rateLimiter.state(key, limit);
     if (state.remaining <= 0) {
       res.locals.uncounted = true;
       res.status(403).json({
-        message: `API rate limit exceeded for user ID ${SANDBOX_LOGIN.length}. If you reach out to GitHub Support for help, please include the request ID ${res.get('x-github-request-id')}.`,
+        message: `API rate limit exceeded for user ID ${
+          SANDBOX_LOGIN.length
+        }. If you reach out to GitHub Support for help, please include the request ID ${res.get(
+          'x-github-request-id',
+        )}.`,
         documentation_url:
           'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit',
         status: '403',
@@ -214,8 +250,9 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   }
 
   function expressPath(def: RouteDef): string {
-    return pathTemplates[def.operationId].replace(/\{([^}]+)\}/g, (_, n: string) =>
-      n === def.greedy ? '*' : `:${n}`,
+    return pathTemplates[def.operationId].replace(
+      /\{([^}]+)\}/g,
+      (_, n: string) => (n === def.greedy ? '*' : `:${n}`),
     );
   }
 
@@ -235,8 +272,13 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
       }
       try {
         // express.json() leaves `{}` when there was no body; GET/DELETE have none.
-        const empty = !req.body || (typeof req.body === 'object' && Object.keys(req.body).length === 0);
-        const body = empty && (method === 'get' || method === 'delete') ? undefined : req.body;
+        const empty =
+          !req.body ||
+          (typeof req.body === 'object' && Object.keys(req.body).length === 0);
+        const body =
+          empty && (method === 'get' || method === 'delete')
+            ? undefined
+            : req.body;
         const problems = spec.validateRequest(def.operationId, {
           method,
           pathParams: params,
@@ -245,7 +287,10 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
           body,
         });
         if (problems.length) {
-          throw new GitHubError(422, `Invalid request.\n\n${problems.map(p => p.message).join('\n')}`);
+          throw new GitHubError(
+            422,
+            `Invalid request.\n\n${problems.map(p => p.message).join('\n')}`,
+          );
         }
         const reply = await def.handler({
           params,
@@ -258,14 +303,23 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         const status = reply.status ?? 200;
         if (reply.headers) res.set(reply.headers);
         if (reply.pagination) {
-          const link = linkHeader(`${req.protocol}://${req.get('host')}${req.originalUrl}`, reply.pagination);
+          const link = linkHeader(
+            `${req.protocol}://${req.get('host')}${req.originalUrl}`,
+            reply.pagination,
+          );
           if (link) res.set('link', link);
         }
         if (options.validateResponses && !reply.raw) {
-          const errors = spec.validateResponse(def.operationId, status, reply.body);
+          const errors = spec.validateResponse(
+            def.operationId,
+            status,
+            reply.body,
+          );
           if (errors.length) {
             res.status(500).json({
-              message: `Sandbox response for ${def.operationId} (${status}) does not match GitHub's OpenAPI description:\n${errors
+              message: `Sandbox response for ${
+                def.operationId
+              } (${status}) does not match GitHub's OpenAPI description:\n${errors
                 .slice(0, 10)
                 .map(e => e.message)
                 .join('\n')}`,
@@ -285,7 +339,10 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         }
         if (method === 'get' && status === 200) {
           const etag = etagOf(reply.body);
-          res.set('etag', etag).set('cache-control', 'private, max-age=60, s-maxage=60').set('vary', 'Accept, Authorization, Cookie, X-GitHub-OTP');
+          res
+            .set('etag', etag)
+            .set('cache-control', 'private, max-age=60, s-maxage=60')
+            .set('vary', 'Accept, Authorization, Cookie, X-GitHub-OTP');
           const match = req.get('if-none-match');
           if (match && match.split(/\s*,\s*/).includes(etag)) {
             res.status(304).end();
@@ -301,7 +358,11 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
           const errors = spec.validateResponse(def.operationId, e.status, body);
           if (errors.length && spec.declaresStatus(def.operationId, e.status)) {
             res.status(500).json({
-              message: `Sandbox error response for ${def.operationId} (${e.status}) does not match GitHub's OpenAPI description:\n${errors.map(x => x.message).join('\n')}`,
+              message: `Sandbox error response for ${def.operationId} (${
+                e.status
+              }) does not match GitHub's OpenAPI description:\n${errors
+                .map(x => x.message)
+                .join('\n')}`,
               documentation_url: docs,
               status: '500',
             });
@@ -314,17 +375,26 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   }
 
   app.use((_req: Request, res: Response) => {
-    res.status(404).json({ message: 'Not Found', documentation_url: DOCS, status: '404' });
+    res
+      .status(404)
+      .json({ message: 'Not Found', documentation_url: DOCS, status: '404' });
   });
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const parseError = (error as { type?: string }).type === 'entity.parse.failed';
-    if (parseError) {
-      res.status(400).json({ message: 'Problems parsing JSON', documentation_url: DOCS, status: '400' });
-      return;
-    }
-    const e = toGitHubError(error);
-    res.status(e.status).json(e.body(DOCS));
-  });
+  app.use(
+    (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      const parseError =
+        (error as { type?: string }).type === 'entity.parse.failed';
+      if (parseError) {
+        res.status(400).json({
+          message: 'Problems parsing JSON',
+          documentation_url: DOCS,
+          status: '400',
+        });
+        return;
+      }
+      const e = toGitHubError(error);
+      res.status(e.status).json(e.body(DOCS));
+    },
+  );
 
   return {
     app,
@@ -344,6 +414,8 @@ function toGitHubError(error: unknown): GitHubError {
     if (error.code === 'conflict') return new GitHubError(409, error.message);
     return new GitHubError(422, error.message);
   }
-  return new GitHubError(500, `Sandbox error: ${error instanceof Error ? error.message : String(error)}`);
+  return new GitHubError(
+    500,
+    `Sandbox error: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
-

@@ -64,7 +64,12 @@ export interface DiffEntry {
 
 /** One edit of a tree: a blob/tree/submodule entry to set, or `sha: null` to delete. */
 export type TreeEdit =
-  | { path: string; mode: string; type: 'blob' | 'tree' | 'commit'; sha: string }
+  | {
+      path: string;
+      mode: string;
+      type: 'blob' | 'tree' | 'commit';
+      sha: string;
+    }
   | { path: string; sha: null };
 
 export class GitStoreError extends Error {
@@ -181,9 +186,17 @@ export class GitStore {
       message?: string;
       templateRepository?: { owner: string; name: string };
     } = {},
-  ): Promise<{ owner: string; name: string; defaultBranch: string; headSha: string }> {
+  ): Promise<{
+    owner: string;
+    name: string;
+    defaultBranch: string;
+    headSha: string;
+  }> {
     if (this.hasRepository(owner, name)) {
-      throw new GitStoreError('conflict', `Repository ${owner}/${name} already exists`);
+      throw new GitStoreError(
+        'conflict',
+        `Repository ${owner}/${name} already exists`,
+      );
     }
     const defaultBranch = options.defaultBranch ?? 'main';
     const gitdir = this.gitdir(owner, name);
@@ -217,7 +230,9 @@ export class GitStore {
   updateRepository(
     owner: string,
     name: string,
-    changes: Partial<Pick<RepositoryInfo, 'description' | 'private' | 'isTemplate'>>,
+    changes: Partial<
+      Pick<RepositoryInfo, 'description' | 'private' | 'isTemplate'>
+    >,
   ): RepositoryInfo {
     const info = this.requireRepo(owner, name);
     Object.assign(info, changes, { updatedAt: this.clock.now() });
@@ -257,13 +272,22 @@ export class GitStore {
         throw new GitStoreError('not-found', `Branch ${branch} not found`);
       }
       for (const [p, expected] of Object.entries(options.expect ?? {})) {
-        const current = parent ? await this.readPath(owner, name, p, parent) : undefined;
+        const current = parent
+          ? await this.readPath(owner, name, p, parent)
+          : undefined;
         const sha = current?.type === 'blob' ? current.sha : null;
         if (sha !== expected) {
-          throw new GitStoreError('conflict', `${p} is at ${sha ?? 'nothing'} but expected ${expected ?? 'nothing'}`);
+          throw new GitStoreError(
+            'conflict',
+            `${p} is at ${sha ?? 'nothing'} but expected ${
+              expected ?? 'nothing'
+            }`,
+          );
         }
       }
-      const baseTree = parent ? (await this.readCommit(owner, name, parent)).tree : null;
+      const baseTree = parent
+        ? (await this.readCommit(owner, name, parent)).tree
+        : null;
       const entries = Object.entries(options.changes);
       const writes = entries.filter(
         (e): e is [string, string | Uint8Array] => e[1] !== null,
@@ -272,7 +296,9 @@ export class GitStore {
         owner,
         name,
         writes.map(([, content]) =>
-          typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content),
+          typeof content === 'string'
+            ? Buffer.from(content, 'utf8')
+            : Buffer.from(content),
         ),
       );
       const edits: Array<TreeEdit | { folder: string }> = [];
@@ -283,7 +309,11 @@ export class GitStore {
         if (content !== null) continue;
         edits.push(p.endsWith('/') ? { folder: p } : { path: p, sha: null });
       }
-      const { tree, changedPaths } = await this.editTree(gitdir, baseTree, edits);
+      const { tree, changedPaths } = await this.editTree(
+        gitdir,
+        baseTree,
+        edits,
+      );
       if (parent && !changedPaths.length && !options.allowEmpty) {
         return { sha: parent, changedPaths };
       }
@@ -295,7 +325,13 @@ export class GitStore {
         author: person,
         committer: DEFAULT_AUTHOR,
       });
-      await git.writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: sha, force: true });
+      await git.writeRef({
+        fs,
+        gitdir,
+        ref: `refs/heads/${branch}`,
+        value: sha,
+        force: true,
+      });
       this.emitPush(info, branch, parent ?? null, sha, changedPaths.sort());
       return { sha, changedPaths };
     });
@@ -329,7 +365,9 @@ export class GitStore {
       if (!entry || entry.type !== 'tree') return [];
       treeSha = entry.sha;
     }
-    const items = await this.readTree(owner, name, treeSha, { recursive: true });
+    const items = await this.readTree(owner, name, treeSha, {
+      recursive: true,
+    });
     return items
       .filter(i => i.type === 'blob')
       .map(i => (folder ? `${folder}/${i.path}` : i.path));
@@ -342,7 +380,10 @@ export class GitStore {
       `refs/heads/${branch ?? info.defaultBranch}`,
     );
     if (!sha) {
-      throw new GitStoreError('not-found', `Branch ${branch ?? info.defaultBranch} not found in ${owner}/${name}`);
+      throw new GitStoreError(
+        'not-found',
+        `Branch ${branch ?? info.defaultBranch} not found in ${owner}/${name}`,
+      );
     }
     return sha;
   }
@@ -350,11 +391,16 @@ export class GitStore {
   // ---- lower-level git data, used by the REST API ----
 
   /** Resolves a branch, tag, full ref or commit sha to a commit sha. */
-  async resolveCommitish(owner: string, name: string, ref?: string): Promise<string | undefined> {
+  async resolveCommitish(
+    owner: string,
+    name: string,
+    ref?: string,
+  ): Promise<string | undefined> {
     const info = this.requireRepo(owner, name);
     const gitdir = this.gitdir(owner, name);
     const wanted = ref ?? info.defaultBranch;
-    if (this.commits.has(`${this.gitdir(owner, name)}\0${wanted}`)) return wanted;
+    if (this.commits.has(`${this.gitdir(owner, name)}\0${wanted}`))
+      return wanted;
     const candidates = wanted.startsWith('refs/')
       ? [wanted]
       : [`refs/heads/${wanted}`, `refs/tags/${wanted}`];
@@ -369,7 +415,11 @@ export class GitStore {
     return undefined;
   }
 
-  async objectType(owner: string, name: string, sha: string): Promise<string | undefined> {
+  async objectType(
+    owner: string,
+    name: string,
+    sha: string,
+  ): Promise<string | undefined> {
     try {
       const obj = await git.readObject({
         fs,
@@ -385,7 +435,11 @@ export class GitStore {
     }
   }
 
-  async readCommit(owner: string, name: string, sha: string): Promise<CommitInfo> {
+  async readCommit(
+    owner: string,
+    name: string,
+    sha: string,
+  ): Promise<CommitInfo> {
     // Commits are immutable: cached by repository and sha.
     const cacheKey = `${this.gitdir(owner, name)}\0${sha}`;
     const cached = this.commits.get(cacheKey);
@@ -414,7 +468,10 @@ export class GitStore {
       this.commits.set(cacheKey, info);
       return info;
     } catch (error) {
-      if (isNotFound(error) || (error as { code?: string }).code === 'ObjectTypeError') {
+      if (
+        isNotFound(error) ||
+        (error as { code?: string }).code === 'ObjectTypeError'
+      ) {
         throw new GitStoreError('not-found', `No commit found for SHA: ${sha}`);
       }
       throw error;
@@ -472,7 +529,10 @@ export class GitStore {
       this.cacheBlob(sha, Buffer.from(blob));
       return Buffer.from(blob);
     } catch (error) {
-      if (isNotFound(error) || (error as { code?: string }).code === 'ObjectTypeError') {
+      if (
+        isNotFound(error) ||
+        (error as { code?: string }).code === 'ObjectTypeError'
+      ) {
         throw new GitStoreError('not-found', `No blob found for SHA: ${sha}`);
       }
       throw error;
@@ -517,7 +577,11 @@ export class GitStore {
     return current;
   }
 
-  async writeBlobs(owner: string, name: string, contents: Buffer[]): Promise<string[]> {
+  async writeBlobs(
+    owner: string,
+    name: string,
+    contents: Buffer[],
+  ): Promise<string[]> {
     const gitdir = this.gitdir(owner, name);
     const oids: string[] = new Array(contents.length);
     for (let i = 0; i < contents.length; i += WRITE_CONCURRENCY) {
@@ -540,7 +604,8 @@ export class GitStore {
     baseTree: string | null,
     edits: TreeEdit[],
   ): Promise<string> {
-    return (await this.editTree(this.gitdir(owner, name), baseTree, edits)).tree;
+    return (await this.editTree(this.gitdir(owner, name), baseTree, edits))
+      .tree;
   }
 
   async writeCommit(
@@ -559,7 +624,11 @@ export class GitStore {
   }
 
   /** Refs under `prefix` (e.g. `refs/heads/`), with the sha each points at. */
-  async listRefs(owner: string, name: string, prefix = 'refs/'): Promise<Array<{ ref: string; sha: string }>> {
+  async listRefs(
+    owner: string,
+    name: string,
+    prefix = 'refs/',
+  ): Promise<Array<{ ref: string; sha: string }>> {
     const gitdir = this.gitdir(owner, name);
     const out: Array<{ ref: string; sha: string }> = [];
     for (const section of ['refs/heads', 'refs/tags']) {
@@ -574,7 +643,11 @@ export class GitStore {
     return out.sort((a, b) => a.ref.localeCompare(b.ref));
   }
 
-  async resolveRef(owner: string, name: string, ref: string): Promise<string | undefined> {
+  async resolveRef(
+    owner: string,
+    name: string,
+    ref: string,
+  ): Promise<string | undefined> {
     this.requireRepo(owner, name);
     return this.tryResolve(this.gitdir(owner, name), ref);
   }
@@ -603,14 +676,30 @@ export class GitStore {
       if (options.mode === 'update' && !before) {
         throw new GitStoreError('invalid', 'Reference does not exist');
       }
-      if (before && options.mode === 'update' && !options.force && before !== sha) {
+      if (
+        before &&
+        options.mode === 'update' &&
+        !options.force &&
+        before !== sha
+      ) {
         const ff = await this.isAncestor(owner, name, before, sha);
-        if (!ff) throw new GitStoreError('invalid', 'Update is not a fast forward');
+        if (!ff)
+          throw new GitStoreError('invalid', 'Update is not a fast forward');
       }
       await git.writeRef({ fs, gitdir, ref, value: sha, force: true });
-      if (ref.startsWith('refs/heads/') && type === 'commit' && before !== sha) {
+      if (
+        ref.startsWith('refs/heads/') &&
+        type === 'commit' &&
+        before !== sha
+      ) {
         const changed = await this.diffCommits(owner, name, before, sha);
-        this.emitPush(info, ref.slice('refs/heads/'.length), before, sha, changed.map(c => c.filename));
+        this.emitPush(
+          info,
+          ref.slice('refs/heads/'.length),
+          before,
+          sha,
+          changed.map(c => c.filename),
+        );
       }
     });
   }
@@ -626,7 +715,12 @@ export class GitStore {
   }
 
   /** Whether `ancestor` is `sha` or one of its ancestors. */
-  async isAncestor(owner: string, name: string, ancestor: string, sha: string): Promise<boolean> {
+  async isAncestor(
+    owner: string,
+    name: string,
+    ancestor: string,
+    sha: string,
+  ): Promise<boolean> {
     if (ancestor === sha) return true;
     return git.isDescendent({
       fs,
@@ -638,7 +732,12 @@ export class GitStore {
     });
   }
 
-  async mergeBase(owner: string, name: string, a: string, b: string): Promise<string | undefined> {
+  async mergeBase(
+    owner: string,
+    name: string,
+    a: string,
+    b: string,
+  ): Promise<string | undefined> {
     const bases = await git.findMergeBase({
       fs,
       gitdir: this.gitdir(owner, name),
@@ -649,17 +748,34 @@ export class GitStore {
   }
 
   /** Files that differ between two commits (`base` null = everything in `head`). */
-  async diffCommits(owner: string, name: string, base: string | null, head: string): Promise<DiffEntry[]> {
+  async diffCommits(
+    owner: string,
+    name: string,
+    base: string | null,
+    head: string,
+  ): Promise<DiffEntry[]> {
     const headTree = (await this.readCommit(owner, name, head)).tree;
-    const baseTree = base ? (await this.readCommit(owner, name, base)).tree : null;
+    const baseTree = base
+      ? (await this.readCommit(owner, name, base)).tree
+      : null;
     return this.diffTrees(owner, name, baseTree, headTree);
   }
 
-  async diffTrees(owner: string, name: string, a: string | null, b: string | null): Promise<DiffEntry[]> {
+  async diffTrees(
+    owner: string,
+    name: string,
+    a: string | null,
+    b: string | null,
+  ): Promise<DiffEntry[]> {
     const gitdir = this.gitdir(owner, name);
     const out: DiffEntry[] = [];
     const list = async (sha: string | null) =>
-      new Map((sha ? await this.readTreeEntries(gitdir, sha) : []).map(e => [e.path, e]));
+      new Map(
+        (sha ? await this.readTreeEntries(gitdir, sha) : []).map(e => [
+          e.path,
+          e,
+        ]),
+      );
     const walk = async (x: string | null, y: string | null, prefix: string) => {
       if (x === y) return;
       const [left, right] = await Promise.all([list(x), list(y)]);
@@ -692,19 +808,44 @@ export class GitStore {
 
   private requireRepo(owner: string, name: string): RepositoryInfo {
     const info = this.repos.get(key(owner, name));
-    if (!info) throw new GitStoreError('not-found', `Repository ${owner}/${name} not found`);
+    if (!info)
+      throw new GitStoreError(
+        'not-found',
+        `Repository ${owner}/${name} not found`,
+      );
     return info;
   }
 
-  private async requireCommitish(owner: string, name: string, ref?: string): Promise<string> {
+  private async requireCommitish(
+    owner: string,
+    name: string,
+    ref?: string,
+  ): Promise<string> {
     const sha = await this.resolveCommitish(owner, name, ref);
-    if (!sha) throw new GitStoreError('not-found', `No commit found for the ref ${ref}`);
+    if (!sha)
+      throw new GitStoreError(
+        'not-found',
+        `No commit found for the ref ${ref}`,
+      );
     return sha;
   }
 
-  private emitPush(info: RepositoryInfo, branch: string, before: string | null, after: string, changedPaths: string[]) {
+  private emitPush(
+    info: RepositoryInfo,
+    branch: string,
+    before: string | null,
+    after: string,
+    changedPaths: string[],
+  ) {
     info.pushedAt = this.clock.now();
-    const event: PushEvent = { owner: info.owner, repo: info.name, branch, before, after, changedPaths };
+    const event: PushEvent = {
+      owner: info.owner,
+      repo: info.name,
+      branch,
+      before,
+      after,
+      changedPaths,
+    };
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -714,7 +855,11 @@ export class GitStore {
     }
   }
 
-  private async withLock<T>(owner: string, name: string, fn: () => Promise<T>): Promise<T> {
+  private async withLock<T>(
+    owner: string,
+    name: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     const k = key(owner, name);
     const previous = this.locks.get(k) ?? Promise.resolve();
     const run = previous.then(fn, fn);
@@ -727,7 +872,10 @@ export class GitStore {
     }
   }
 
-  private async tryResolve(gitdir: string, ref: string): Promise<string | undefined> {
+  private async tryResolve(
+    gitdir: string,
+    ref: string,
+  ): Promise<string | undefined> {
     try {
       return await git.resolveRef({ fs, gitdir, ref });
     } catch (error) {
@@ -736,17 +884,28 @@ export class GitStore {
     }
   }
 
-  private async readTreeEntries(gitdir: string, sha: string): Promise<ReadonlyArray<Readonly<TreeEntryRecord>>> {
+  private async readTreeEntries(
+    gitdir: string,
+    sha: string,
+  ): Promise<ReadonlyArray<Readonly<TreeEntryRecord>>> {
     // Trees are immutable (content-addressed), so a cache never goes stale.
     const cached = this.trees.get(sha);
     if (cached) return cached;
     try {
-      const { tree } = await git.readTree({ fs, gitdir, oid: sha, cache: this.cache });
+      const { tree } = await git.readTree({
+        fs,
+        gitdir,
+        oid: sha,
+        cache: this.cache,
+      });
       if (this.trees.size >= TREE_CACHE_LIMIT) this.trees.clear();
       this.trees.set(sha, tree);
       return tree;
     } catch (error) {
-      if (isNotFound(error) || (error as { code?: string }).code === 'ObjectTypeError') {
+      if (
+        isNotFound(error) ||
+        (error as { code?: string }).code === 'ObjectTypeError'
+      ) {
         throw new GitStoreError('not-found', `No tree found for SHA: ${sha}`);
       }
       throw error;
@@ -755,7 +914,13 @@ export class GitStore {
 
   private async writeCommitUnlocked(
     gitdir: string,
-    commit: { message: string; tree: string; parents: string[]; author?: GitPerson; committer?: GitPerson },
+    commit: {
+      message: string;
+      tree: string;
+      parents: string[];
+      author?: GitPerson;
+      committer?: GitPerson;
+    },
   ): Promise<string> {
     const person = (p: GitPerson | undefined) => {
       const date = p?.date ?? this.clock.now();
@@ -766,7 +931,9 @@ export class GitStore {
         timezoneOffset: 0,
       };
     };
-    const message = commit.message.endsWith('\n') ? commit.message : `${commit.message}\n`;
+    const message = commit.message.endsWith('\n')
+      ? commit.message
+      : `${commit.message}\n`;
     return git.writeCommit({
       fs,
       gitdir,
@@ -802,7 +969,10 @@ export class GitStore {
     const root = await load(baseTree);
     const changed = new Set<string>();
 
-    const descend = async (parts: string[], create: boolean): Promise<TreeNode[] | undefined> => {
+    const descend = async (
+      parts: string[],
+      create: boolean,
+    ): Promise<TreeNode[] | undefined> => {
       const chain = [root];
       let node = root;
       for (const [i, part] of parts.entries()) {
@@ -828,12 +998,17 @@ export class GitStore {
       }
       return chain;
     };
-    const markDirty = (chain: TreeNode[]) => chain.forEach(n => (n.dirty = true));
+    const markDirty = (chain: TreeNode[]) =>
+      chain.forEach(n => (n.dirty = true));
 
     for (const edit of edits) {
       if ('folder' in edit) {
         const parts = splitPath(edit.folder);
-        if (!parts.length) throw new GitStoreError('invalid', 'Cannot delete the repository root');
+        if (!parts.length)
+          throw new GitStoreError(
+            'invalid',
+            'Cannot delete the repository root',
+          );
         const chain = await descend(parts.slice(0, -1), false);
         const last = parts[parts.length - 1];
         const parent = chain?.[chain.length - 1];
@@ -850,7 +1025,8 @@ export class GitStore {
         continue;
       }
       const parts = splitPath(edit.path);
-      if (!parts.length) throw new GitStoreError('invalid', `Invalid path "${edit.path}"`);
+      if (!parts.length)
+        throw new GitStoreError('invalid', `Invalid path "${edit.path}"`);
       const name = parts[parts.length - 1];
       const chain = await descend(parts.slice(0, -1), edit.sha !== null);
       if (!chain) continue;
@@ -859,7 +1035,9 @@ export class GitStore {
       if (edit.sha === null) {
         if (!existing) continue;
         if (existing.type === 'tree') {
-          (await this.readTreeRecursive(gitdir, existing.oid)).forEach(i => changed.add(`${parts.join('/')}/${i.path}`));
+          (await this.readTreeRecursive(gitdir, existing.oid)).forEach(i =>
+            changed.add(`${parts.join('/')}/${i.path}`),
+          );
         } else {
           changed.add(parts.join('/'));
         }
@@ -868,14 +1046,27 @@ export class GitStore {
         markDirty(chain);
         continue;
       }
-      if (existing && existing.oid === edit.sha && existing.mode === normalizeMode(edit.mode)) continue;
+      if (
+        existing &&
+        existing.oid === edit.sha &&
+        existing.mode === normalizeMode(edit.mode)
+      )
+        continue;
       if (existing?.type === 'tree' && edit.type !== 'tree') {
-        (await this.readTreeRecursive(gitdir, existing.oid)).forEach(i => changed.add(`${parts.join('/')}/${i.path}`));
+        (await this.readTreeRecursive(gitdir, existing.oid)).forEach(i =>
+          changed.add(`${parts.join('/')}/${i.path}`),
+        );
       }
-      parent.entries.set(name, { mode: normalizeMode(edit.mode), oid: edit.sha, type: edit.type });
+      parent.entries.set(name, {
+        mode: normalizeMode(edit.mode),
+        oid: edit.sha,
+        type: edit.type,
+      });
       parent.sub.delete(name);
       if (edit.type === 'tree') {
-        (await this.readTreeRecursive(gitdir, edit.sha)).forEach(i => changed.add(`${parts.join('/')}/${i.path}`));
+        (await this.readTreeRecursive(gitdir, edit.sha)).forEach(i =>
+          changed.add(`${parts.join('/')}/${i.path}`),
+        );
       } else {
         changed.add(parts.join('/'));
       }
@@ -886,13 +1077,15 @@ export class GitStore {
       for (const [childName, child] of node.sub) {
         if (!child.dirty) continue;
         const oid = await write(child);
-        if (oid) node.entries.set(childName, { mode: TREE_MODE, oid, type: 'tree' });
+        if (oid)
+          node.entries.set(childName, { mode: TREE_MODE, oid, type: 'tree' });
         else node.entries.delete(childName);
       }
       if (node !== root && node.entries.size === 0) return null; // git has no empty folders
       return this.writeTreeObject(gitdir, node.entries);
     };
-    const tree = root.dirty || !baseTree ? ((await write(root)) as string) : baseTree;
+    const tree =
+      root.dirty || !baseTree ? ((await write(root)) as string) : baseTree;
     return { tree, changedPaths: [...changed].sort() };
   }
 
@@ -912,8 +1105,15 @@ export class GitStore {
     this.blobBytes += content.length;
   }
 
-  private async writeObject(gitdir: string, type: 'blob' | 'tree', content: Buffer): Promise<string> {
-    const wrapped = Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
+  private async writeObject(
+    gitdir: string,
+    type: 'blob' | 'tree',
+    content: Buffer,
+  ): Promise<string> {
+    const wrapped = Buffer.concat([
+      Buffer.from(`${type} ${content.length}\0`),
+      content,
+    ]);
     const oid = createHash('sha1').update(wrapped).digest('hex');
     const folder = path.join(gitdir, 'objects', oid.slice(0, 2));
     if (!this.objectDirs.has(folder)) {
@@ -921,7 +1121,11 @@ export class GitStore {
       this.objectDirs.add(folder);
     }
     try {
-      await fs.promises.writeFile(path.join(folder, oid.slice(2)), deflateSync(wrapped, { level: 1 }), { flag: 'wx' });
+      await fs.promises.writeFile(
+        path.join(folder, oid.slice(2)),
+        deflateSync(wrapped, { level: 1 }),
+        { flag: 'wx' },
+      );
     } catch (error) {
       // Objects are content-addressed: one already there is the same object.
       if ((error as { code?: string }).code !== 'EEXIST') throw error;
@@ -930,19 +1134,39 @@ export class GitStore {
   }
 
   /** Serialises a tree in git's format: entries in git's order, modes without leading zeros. */
-  private async writeTreeObject(gitdir: string, entries: TreeNode['entries']): Promise<string> {
-    const sortKey = (name: string, type: string) => Buffer.from(type === 'tree' ? `${name}/` : name);
-    const sorted = [...entries].sort(([a, ea], [b, eb]) => Buffer.compare(sortKey(a, ea.type), sortKey(b, eb.type)));
+  private async writeTreeObject(
+    gitdir: string,
+    entries: TreeNode['entries'],
+  ): Promise<string> {
+    const sortKey = (name: string, type: string) =>
+      Buffer.from(type === 'tree' ? `${name}/` : name);
+    const sorted = [...entries].sort(([a, ea], [b, eb]) =>
+      Buffer.compare(sortKey(a, ea.type), sortKey(b, eb.type)),
+    );
     const parts: Buffer[] = [];
     for (const [name, e] of sorted) {
-      parts.push(Buffer.from(`${e.mode.replace(/^0+/, '')} ${name}\0`), Buffer.from(e.oid, 'hex'));
+      parts.push(
+        Buffer.from(`${e.mode.replace(/^0+/, '')} ${name}\0`),
+        Buffer.from(e.oid, 'hex'),
+      );
     }
     const oid = await this.writeObject(gitdir, 'tree', Buffer.concat(parts));
-    this.trees.set(oid, sorted.map(([name, e]) => ({ path: name, mode: e.mode, oid: e.oid, type: e.type })));
+    this.trees.set(
+      oid,
+      sorted.map(([name, e]) => ({
+        path: name,
+        mode: e.mode,
+        oid: e.oid,
+        type: e.type,
+      })),
+    );
     return oid;
   }
 
-  private async readTreeRecursive(gitdir: string, sha: string): Promise<Array<{ path: string }>> {
+  private async readTreeRecursive(
+    gitdir: string,
+    sha: string,
+  ): Promise<Array<{ path: string }>> {
     const out: Array<{ path: string }> = [];
     const walk = async (treeSha: string, prefix: string) => {
       for (const e of await this.readTreeEntries(gitdir, treeSha)) {
@@ -954,12 +1178,21 @@ export class GitStore {
     return out;
   }
 
-  private async listNodeFiles(gitdir: string, node: TreeNode): Promise<string[]> {
+  private async listNodeFiles(
+    gitdir: string,
+    node: TreeNode,
+  ): Promise<string[]> {
     const out: string[] = [];
     for (const [n, e] of node.entries) {
       const sub = node.sub.get(n);
-      if (sub) (await this.listNodeFiles(gitdir, sub)).forEach(f => out.push(`${n}/${f}`));
-      else if (e.type === 'tree') (await this.readTreeRecursive(gitdir, e.oid)).forEach(f => out.push(`${n}/${f.path}`));
+      if (sub)
+        (await this.listNodeFiles(gitdir, sub)).forEach(f =>
+          out.push(`${n}/${f}`),
+        );
+      else if (e.type === 'tree')
+        (await this.readTreeRecursive(gitdir, e.oid)).forEach(f =>
+          out.push(`${n}/${f.path}`),
+        );
       else out.push(n);
     }
     return out;

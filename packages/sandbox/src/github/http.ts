@@ -7,7 +7,13 @@ export const DOCS = 'https://docs.github.com/rest';
 export interface ValidationErrorItem {
   resource: string;
   field?: string;
-  code: 'missing' | 'missing_field' | 'invalid' | 'already_exists' | 'unprocessable' | 'custom';
+  code:
+    | 'missing'
+    | 'missing_field'
+    | 'invalid'
+    | 'already_exists'
+    | 'unprocessable'
+    | 'custom';
   message?: string;
 }
 
@@ -75,13 +81,20 @@ export interface RouteDef {
   handler: RouteHandler;
 }
 
-export function queryString(query: Record<string, unknown>, name: string): string | undefined {
+export function queryString(
+  query: Record<string, unknown>,
+  name: string,
+): string | undefined {
   const v = query[name];
   if (Array.isArray(v)) return v.length ? String(v[0]) : undefined;
   return v === undefined || v === null ? undefined : String(v);
 }
 
-export function queryInt(query: Record<string, unknown>, name: string, fallback: number): number {
+export function queryInt(
+  query: Record<string, unknown>,
+  name: string,
+  fallback: number,
+): number {
   const v = Number(queryString(query, name));
   return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
 }
@@ -93,7 +106,11 @@ export interface Pagination {
 }
 
 /** One page of `items` (`per_page` ≤ 100, `page` from 1); the router turns `pagination` into a Link header. */
-export function paginate<T>(items: T[], query: Record<string, unknown>, defaultPerPage = 30): { items: T[]; pagination: Pagination } {
+export function paginate<T>(
+  items: T[],
+  query: Record<string, unknown>,
+  defaultPerPage = 30,
+): { items: T[]; pagination: Pagination } {
   const perPage = Math.min(queryInt(query, 'per_page', defaultPerPage), 100);
   const page = queryInt(query, 'page', 1);
   return {
@@ -103,7 +120,10 @@ export function paginate<T>(items: T[], query: Record<string, unknown>, defaultP
 }
 
 /** GitHub's `Link` header (next/last/first/prev) for a page of a list. */
-export function linkHeader(requestUrl: string, p: Pagination): string | undefined {
+export function linkHeader(
+  requestUrl: string,
+  p: Pagination,
+): string | undefined {
   const last = Math.max(1, Math.ceil(p.total / p.perPage));
   const at = (page: number) => {
     const url = new URL(requestUrl);
@@ -112,7 +132,8 @@ export function linkHeader(requestUrl: string, p: Pagination): string | undefine
   };
   const links: string[] = [];
   if (p.page > 1) links.push(`${at(p.page - 1)}; rel="prev"`);
-  if (p.page < last) links.push(`${at(p.page + 1)}; rel="next"`, `${at(last)}; rel="last"`);
+  if (p.page < last)
+    links.push(`${at(p.page + 1)}; rel="next"`, `${at(last)}; rel="last"`);
   if (p.page > 1) links.push(`${at(1)}; rel="first"`);
   return links.length ? links.join(', ') : undefined;
 }
@@ -123,12 +144,12 @@ export function linkHeader(requestUrl: string, p: Pagination): string | undefine
  * GitHub; at 0 remaining requests get 403 `API rate limit exceeded`.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { window: number; used: number }>();
+  private readonly buckets = new Map<
+    string,
+    { window: number; used: number }
+  >();
 
-  constructor(
-    private readonly clock: SandboxClock,
-    readonly limit = 5000,
-  ) {}
+  constructor(private readonly clock: SandboxClock, readonly limit = 5000) {}
 
   private bucket(key: string) {
     const window = Math.floor(this.clock.nowMs() / 3_600_000);

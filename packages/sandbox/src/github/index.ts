@@ -11,7 +11,12 @@ export type {
 export { createGitHubApi, SANDBOX_LOGIN } from './api';
 export type { GitHubApi, GitHubApiOptions } from './api';
 export { Actions, RUN_TIMINGS } from './actions';
-export type { WorkflowRun, WorkflowInfo, RunStatus, RunConclusion } from './actions';
+export type {
+  WorkflowRun,
+  WorkflowInfo,
+  RunStatus,
+  RunConclusion,
+} from './actions';
 export {
   PICASSO_BUILD_WORKFLOW,
   PICASSO_WORKFLOW_PATH,

@@ -3,7 +3,9 @@ import OpenAPIBackend from 'openapi-backend';
 import type { Document } from 'openapi-backend';
 
 /** The committed, pruned copy of GitHub's OpenAPI description (see scripts/prune-github-spec.mjs). */
-export const GITHUB_SPEC_PATH = require.resolve('../../spec/github-api.pruned.json');
+export const GITHUB_SPEC_PATH = require.resolve(
+  '../../spec/github-api.pruned.json',
+);
 
 export interface SchemaError {
   /** Where: `requestBody.content`, `query.per_page`, `response.owner.login`, ... */
@@ -11,7 +13,8 @@ export interface SchemaError {
   message: string;
 }
 
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 /**
  * Adapts GitHub's description for Ajv without changing what it accepts in
@@ -36,7 +39,9 @@ function normalizeSchema(node: unknown): unknown {
   return out;
 }
 
-let operations: { pathTemplates: Record<string, string>; methods: Record<string, string> } | undefined;
+let operations:
+  | { pathTemplates: Record<string, string>; methods: Record<string, string> }
+  | undefined;
 
 /** operationId → path template and method, read synchronously (for route registration). */
 export function readOperations() {
@@ -108,7 +113,9 @@ export class GitHubSpec {
 
   /** GitHub's documentation page for the operation (used in error bodies). */
   documentationUrl(operationId: string): string | undefined {
-    const op = this.api.getOperation(operationId) as { externalDocs?: { url?: string } } | undefined;
+    const op = this.api.getOperation(operationId) as
+      | { externalDocs?: { url?: string } }
+      | undefined;
     return op?.externalDocs?.url;
   }
 
@@ -132,7 +139,8 @@ export class GitHubSpec {
     // refs) line up with the template whatever the client sent.
     const concrete = this.pathTemplate(operationId).replace(
       /\{([^}]+)\}/g,
-      (_, name: string) => encodeURIComponent(request.pathParams[name] ?? '') || '%20',
+      (_, name: string) =>
+        encodeURIComponent(request.pathParams[name] ?? '') || '%20',
     );
     const result = this.api.validateRequest(
       {
@@ -145,26 +153,48 @@ export class GitHubSpec {
       operationId,
     );
     return (result.errors ?? [])
-      .filter(e => !e.instancePath.startsWith('/path/') && !e.instancePath.startsWith('/params'))
+      .filter(
+        e =>
+          !e.instancePath.startsWith('/path/') &&
+          !e.instancePath.startsWith('/params'),
+      )
       .map(e => ({
-        field: e.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'request',
-        message: `${e.instancePath ? `${e.instancePath.replace(/^\//, '').replace(/\//g, '.')} ` : ''}${e.message ?? 'is invalid'}`,
+        field:
+          e.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'request',
+        message: `${
+          e.instancePath
+            ? `${e.instancePath.replace(/^\//, '').replace(/\//g, '.')} `
+            : ''
+        }${e.message ?? 'is invalid'}`,
       }));
   }
 
-  validateResponse(operationId: string, status: number, body: unknown): SchemaError[] {
+  validateResponse(
+    operationId: string,
+    status: number,
+    body: unknown,
+  ): SchemaError[] {
     const op = this.api.getOperation(operationId);
-    const response = op?.responses?.[String(status)] as { content?: unknown } | undefined;
+    const response = op?.responses?.[String(status)] as
+      | { content?: unknown }
+      | undefined;
     if (body === undefined) {
       // A body-less answer is right when GitHub documents none for the status.
       return response && !response.content
         ? []
-        : [{ field: 'response', message: `response has no body, but GitHub documents one for ${status}` }];
+        : [
+            {
+              field: 'response',
+              message: `response has no body, but GitHub documents one for ${status}`,
+            },
+          ];
     }
     const result = this.api.validateResponse(body, operationId, status);
     return (result.errors ?? []).map(e => ({
       field: `response${e.instancePath.replace(/\//g, '.')}`,
-      message: `response${e.instancePath.replace(/\//g, '.')} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
+      message: `response${e.instancePath.replace(/\//g, '.')} ${
+        e.message ?? 'is invalid'
+      }${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
     }));
   }
 

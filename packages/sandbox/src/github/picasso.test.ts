@@ -5,22 +5,36 @@ import { parse } from 'yaml';
 import { SandboxClock } from '../clock';
 import { FaultRegistry } from '../faults';
 import { GitStore } from './gitStore';
-import { PICASSO_BUILD_WORKFLOW, retagManifests, runPicassoBuild, setTopLevelScalar } from './picasso';
+import {
+  PICASSO_BUILD_WORKFLOW,
+  retagManifests,
+  runPicassoBuild,
+  setTopLevelScalar,
+} from './picasso';
 
 describe('Picasso simulation', () => {
   it('ships a build.yml whose dispatch inputs are the ones Launchpad sends', () => {
     const workflow = parse(PICASSO_BUILD_WORKFLOW);
     const inputs = workflow.on.workflow_dispatch.inputs;
     expect(inputs.INSTANCE_NAME).toMatchObject({ required: true });
-    expect(inputs.SERVICE).toMatchObject({ required: true, type: 'choice', options: ['openedx', 'mfe'] });
+    expect(inputs.SERVICE).toMatchObject({
+      required: true,
+      type: 'choice',
+      options: ['openedx', 'mfe'],
+    });
     expect(inputs.STRAIN_REPOSITORY_BRANCH.required).toBe(false);
     expect(inputs.EDX_PLATFORM_VERSION.required).toBe(false);
   });
 
   it('replaces a scalar in place, keeping comments, quoting and spacing', () => {
-    const text = '# header\nA: 1   # keep me\nIMAGE: "acme/x:1" # quoted\nB: [1, 2]\n';
-    expect(setTopLevelScalar(text, 'IMAGE', 'acme/x:2')).toBe('# header\nA: 1   # keep me\nIMAGE: "acme/x:2" # quoted\nB: [1, 2]\n');
-    expect(setTopLevelScalar(text, 'A', 'two words')).toContain('A: two words   # keep me\n');
+    const text =
+      '# header\nA: 1   # keep me\nIMAGE: "acme/x:1" # quoted\nB: [1, 2]\n';
+    expect(setTopLevelScalar(text, 'IMAGE', 'acme/x:2')).toBe(
+      '# header\nA: 1   # keep me\nIMAGE: "acme/x:2" # quoted\nB: [1, 2]\n',
+    );
+    expect(setTopLevelScalar(text, 'A', 'two words')).toContain(
+      'A: two words   # keep me\n',
+    );
     expect(setTopLevelScalar(text, 'NEW', 'v: 1')).toBe(`${text}NEW: "v: 1"\n`);
   });
 
@@ -54,17 +68,40 @@ describe('Picasso simulation', () => {
       '              image: acme/openedx:older',
       '',
     ].join('\n');
-    const out = retagManifests(manifests, 'acme/openedx:old', 'acme/openedx:new', 'openedx')!;
+    const out = retagManifests(
+      manifests,
+      'acme/openedx:old',
+      'acme/openedx:new',
+      'openedx',
+    )!;
     expect(out).toBe(
       manifests
-        .replace("'acme/openedx:old' # same image", "'acme/openedx:new' # same image")
+        .replace(
+          "'acme/openedx:old' # same image",
+          "'acme/openedx:new' # same image",
+        )
         .replace('image: acme/openedx:old', 'image: acme/openedx:new')
         .replace('image: acme/openedx:older', 'image: acme/openedx:new'),
     );
     expect(out).toContain('image: busybox:1');
-    expect(retagManifests('images:\n  - name: acme/openedx\n    newTag: old\nkind: Kustomization\n', 'acme/openedx:old', 'acme/openedx:new', 'openedx'))
-      .toBe('images:\n  - name: acme/openedx\n    newTag: new\nkind: Kustomization\n');
-    expect(retagManifests('kind: Service\n', 'acme/openedx:old', 'acme/openedx:new', 'openedx')).toBeUndefined();
+    expect(
+      retagManifests(
+        'images:\n  - name: acme/openedx\n    newTag: old\nkind: Kustomization\n',
+        'acme/openedx:old',
+        'acme/openedx:new',
+        'openedx',
+      ),
+    ).toBe(
+      'images:\n  - name: acme/openedx\n    newTag: new\nkind: Kustomization\n',
+    );
+    expect(
+      retagManifests(
+        'kind: Service\n',
+        'acme/openedx:old',
+        'acme/openedx:new',
+        'openedx',
+      ),
+    ).toBeUndefined();
   });
 
   describe('runPicassoBuild', () => {
@@ -88,20 +125,36 @@ describe('Picasso simulation', () => {
       await fs.promises.rm(dir, { recursive: true, force: true });
     });
     const build = (inputs: Record<string, string>, runNumber = 7) =>
-      runPicassoBuild({ git, faults }, git.getRepository('acme-edu', 'cluster')!, { inputs, branch: 'main', runNumber, now: clock.now() });
+      runPicassoBuild(
+        { git, faults },
+        git.getRepository('acme-edu', 'cluster')!,
+        { inputs, branch: 'main', runNumber, now: clock.now() },
+      );
 
     it('fails on a malformed config.yml without committing', async () => {
       const head = await git.headSha('acme-edu', 'cluster');
-      const result = await build({ INSTANCE_NAME: 'broken', SERVICE: 'openedx' });
+      const result = await build({
+        INSTANCE_NAME: 'broken',
+        SERVICE: 'openedx',
+      });
       expect(result.conclusion).toBe('failure');
       expect(result.message).toContain('not valid YAML');
       expect(await git.headSha('acme-edu', 'cluster')).toBe(head);
     });
 
     it('names a first image after the instance and records overridden versions', async () => {
-      const result = await build({ INSTANCE_NAME: 'fresh', SERVICE: 'mfe', EDX_PLATFORM_VERSION: 'release/teak.3' });
-      expect(result).toMatchObject({ conclusion: 'success', image: 'acme-edu/fresh-mfe:teak.3-20260504-7' });
-      expect(await git.readFile('acme-edu', 'cluster', 'instances/fresh/config.yml')).toBe(
+      const result = await build({
+        INSTANCE_NAME: 'fresh',
+        SERVICE: 'mfe',
+        EDX_PLATFORM_VERSION: 'release/teak.3',
+      });
+      expect(result).toMatchObject({
+        conclusion: 'success',
+        image: 'acme-edu/fresh-mfe:teak.3-20260504-7',
+      });
+      expect(
+        await git.readFile('acme-edu', 'cluster', 'instances/fresh/config.yml'),
+      ).toBe(
         'EDX_PLATFORM_VERSION: release/teak.3\nMFE_DOCKER_IMAGE: acme-edu/fresh-mfe:teak.3-20260504-7\n',
       );
       expect(result.changedPaths).toEqual(['instances/fresh/config.yml']);

@@ -1,4 +1,11 @@
-import { Document, isMap, isScalar, isSeq, parseAllDocuments, parseDocument } from 'yaml';
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  parseDocument,
+} from 'yaml';
 import type { Scalar } from 'yaml';
 import type { FaultRegistry } from '../faults';
 import type { GitStore, RepositoryInfo } from './gitStore';
@@ -101,7 +108,11 @@ export const IMAGE_KEYS = {
 } as const;
 
 /** Inputs a build may override, recorded in config.yml with the new image. */
-const VERSION_INPUTS = ['EDX_PLATFORM_REPOSITORY', 'EDX_PLATFORM_VERSION', 'TUTOR_VERSION'];
+const VERSION_INPUTS = [
+  'EDX_PLATFORM_REPOSITORY',
+  'EDX_PLATFORM_VERSION',
+  'TUTOR_VERSION',
+];
 
 export interface PicassoResult {
   conclusion: 'success' | 'failure';
@@ -124,7 +135,11 @@ function dateStamp(date: Date): string {
 /** `release/teak.3` → `teak.3`; `open-release/sumac.2` → `sumac.2`; `master` → `master`. */
 function releaseTag(version: unknown): string | undefined {
   if (typeof version !== 'string' || !version.trim()) return undefined;
-  return version.trim().split('/').pop()!.replace(/[^A-Za-z0-9_.-]/g, '-');
+  return version
+    .trim()
+    .split('/')
+    .pop()!
+    .replace(/[^A-Za-z0-9_.-]/g, '-');
 }
 
 /** Writes a scalar the way the original was written (plain, single or double quoted). */
@@ -132,7 +147,9 @@ function scalarText(node: Scalar, value: string): string {
   if (node.type === 'QUOTE_DOUBLE') return JSON.stringify(value);
   if (node.type === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
   const plain = parseDocument(value).contents;
-  return isScalar(plain) && plain.value === value && !/[#:]\s|\s$/.test(value) ? value : JSON.stringify(value);
+  return isScalar(plain) && plain.value === value && !/[#:]\s|\s$/.test(value)
+    ? value
+    : JSON.stringify(value);
 }
 
 /**
@@ -140,9 +157,14 @@ function scalarText(node: Scalar, value: string): string {
  * the Document API), so everything else stays byte for byte: comments,
  * order, spacing and quoting. The diff is the changed values only.
  */
-function spliceScalars(text: string, edits: Array<{ node: Scalar; value: string }>): string {
+function spliceScalars(
+  text: string,
+  edits: Array<{ node: Scalar; value: string }>,
+): string {
   let out = text;
-  for (const { node, value } of [...edits].sort((a, b) => b.node.range![0] - a.node.range![0])) {
+  for (const { node, value } of [...edits].sort(
+    (a, b) => b.node.range![0] - a.node.range![0],
+  )) {
     const [start, end] = node.range!;
     out = out.slice(0, start) + scalarText(node, value) + out.slice(end);
   }
@@ -150,26 +172,38 @@ function spliceScalars(text: string, edits: Array<{ node: Scalar; value: string 
 }
 
 /** Sets top-level `key` in a YAML mapping document's text; appends it if absent. */
-export function setTopLevelScalar(text: string, key: string, value: string): string {
+export function setTopLevelScalar(
+  text: string,
+  key: string,
+  value: string,
+): string {
   const doc = parseDocument(text);
   const node = doc.get(key, true);
-  if (isScalar(node) && node.range) return spliceScalars(text, [{ node, value }]);
+  if (isScalar(node) && node.range)
+    return spliceScalars(text, [{ node, value }]);
   // Absent: append the key, leaving the existing text as it is.
   const line = new Document({ [key]: value }).toString();
   return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${line}`;
 }
 
 /** Replaces the image of matching containers in rendered manifests; returns the new text if changed. */
-export function retagManifests(text: string, oldImage: string | undefined, newImage: string, service: 'openedx' | 'mfe'): string | undefined {
+export function retagManifests(
+  text: string,
+  oldImage: string | undefined,
+  newImage: string,
+  service: 'openedx' | 'mfe',
+): string | undefined {
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs) || docs.some(d => d.errors.length)) return undefined;
   const oldRepo = oldImage?.replace(/:[^/:]*$/, '');
   const newRepo = newImage.replace(/:[^/:]*$/, '');
   const newTag = newImage.slice(newRepo.length + 1);
-  const serviceNames = service === 'mfe' ? /^mfe$/ : /^(lms|cms)(-worker)?$|^(lms|cms)-job$/;
+  const serviceNames =
+    service === 'mfe' ? /^mfe$/ : /^(lms|cms)(-worker)?$|^(lms|cms)-job$/;
   const edits: Array<{ node: Scalar; value: string }> = [];
   const edit = (node: unknown, value: string) => {
-    if (isScalar(node) && node.range && node.value !== value) edits.push({ node, value });
+    if (isScalar(node) && node.range && node.value !== value)
+      edits.push({ node, value });
   };
   for (const doc of docs as Document[]) {
     const kind = doc.get('kind');
@@ -177,12 +211,16 @@ export function retagManifests(text: string, oldImage: string | undefined, newIm
       const images = doc.get('images');
       if (isSeq(images)) {
         for (const item of images.items) {
-          if (isMap(item) && oldRepo && item.get('name') === oldRepo) edit(item.get('newTag', true), newTag);
+          if (isMap(item) && oldRepo && item.get('name') === oldRepo)
+            edit(item.get('newTag', true), newTag);
         }
       }
       continue;
     }
-    const podSpec = kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template', 'spec'] : ['spec', 'template', 'spec'];
+    const podSpec =
+      kind === 'CronJob'
+        ? ['spec', 'jobTemplate', 'spec', 'template', 'spec']
+        : ['spec', 'template', 'spec'];
     for (const list of ['containers', 'initContainers']) {
       const containers = doc.getIn([...podSpec, list]);
       if (!isSeq(containers)) continue;
@@ -190,7 +228,9 @@ export function retagManifests(text: string, oldImage: string | undefined, newIm
         if (!isMap(c)) continue;
         const image = c.get('image');
         const matches = oldImage
-          ? image === oldImage || (typeof image === 'string' && image.replace(/:[^/:]*$/, '') === oldRepo)
+          ? image === oldImage ||
+            (typeof image === 'string' &&
+              image.replace(/:[^/:]*$/, '') === oldRepo)
           : serviceNames.test(String(c.get('name')));
         if (matches) edit(c.get('image', true), newImage);
       }
@@ -208,50 +248,105 @@ export function retagManifests(text: string, oldImage: string | undefined, newIm
 export async function runPicassoBuild(
   deps: { git: GitStore; faults: FaultRegistry },
   repo: RepositoryInfo,
-  build: { inputs: Record<string, string>; branch: string; runNumber: number; now: Date },
+  build: {
+    inputs: Record<string, string>;
+    branch: string;
+    runNumber: number;
+    now: Date;
+  },
 ): Promise<PicassoResult> {
   const slug = build.inputs.INSTANCE_NAME;
   const service = build.inputs.SERVICE === 'mfe' ? 'mfe' : 'openedx';
-  const fault = deps.faults.take('build-fails', f => !f.instance || f.instance === slug);
+  const fault = deps.faults.take(
+    'build-fails',
+    f => !f.instance || f.instance === slug,
+  );
   if (fault) {
-    return { conclusion: 'failure', message: `Sandbox fault: the ${service} image build for ${slug} failed` };
+    return {
+      conclusion: 'failure',
+      message: `Sandbox fault: the ${service} image build for ${slug} failed`,
+    };
   }
   const folder = `instances/${slug}`;
   const configPath = `${folder}/config.yml`;
-  const text = await deps.git.readFile(repo.owner, repo.name, configPath, build.branch);
+  const text = await deps.git.readFile(
+    repo.owner,
+    repo.name,
+    configPath,
+    build.branch,
+  );
   if (text === undefined) {
-    return { conclusion: 'failure', message: `Instance "${slug}" not found: ${configPath} does not exist on ${build.branch}` };
+    return {
+      conclusion: 'failure',
+      message: `Instance "${slug}" not found: ${configPath} does not exist on ${build.branch}`,
+    };
   }
   const doc = parseDocument(text);
   if (doc.errors.length || !isMap(doc.contents)) {
-    return { conclusion: 'failure', message: `${configPath} is not valid YAML: ${doc.errors[0]?.message ?? 'not a mapping'}` };
+    return {
+      conclusion: 'failure',
+      message: `${configPath} is not valid YAML: ${
+        doc.errors[0]?.message ?? 'not a mapping'
+      }`,
+    };
   }
   const key = IMAGE_KEYS[service];
   const oldImage = doc.get(key);
-  const current = typeof oldImage === 'string' && oldImage ? oldImage : undefined;
-  const repository = current?.replace(/:[^/:]*$/, '') ?? `${repo.owner.toLowerCase()}/${slug}-${service}`;
+  const current =
+    typeof oldImage === 'string' && oldImage ? oldImage : undefined;
+  const repository =
+    current?.replace(/:[^/:]*$/, '') ??
+    `${repo.owner.toLowerCase()}/${slug}-${service}`;
   let config = text;
   for (const input of VERSION_INPUTS) {
-    if (build.inputs[input]) config = setTopLevelScalar(config, input, build.inputs[input]);
+    if (build.inputs[input])
+      config = setTopLevelScalar(config, input, build.inputs[input]);
   }
-  const release = releaseTag(build.inputs.EDX_PLATFORM_VERSION || doc.get('EDX_PLATFORM_VERSION'));
-  const tag = [release, dateStamp(build.now), String(build.runNumber)].filter(Boolean).join('-');
+  const release = releaseTag(
+    build.inputs.EDX_PLATFORM_VERSION || doc.get('EDX_PLATFORM_VERSION'),
+  );
+  const tag = [release, dateStamp(build.now), String(build.runNumber)]
+    .filter(Boolean)
+    .join('-');
   const image = `${repository}:${tag}`;
   config = setTopLevelScalar(config, key, image);
 
   const changes: Record<string, string> = { [configPath]: config };
-  for (const file of await deps.git.listFiles(repo.owner, repo.name, `${folder}/env`, build.branch)) {
+  for (const file of await deps.git.listFiles(
+    repo.owner,
+    repo.name,
+    `${folder}/env`,
+    build.branch,
+  )) {
     if (!/\.ya?ml$/.test(file)) continue;
-    const manifest = await deps.git.readFile(repo.owner, repo.name, file, build.branch);
-    const updated = manifest === undefined ? undefined : retagManifests(manifest, current, image, service);
+    const manifest = await deps.git.readFile(
+      repo.owner,
+      repo.name,
+      file,
+      build.branch,
+    );
+    const updated =
+      manifest === undefined
+        ? undefined
+        : retagManifests(manifest, current, image, service);
     if (updated !== undefined) changes[file] = updated;
   }
-  const { sha, changedPaths } = await deps.git.commitFiles(repo.owner, repo.name, {
-    branch: build.branch,
-    message: `[Picasso] ${slug}: ${service} image ${image}`,
-    changes,
-    author: BUILD_AUTHOR,
-    requireBranch: true,
-  });
-  return { conclusion: 'success', message: `Built ${image}`, image, commitSha: sha, changedPaths };
+  const { sha, changedPaths } = await deps.git.commitFiles(
+    repo.owner,
+    repo.name,
+    {
+      branch: build.branch,
+      message: `[Picasso] ${slug}: ${service} image ${image}`,
+      changes,
+      author: BUILD_AUTHOR,
+      requireBranch: true,
+    },
+  );
+  return {
+    conclusion: 'success',
+    message: `Built ${image}`,
+    image,
+    commitSha: sha,
+    changedPaths,
+  };
 }

@@ -61,24 +61,52 @@ export class PullRequests {
 
   async create(
     info: RepositoryInfo,
-    input: { title: string; head: string; base: string; body?: string; draft?: boolean },
+    input: {
+      title: string;
+      head: string;
+      base: string;
+      body?: string;
+      draft?: boolean;
+    },
     user: string,
   ): Promise<PullRecord> {
-    const head = input.head.includes(':') ? input.head.split(':').slice(1).join(':') : input.head;
-    const headSha = await this.git.resolveRef(info.owner, info.name, `refs/heads/${head}`);
-    const baseSha = await this.git.resolveRef(info.owner, info.name, `refs/heads/${input.base}`);
+    const head = input.head.includes(':')
+      ? input.head.split(':').slice(1).join(':')
+      : input.head;
+    const headSha = await this.git.resolveRef(
+      info.owner,
+      info.name,
+      `refs/heads/${head}`,
+    );
+    const baseSha = await this.git.resolveRef(
+      info.owner,
+      info.name,
+      `refs/heads/${input.base}`,
+    );
     const invalid = (field: string) =>
       validationFailed([{ resource: 'PullRequest', field, code: 'invalid' }]);
     if (!headSha) throw invalid('head');
     if (!baseSha) throw invalid('base');
     if (await this.git.isAncestor(info.owner, info.name, headSha, baseSha)) {
       throw validationFailed([
-        { resource: 'PullRequest', code: 'custom', message: `No commits between ${input.base} and ${head}` },
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: `No commits between ${input.base} and ${head}`,
+        },
       ]);
     }
-    if (this.list(info).some(p => p.state === 'open' && p.head === head && p.base === input.base)) {
+    if (
+      this.list(info).some(
+        p => p.state === 'open' && p.head === head && p.base === input.base,
+      )
+    ) {
       throw validationFailed([
-        { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${info.owner}:${head}.` },
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: `A pull request already exists for ${info.owner}:${head}.`,
+        },
       ]);
     }
     const now = this.clock.now();
@@ -106,10 +134,24 @@ export class PullRequests {
     return record;
   }
 
-  async shas(info: RepositoryInfo, pr: PullRecord): Promise<{ head: string | null; base: string | null }> {
-    if (pr.state === 'closed') return { head: pr.headShaAtClose, base: pr.baseShaAtClose };
-    const head = (await this.git.resolveRef(info.owner, info.name, `refs/heads/${pr.head}`)) ?? null;
-    const base = (await this.git.resolveRef(info.owner, info.name, `refs/heads/${pr.base}`)) ?? null;
+  async shas(
+    info: RepositoryInfo,
+    pr: PullRecord,
+  ): Promise<{ head: string | null; base: string | null }> {
+    if (pr.state === 'closed')
+      return { head: pr.headShaAtClose, base: pr.baseShaAtClose };
+    const head =
+      (await this.git.resolveRef(
+        info.owner,
+        info.name,
+        `refs/heads/${pr.head}`,
+      )) ?? null;
+    const base =
+      (await this.git.resolveRef(
+        info.owner,
+        info.name,
+        `refs/heads/${pr.base}`,
+      )) ?? null;
     return { head, base };
   }
 
@@ -118,10 +160,19 @@ export class PullRequests {
     const { head, base } = await this.shas(info, pr);
     if (!head || !base) return undefined;
     const { owner, name } = info;
-    const mergeBase = (await this.git.mergeBase(owner, name, base, head)) ?? null;
-    const headChanges = await this.git.diffCommits(owner, name, mergeBase, head);
+    const mergeBase =
+      (await this.git.mergeBase(owner, name, base, head)) ?? null;
+    const headChanges = await this.git.diffCommits(
+      owner,
+      name,
+      mergeBase,
+      head,
+    );
     const baseChanges = new Map(
-      (await this.git.diffCommits(owner, name, mergeBase, base)).map(d => [d.filename, d]),
+      (await this.git.diffCommits(owner, name, mergeBase, base)).map(d => [
+        d.filename,
+        d,
+      ]),
     );
     const conflicts = headChanges.filter(d => {
       const other = baseChanges.get(d.filename);
@@ -130,7 +181,10 @@ export class PullRequests {
     return { head, base, mergeBase, headChanges, conflicts };
   }
 
-  async mergeability(info: RepositoryInfo, pr: PullRecord): Promise<Mergeability | undefined> {
+  async mergeability(
+    info: RepositoryInfo,
+    pr: PullRecord,
+  ): Promise<Mergeability | undefined> {
     const plan = await this.plan(info, pr);
     if (!plan) return undefined;
     const mergeable = plan.conflicts.length === 0;
@@ -146,16 +200,26 @@ export class PullRequests {
   async merge(
     info: RepositoryInfo,
     pr: PullRecord,
-    options: { method: 'merge' | 'squash' | 'rebase'; title?: string; message?: string; sha?: string },
+    options: {
+      method: 'merge' | 'squash' | 'rebase';
+      title?: string;
+      message?: string;
+      sha?: string;
+    },
     user: string,
   ): Promise<string> {
-    if (pr.state !== 'open') throw new GitHubError(405, 'Pull Request is not mergeable');
+    if (pr.state !== 'open')
+      throw new GitHubError(405, 'Pull Request is not mergeable');
     const plan = await this.plan(info, pr);
     if (!plan) throw new GitHubError(405, 'Pull Request is not mergeable');
     if (options.sha && options.sha !== plan.head) {
-      throw new GitHubError(409, 'Head branch was modified. Review and try the merge again.');
+      throw new GitHubError(
+        409,
+        'Head branch was modified. Review and try the merge again.',
+      );
     }
-    if (plan.conflicts.length) throw new GitHubError(405, 'Pull Request is not mergeable');
+    if (plan.conflicts.length)
+      throw new GitHubError(405, 'Pull Request is not mergeable');
     const { owner, name } = info;
     let result: string;
     if (options.method === 'rebase' && plan.mergeBase === plan.base) {
@@ -163,7 +227,9 @@ export class PullRequests {
     } else {
       const baseTree = (await this.git.readCommit(owner, name, plan.base)).tree;
       const edits: TreeEdit[] = plan.headChanges.map(d =>
-        d.sha ? { path: d.filename, mode: d.mode, type: 'blob', sha: d.sha } : { path: d.filename, sha: null },
+        d.sha
+          ? { path: d.filename, mode: d.mode, type: 'blob', sha: d.sha }
+          : { path: d.filename, sha: null },
       );
       const tree = await this.git.writeTree(owner, name, baseTree, edits);
       const title =
@@ -171,14 +237,18 @@ export class PullRequests {
         (options.method === 'merge'
           ? `Merge pull request #${pr.number} from ${owner}/${pr.head}`
           : `${pr.title} (#${pr.number})`);
-      const message = options.message ?? (options.method === 'merge' ? pr.title : '');
+      const message =
+        options.message ?? (options.method === 'merge' ? pr.title : '');
       result = await this.git.writeCommit(owner, name, {
         message: message ? `${title}\n\n${message}` : title,
         tree,
-        parents: options.method === 'merge' ? [plan.base, plan.head] : [plan.base],
+        parents:
+          options.method === 'merge' ? [plan.base, plan.head] : [plan.base],
       });
     }
-    await this.git.updateRef(owner, name, `refs/heads/${pr.base}`, result, { mode: 'update' });
+    await this.git.updateRef(owner, name, `refs/heads/${pr.base}`, result, {
+      mode: 'update',
+    });
     const now = this.clock.now();
     Object.assign(pr, {
       state: 'closed',

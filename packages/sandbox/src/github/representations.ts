@@ -15,7 +15,10 @@ export interface Urls {
 
 /** A stable positive id derived from a name (GitHub ids are integers). */
 export function stableId(value: string): number {
-  return createHash('sha1').update(value).digest().readUInt32BE(0) % 90_000_000 + 1_000_000;
+  return (
+    (createHash('sha1').update(value).digest().readUInt32BE(0) % 90_000_000) +
+    1_000_000
+  );
 }
 
 export function nodeId(kind: string, id: number | string): string {
@@ -26,7 +29,11 @@ export function iso(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function simpleUser(urls: Urls, login: string, type: 'User' | 'Organization' | 'Bot') {
+export function simpleUser(
+  urls: Urls,
+  login: string,
+  type: 'User' | 'Organization' | 'Bot',
+) {
   const id = stableId(`user:${login}`);
   const u = `${urls.api}/users/${login}`;
   return {
@@ -52,7 +59,11 @@ export function simpleUser(urls: Urls, login: string, type: 'User' | 'Organizati
   };
 }
 
-export function minimalRepository(urls: Urls, info: RepositoryInfo, ownerType: 'User' | 'Organization') {
+export function minimalRepository(
+  urls: Urls,
+  info: RepositoryInfo,
+  ownerType: 'User' | 'Organization',
+) {
   const full = `${info.owner}/${info.name}`;
   const u = `${urls.api}/repos/${full}`;
   return {
@@ -106,7 +117,12 @@ export function minimalRepository(urls: Urls, info: RepositoryInfo, ownerType: '
 }
 
 /** The `repository` shape: a minimal repository plus counts, settings and dates. */
-export function repository(urls: Urls, info: RepositoryInfo, ownerType: 'User' | 'Organization', openPulls = 0) {
+export function repository(
+  urls: Urls,
+  info: RepositoryInfo,
+  ownerType: 'User' | 'Organization',
+  openPulls = 0,
+) {
   const full = `${info.owner}/${info.name}`;
   const host = new URL(urls.html).host;
   return {
@@ -141,7 +157,13 @@ export function repository(urls: Urls, info: RepositoryInfo, ownerType: 'User' |
     pushed_at: iso(info.pushedAt),
     created_at: iso(info.createdAt),
     updated_at: iso(info.updatedAt),
-    permissions: { admin: true, maintain: true, push: true, triage: true, pull: true },
+    permissions: {
+      admin: true,
+      maintain: true,
+      push: true,
+      triage: true,
+      pull: true,
+    },
     allow_rebase_merge: true,
     allow_squash_merge: true,
     allow_merge_commit: true,
@@ -158,7 +180,11 @@ export function fullRepository(
   urls: Urls,
   info: RepositoryInfo,
   ownerType: 'User' | 'Organization',
-  extra: { openPulls: number; templateOwnerType?: 'User' | 'Organization'; template?: RepositoryInfo },
+  extra: {
+    openPulls: number;
+    templateOwnerType?: 'User' | 'Organization';
+    template?: RepositoryInfo;
+  },
 ) {
   return {
     ...repository(urls, info, ownerType, extra.openPulls),
@@ -168,7 +194,13 @@ export function fullRepository(
       ? { organization: simpleUser(urls, info.owner, 'Organization') }
       : {}),
     ...(extra.template && extra.templateOwnerType
-      ? { template_repository: repository(urls, extra.template, extra.templateOwnerType) }
+      ? {
+          template_repository: repository(
+            urls,
+            extra.template,
+            extra.templateOwnerType,
+          ),
+        }
       : {}),
   };
 }
@@ -178,7 +210,13 @@ export function gitPerson(p: Required<GitPerson>) {
 }
 
 export function verification() {
-  return { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null };
+  return {
+    verified: false,
+    reason: 'unsigned',
+    signature: null,
+    payload: null,
+    verified_at: null,
+  };
 }
 
 export function gitCommit(urls: Urls, full: string, c: CommitInfo) {
@@ -201,7 +239,12 @@ export function gitCommit(urls: Urls, full: string, c: CommitInfo) {
 }
 
 /** The `commit` shape (repos/get-commit, branches): a commit plus GitHub users. */
-export function commit(urls: Urls, full: string, c: CommitInfo, files?: unknown[]) {
+export function commit(
+  urls: Urls,
+  full: string,
+  c: CommitInfo,
+  files?: unknown[],
+) {
   const u = `${urls.api}/repos/${full}/commits/${c.sha}`;
   return {
     url: u,
@@ -215,7 +258,10 @@ export function commit(urls: Urls, full: string, c: CommitInfo, files?: unknown[
       committer: gitPerson(c.committer),
       message: c.message.replace(/\n$/, ''),
       comment_count: 0,
-      tree: { sha: c.tree, url: `${urls.api}/repos/${full}/git/trees/${c.tree}` },
+      tree: {
+        sha: c.tree,
+        url: `${urls.api}/repos/${full}/git/trees/${c.tree}`,
+      },
       verification: verification(),
     },
     author: null,
@@ -229,17 +275,32 @@ export function commit(urls: Urls, full: string, c: CommitInfo, files?: unknown[
   };
 }
 
-export function contentLinks(urls: Urls, full: string, path: string, sha: string, type: 'file' | 'dir', ref: string) {
-  const self = `${urls.api}/repos/${full}/contents/${encodePath(path)}?ref=${encodeURIComponent(ref)}`;
-  const git = `${urls.api}/repos/${full}/git/${type === 'dir' ? 'trees' : 'blobs'}/${sha}`;
-  const html = `${urls.html}/${full}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${encodePath(path)}`;
+export function contentLinks(
+  urls: Urls,
+  full: string,
+  path: string,
+  sha: string,
+  type: 'file' | 'dir',
+  ref: string,
+) {
+  const self = `${urls.api}/repos/${full}/contents/${encodePath(
+    path,
+  )}?ref=${encodeURIComponent(ref)}`;
+  const git = `${urls.api}/repos/${full}/git/${
+    type === 'dir' ? 'trees' : 'blobs'
+  }/${sha}`;
+  const html = `${urls.html}/${full}/${
+    type === 'dir' ? 'tree' : 'blob'
+  }/${ref}/${encodePath(path)}`;
   return {
     url: self,
     git_url: git,
     html_url: html,
     download_url:
       type === 'file'
-        ? `${urls.api}/repos/${full}/contents/${encodePath(path)}?ref=${encodeURIComponent(ref)}&raw=1`
+        ? `${urls.api}/repos/${full}/contents/${encodePath(
+            path,
+          )}?ref=${encodeURIComponent(ref)}&raw=1`
         : null,
     _links: { self, git, html },
   };

@@ -28,10 +28,14 @@ export interface TestGitHub {
  * that drifts from GitHub's shape fails the test with a 500 naming the field.
  */
 export async function startTestGitHub(
-  options: Pick<GitHubApiOptions, 'rateLimit' | 'extraTokens'> & { token?: string } = {},
+  options: Pick<GitHubApiOptions, 'rateLimit' | 'extraTokens'> & {
+    token?: string;
+  } = {},
 ): Promise<TestGitHub> {
   const token = options.token ?? 'test-github-token';
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'sandbox-github-'));
+  const dir = await fs.promises.mkdtemp(
+    path.join(os.tmpdir(), 'sandbox-github-'),
+  );
   const clock = new SandboxClock(1);
   const faults = new FaultRegistry();
   const git = await GitStore.create({ dir: path.join(dir, 'repos'), clock });
@@ -67,7 +71,11 @@ export async function startTestGitHub(
 }
 
 /** Checks a body against the response schema GitHub documents for an operation. */
-export async function validateGitHubResponse(operationId: string, status: number, body: unknown): Promise<SchemaError[]> {
+export async function validateGitHubResponse(
+  operationId: string,
+  status: number,
+  body: unknown,
+): Promise<SchemaError[]> {
   const spec = await GitHubSpec.load();
   return spec.validateResponse(operationId, status, body);
 }

@@ -7,7 +7,10 @@ import { requireRepo } from './deps';
 import type { ApiDeps } from './deps';
 
 /** Steps before a failed one succeeded, the failed one failed, later ones were skipped. */
-function stepConclusion(index: number, failedAt: number): 'success' | 'failure' | 'skipped' {
+function stepConclusion(
+  index: number,
+  failedAt: number,
+): 'success' | 'failure' | 'skipped' {
   if (failedAt < 0 || index < failedAt) return 'success';
   return index === failedAt ? 'failure' : 'skipped';
 }
@@ -15,7 +18,11 @@ function stepConclusion(index: number, failedAt: number): 'success' | 'failure' 
 export function actionRoutes(deps: ApiDeps): RouteDef[] {
   const { actions, git } = deps;
 
-  function workflowJson(req: RouteRequest, info: RepositoryInfo, w: WorkflowInfo) {
+  function workflowJson(
+    req: RouteRequest,
+    info: RepositoryInfo,
+    w: WorkflowInfo,
+  ) {
     const full = `${info.owner}/${info.name}`;
     const file = w.path.split('/').pop();
     return {
@@ -32,7 +39,11 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     };
   }
 
-  async function runJson(req: RouteRequest, info: RepositoryInfo, run: WorkflowRun) {
+  async function runJson(
+    req: RouteRequest,
+    info: RepositoryInfo,
+    run: WorkflowRun,
+  ) {
     const full = `${info.owner}/${info.name}`;
     const u = `${req.urls.api}/repos/${full}/actions/runs/${run.id}`;
     const repo = minimalRepository(req.urls, info, deps.ownerType(info.owner));
@@ -64,7 +75,9 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
       run_started_at: iso(run.runStartedAt),
       jobs_url: `${u}/jobs`,
       logs_url: `${u}/logs`,
-      check_suite_url: `${req.urls.api}/repos/${full}/check-suites/${run.id + 1}`,
+      check_suite_url: `${req.urls.api}/repos/${full}/check-suites/${
+        run.id + 1
+      }`,
       artifacts_url: `${u}/artifacts`,
       cancel_url: `${u}/cancel`,
       rerun_url: `${u}/rerun`,
@@ -90,7 +103,14 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     const service = run.inputs.SERVICE;
     const name = service ? `Build ${service} image` : 'build';
     const started = run.startedAt ?? null;
-    const names = ['Set up job', 'Check out strain', 'Build image', 'Push image', 'Commit image tag and manifests', 'Complete job'];
+    const names = [
+      'Set up job',
+      'Check out strain',
+      'Build image',
+      'Push image',
+      'Commit image tag and manifests',
+      'Complete job',
+    ];
     const failedAt = run.conclusion === 'failure' ? 2 : -1;
     const steps = names.map((stepName, i) => {
       let status: 'queued' | 'in_progress' | 'completed' = 'queued';
@@ -110,7 +130,10 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
         conclusion,
         number: i + 1,
         started_at: status !== 'queued' && started ? iso(started) : null,
-        completed_at: status === 'completed' && run.completedAt ? iso(run.completedAt) : null,
+        completed_at:
+          status === 'completed' && run.completedAt
+            ? iso(run.completedAt)
+            : null,
       };
     });
     return {
@@ -140,7 +163,10 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     };
   }
 
-  function filterRuns(runs: WorkflowRun[], query: Record<string, unknown>): WorkflowRun[] {
+  function filterRuns(
+    runs: WorkflowRun[],
+    query: Record<string, unknown>,
+  ): WorkflowRun[] {
     const status = queryString(query, 'status');
     const branch = queryString(query, 'branch');
     const event = queryString(query, 'event');
@@ -156,7 +182,11 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     );
   }
 
-  async function runsPage(req: RouteRequest, info: RepositoryInfo, runs: WorkflowRun[]) {
+  async function runsPage(
+    req: RouteRequest,
+    info: RepositoryInfo,
+    runs: WorkflowRun[],
+  ) {
     const filtered = filterRuns(runs, req.query);
     const { items, pagination } = paginate(filtered, req.query);
     return {
@@ -168,7 +198,10 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     };
   }
 
-  function requireRun(info: RepositoryInfo, params: Record<string, string>): WorkflowRun {
+  function requireRun(
+    info: RepositoryInfo,
+    params: Record<string, string>,
+  ): WorkflowRun {
     const run = actions.getRun(info, Number(params.run_id));
     if (!run) throw notFound();
     return run;
@@ -194,15 +227,31 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'actions/get-workflow',
       handler: async req => {
         const info = requireRepo(deps, req);
-        return { body: workflowJson(req, info, await actions.getWorkflow(info, req.params.workflow_id)) };
+        return {
+          body: workflowJson(
+            req,
+            info,
+            await actions.getWorkflow(info, req.params.workflow_id),
+          ),
+        };
       },
     },
     {
       operationId: 'actions/create-workflow-dispatch',
       handler: async req => {
         const info = requireRepo(deps, req);
-        const body = req.body as { ref: string; inputs?: Record<string, unknown>; return_run_details?: boolean };
-        const run = await actions.dispatch(info, req.params.workflow_id, body.ref, body.inputs ?? {}, req.login);
+        const body = req.body as {
+          ref: string;
+          inputs?: Record<string, unknown>;
+          return_run_details?: boolean;
+        };
+        const run = await actions.dispatch(
+          info,
+          req.params.workflow_id,
+          body.ref,
+          body.inputs ?? {},
+          req.login,
+        );
         if (!body.return_run_details) return { status: 204 };
         const full = `${info.owner}/${info.name}`;
         return {
@@ -219,7 +268,10 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'actions/list-workflow-runs',
       handler: async req => {
         const info = requireRepo(deps, req);
-        const workflow = await actions.getWorkflow(info, req.params.workflow_id);
+        const workflow = await actions.getWorkflow(
+          info,
+          req.params.workflow_id,
+        );
         return runsPage(req, info, actions.listRuns(info, workflow.id));
       },
     },

@@ -40,27 +40,52 @@ function itemType(item: TreeItem): 'file' | 'dir' | 'submodule' | 'symlink' {
 export function contentRoutes(deps: ApiDeps): RouteDef[] {
   const { git } = deps;
 
-  async function fileJson(req: RouteRequest, info: RepositoryInfo, item: TreeItem, ref: string, withContent: boolean) {
+  async function fileJson(
+    req: RouteRequest,
+    info: RepositoryInfo,
+    item: TreeItem,
+    ref: string,
+    withContent: boolean,
+  ) {
     const full = `${info.owner}/${info.name}`;
     const type = itemType(item);
-    const size = item.type === 'blob' ? await git.blobSize(info.owner, info.name, item.sha) : 0;
+    const size =
+      item.type === 'blob'
+        ? await git.blobSize(info.owner, info.name, item.sha)
+        : 0;
     const base = {
       type,
       size,
       name: item.path.split('/').pop() ?? item.path,
       path: item.path,
       sha: item.sha,
-      ...contentLinks(req.urls, full, item.path, item.sha, type === 'dir' ? 'dir' : 'file', ref),
+      ...contentLinks(
+        req.urls,
+        full,
+        item.path,
+        item.sha,
+        type === 'dir' ? 'dir' : 'file',
+        ref,
+      ),
     };
     if (!withContent) return base;
     const data = await git.readBlob(info.owner, info.name, item.sha);
     return { ...base, content: wrapBase64(data), encoding: 'base64' };
   }
 
-  async function fileCommitJson(req: RouteRequest, info: RepositoryInfo, path: string, commitSha: string, branch: string, deleted: boolean) {
+  async function fileCommitJson(
+    req: RouteRequest,
+    info: RepositoryInfo,
+    path: string,
+    commitSha: string,
+    branch: string,
+    deleted: boolean,
+  ) {
     const full = `${info.owner}/${info.name}`;
     const c = await git.readCommit(info.owner, info.name, commitSha);
-    const item = deleted ? undefined : await git.readPath(info.owner, info.name, path, commitSha);
+    const item = deleted
+      ? undefined
+      : await git.readPath(info.owner, info.name, path, commitSha);
     return {
       content: item ? await fileJson(req, info, item, branch, false) : null,
       commit: gitCommit(req.urls, full, c),
@@ -68,8 +93,16 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
   }
 
   /** What `path` holds at the tip of `branch` (undefined if nothing); 404 when the branch does not exist. */
-  async function readOnBranch(info: RepositoryInfo, path: string, branch: string) {
-    const head = await git.resolveRef(info.owner, info.name, `refs/heads/${branch}`);
+  async function readOnBranch(
+    info: RepositoryInfo,
+    path: string,
+    branch: string,
+  ) {
+    const head = await git.resolveRef(
+      info.owner,
+      info.name,
+      `refs/heads/${branch}`,
+    );
     if (!head) throw new GitHubError(404, `Branch ${branch} not found`);
     return git.readPath(info.owner, info.name, path, head);
   }
@@ -81,8 +114,13 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
       handler: async req => {
         const info = requireRepo(deps, req);
         const ref = queryString(req.query, 'ref') ?? info.defaultBranch;
-        const commitSha = await git.resolveCommitish(info.owner, info.name, ref);
-        if (!commitSha) throw new GitHubError(404, `No commit found for the ref ${ref}`);
+        const commitSha = await git.resolveCommitish(
+          info.owner,
+          info.name,
+          ref,
+        );
+        if (!commitSha)
+          throw new GitHubError(404, `No commit found for the ref ${ref}`);
         const path = req.params.path.replace(/\/+$/, '');
         const item = await git.readPath(info.owner, info.name, path, commitSha);
         if (!item) throw notFound();
@@ -91,14 +129,27 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
           const entries = await git.readTree(info.owner, info.name, item.sha);
           return {
             body: await Promise.all(
-              entries.map(e => fileJson(req, info, { ...e, path: path ? `${path}/${e.path}` : e.path }, ref, false)),
+              entries.map(e =>
+                fileJson(
+                  req,
+                  info,
+                  { ...e, path: path ? `${path}/${e.path}` : e.path },
+                  ref,
+                  false,
+                ),
+              ),
             ),
           };
         }
-        if (/\.raw\b|vnd\.github\.raw/.test(accept) || queryString(req.query, 'raw')) {
+        if (
+          /\.raw\b|vnd\.github\.raw/.test(accept) ||
+          queryString(req.query, 'raw')
+        ) {
           return {
             raw: await git.readBlob(info.owner, info.name, item.sha),
-            headers: { 'content-type': 'application/vnd.github.raw; charset=utf-8' },
+            headers: {
+              'content-type': 'application/vnd.github.raw; charset=utf-8',
+            },
           };
         }
         return { body: await fileJson(req, info, item, ref, true) };
@@ -120,7 +171,10 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
           throw new GitHubError(422, `path cannot be a directory: ${path}`);
         }
         if (existing && !body.sha) {
-          throw new GitHubError(422, `Invalid request.\n\n"sha" wasn't supplied.`);
+          throw new GitHubError(
+            422,
+            `Invalid request.\n\n"sha" wasn't supplied.`,
+          );
         }
         if (existing && body.sha !== existing.sha) {
           throw new GitHubError(409, `${path} does not match ${body.sha}`);
@@ -141,7 +195,10 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
           };
         } catch (error) {
           if (error instanceof GitStoreError && error.code === 'conflict') {
-            throw new GitHubError(409, `${path} does not match ${body.sha ?? 'the current file'}`);
+            throw new GitHubError(
+              409,
+              `${path} does not match ${body.sha ?? 'the current file'}`,
+            );
           }
           throw error;
         }
@@ -169,7 +226,9 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
             requireBranch: true,
             expect: { [path]: existing.sha },
           });
-          return { body: await fileCommitJson(req, info, path, sha, branch, true) };
+          return {
+            body: await fileCommitJson(req, info, path, sha, branch, true),
+          };
         } catch (error) {
           if (error instanceof GitStoreError && error.code === 'conflict') {
             throw new GitHubError(409, `${path} does not match ${body.sha}`);

@@ -10,7 +10,12 @@ import { repoJson } from './repos';
 export function pullRoutes(deps: ApiDeps): RouteDef[] {
   const { pulls } = deps;
 
-  async function pullJson(req: RouteRequest, info: RepositoryInfo, pr: PullRecord, detailed: boolean) {
+  async function pullJson(
+    req: RouteRequest,
+    info: RepositoryInfo,
+    pr: PullRecord,
+    detailed: boolean,
+  ) {
     const full = `${info.owner}/${info.name}`;
     const u = `${req.urls.api}/repos/${full}/pulls/${pr.number}`;
     const issue = `${req.urls.api}/repos/${full}/issues/${pr.number}`;
@@ -64,23 +69,28 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
         issue: { href: issue },
         comments: { href: `${issue}/comments` },
         review_comments: { href: `${u}/comments` },
-        review_comment: { href: `${req.urls.api}/repos/${full}/pulls/comments{/number}` },
+        review_comment: {
+          href: `${req.urls.api}/repos/${full}/pulls/comments{/number}`,
+        },
         commits: { href: `${u}/commits` },
-        statuses: { href: `${req.urls.api}/repos/${full}/statuses/${shas.head ?? ''}` },
+        statuses: {
+          href: `${req.urls.api}/repos/${full}/statuses/${shas.head ?? ''}`,
+        },
       },
       author_association: 'OWNER',
       auto_merge: null,
       draft: pr.draft,
     };
     if (!detailed) return simple;
-    const m = pr.state === 'open' ? await pulls.mergeability(info, pr) : undefined;
+    const m =
+      pr.state === 'open' ? await pulls.mergeability(info, pr) : undefined;
     const changed = m?.changed ?? 0;
     return {
       ...simple,
       merged: pr.mergedAt !== null,
-      mergeable: pr.state === 'open' ? (m?.mergeable ?? null) : null,
-      rebaseable: pr.state === 'open' ? (m?.mergeable ?? null) : null,
-      mergeable_state: pr.state === 'open' ? (m?.state ?? 'unknown') : 'unknown',
+      mergeable: pr.state === 'open' ? m?.mergeable ?? null : null,
+      rebaseable: pr.state === 'open' ? m?.mergeable ?? null : null,
+      mergeable_state: pr.state === 'open' ? m?.state ?? 'unknown' : 'unknown',
       merged_by: pr.mergedBy ? simpleUser(req.urls, pr.mergedBy, 'User') : null,
       comments: 0,
       review_comments: 0,
@@ -92,7 +102,10 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
     };
   }
 
-  function requirePull(info: RepositoryInfo, params: Record<string, string>): PullRecord {
+  function requirePull(
+    info: RepositoryInfo,
+    params: Record<string, string>,
+  ): PullRecord {
     const pr = pulls.get(info, Number(params.pull_number));
     if (!pr) throw notFound();
     return pr;
@@ -110,13 +123,19 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
         const items = pulls
           .list(info)
           .filter(p => state === 'all' || p.state === state)
-          .filter(p => !head || `${info.owner}:${p.head}` === head || p.head === head)
+          .filter(
+            p => !head || `${info.owner}:${p.head}` === head || p.head === head,
+          )
           .filter(p => !base || p.base === base)
-          .sort((a, b) => (direction === 'asc' ? a.number - b.number : b.number - a.number));
+          .sort((a, b) =>
+            direction === 'asc' ? a.number - b.number : b.number - a.number,
+          );
         const page = paginate(items, req.query);
         return {
           pagination: page.pagination,
-          body: await Promise.all(page.items.map(p => pullJson(req, info, p, false))),
+          body: await Promise.all(
+            page.items.map(p => pullJson(req, info, p, false)),
+          ),
         };
       },
     },
@@ -124,13 +143,29 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'pulls/create',
       handler: async req => {
         const info = requireRepo(deps, req);
-        const body = req.body as { title?: string; head: string; base: string; body?: string; draft?: boolean };
+        const body = req.body as {
+          title?: string;
+          head: string;
+          base: string;
+          body?: string;
+          draft?: boolean;
+        };
         if (!body.title) {
           throw new GitHubError(422, 'Validation Failed', {
-            errors: [{ resource: 'PullRequest', field: 'title', code: 'missing_field' }],
+            errors: [
+              {
+                resource: 'PullRequest',
+                field: 'title',
+                code: 'missing_field',
+              },
+            ],
           });
         }
-        const pr = await pulls.create(info, { ...body, title: body.title }, req.login);
+        const pr = await pulls.create(
+          info,
+          { ...body, title: body.title },
+          req.login,
+        );
         return { status: 201, body: await pullJson(req, info, pr, true) };
       },
     },
@@ -138,7 +173,9 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
       operationId: 'pulls/get',
       handler: async req => {
         const info = requireRepo(deps, req);
-        return { body: await pullJson(req, info, requirePull(info, req.params), true) };
+        return {
+          body: await pullJson(req, info, requirePull(info, req.params), true),
+        };
       },
     },
     {
@@ -146,14 +183,30 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
       handler: async req => {
         const info = requireRepo(deps, req);
         const pr = requirePull(info, req.params);
-        const body = (req.body ?? {}) as { commit_title?: string; commit_message?: string; sha?: string; merge_method?: 'merge' | 'squash' | 'rebase' };
+        const body = (req.body ?? {}) as {
+          commit_title?: string;
+          commit_message?: string;
+          sha?: string;
+          merge_method?: 'merge' | 'squash' | 'rebase';
+        };
         const sha = await pulls.merge(
           info,
           pr,
-          { method: body.merge_method ?? 'merge', title: body.commit_title, message: body.commit_message, sha: body.sha },
+          {
+            method: body.merge_method ?? 'merge',
+            title: body.commit_title,
+            message: body.commit_message,
+            sha: body.sha,
+          },
           req.login,
         );
-        return { body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+        return {
+          body: {
+            sha,
+            merged: true,
+            message: 'Pull Request successfully merged',
+          },
+        };
       },
     },
   ];

@@ -26,7 +26,10 @@ const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
 export function repoJson(deps: ApiDeps, urls: Urls, info: RepositoryInfo) {
   const template = info.templateRepository
-    ? deps.git.getRepository(info.templateRepository.owner, info.templateRepository.name)
+    ? deps.git.getRepository(
+        info.templateRepository.owner,
+        info.templateRepository.name,
+      )
     : undefined;
   return fullRepository(urls, info, deps.ownerType(info.owner), {
     openPulls: deps.pulls.openCount(info),
@@ -36,7 +39,10 @@ export function repoJson(deps: ApiDeps, urls: Urls, info: RepositoryInfo) {
 }
 
 /** Additions/deletions per file, counted by lines as a diff would. */
-function lineCounts(before: string, after: string): { additions: number; deletions: number } {
+function lineCounts(
+  before: string,
+  after: string,
+): { additions: number; deletions: number } {
   const count = (lines: string[]) => {
     const m = new Map<string, number>();
     lines.forEach(l => m.set(l, (m.get(l) ?? 0) + 1));
@@ -59,21 +65,42 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
     const body = req.body as CreateRepoBody;
     if (!REPO_NAME.test(body.name)) {
       throw validationFailed([
-        { resource: 'Repository', code: 'custom', field: 'name', message: 'name is invalid' },
+        {
+          resource: 'Repository',
+          code: 'custom',
+          field: 'name',
+          message: 'name is invalid',
+        },
       ]);
     }
     if (git.hasRepository(owner, body.name)) {
       throw validationFailed([
-        { resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' },
+        {
+          resource: 'Repository',
+          code: 'custom',
+          field: 'name',
+          message: 'name already exists on this account',
+        },
       ]);
     }
     await git.createRepository(owner, body.name, {
       description: body.description,
-      private: body.private ?? (body.visibility ? body.visibility !== 'public' : false),
+      private:
+        body.private ??
+        (body.visibility ? body.visibility !== 'public' : false),
       isTemplate: body.is_template ?? false,
-      files: body.auto_init ? { 'README.md': `# ${body.name}\n${body.description ? `\n${body.description}\n` : ''}` } : {},
+      files: body.auto_init
+        ? {
+            'README.md': `# ${body.name}\n${
+              body.description ? `\n${body.description}\n` : ''
+            }`,
+          }
+        : {},
     });
-    return { status: 201, body: repoJson(deps, req.urls, git.getRepository(owner, body.name)!) };
+    return {
+      status: 201,
+      body: repoJson(deps, req.urls, git.getRepository(owner, body.name)!),
+    };
   }
 
   return [
@@ -92,14 +119,18 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
             hireable: null,
             bio: null,
             twitter_username: null,
-            public_repos: git.listRepositories().filter(r => r.owner === req.login && !r.private).length,
+            public_repos: git
+              .listRepositories()
+              .filter(r => r.owner === req.login && !r.private).length,
             public_gists: 0,
             followers: 0,
             following: 0,
             created_at: created,
             updated_at: created,
             private_gists: 0,
-            total_private_repos: git.listRepositories().filter(r => r.owner === req.login && r.private).length,
+            total_private_repos: git
+              .listRepositories()
+              .filter(r => r.owner === req.login && r.private).length,
             owned_private_repos: 0,
             disk_usage: 0,
             collaborators: 0,
@@ -110,7 +141,9 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
     },
     {
       operationId: 'repos/get',
-      handler: async req => ({ body: repoJson(deps, req.urls, requireRepo(deps, req)) }),
+      handler: async req => ({
+        body: repoJson(deps, req.urls, requireRepo(deps, req)),
+      }),
     },
     {
       operationId: 'repos/create-in-org',
@@ -123,27 +156,53 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
     {
       operationId: 'repos/create-using-template',
       handler: async req => {
-        const template = requireRepo(deps, req, req.params.template_owner, req.params.template_repo);
+        const template = requireRepo(
+          deps,
+          req,
+          req.params.template_owner,
+          req.params.template_repo,
+        );
         const body = req.body as GenerateBody;
         const owner = body.owner ?? req.login;
         if (!template.isTemplate) {
           throw validationFailed([
-            { resource: 'Repository', code: 'custom', field: 'template', message: `${template.owner}/${template.name} is not a template repository` },
+            {
+              resource: 'Repository',
+              code: 'custom',
+              field: 'template',
+              message: `${template.owner}/${template.name} is not a template repository`,
+            },
           ]);
         }
         if (!REPO_NAME.test(body.name)) {
-          throw validationFailed([{ resource: 'Repository', code: 'custom', field: 'name', message: 'name is invalid' }]);
+          throw validationFailed([
+            {
+              resource: 'Repository',
+              code: 'custom',
+              field: 'name',
+              message: 'name is invalid',
+            },
+          ]);
         }
         if (git.hasRepository(owner, body.name)) {
           throw validationFailed([
-            { resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' },
+            {
+              resource: 'Repository',
+              code: 'custom',
+              field: 'name',
+              message: 'name already exists on this account',
+            },
           ]);
         }
         // A generated repository starts with one commit holding the template's
         // files (no shared history), as GitHub does.
         const files: Record<string, string> = {};
         for (const file of await git.listFiles(template.owner, template.name)) {
-          files[file] = (await git.readFile(template.owner, template.name, file))!;
+          files[file] = (await git.readFile(
+            template.owner,
+            template.name,
+            file,
+          ))!;
         }
         await git.createRepository(owner, body.name, {
           description: body.description ?? undefined,
@@ -153,7 +212,10 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
           defaultBranch: template.defaultBranch,
           templateRepository: { owner: template.owner, name: template.name },
         });
-        return { status: 201, body: repoJson(deps, req.urls, git.getRepository(owner, body.name)!) };
+        return {
+          status: 201,
+          body: repoJson(deps, req.urls, git.getRepository(owner, body.name)!),
+        };
       },
     },
     {
@@ -169,7 +231,10 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
             const name = r.ref.slice('refs/heads/'.length);
             return {
               name,
-              commit: { sha: r.sha, url: `${req.urls.api}/repos/${full}/commits/${r.sha}` },
+              commit: {
+                sha: r.sha,
+                url: `${req.urls.api}/repos/${full}/commits/${r.sha}`,
+              },
               protected: false,
             };
           }),
@@ -181,7 +246,11 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
       greedy: 'branch',
       handler: async req => {
         const info = requireRepo(deps, req);
-        const sha = await git.resolveRef(info.owner, info.name, `refs/heads/${req.params.branch}`);
+        const sha = await git.resolveRef(
+          info.owner,
+          info.name,
+          `refs/heads/${req.params.branch}`,
+        );
         if (!sha) throw new GitHubError(404, 'Branch not found');
         const full = `${info.owner}/${info.name}`;
         const c = await git.readCommit(info.owner, info.name, sha);
@@ -190,11 +259,18 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
           body: {
             name: req.params.branch,
             commit: commit(req.urls, full, c),
-            _links: { html: `${req.urls.html}/${full}/tree/${req.params.branch}`, self },
+            _links: {
+              html: `${req.urls.html}/${full}/tree/${req.params.branch}`,
+              self,
+            },
             protected: false,
             protection: {
               enabled: false,
-              required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] },
+              required_status_checks: {
+                enforcement_level: 'off',
+                contexts: [],
+                checks: [],
+              },
             },
             protection_url: `${self}/protection`,
           },
@@ -206,18 +282,37 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
       greedy: 'ref',
       handler: async req => {
         const info = requireRepo(deps, req);
-        const sha = await git.resolveCommitish(info.owner, info.name, req.params.ref);
+        const sha = await git.resolveCommitish(
+          info.owner,
+          info.name,
+          req.params.ref,
+        );
         if (!sha) {
-          throw new GitHubError(422, `No commit found for SHA: ${req.params.ref}`);
+          throw new GitHubError(
+            422,
+            `No commit found for SHA: ${req.params.ref}`,
+          );
         }
         const full = `${info.owner}/${info.name}`;
         const c = await git.readCommit(info.owner, info.name, sha);
-        const diff = (await git.diffCommits(info.owner, info.name, c.parents[0] ?? null, sha)).slice(0, 300);
+        const diff = (
+          await git.diffCommits(
+            info.owner,
+            info.name,
+            c.parents[0] ?? null,
+            sha,
+          )
+        ).slice(0, 300);
         const read = async (blob: string | null) =>
-          blob ? (await git.readBlob(info.owner, info.name, blob)).toString('utf8') : '';
+          blob
+            ? (await git.readBlob(info.owner, info.name, blob)).toString('utf8')
+            : '';
         const files = await Promise.all(
           diff.map(async d => {
-            const { additions, deletions } = lineCounts(await read(d.previousSha), await read(d.sha));
+            const { additions, deletions } = lineCounts(
+              await read(d.previousSha),
+              await read(d.sha),
+            );
             const blob = d.sha ?? d.previousSha!;
             const at = d.status === 'removed' ? c.parents[0] : sha;
             return {
