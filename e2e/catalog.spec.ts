@@ -1,19 +1,28 @@
 import { expect, test } from '@playwright/test';
 import { saveScreenshot, signInAsGuest } from './support';
 
-test('a guest signs in and sees the Launchpad clusters in the catalog', async ({
+test('a guest lands on the home page and finds the clusters in the catalog', async ({
   page,
 }) => {
   await signInAsGuest(page);
-  await page.goto(
-    '/catalog?filters[kind]=resource&filters[type]=kubernetes-cluster',
+  // The landing page points at the instances and the clusters.
+  await expect(page).toHaveURL(/\/$/);
+  const clusters = page.getByRole('link', { name: 'Clusters', exact: true });
+  await expect(
+    page.getByRole('link', { name: 'Open edX instances', exact: true }),
+  ).toBeVisible();
+  await saveScreenshot(page, 'home');
+
+  await clusters.click();
+  await expect(page).toHaveURL(
+    /filters%5Btype%5D=kubernetes-cluster|filters\[type\]=kubernetes-cluster/,
   );
   // The sandbox's two sample clusters, discovered from their cluster repositories.
   await expect(
-    page.getByRole('link', { name: /staging/i }).first(),
+    page.getByRole('link', { name: 'Staging', exact: true }),
   ).toBeVisible();
   await expect(
-    page.getByRole('link', { name: /production/i }).first(),
+    page.getByRole('link', { name: 'Production', exact: true }),
   ).toBeVisible();
   await saveScreenshot(page, 'catalog');
 });
