@@ -7,6 +7,8 @@ import { GitStore, GitStoreError } from './gitStore';
 import { DOCS, GitHubError, linkHeader, RateLimiter } from './http';
 import type { RouteDef } from './http';
 import { GitHubSpec, readOperations } from './openapi';
+import { GRAPHQL_DOCS, runGraphql } from './graphql';
+import type { GraphqlRequestBody } from './graphql';
 import { Actions } from './actions';
 import { PullRequests } from './pulls';
 import type { Urls } from './representations';
@@ -85,6 +87,8 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   const pulls = new PullRequests(git, clock);
   const actions = new Actions(git, clock, faults);
   const specPromise = GitHubSpec.load();
+  // The GraphQL schema is built on first use (about 0.1 s) rather than here,
+  // so a sandbox that never sees a GraphQL request does not pay for it.
   const ready = specPromise.then(() => undefined);
   const userLogins = new Set(
     [SANDBOX_LOGIN, ...(options.extraTokens ?? []).map(t => t.login)].map(l =>
@@ -118,8 +122,9 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
       handler: async () => {
         // Read before this request is counted, as GitHub does not count it either.
         const core = rateLimiter.state(`token:${token}`);
+        const graphql = rateLimiter.state(`graphql:token:${token}`);
         const search = { limit: 30, remaining: 30, reset: core.reset, used: 0 };
-        return { body: { resources: { core, search }, rate: core } };
+        return { body: { resources: { core, search, graphql }, rate: core } };
       },
     },
   ];
@@ -147,13 +152,17 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
     });
     next();
   });
-  // Every response carries the rate-limit headers of its token (or client IP).
+  // Every response carries the rate-limit headers of its token (or client
+  // IP). GraphQL has its own budget, as on GitHub (resource `graphql`).
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = tokenOf(req);
     const known = given !== undefined && users.has(given);
-    const key = known ? `token:${given}` : `ip:${req.ip}`;
+    const resource = req.path === '/graphql' ? 'graphql' : 'core';
+    const key = `${resource === 'graphql' ? 'graphql:' : ''}${
+      known ? `token:${given}` : `ip:${req.ip}`
+    }`;
     const limit = known ? rateLimiter.limit : 60;
-    res.locals.rateLimit = { key, limit };
+    res.locals.rateLimit = { key, limit, resource };
     // GET /rate_limit is free, as on GitHub.
     res.locals.uncounted = req.path === '/rate_limit';
     // Headers are written as the response goes out: only then is it known
@@ -170,7 +179,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
       res.setHeader('x-ratelimit-remaining', String(s.remaining));
       res.setHeader('x-ratelimit-reset', String(s.reset));
       res.setHeader('x-ratelimit-used', String(s.used));
-      res.setHeader('x-ratelimit-resource', 'core');
+      res.setHeader('x-ratelimit-resource', res.locals.rateLimit.resource);
       return (writeHead as (...a: unknown[]) => Response).apply(this, args);
     } as Response['writeHead'];
     next();
@@ -205,10 +214,23 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   // Authentication, then the primary rate limit of that token.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = tokenOf(req);
-    const { key, limit } = res.locals.rateLimit as {
+    const { key, limit, resource } = res.locals.rateLimit as {
       key: string;
       limit: number;
+      resource: 'core' | 'graphql';
     };
+    if (resource === 'graphql' && (!given || !users.has(given))) {
+      // GitHub's GraphQL 401s: no `status`, GraphQL documentation links.
+      res.status(401).json(
+        given
+          ? { message: 'Bad credentials', documentation_url: GRAPHQL_DOCS }
+          : {
+              message: 'This endpoint requires you to be authenticated.',
+              documentation_url: `${GRAPHQL_DOCS}/guides/forming-calls-with-graphql#authenticating-with-graphql`,
+            },
+      );
+      return;
+    }
     if (!given) {
       res.status(401).json({
         message: 'Requires authentication',
@@ -226,6 +248,19 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
       return;
     }
     const state = rateLimiter.state(key, limit);
+    if (state.remaining <= 0 && resource === 'graphql') {
+      // GraphQL answers an exhausted budget with 200 and a RATE_LIMITED error.
+      res.locals.uncounted = true;
+      res.status(200).json({
+        errors: [
+          {
+            type: 'RATE_LIMITED',
+            message: `API rate limit already exceeded for user ID ${SANDBOX_LOGIN.length}.`,
+          },
+        ],
+      });
+      return;
+    }
     if (state.remaining <= 0) {
       res.locals.uncounted = true;
       res.status(403).json({
@@ -248,6 +283,29 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   for (const def of routes) {
     app.all(expressPath(def), handle(def));
   }
+
+  app.post('/graphql', async (req: Request, res: Response) => {
+    const { key, limit } = res.locals.rateLimit as {
+      key: string;
+      limit: number;
+    };
+    const body = (
+      req.body && typeof req.body === 'object' ? req.body : {}
+    ) as GraphqlRequestBody;
+    try {
+      res.json(
+        await runGraphql(body, {
+          git,
+          privateAccess: users.get(tokenOf(req)!)!.privateAccess,
+          rateLimit: rateLimiter.state(key, limit),
+          ownerType,
+        }),
+      );
+    } catch (error) {
+      const e = toGitHubError(error);
+      res.status(e.status).json(e.body(GRAPHQL_DOCS));
+    }
+  });
 
   function expressPath(def: RouteDef): string {
     return pathTemplates[def.operationId].replace(
