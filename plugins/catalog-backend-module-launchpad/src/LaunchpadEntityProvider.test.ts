@@ -319,9 +319,13 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
     const changed = await provider.refresh();
     expect(changed).toMatchObject({ outcome: 'updated', reread: [target] });
     const requests = counter.take();
+    // ref, tree, and the one changed blob in one GraphQL query.
+    expect(requests).toHaveLength(3);
+    expect(requests[2]).toMatchObject({ method: 'POST', path: '/graphql' });
     expect(requests.filter(r => r.path.includes('/git/blobs/'))).toHaveLength(
-      1,
+      0,
     );
+    expect(changed).toMatchObject({ requests: 3 });
     const renamed = entitiesOf(capture).find(
       e => e.metadata.name === target && e.kind === 'Component',
     )!;

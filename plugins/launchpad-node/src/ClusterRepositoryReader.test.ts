@@ -53,7 +53,10 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
 
   let repoCounter = 0;
   async function setup(
-    options: { tamper?: (path: string, body: unknown) => unknown } = {},
+    options: {
+      tamper?: (path: string, body: unknown) => unknown;
+      graphqlBatchSize?: number;
+    } = {},
   ) {
     const repo = `${REPO}-${++repoCounter}`;
     await sandbox.git.createRepository(OWNER, repo, {
@@ -72,6 +75,7 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       repo,
       branch: 'main',
       logger,
+      graphqlBatchSize: options.graphqlBatchSize,
     });
     const commit = (changes: Record<string, string | null>) =>
       sandbox.git.commitFiles(OWNER, repo, { message: 'test change', changes });
@@ -103,8 +107,10 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       `/repos/${OWNER}/${repo}/git/ref/heads%2Fmain`,
       `/repos/${OWNER}/${repo}`,
       `/repos/${OWNER}/${repo}/git/trees/<sha>?recursive=true`,
-      ...Array(6).fill(`/repos/${OWNER}/${repo}/git/blobs/<sha>`),
+      // All six config.yml/application.yml blobs in one GraphQL query.
+      '/graphql',
     ]);
+    expect(fullRequests[3]).toMatchObject({ method: 'POST', status: 200 });
     expect(full.requests).toBe(fullRequests.length);
 
     const again = await reader.read();
@@ -138,10 +144,13 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       changed.instances.find(i => i.slug === 'alpha')!.files['config.yml'],
     ).toContain('alpha');
     const requests = counter.take();
-    expect(requests.filter(r => r.path.includes('/git/blobs/'))).toHaveLength(
-      1,
+    expect(requests.map(r => r.path.replace(/[0-9a-f]{40}/g, '<sha>'))).toEqual(
+      [
+        expect.stringMatching(/\/git\/ref\/heads%2Fmain$/),
+        expect.stringMatching(/\/git\/trees\/<sha>\?recursive=true$/),
+        '/graphql', // the one changed blob
+      ],
     );
-    expect(requests).toHaveLength(3); // ref, tree, one blob
 
     // A build committing only env/ changes the folder's tree but no wanted file.
     await commit({
@@ -149,9 +158,130 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     });
     const envOnly = await reader.read();
     expect(envOnly.changed && envOnly.reread).toEqual(['gamma']);
+    // ref and tree only: no blob to read, so no GraphQL query either.
+    expect(counter.take()).toHaveLength(2);
+  });
+
+  it('batches blobs: one GraphQL request per graphqlBatchSize changed blobs', async () => {
+    const { counter, reader } = await setup({ graphqlBatchSize: 4 });
+    const full = await reader.read();
+    const requests = counter.take();
+    // ref, repository, tree, ⌈6 blobs / 4⌉ = 2 GraphQL queries.
+    expect(requests).toHaveLength(5);
+    expect(requests.filter(r => r.path === '/graphql')).toHaveLength(2);
+    expect(full.changed && full.instances.map(i => i.files)).toEqual(
+      ['alpha', 'beta', 'gamma'].map(slug => {
+        const files = instanceFiles(slug);
+        return {
+          'application.yml': files[`instances/${slug}/application.yml`],
+          'config.yml': files[`instances/${slug}/config.yml`],
+        };
+      }),
+    );
+  });
+
+  it('reads a blob GraphQL gives no text for (truncated) over REST', async () => {
+    const { counter, reader, commit } = await setup();
+    await reader.read();
+    counter.take();
+    // Above the GraphQL text limit (512 KiB in the sandbox): text null, isTruncated.
+    const big = `LMS_HOST: big.example.test\nCMS_HOST: studio.big.example.test\n# ${'x'.repeat(
+      600 * 1024,
+    )}\n`;
+    await commit({ 'instances/alpha/config.yml': big });
+    const read = await reader.read();
+    expect(read.changed && read.instances[0].files['config.yml']).toBe(big);
     expect(
-      counter.take().filter(r => r.path.includes('/git/blobs/')),
-    ).toHaveLength(0);
+      counter.take().map(r => r.path.replace(/[0-9a-f]{40}/g, '<sha>')),
+    ).toEqual([
+      expect.stringMatching(/\/git\/ref\//),
+      expect.stringMatching(/\/git\/trees\//),
+      '/graphql',
+      expect.stringMatching(/\/git\/blobs\/<sha>$/),
+    ]);
+  });
+
+  it('falls back to REST blobs when the GraphQL endpoint fails, warning once', async () => {
+    const { counter, reader, commit, logger, repo } = await setup({
+      graphqlBatchSize: 2,
+    });
+    const graphqlWarnings = () =>
+      logger.warn.mock.calls.filter(c =>
+        String(c[0]).startsWith('GitHub GraphQL blob read'),
+      );
+    const fault = sandbox.faults.add({
+      kind: 'http-error',
+      service: 'github',
+      status: 502,
+      pathPrefix: '/graphql',
+    });
+    try {
+      const full = await reader.read();
+      expect(full.changed && full.instances[1].files['config.yml']).toContain(
+        'LMS_HOST: beta.example.test',
+      );
+      const requests = counter.take();
+      // The first batch's query, retried 3 times by the retry plugin; the
+      // other two batches go straight to REST with it: 6 blob requests.
+      expect(requests.filter(r => r.path === '/graphql')).toEqual(
+        Array(4).fill(expect.objectContaining({ status: 502 })),
+      );
+      expect(
+        requests.filter(r =>
+          r.path.startsWith(`/repos/${OWNER}/${repo}/git/blobs/`),
+        ),
+      ).toHaveLength(6);
+      expect(full.requests).toBe(3 + 1 + 6);
+      expect(graphqlWarnings()).toEqual([
+        [
+          expect.stringMatching(
+            /failed, reading blobs over REST instead: .*502/,
+          ),
+        ],
+      ]);
+
+      // Still failing on the next read: no second warning.
+      await commit({ ...instanceFiles('alpha', 2) });
+      expect((await reader.read()).changed).toBe(true);
+      expect(graphqlWarnings()).toHaveLength(1);
+    } finally {
+      sandbox.faults.remove(fault.id);
+    }
+    counter.take();
+
+    // Once GraphQL answers again, blobs go through it.
+    await commit({ ...instanceFiles('alpha', 3) });
+    const recovered = await reader.read();
+    expect(
+      recovered.changed && recovered.instances[0].files['config.yml'],
+    ).toContain('VERSION: 3');
+    expect(counter.take().map(r => r.path)).toContain('/graphql');
+  }, 30_000);
+
+  it('falls back to REST blobs on a GitHub without GraphQL (404, not retried)', async () => {
+    const { counter, reader, logger } = await setup();
+    const fault = sandbox.faults.add({
+      kind: 'http-error',
+      service: 'github',
+      status: 404,
+      pathPrefix: '/graphql',
+    });
+    try {
+      const full = await reader.read();
+      expect(full.changed && full.instances).toHaveLength(3);
+    } finally {
+      sandbox.faults.remove(fault.id);
+    }
+    const requests = counter.take();
+    expect(requests.filter(r => r.path === '/graphql')).toEqual([
+      expect.objectContaining({ status: 404 }),
+    ]);
+    expect(requests.filter(r => r.path.includes('/git/blobs/'))).toHaveLength(
+      6,
+    );
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^GitHub GraphQL blob read .* failed/),
+    );
   });
 
   it('picks up added folders and drops removed ones', async () => {
@@ -178,7 +308,7 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       kind: 'http-error',
       service: 'github',
       status: 502,
-      pathPrefix: `/repos/${OWNER}/${repo}/git/blobs/`,
+      pathPrefix: `/repos/${OWNER}/${repo}/git/trees/`,
     });
     counter.take();
     await expect(reader.read()).rejects.toMatchObject({ status: 502 });
@@ -222,9 +352,9 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     const changed = await reader.read();
     expect(changed.changed && changed.reread).toEqual(['gamma']);
     const paths = counter.take().map(r => r.path);
-    // ref, recursive tree (truncated), root tree, instances/ tree, gamma's tree, one blob
+    // ref, recursive tree (truncated), root tree, instances/ tree, gamma's tree, one GraphQL query
     expect(paths).toHaveLength(6);
-    expect(paths.filter(p => p.includes('/git/blobs/'))).toHaveLength(1);
+    expect(paths[5]).toBe('/graphql');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { LaunchpadOctokit } from './github';
-import { requestErrorStatus } from './github';
+import { describeGitHubError, requestErrorStatus } from './github';
 
 /** One instance folder of a cluster repository, with the files the reader was asked for. */
 export interface InstanceFolder {
@@ -40,7 +40,12 @@ export interface ClusterRepositoryReaderOptions {
   instancesPath?: string;
   /** Top-level files to read from each instance folder; default config.yml and application.yml. */
   files?: string[];
-  /** Parallel blob requests; default 8. */
+  /**
+   * Blobs per GraphQL query; default 100. 0 reads every blob over REST
+   * (one request each).
+   */
+  graphqlBatchSize?: number;
+  /** Parallel REST requests (per-folder trees, blobs GraphQL did not give); default 8. */
   concurrency?: number;
   logger?: LoggerService;
 }
@@ -64,6 +69,22 @@ interface TreeEntry {
   sha?: string;
 }
 
+/** What the batched query asks of each blob. */
+interface GraphqlBlob {
+  oid: string;
+  text: string | null;
+  isBinary: boolean;
+  isTruncated: boolean;
+  byteSize: number;
+}
+
+/**
+ * GraphQL queries in flight at once. GitHub asks integrators not to fire
+ * GraphQL requests concurrently (secondary rate limits); two keep a full read
+ * of 1,000 instances short without being a burst.
+ */
+const GRAPHQL_CONCURRENCY = 2;
+
 /**
  * Reads a cluster repository's instance folders with as few GitHub requests
  * as possible:
@@ -71,7 +92,12 @@ interface TreeEntry {
  *    (or the same commit) means nothing changed: one request in all;
  * 2. `GET git/trees/<commit>?recursive=1`;
  * 3. blobs only of the wanted files of the folders whose tree SHA changed, and
- *    of those only the files whose blob SHA changed.
+ *    of those only the files whose blob SHA changed — fetched by oid in
+ *    batched GraphQL queries (`graphqlBatchSize` per request), so a full read
+ *    of 1,000 instances costs about ten requests rather than 2,000. A blob
+ *    GraphQL gives no text for (truncated, binary, missing) is read over
+ *    REST; if the GraphQL endpoint fails (a 5xx after retries, a GitHub
+ *    Enterprise without it), the read warns once and continues over REST.
  * A truncated tree falls back to listing `instances/` and each changed folder.
  *
  * The cache is in memory, per reader (one per cluster provider): a restart
@@ -83,6 +109,9 @@ export class ClusterRepositoryReader {
   private readonly instancesPath: string;
   private readonly files: string[];
   private readonly concurrency: number;
+  private readonly graphqlBatchSize: number;
+  /** Set once a GraphQL failure was logged at warn; cleared when GraphQL works again. */
+  private graphqlWarned = false;
 
   constructor(private readonly options: ClusterRepositoryReaderOptions) {
     this.instancesPath = (options.instancesPath ?? 'instances').replace(
@@ -91,6 +120,7 @@ export class ClusterRepositoryReader {
     );
     this.files = options.files ?? ['config.yml', 'application.yml'];
     this.concurrency = options.concurrency ?? 8;
+    this.graphqlBatchSize = options.graphqlBatchSize ?? 100;
   }
 
   /** Forgets the cache: the next read is a full read. */
@@ -159,19 +189,13 @@ export class ClusterRepositoryReader {
       }
     }
 
-    await mapLimit(fetches, this.concurrency, async ({ slug, file, sha }) => {
-      requests++;
-      const blob = await octokit.rest.git.getBlob({
-        owner,
-        repo,
-        file_sha: sha,
-      });
-      const content = Buffer.from(
-        blob.data.content,
-        blob.data.encoding === 'base64' ? 'base64' : 'utf8',
-      ).toString('utf8');
-      folders.get(slug)!.blobs.set(file, { sha, content });
-    });
+    const blobs = await this.fetchBlobs(
+      [...new Set(fetches.map(f => f.sha))],
+      () => requests++,
+    );
+    for (const { slug, file, sha } of fetches) {
+      folders.get(slug)!.blobs.set(file, { sha, content: blobs.get(sha)! });
+    }
 
     this.state = { etag, commitSha, htmlUrl, folders };
     const instances = [...folders.entries()]
@@ -188,6 +212,99 @@ export class ClusterRepositoryReader {
         ),
       }));
     return { changed: true, commitSha, htmlUrl, instances, reread, requests };
+  }
+
+  /**
+   * Texts of the blobs `shas`, by sha: batched GraphQL queries first, then
+   * REST for every blob they did not give. `count` is called per request.
+   */
+  private async fetchBlobs(
+    shas: string[],
+    count: () => void,
+  ): Promise<Map<string, string>> {
+    const { octokit, owner, repo } = this.options;
+    const texts = new Map<string, string>();
+    if (this.graphqlBatchSize > 0 && shas.length > 0) {
+      const batches: string[][] = [];
+      for (let i = 0; i < shas.length; i += this.graphqlBatchSize) {
+        batches.push(shas.slice(i, i + this.graphqlBatchSize));
+      }
+      let failed = false;
+      const query = async (batch: string[]) => {
+        // After one failure the rest go to REST: a missing or failing
+        // endpoint would fail (and be retried) the same way for every batch.
+        if (failed) return;
+        try {
+          count();
+          for (const [sha, text] of await this.graphqlBlobs(batch)) {
+            texts.set(sha, text);
+          }
+        } catch (error) {
+          failed = true;
+          const message = `GitHub GraphQL blob read of ${owner}/${repo} failed, reading blobs over REST instead: ${describeGitHubError(
+            error,
+          )}`;
+          if (this.graphqlWarned) this.options.logger?.debug(message);
+          else this.options.logger?.warn(message);
+          this.graphqlWarned = true;
+        }
+      };
+      // The first batch alone, so that a failing endpoint costs one query's retries.
+      await query(batches[0]);
+      await mapLimit(batches.slice(1), GRAPHQL_CONCURRENCY, query);
+      if (!failed) this.graphqlWarned = false;
+    }
+    const rest = shas.filter(sha => !texts.has(sha));
+    await mapLimit(rest, this.concurrency, async sha => {
+      count();
+      const blob = await octokit.rest.git.getBlob({
+        owner,
+        repo,
+        file_sha: sha,
+      });
+      texts.set(
+        sha,
+        Buffer.from(
+          blob.data.content,
+          blob.data.encoding === 'base64' ? 'base64' : 'utf8',
+        ).toString('utf8'),
+      );
+    });
+    return texts;
+  }
+
+  /** One GraphQL query for up to `graphqlBatchSize` blobs: the texts it gave, by sha. */
+  private async graphqlBlobs(shas: string[]): Promise<Map<string, string>> {
+    const { octokit, owner, repo } = this.options;
+    // Oids come from GitHub's own tree; anything else is left to REST rather
+    // than written into the query.
+    const valid = shas.filter(sha => /^[0-9a-f]{40}$/i.test(sha));
+    const aliases = valid
+      .map(
+        (sha, i) =>
+          `b${i}: object(oid: "${sha}") { ... on Blob { oid text isBinary isTruncated byteSize } }`,
+      )
+      .join('\n');
+    const data = await octokit.graphql<{
+      repository: Record<string, GraphqlBlob | null> | null;
+    }>(
+      `query ($owner: String!, $name: String!) {\n repository(owner: $owner, name: $name) {\n${aliases}\n }\n}`,
+      { owner, name: repo },
+    );
+    const texts = new Map<string, string>();
+    valid.forEach((sha, i) => {
+      const blob = data.repository?.[`b${i}`];
+      if (
+        blob &&
+        blob.oid === sha &&
+        !blob.isTruncated &&
+        !blob.isBinary &&
+        typeof blob.text === 'string'
+      ) {
+        texts.set(sha, blob.text);
+      }
+    });
+    return texts;
   }
 
   /** Instance folders at `commitSha`: slug → tree sha and wanted files' blob shas. */
