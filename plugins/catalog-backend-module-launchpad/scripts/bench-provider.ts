@@ -18,6 +18,8 @@ export interface BenchReply {
   ms: number;
   requests: number;
   statuses: string;
+  /** Requests by kind: ref, repository, tree, graphql, blob. */
+  kinds: string;
   entities: number;
   reread: number;
   peakRssMiB: number;
@@ -98,6 +100,21 @@ async function main() {
     )
       .map(([status, n]) => `${n}×${status}`)
       .join(', ');
+    const kindOf = (p: string) => {
+      if (p === '/graphql') return 'graphql';
+      if (p.includes('/git/ref/')) return 'ref';
+      if (p.includes('/git/trees/')) return 'tree';
+      if (p.includes('/git/blobs/')) return 'blob';
+      return /^\/repos\/[^/]+\/[^/?]+$/.test(p) ? 'repository' : 'other';
+    };
+    const kinds = Object.entries(
+      requests.reduce<Record<string, number>>((acc, r) => {
+        acc[kindOf(r.path)] = (acc[kindOf(r.path)] ?? 0) + 1;
+        return acc;
+      }, {}),
+    )
+      .map(([kind, n]) => `${n} ${kind}`)
+      .join(', ');
     const slow = [...requests].sort((a, b) => b.ms - a.ms)[0];
     const slowest = slow
       ? `${slow.path
@@ -111,6 +128,7 @@ async function main() {
       ms,
       requests: requests.length,
       statuses,
+      kinds,
       entities: result.outcome === 'updated' ? lastEntities : 0,
       reread: result.outcome === 'updated' ? result.reread.length : 0,
       peakRssMiB: Math.round(peakRss / 1048576),

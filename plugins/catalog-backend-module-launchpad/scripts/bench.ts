@@ -85,7 +85,7 @@ async function main() {
     const rows: Array<[string, string | number]> = [
       ['instances in repository', folders.size],
       ['full ingest time (ms)', full.ms],
-      ['GitHub requests, full read', full.requests],
+      ['GitHub requests, full read', `${full.requests} (${full.kinds})`],
       ['slowest request, full read', full.slowest],
       ['entities emitted', full.entities],
       [
@@ -93,7 +93,10 @@ async function main() {
         unchanged.requests,
       ],
       ['unchanged refresh time (ms)', unchanged.ms],
-      [`refresh after ${slugs.length} changed: requests`, afterChange.requests],
+      [
+        `refresh after ${slugs.length} changed: requests`,
+        `${afterChange.requests} (${afterChange.kinds})`,
+      ],
       [
         `refresh after ${slugs.length} changed: folders re-read`,
         afterChange.reread,
