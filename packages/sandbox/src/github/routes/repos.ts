@@ -61,28 +61,26 @@ function lineCounts(
 export function repoRoutes(deps: ApiDeps): RouteDef[] {
   const { git } = deps;
 
+  /** GitHub's 422s for a repository name that is invalid or already taken. */
+  function assertNewRepositoryName(owner: string, name: string) {
+    const problem = !REPO_NAME.test(name)
+      ? 'name is invalid'
+      : git.hasRepository(owner, name) && 'name already exists on this account';
+    if (problem) {
+      throw validationFailed([
+        {
+          resource: 'Repository',
+          code: 'custom',
+          field: 'name',
+          message: problem,
+        },
+      ]);
+    }
+  }
+
   async function create(req: RouteRequest, owner: string) {
     const body = req.body as CreateRepoBody;
-    if (!REPO_NAME.test(body.name)) {
-      throw validationFailed([
-        {
-          resource: 'Repository',
-          code: 'custom',
-          field: 'name',
-          message: 'name is invalid',
-        },
-      ]);
-    }
-    if (git.hasRepository(owner, body.name)) {
-      throw validationFailed([
-        {
-          resource: 'Repository',
-          code: 'custom',
-          field: 'name',
-          message: 'name already exists on this account',
-        },
-      ]);
-    }
+    assertNewRepositoryName(owner, body.name);
     await git.createRepository(owner, body.name, {
       description: body.description,
       private:
@@ -174,26 +172,7 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
             },
           ]);
         }
-        if (!REPO_NAME.test(body.name)) {
-          throw validationFailed([
-            {
-              resource: 'Repository',
-              code: 'custom',
-              field: 'name',
-              message: 'name is invalid',
-            },
-          ]);
-        }
-        if (git.hasRepository(owner, body.name)) {
-          throw validationFailed([
-            {
-              resource: 'Repository',
-              code: 'custom',
-              field: 'name',
-              message: 'name already exists on this account',
-            },
-          ]);
-        }
+        assertNewRepositoryName(owner, body.name);
         // A generated repository starts with one commit holding the template's
         // files (no shared history), as GitHub does.
         const files: Record<string, string> = {};
