@@ -119,6 +119,24 @@ function isNotFound(error: unknown): boolean {
 }
 
 /**
+ * A missing object, or one of another type (a tree's SHA asked for as a
+ * commit), is GitHub's 404; anything else is rethrown as it is.
+ */
+function asObjectNotFound(
+  error: unknown,
+  kind: 'commit' | 'blob' | 'tree',
+  sha: string,
+): unknown {
+  if (
+    isNotFound(error) ||
+    (error as { code?: string }).code === 'ObjectTypeError'
+  ) {
+    return new GitStoreError('not-found', `No ${kind} found for SHA: ${sha}`);
+  }
+  return error;
+}
+
+/**
  * Real git repositories on disk (bare, one per `<owner>/<name>.git`) written
  * with isomorphic-git: real blobs, trees, commits and refs, so anything that
  * reads git (the CLI, isomorphic-git, `git http-backend`) sees what the API
@@ -468,13 +486,7 @@ export class GitStore {
       this.commits.set(cacheKey, info);
       return info;
     } catch (error) {
-      if (
-        isNotFound(error) ||
-        (error as { code?: string }).code === 'ObjectTypeError'
-      ) {
-        throw new GitStoreError('not-found', `No commit found for SHA: ${sha}`);
-      }
-      throw error;
+      throw asObjectNotFound(error, 'commit', sha);
     }
   }
 
@@ -529,13 +541,7 @@ export class GitStore {
       this.cacheBlob(sha, Buffer.from(blob));
       return Buffer.from(blob);
     } catch (error) {
-      if (
-        isNotFound(error) ||
-        (error as { code?: string }).code === 'ObjectTypeError'
-      ) {
-        throw new GitStoreError('not-found', `No blob found for SHA: ${sha}`);
-      }
-      throw error;
+      throw asObjectNotFound(error, 'blob', sha);
     }
   }
 
@@ -902,13 +908,7 @@ export class GitStore {
       this.trees.set(sha, tree);
       return tree;
     } catch (error) {
-      if (
-        isNotFound(error) ||
-        (error as { code?: string }).code === 'ObjectTypeError'
-      ) {
-        throw new GitStoreError('not-found', `No tree found for SHA: ${sha}`);
-      }
-      throw error;
+      throw asObjectNotFound(error, 'tree', sha);
     }
   }
 
