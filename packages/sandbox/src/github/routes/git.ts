@@ -1,6 +1,6 @@
 import { GitHubError, notFound, queryString } from '../http';
 import type { RouteDef, RouteRequest } from '../http';
-import type { RepositoryInfo, TreeEdit } from '../gitStore';
+import type { RepositoryInfo, TreeEdit, TreeItem } from '../gitStore';
 import { gitCommit, nodeId } from '../representations';
 import { requireRepo } from './deps';
 import type { ApiDeps } from './deps';
@@ -18,6 +18,28 @@ const OBJECT_PATHS = {
   blob: 'blobs',
   commit: 'commits',
 } as const;
+
+/** GitHub's tree representation, as both reading and creating a tree answer it. */
+function treeBody(
+  req: RouteRequest,
+  full: string,
+  tree: string,
+  items: TreeItem[],
+) {
+  return {
+    sha: tree,
+    url: `${req.urls.api}/repos/${full}/git/trees/${tree}`,
+    tree: items.map(i => ({
+      path: i.path,
+      mode: i.mode,
+      type: i.type,
+      sha: i.sha,
+      ...(i.type === 'blob' ? { size: i.size } : {}),
+      url: `${req.urls.api}/repos/${full}/git/${OBJECT_PATHS[i.type]}/${i.sha}`,
+    })),
+    truncated: false,
+  };
+}
 
 interface PersonBody {
   name: string;
@@ -191,19 +213,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
         });
         return {
           body: {
-            sha: tree,
-            url: `${req.urls.api}/repos/${full}/git/trees/${tree}`,
-            tree: items.map(i => ({
-              path: i.path,
-              mode: i.mode === '040000' ? '040000' : i.mode,
-              type: i.type,
-              sha: i.sha,
-              ...(i.type === 'blob' ? { size: i.size } : {}),
-              url: `${req.urls.api}/repos/${full}/git/${OBJECT_PATHS[i.type]}/${
-                i.sha
-              }`,
-            })),
-            truncated: false,
+            ...treeBody(req, full, tree, items),
           },
         };
       },
@@ -268,19 +278,7 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
         return {
           status: 201,
           body: {
-            sha: tree,
-            url: `${req.urls.api}/repos/${full}/git/trees/${tree}`,
-            tree: items.map(i => ({
-              path: i.path,
-              mode: i.mode,
-              type: i.type,
-              sha: i.sha,
-              ...(i.type === 'blob' ? { size: i.size } : {}),
-              url: `${req.urls.api}/repos/${full}/git/${OBJECT_PATHS[i.type]}/${
-                i.sha
-              }`,
-            })),
-            truncated: false,
+            ...treeBody(req, full, tree, items),
           },
         };
       },
