@@ -6,6 +6,18 @@ import type { KubeStore } from '../kube/store';
 import { resource } from '../kube/resources';
 import { kubeTime, type KubeObject } from '../kube/types';
 import {
+  compareSource,
+  type AppSpec,
+  type Comparison,
+} from './applicationComparison';
+import {
+  applyComparison,
+  comparedTo,
+  initialSyncedStatus,
+  syncedResources,
+  type AppStatus,
+} from './applicationStatus';
+import {
   ensureInstanceWorkloads,
   markWorkloadsReady,
   namespaceHealth,
@@ -31,36 +43,6 @@ export interface ClusterRepository {
   /** owner/name */
   repository: string;
   branch: string;
-}
-
-interface AppSpec {
-  project?: string;
-  source?: { repoURL?: string; path?: string; targetRevision?: string };
-  destination?: { server?: string; namespace?: string };
-  syncPolicy?: {
-    automated?: { prune?: boolean; selfHeal?: boolean } | null;
-    syncOptions?: string[];
-  };
-}
-
-interface AppStatus {
-  sync?: { status: string; revision?: string; comparedTo?: unknown };
-  health?: { status: string; message?: string };
-  history?: Array<Record<string, unknown>>;
-  operationState?: { phase: string; [k: string]: unknown };
-  conditions?: Array<{
-    type: string;
-    message: string;
-    lastTransitionTime?: string;
-  }>;
-  [k: string]: unknown;
-}
-
-interface Comparison {
-  errors: string[];
-  resources: Array<Record<string, unknown>>;
-  images: string[];
-  sourceType: 'Kustomize' | 'Directory';
 }
 
 export class ArgoCdError extends Error {
@@ -375,53 +357,18 @@ export class ApplicationController {
     const destination = spec.destination?.namespace ?? slug;
 
     if (!existing) {
-      const status: AppStatus = {};
-      if (initial) {
-        Object.assign(status, {
-          sync: {
-            status: 'Synced',
+      const status: AppStatus = initial
+        ? initialSyncedStatus(
+            spec,
             revision,
-            comparedTo: { source: spec.source, destination: spec.destination },
-          },
-          health: namespaceHealth(this.store, destination),
-          history: [
-            {
-              id: 0,
-              revision,
-              deployedAt: now,
-              deployStartedAt: now,
-              source: spec.source,
-              initiatedBy: { automated: true },
-            },
-          ],
-          operationState: {
-            operation: {
-              sync: { revision, prune: true },
-              initiatedBy: { automated: true },
-              retry: {},
-            },
-            phase: 'Succeeded',
-            message: 'successfully synced (all tasks run)',
-            startedAt: now,
-            finishedAt: now,
-            syncResult: {
-              revision,
-              source: spec.source,
-              resources: comparison.resources.map(r => ({
-                ...r,
-                status: 'Synced',
-                message: `${String(r.kind).toLowerCase()}/${r.name} created`,
-              })),
-            },
-          },
-        });
-      } else {
-        status.sync = {
-          status: 'OutOfSync',
-          comparedTo: { source: spec.source, destination: spec.destination },
-        };
-        status.health = { status: 'Missing' };
-      }
+            comparison,
+            namespaceHealth(this.store, destination),
+            now,
+          )
+        : {
+            sync: { status: 'OutOfSync', comparedTo: comparedTo(spec) },
+            health: { status: 'Missing' },
+          };
       status.reconciledAt = now;
       status.observedAt = now;
       this.applyComparison(status, comparison, spec);
@@ -455,7 +402,7 @@ export class ApplicationController {
         status.sync = {
           status: 'OutOfSync',
           revision: status.sync?.revision,
-          comparedTo: { source: spec.source, destination: spec.destination },
+          comparedTo: comparedTo(spec),
         };
         status.reconciledAt = now;
         this.applyComparison(status, comparison, spec);
@@ -483,119 +430,21 @@ export class ApplicationController {
     comparison: Comparison,
     spec: AppSpec,
   ) {
-    const now = kubeTime(this.clock.now());
-    status.sourceType = comparison.sourceType;
-    status.summary = { images: comparison.images };
-    status.resources = comparison.resources;
-    const others = (status.conditions ?? []).filter(
-      c => c.type !== 'ComparisonError' && c.type !== 'InvalidSpecError',
-    );
-    if (comparison.errors.length) {
-      const message = `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ${
-        spec.source?.path ?? ''
-      }: ${comparison.errors.join('; ')}`;
-      status.conditions = [
-        ...others,
-        { type: 'ComparisonError', message, lastTransitionTime: now },
-      ];
-      status.sync = {
-        ...(status.sync ?? { status: 'Unknown' }),
-        status: 'Unknown',
-      };
-      status.health = { status: 'Degraded', message };
-    } else if (others.length) {
-      status.conditions = others;
-    } else {
-      delete status.conditions;
-    }
+    applyComparison(status, comparison, spec, kubeTime(this.clock.now()));
   }
 
-  /** Renders nothing; checks what ArgoCD would load from the source path. */
-  private async compare(
+  private compare(
     spec: AppSpec,
     revision: string,
     knownFiles?: string[],
   ): Promise<Comparison> {
-    const path = (spec.source?.path ?? '').replace(/\/$/, '');
-    const destination = spec.destination?.namespace;
-    const files = knownFiles
-      ? knownFiles.filter(f => f.startsWith(`${path}/`))
-      : await this.git.listFiles(this.owner, this.repo, path, revision);
-    const result: Comparison = {
-      errors: [],
-      resources: [],
-      images: [],
-      sourceType: 'Directory',
-    };
-    if (!files.length) {
-      result.errors.push(`${path}: app path does not exist`);
-      return result;
-    }
-    const manifests = files.filter(file => /\.(ya?ml|json)$/.test(file));
-    const texts = await Promise.all(
-      manifests.map(file =>
-        this.git.readFile(this.owner, this.repo, file, revision),
-      ),
+    return compareSource(
+      this.git,
+      { owner: this.owner, repo: this.repo },
+      spec,
+      revision,
+      knownFiles,
     );
-    for (const [index, file] of manifests.entries()) {
-      const base = file.slice(file.lastIndexOf('/') + 1);
-      const isKustomization = /^kustomization\.ya?ml$/.test(base);
-      if (isKustomization) result.sourceType = 'Kustomize';
-      const text = texts[index] ?? '';
-      const docs = YAML.parseAllDocuments(text);
-      for (const doc of Array.isArray(docs) ? docs : [docs]) {
-        if (doc.errors.length) {
-          result.errors.push(
-            `${file}: error converting YAML to JSON: ${
-              doc.errors[0].message.split('\n')[0]
-            }`,
-          );
-          continue;
-        }
-        const manifest = doc.toJS() as KubeObject | null;
-        if (!manifest || isKustomization) continue;
-        if (typeof manifest !== 'object' || !manifest.kind) {
-          result.errors.push(
-            `${file}: Object 'Kind' is missing in '${JSON.stringify(
-              manifest,
-            ).slice(0, 80)}'`,
-          );
-          continue;
-        }
-        if (!manifest.apiVersion) {
-          result.errors.push(`${file}: Object 'apiVersion' is missing`);
-          continue;
-        }
-        const [group, version] = manifest.apiVersion.includes('/')
-          ? manifest.apiVersion.split('/')
-          : ['', manifest.apiVersion];
-        result.resources.push({
-          group,
-          version,
-          kind: manifest.kind,
-          namespace: manifest.metadata?.namespace ?? destination,
-          name: manifest.metadata?.name,
-          status: 'Synced',
-          ...(manifest.kind === 'Deployment'
-            ? { health: { status: 'Healthy' } }
-            : {}),
-        });
-        const containers =
-          (
-            manifest as {
-              spec?: {
-                template?: {
-                  spec?: { containers?: Array<{ image?: string }> };
-                };
-              };
-            }
-          ).spec?.template?.spec?.containers ?? [];
-        for (const c of containers)
-          if (c.image && !result.images.includes(c.image))
-            result.images.push(c.image);
-      }
-    }
-    return result;
   }
 
   private startOperation(
@@ -703,19 +552,16 @@ export class ApplicationController {
         syncResult: {
           revision,
           source: spec.source,
-          resources: comparison.resources.map(r => ({
-            ...r,
-            status: 'Synced',
-            message: `${String(r.kind).toLowerCase()}/${r.name} configured`,
+          resources: syncedResources(comparison.resources, 'configured', {
             syncPhase: 'Sync',
             hookPhase: 'Running',
-          })),
+          }),
         },
       };
       status.sync = {
         status: 'Synced',
         revision,
-        comparedTo: { source: spec.source, destination: spec.destination },
+        comparedTo: comparedTo(spec),
       };
       status.health = {
         status: 'Progressing',
