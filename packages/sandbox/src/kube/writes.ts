@@ -1,0 +1,109 @@
+import type { Request, Response } from 'express';
+import { badRequest } from './errors';
+import { isObjectBody, methodNotAllowed, queryString } from './http';
+import { patchTypeOf } from './patch';
+import type { ResourceType } from './resources';
+import type { KubeStore } from './store';
+import type { KubeObject } from './types';
+
+/** A request addressed to one resource type (and, for object verbs, one name). */
+export interface WriteTarget {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: 'status';
+}
+
+/** The write verbs: create, replace, patch, delete, deletecollection. */
+export function createWrites(
+  store: KubeStore,
+  listBody: (type: ResourceType, items: KubeObject[]) => unknown,
+) {
+  const dryRunOf = (req: Request) => queryString(req.query.dryRun) === 'All';
+
+  function create(req: Request, res: Response, target: WriteTarget) {
+    if (!isObjectBody(req.body))
+      throw badRequest('the request body must be a JSON object');
+    const created = store.create(target.type, req.body as KubeObject, {
+      namespace: target.namespace,
+      fromApi: true,
+      dryRun: dryRunOf(req),
+    });
+    res.status(201).json(created);
+  }
+
+  function deleteCollection(req: Request, res: Response, target: WriteTarget) {
+    const { type, namespace } = target;
+    const victims = store.list(type, {
+      namespace,
+      labelSelector: queryString(req.query.labelSelector),
+      fieldSelector: queryString(req.query.fieldSelector),
+    });
+    for (const victim of victims) {
+      store.delete(type, victim.metadata.namespace, victim.metadata.name!);
+    }
+    res.json(listBody(type, victims));
+  }
+
+  function replace(
+    req: Request,
+    res: Response,
+    { type, namespace, name, subresource }: WriteTarget,
+  ) {
+    if (!isObjectBody(req.body))
+      throw badRequest('the request body must be a JSON object');
+    res.json(
+      store.replace(type, namespace, name!, req.body as KubeObject, {
+        subresource,
+        dryRun: dryRunOf(req),
+      }),
+    );
+  }
+
+  function patch(
+    req: Request,
+    res: Response,
+    { type, namespace, name, subresource }: WriteTarget,
+  ) {
+    res.json(
+      store.patch(
+        type,
+        namespace,
+        name!,
+        req.body,
+        patchTypeOf(req.headers['content-type']),
+        { subresource, dryRun: dryRunOf(req) },
+      ),
+    );
+  }
+
+  function remove(
+    _req: Request,
+    res: Response,
+    { type, namespace, name, subresource }: WriteTarget,
+  ) {
+    if (subresource) throw methodNotAllowed();
+    const deleted = store.delete(type, namespace, name!);
+    // Pods and namespaces answer with the object; other kinds with a success Status.
+    if (type.plural === 'pods' || type.plural === 'namespaces') {
+      if (type.plural === 'namespaces')
+        (deleted as { status?: unknown }).status = { phase: 'Terminating' };
+      res.json(deleted);
+      return;
+    }
+    res.json({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: {
+        name,
+        group: type.group || undefined,
+        kind: type.plural,
+        uid: deleted.metadata.uid,
+      },
+    });
+  }
+
+  return { create, deleteCollection, replace, patch, remove };
+}
