@@ -92,6 +92,36 @@ async function waitFor<T>(
   }
 }
 
+/**
+ * Stops a detached child's whole process group and waits until the child has
+ * exited: SIGTERM, then SIGKILL after `graceMs`. Resolves once it is gone.
+ */
+async function stopProcessGroup(
+  child: ChildProcess,
+  graceMs: number,
+): Promise<void> {
+  if (!child.pid || child.exitCode !== null || child.signalCode !== null)
+    return;
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve()),
+  );
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // the group is already gone
+    }
+  };
+  signal('SIGTERM');
+  const timer = new Promise<'timeout'>(resolve => {
+    setTimeout(() => resolve('timeout'), graceMs).unref();
+  });
+  if ((await Promise.race([exited, timer])) === 'timeout') {
+    signal('SIGKILL');
+    await exited;
+  }
+}
+
 describe('production configuration', () => {
   const prefix = `lp_test_${randomBytes(4).toString('hex')}_`;
   const token = randomBytes(24).toString('hex');
@@ -101,20 +131,10 @@ describe('production configuration', () => {
   let sandbox: Sandbox | undefined;
 
   afterAll(async () => {
+    // Stop the backend first (it holds connections to the sandbox and to
+    // PostgreSQL), and wait for it to exit before dropping its databases.
+    if (backend) await stopProcessGroup(backend, 15_000);
     await sandbox?.stop();
-    if (backend?.pid) {
-      try {
-        process.kill(-backend.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      await new Promise(r => setTimeout(r, 2000));
-      try {
-        process.kill(-backend.pid, 'SIGKILL');
-      } catch {
-        // stopped cleanly
-      }
-    }
     if (overlayDir) fs.rmSync(overlayDir, { recursive: true, force: true });
     const pg = new Client({ ...POSTGRES, database: 'postgres' });
     await pg.connect();
@@ -126,7 +146,9 @@ describe('production configuration', () => {
       await pg.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }
     await pg.end();
-  });
+    // Its own bound: stopping a backend on a loaded machine takes seconds,
+    // more than Jest's 5 s hook default.
+  }, 60_000);
 
   it('serves the catalog from PostgreSQL and refuses guest sign-in', async () => {
     const port = await freePort();
