@@ -89,6 +89,13 @@ test("an Open edX instance's Kubernetes tab lists its cluster's objects", async 
   await expect(
     page.getByText('There was a problem retrieving Kubernetes objects'),
   ).toHaveCount(0);
+  // The staging cluster's accordion (its summary names the cluster and counts
+  // pods) opens on the instance's own Deployments: Tutor's `lms` among them.
+  const cluster = page.getByRole('button', { name: /^staging\s*Cluster/ });
+  await expect(cluster).toBeVisible();
+  await expect(cluster).not.toContainText(/^staging\s*Cluster\s*0 pods/);
+  await cluster.click();
+  await expect(page.getByText('lms', { exact: true }).first()).toBeVisible();
   await saveScreenshot(page, 'instance-kubernetes');
 });
 

@@ -97,22 +97,25 @@ export function stopPortal(): void {
   if (!fs.existsSync(PID_FILE)) return;
   const pid = Number(fs.readFileSync(PID_FILE, 'utf8'));
   fs.rmSync(PID_FILE);
-  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+  // SIGTERM, up to 10 s for a clean exit, then SIGKILL and up to 5 s more:
+  // the next run (or CI's next step) must not find the ports still taken.
+  for (const [signal, graceMs] of [
+    ['SIGTERM', 10_000],
+    ['SIGKILL', 5_000],
+  ] as const) {
     try {
       process.kill(-pid, signal);
     } catch {
       return; // already gone
     }
-    if (signal === 'SIGTERM') {
-      const until = Date.now() + 10_000;
-      while (Date.now() < until) {
-        try {
-          process.kill(-pid, 0);
-        } catch {
-          return;
-        }
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    const until = Date.now() + graceMs;
+    while (Date.now() < until) {
+      try {
+        process.kill(-pid, 0);
+      } catch {
+        return;
       }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }
 }
