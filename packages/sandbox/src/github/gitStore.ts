@@ -1,140 +1,33 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import type { SandboxClock } from '../clock';
+import { DEFAULT_AUTHOR, GitObjects, isNotFound } from './gitObjects';
+import { FILE_MODE, GitStoreError, splitPath, TREE_MODE } from './gitTypes';
+import type {
+  CommitInfo,
+  DiffEntry,
+  GitPerson,
+  PushEvent,
+  RepositoryInfo,
+  TreeEdit,
+  TreeItem,
+} from './gitTypes';
+import { diffTrees, editTree } from './treeEdit';
+import type { FolderDeletion } from './treeEdit';
 
-/** A branch moved: fired for every commit on any branch, whoever wrote it. */
-export interface PushEvent {
-  owner: string;
-  repo: string;
-  branch: string;
-  before: string | null;
-  after: string;
-  changedPaths: string[];
-}
-
-export interface RepositoryInfo {
-  id: number;
-  owner: string;
-  name: string;
-  description: string | null;
-  private: boolean;
-  isTemplate: boolean;
-  defaultBranch: string;
-  templateRepository?: { owner: string; name: string };
-  createdAt: Date;
-  updatedAt: Date;
-  pushedAt: Date;
-}
-
-export interface GitPerson {
-  name: string;
-  email: string;
-  /** Defaults to the sandbox clock's now. */
-  date?: Date;
-}
-
-export interface TreeItem {
-  path: string;
-  mode: string;
-  type: 'blob' | 'tree' | 'commit';
-  sha: string;
-  size?: number;
-}
-
-export interface CommitInfo {
-  sha: string;
-  tree: string;
-  parents: string[];
-  message: string;
-  author: Required<GitPerson>;
-  committer: Required<GitPerson>;
-}
-
-export interface DiffEntry {
-  filename: string;
-  status: 'added' | 'removed' | 'modified';
-  sha: string | null;
-  previousSha: string | null;
-  /** The file's mode after the change (before it, for removals). */
-  mode: string;
-}
-
-/** One edit of a tree: a blob/tree/submodule entry to set, or `sha: null` to delete. */
-export type TreeEdit =
-  | {
-      path: string;
-      mode: string;
-      type: 'blob' | 'tree' | 'commit';
-      sha: string;
-    }
-  | { path: string; sha: null };
-
-export class GitStoreError extends Error {
-  constructor(
-    readonly code: 'not-found' | 'conflict' | 'invalid',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'GitStoreError';
-  }
-}
-
-const DEFAULT_AUTHOR = {
-  name: 'Launchpad Sandbox',
-  email: 'sandbox@launchpad.invalid',
-};
-const FILE_MODE = '100644';
-const TREE_MODE = '040000';
-const WRITE_CONCURRENCY = 32;
-const TREE_CACHE_LIMIT = 100_000;
-const COMMIT_CACHE_LIMIT = 20_000;
-/** Blob contents kept in memory (seeded files are read back often by the controllers). */
-const BLOB_CACHE_BYTES = 64 * 1024 * 1024;
-
-interface TreeEntryRecord {
-  mode: string;
-  path: string;
-  oid: string;
-  type: 'blob' | 'tree' | 'commit';
-}
-
-interface TreeNode {
-  entries: Map<string, { mode: string; oid: string; type: TreeItem['type'] }>;
-  sub: Map<string, TreeNode>;
-  dirty: boolean;
-}
-
-function splitPath(p: string): string[] {
-  return p.split('/').filter(part => part.length > 0);
-}
-
-function isNotFound(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error as { code?: string }).code === 'NotFoundError'
-  );
-}
-
-/**
- * A missing object, or one of another type (a tree's SHA asked for as a
- * commit), is GitHub's 404; anything else is rethrown as it is.
- */
-function asObjectNotFound(
-  error: unknown,
-  kind: 'commit' | 'blob' | 'tree',
-  sha: string,
-): unknown {
-  if (
-    isNotFound(error) ||
-    (error as { code?: string }).code === 'ObjectTypeError'
-  ) {
-    return new GitStoreError('not-found', `No ${kind} found for SHA: ${sha}`);
-  }
-  return error;
-}
+// The store's types live in gitTypes.ts (shared with the object and tree
+// modules); they are re-exported so callers import everything from here.
+export { GitStoreError } from './gitTypes';
+export type {
+  CommitInfo,
+  DiffEntry,
+  GitPerson,
+  PushEvent,
+  RepositoryInfo,
+  TreeEdit,
+  TreeItem,
+} from './gitTypes';
 
 /**
  * Real git repositories on disk (bare, one per `<owner>/<name>.git`) written
@@ -146,19 +39,16 @@ export class GitStore {
   private readonly repos = new Map<string, RepositoryInfo>();
   private readonly listeners = new Set<(event: PushEvent) => void>();
   private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly blobSizes = new Map<string, number>();
-  private readonly cache = {};
-  private readonly objectDirs = new Set<string>();
-  private readonly trees = new Map<string, TreeEntryRecord[]>();
-  private readonly commits = new Map<string, CommitInfo>();
-  private readonly blobs = new Map<string, Buffer>();
-  private blobBytes = 0;
+  /** Blobs, trees and commits (read, written and cached); see gitObjects.ts. */
+  private readonly objects: GitObjects;
   private nextId = 1_000_001;
 
   private constructor(
     private readonly dir: string,
     private readonly clock: SandboxClock,
-  ) {}
+  ) {
+    this.objects = new GitObjects(clock);
+  }
 
   static async create(options: {
     dir: string;
@@ -319,7 +209,7 @@ export class GitStore {
             : Buffer.from(content),
         ),
       );
-      const edits: Array<TreeEdit | { folder: string }> = [];
+      const edits: Array<TreeEdit | FolderDeletion> = [];
       writes.forEach(([p], i) =>
         edits.push({ path: p, mode: FILE_MODE, type: 'blob', sha: oids[i] }),
       );
@@ -327,7 +217,8 @@ export class GitStore {
         if (content !== null) continue;
         edits.push(p.endsWith('/') ? { folder: p } : { path: p, sha: null });
       }
-      const { tree, changedPaths } = await this.editTree(
+      const { tree, changedPaths } = await editTree(
+        this.objects,
         gitdir,
         baseTree,
         edits,
@@ -336,7 +227,7 @@ export class GitStore {
         return { sha: parent, changedPaths };
       }
       const person = options.author ?? DEFAULT_AUTHOR;
-      const sha = await this.writeCommitUnlocked(gitdir, {
+      const sha = await this.objects.writeCommit(gitdir, {
         message: options.message,
         tree,
         parents: parent ? [parent] : [],
@@ -417,8 +308,7 @@ export class GitStore {
     const info = this.requireRepo(owner, name);
     const gitdir = this.gitdir(owner, name);
     const wanted = ref ?? info.defaultBranch;
-    if (this.commits.has(`${this.gitdir(owner, name)}\0${wanted}`))
-      return wanted;
+    if (this.objects.isKnownCommit(gitdir, wanted)) return wanted;
     const candidates = wanted.startsWith('refs/')
       ? [wanted]
       : [`refs/heads/${wanted}`, `refs/tags/${wanted}`];
@@ -438,19 +328,7 @@ export class GitStore {
     name: string,
     sha: string,
   ): Promise<string | undefined> {
-    try {
-      const obj = await git.readObject({
-        fs,
-        gitdir: this.gitdir(owner, name),
-        oid: sha,
-        format: 'content',
-        cache: this.cache,
-      });
-      return obj.type;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+    return this.objects.objectType(this.gitdir(owner, name), sha);
   }
 
   async readCommit(
@@ -458,36 +336,7 @@ export class GitStore {
     name: string,
     sha: string,
   ): Promise<CommitInfo> {
-    // Commits are immutable: cached by repository and sha.
-    const cacheKey = `${this.gitdir(owner, name)}\0${sha}`;
-    const cached = this.commits.get(cacheKey);
-    if (cached) return cached;
-    try {
-      const { oid, commit } = await git.readCommit({
-        fs,
-        gitdir: this.gitdir(owner, name),
-        oid: sha,
-        cache: this.cache,
-      });
-      const person = (p: typeof commit.author) => ({
-        name: p.name,
-        email: p.email,
-        date: new Date(p.timestamp * 1000),
-      });
-      const info: CommitInfo = {
-        sha: oid,
-        tree: commit.tree,
-        parents: commit.parent,
-        message: commit.message,
-        author: person(commit.author),
-        committer: person(commit.committer),
-      };
-      if (this.commits.size >= COMMIT_CACHE_LIMIT) this.commits.clear();
-      this.commits.set(cacheKey, info);
-      return info;
-    } catch (error) {
-      throw asObjectNotFound(error, 'commit', sha);
-    }
+    return this.objects.readCommit(this.gitdir(owner, name), sha);
   }
 
   /** A tree's entries; recursive lists every nested entry with its full path. */
@@ -500,7 +349,7 @@ export class GitStore {
     const gitdir = this.gitdir(owner, name);
     const out: TreeItem[] = [];
     const walk = async (treeSha: string, prefix: string) => {
-      const entries = await this.readTreeEntries(gitdir, treeSha);
+      const entries = await this.objects.readTreeEntries(gitdir, treeSha);
       for (const e of entries) {
         const item: TreeItem = {
           path: prefix + e.path,
@@ -528,27 +377,11 @@ export class GitStore {
   }
 
   async readBlob(owner: string, name: string, sha: string): Promise<Buffer> {
-    const cached = this.blobs.get(sha);
-    if (cached) return Buffer.from(cached);
-    try {
-      const { blob } = await git.readBlob({
-        fs,
-        gitdir: this.gitdir(owner, name),
-        oid: sha,
-        cache: this.cache,
-      });
-      this.blobSizes.set(sha, blob.length);
-      this.cacheBlob(sha, Buffer.from(blob));
-      return Buffer.from(blob);
-    } catch (error) {
-      throw asObjectNotFound(error, 'blob', sha);
-    }
+    return this.objects.readBlob(this.gitdir(owner, name), sha);
   }
 
   async blobSize(owner: string, name: string, sha: string): Promise<number> {
-    const known = this.blobSizes.get(sha);
-    if (known !== undefined) return known;
-    return (await this.readBlob(owner, name, sha)).length;
+    return this.objects.blobSize(this.gitdir(owner, name), sha);
   }
 
   /** The entry at `filePath` in the commit `ref` resolves to, if any. */
@@ -569,9 +402,9 @@ export class GitStore {
     };
     for (const part of splitPath(filePath)) {
       if (current.type !== 'tree') return undefined;
-      const entry = (await this.readTreeEntries(gitdir, current.sha)).find(
-        e => e.path === part,
-      );
+      const entry = (
+        await this.objects.readTreeEntries(gitdir, current.sha)
+      ).find(e => e.path === part);
       if (!entry) return undefined;
       current = {
         path: current.path ? `${current.path}/${part}` : part,
@@ -588,19 +421,7 @@ export class GitStore {
     name: string,
     contents: Buffer[],
   ): Promise<string[]> {
-    const gitdir = this.gitdir(owner, name);
-    const oids: string[] = new Array(contents.length);
-    for (let i = 0; i < contents.length; i += WRITE_CONCURRENCY) {
-      await Promise.all(
-        contents.slice(i, i + WRITE_CONCURRENCY).map(async (blob, j) => {
-          const oid = await this.writeObject(gitdir, 'blob', blob);
-          this.blobSizes.set(oid, blob.length);
-          this.cacheBlob(oid, blob);
-          oids[i + j] = oid;
-        }),
-      );
-    }
-    return oids;
+    return this.objects.writeBlobs(this.gitdir(owner, name), contents);
   }
 
   /** Applies edits to `baseTree` (null = empty tree) and returns the new root tree sha. */
@@ -610,8 +431,8 @@ export class GitStore {
     baseTree: string | null,
     edits: TreeEdit[],
   ): Promise<string> {
-    return (await this.editTree(this.gitdir(owner, name), baseTree, edits))
-      .tree;
+    const gitdir = this.gitdir(owner, name);
+    return (await editTree(this.objects, gitdir, baseTree, edits)).tree;
   }
 
   async writeCommit(
@@ -626,7 +447,7 @@ export class GitStore {
     },
   ): Promise<string> {
     this.requireRepo(owner, name);
-    return this.writeCommitUnlocked(this.gitdir(owner, name), commit);
+    return this.objects.writeCommit(this.gitdir(owner, name), commit);
   }
 
   /** Refs under `prefix` (e.g. `refs/heads/`), with the sha each points at. */
@@ -734,7 +555,7 @@ export class GitStore {
       oid: sha,
       ancestor,
       depth: -1,
-      cache: this.cache,
+      cache: this.objects.cache,
     });
   }
 
@@ -748,7 +569,7 @@ export class GitStore {
       fs,
       gitdir: this.gitdir(owner, name),
       oids: [a, b],
-      cache: this.cache,
+      cache: this.objects.cache,
     });
     return bases[0];
   }
@@ -767,47 +588,14 @@ export class GitStore {
     return this.diffTrees(owner, name, baseTree, headTree);
   }
 
+  /** Files that differ between two trees (null = the empty tree). */
   async diffTrees(
     owner: string,
     name: string,
     a: string | null,
     b: string | null,
   ): Promise<DiffEntry[]> {
-    const gitdir = this.gitdir(owner, name);
-    const out: DiffEntry[] = [];
-    const list = async (sha: string | null) =>
-      new Map(
-        (sha ? await this.readTreeEntries(gitdir, sha) : []).map(e => [
-          e.path,
-          e,
-        ]),
-      );
-    const walk = async (x: string | null, y: string | null, prefix: string) => {
-      if (x === y) return;
-      const [left, right] = await Promise.all([list(x), list(y)]);
-      const names = [...new Set([...left.keys(), ...right.keys()])].sort();
-      for (const n of names) {
-        const l = left.get(n);
-        const r = right.get(n);
-        if (l && r && l.oid === r.oid && l.mode === r.mode) continue;
-        const lTree = l?.type === 'tree' ? l.oid : null;
-        const rTree = r?.type === 'tree' ? r.oid : null;
-        if (lTree || rTree) await walk(lTree, rTree, `${prefix}${n}/`);
-        const lFile = l && l.type !== 'tree' ? l : undefined;
-        const rFile = r && r.type !== 'tree' ? r : undefined;
-        if (lFile || rFile) {
-          out.push({
-            filename: prefix + n,
-            status: diffStatus(Boolean(lFile), Boolean(rFile)),
-            sha: rFile?.oid ?? null,
-            previousSha: lFile?.oid ?? null,
-            mode: (rFile ?? lFile)!.mode,
-          });
-        }
-      }
-    };
-    await walk(a, b, '');
-    return out.sort((p, q) => p.filename.localeCompare(q.filename));
+    return diffTrees(this.objects, this.gitdir(owner, name), a, b);
   }
 
   // ---- internals ----
@@ -889,325 +677,8 @@ export class GitStore {
       throw error;
     }
   }
-
-  private async readTreeEntries(
-    gitdir: string,
-    sha: string,
-  ): Promise<ReadonlyArray<Readonly<TreeEntryRecord>>> {
-    // Trees are immutable (content-addressed), so a cache never goes stale.
-    const cached = this.trees.get(sha);
-    if (cached) return cached;
-    try {
-      const { tree } = await git.readTree({
-        fs,
-        gitdir,
-        oid: sha,
-        cache: this.cache,
-      });
-      if (this.trees.size >= TREE_CACHE_LIMIT) this.trees.clear();
-      this.trees.set(sha, tree);
-      return tree;
-    } catch (error) {
-      throw asObjectNotFound(error, 'tree', sha);
-    }
-  }
-
-  private async writeCommitUnlocked(
-    gitdir: string,
-    commit: {
-      message: string;
-      tree: string;
-      parents: string[];
-      author?: GitPerson;
-      committer?: GitPerson;
-    },
-  ): Promise<string> {
-    const person = (p: GitPerson | undefined) => {
-      const date = p?.date ?? this.clock.now();
-      return {
-        name: p?.name ?? DEFAULT_AUTHOR.name,
-        email: p?.email ?? DEFAULT_AUTHOR.email,
-        timestamp: Math.floor(date.getTime() / 1000),
-        timezoneOffset: 0,
-      };
-    };
-    const message = commit.message.endsWith('\n')
-      ? commit.message
-      : `${commit.message}\n`;
-    return git.writeCommit({
-      fs,
-      gitdir,
-      commit: {
-        message,
-        tree: commit.tree,
-        parent: commit.parents,
-        author: person(commit.author),
-        committer: person(commit.committer ?? commit.author),
-      },
-    });
-  }
-
-  /**
-   * Edits a tree lazily: only the folders on edited paths are read, and each
-   * changed folder is written once, children before parents.
-   */
-  private async editTree(
-    gitdir: string,
-    baseTree: string | null,
-    edits: Array<TreeEdit | { folder: string }>,
-  ): Promise<{ tree: string; changedPaths: string[] }> {
-    const load = async (sha: string | null): Promise<TreeNode> => ({
-      entries: new Map(
-        (sha ? await this.readTreeEntries(gitdir, sha) : []).map(e => [
-          e.path,
-          { mode: e.mode, oid: e.oid, type: e.type },
-        ]),
-      ),
-      sub: new Map(),
-      dirty: false,
-    });
-    const root = await load(baseTree);
-    const changed = new Set<string>();
-
-    const descend = async (
-      parts: string[],
-      create: boolean,
-    ): Promise<TreeNode[] | undefined> => {
-      const chain = [root];
-      let node = root;
-      for (const [i, part] of parts.entries()) {
-        let next = node.sub.get(part);
-        if (!next) {
-          const entry = node.entries.get(part);
-          if (entry?.type === 'tree') {
-            next = await load(entry.oid);
-          } else if (create) {
-            if (entry) {
-              // A file becomes a folder: the file goes away.
-              changed.add(parts.slice(0, i + 1).join('/'));
-              node.entries.delete(part);
-            }
-            next = await load(null);
-          } else {
-            return undefined;
-          }
-          node.sub.set(part, next);
-        }
-        node = next;
-        chain.push(node);
-      }
-      return chain;
-    };
-    const markDirty = (chain: TreeNode[]) =>
-      chain.forEach(n => (n.dirty = true));
-
-    for (const edit of edits) {
-      if ('folder' in edit) {
-        const parts = splitPath(edit.folder);
-        if (!parts.length)
-          throw new GitStoreError(
-            'invalid',
-            'Cannot delete the repository root',
-          );
-        const chain = await descend(parts.slice(0, -1), false);
-        const last = parts[parts.length - 1];
-        const parent = chain?.[chain.length - 1];
-        const entry = parent?.entries.get(last);
-        if (!chain || !parent || entry?.type !== 'tree') continue;
-        const folderNode = parent.sub.get(last);
-        const files = folderNode?.dirty
-          ? await this.listNodeFiles(gitdir, folderNode)
-          : (await this.readTreeRecursive(gitdir, entry.oid)).map(i => i.path);
-        files.forEach(f => changed.add(`${parts.join('/')}/${f}`));
-        parent.entries.delete(last);
-        parent.sub.delete(last);
-        markDirty(chain);
-        continue;
-      }
-      const parts = splitPath(edit.path);
-      if (!parts.length)
-        throw new GitStoreError('invalid', `Invalid path "${edit.path}"`);
-      const name = parts[parts.length - 1];
-      const chain = await descend(parts.slice(0, -1), edit.sha !== null);
-      if (!chain) continue;
-      const parent = chain[chain.length - 1];
-      const existing = parent.entries.get(name);
-      if (edit.sha === null) {
-        if (!existing) continue;
-        if (existing.type === 'tree') {
-          (await this.readTreeRecursive(gitdir, existing.oid)).forEach(i =>
-            changed.add(`${parts.join('/')}/${i.path}`),
-          );
-        } else {
-          changed.add(parts.join('/'));
-        }
-        parent.entries.delete(name);
-        parent.sub.delete(name);
-        markDirty(chain);
-        continue;
-      }
-      if (
-        existing &&
-        existing.oid === edit.sha &&
-        existing.mode === normalizeMode(edit.mode)
-      )
-        continue;
-      if (existing?.type === 'tree' && edit.type !== 'tree') {
-        (await this.readTreeRecursive(gitdir, existing.oid)).forEach(i =>
-          changed.add(`${parts.join('/')}/${i.path}`),
-        );
-      }
-      parent.entries.set(name, {
-        mode: normalizeMode(edit.mode),
-        oid: edit.sha,
-        type: edit.type,
-      });
-      parent.sub.delete(name);
-      if (edit.type === 'tree') {
-        (await this.readTreeRecursive(gitdir, edit.sha)).forEach(i =>
-          changed.add(`${parts.join('/')}/${i.path}`),
-        );
-      } else {
-        changed.add(parts.join('/'));
-      }
-      markDirty(chain);
-    }
-
-    const write = async (node: TreeNode): Promise<string | null> => {
-      for (const [childName, child] of node.sub) {
-        if (!child.dirty) continue;
-        const oid = await write(child);
-        if (oid)
-          node.entries.set(childName, { mode: TREE_MODE, oid, type: 'tree' });
-        else node.entries.delete(childName);
-      }
-      if (node !== root && node.entries.size === 0) return null; // git has no empty folders
-      return this.writeTreeObject(gitdir, node.entries);
-    };
-    const tree =
-      root.dirty || !baseTree ? ((await write(root)) as string) : baseTree;
-    return { tree, changedPaths: [...changed].sort() };
-  }
-
-  /**
-   * Writes a loose object as git does (zlib-deflated `<type> <size>\0<content>`
-   * under objects/xx/yyyy...). Done here rather than through isomorphic-git's
-   * writeBlob/writeTree, whose per-object overhead made a 4,000-file seed
-   * take about ten times longer; what lands on disk is the same.
-   */
-  private cacheBlob(oid: string, content: Buffer): void {
-    if (this.blobs.has(oid) || content.length > BLOB_CACHE_BYTES / 64) return;
-    if (this.blobBytes + content.length > BLOB_CACHE_BYTES) {
-      this.blobs.clear();
-      this.blobBytes = 0;
-    }
-    this.blobs.set(oid, Buffer.from(content));
-    this.blobBytes += content.length;
-  }
-
-  private async writeObject(
-    gitdir: string,
-    type: 'blob' | 'tree',
-    content: Buffer,
-  ): Promise<string> {
-    const wrapped = Buffer.concat([
-      Buffer.from(`${type} ${content.length}\0`),
-      content,
-    ]);
-    const oid = createHash('sha1').update(wrapped).digest('hex');
-    const folder = path.join(gitdir, 'objects', oid.slice(0, 2));
-    if (!this.objectDirs.has(folder)) {
-      await fs.promises.mkdir(folder, { recursive: true });
-      this.objectDirs.add(folder);
-    }
-    try {
-      await fs.promises.writeFile(
-        path.join(folder, oid.slice(2)),
-        deflateSync(wrapped, { level: 1 }),
-        { flag: 'wx' },
-      );
-    } catch (error) {
-      // Objects are content-addressed: one already there is the same object.
-      if ((error as { code?: string }).code !== 'EEXIST') throw error;
-    }
-    return oid;
-  }
-
-  /** Serialises a tree in git's format: entries in git's order, modes without leading zeros. */
-  private async writeTreeObject(
-    gitdir: string,
-    entries: TreeNode['entries'],
-  ): Promise<string> {
-    const sortKey = (name: string, type: string) =>
-      Buffer.from(type === 'tree' ? `${name}/` : name);
-    const sorted = [...entries].sort(([a, ea], [b, eb]) =>
-      Buffer.compare(sortKey(a, ea.type), sortKey(b, eb.type)),
-    );
-    const parts: Buffer[] = [];
-    for (const [name, e] of sorted) {
-      parts.push(
-        Buffer.from(`${e.mode.replace(/^0+/, '')} ${name}\0`),
-        Buffer.from(e.oid, 'hex'),
-      );
-    }
-    const oid = await this.writeObject(gitdir, 'tree', Buffer.concat(parts));
-    this.trees.set(
-      oid,
-      sorted.map(([name, e]) => ({
-        path: name,
-        mode: e.mode,
-        oid: e.oid,
-        type: e.type,
-      })),
-    );
-    return oid;
-  }
-
-  private async readTreeRecursive(
-    gitdir: string,
-    sha: string,
-  ): Promise<Array<{ path: string }>> {
-    const out: Array<{ path: string }> = [];
-    const walk = async (treeSha: string, prefix: string) => {
-      for (const e of await this.readTreeEntries(gitdir, treeSha)) {
-        if (e.type === 'tree') await walk(e.oid, `${prefix}${e.path}/`);
-        else out.push({ path: prefix + e.path });
-      }
-    };
-    await walk(sha, '');
-    return out;
-  }
-
-  private async listNodeFiles(
-    gitdir: string,
-    node: TreeNode,
-  ): Promise<string[]> {
-    const out: string[] = [];
-    for (const [n, e] of node.entries) {
-      const sub = node.sub.get(n);
-      if (sub)
-        (await this.listNodeFiles(gitdir, sub)).forEach(f =>
-          out.push(`${n}/${f}`),
-        );
-      else if (e.type === 'tree')
-        (await this.readTreeRecursive(gitdir, e.oid)).forEach(f =>
-          out.push(`${n}/${f.path}`),
-        );
-      else out.push(n);
-    }
-    return out;
-  }
 }
 
 function key(owner: string, name: string): string {
   return `${owner.toLowerCase()}/${name.toLowerCase()}`;
-}
-
-function diffStatus(before: boolean, after: boolean): DiffEntry['status'] {
-  if (before && after) return 'modified';
-  return after ? 'added' : 'removed';
-}
-
-function normalizeMode(mode: string): string {
-  return mode === '40000' ? TREE_MODE : mode;
 }

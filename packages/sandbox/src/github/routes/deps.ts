@@ -2,6 +2,7 @@ import type { SandboxClock } from '../../clock';
 import type { Actions } from '../actions';
 import type { GitStore, RepositoryInfo } from '../gitStore';
 import { notFound } from '../http';
+import type { RateLimiter } from '../http';
 import type { PullRequests } from '../pulls';
 
 /** What the route handlers share (built once by createGitHubApi). */
@@ -12,6 +13,10 @@ export interface ApiDeps {
   actions: Actions;
   login: string;
   ownerType(owner: string): 'User' | 'Organization';
+  /** Primary rate-limit accounting (for `GET /rate_limit`). */
+  rateLimiter: RateLimiter;
+  /** The main sandbox token. */
+  token: string;
 }
 
 /**
