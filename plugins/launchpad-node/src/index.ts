@@ -22,6 +22,6 @@ export {
   type ClusterRepositoryRead,
   type ClusterRepositoryReaderOptions,
   type InstanceFolder,
-} from './ClusterRepositoryReader';
+} from './repository/ClusterRepositoryReader';
 export { createKubeConfig } from './kubernetes';
 export { countingFetch, type RecordedRequest } from './testUtils';

@@ -5,8 +5,8 @@ import {
   createGitHubClient,
   describeGitHubError,
   type GitHubClientOptions,
-} from './github';
-import { countingFetch } from './testUtils';
+} from '../github';
+import { countingFetch } from '../testUtils';
 
 const OWNER = 'test-org';
 const REPO = 'cluster-repo';

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { LaunchpadOctokit } from './github';
-import { describeGitHubError, requestErrorStatus } from './github';
+import type { LaunchpadOctokit } from '../github';
+import { describeGitHubError, requestErrorStatus } from '../github';
 
 /** One instance folder of a cluster repository, with the files the reader was asked for. */
 export interface InstanceFolder {
