@@ -338,4 +338,241 @@ describe('GitHub GraphQL (POST /graphql)', () => {
     expect(result.rateLimit.cost).toBe(1);
     expect(statuses).toEqual([502, 502, 200]);
   });
+
+  describe('createCommitOnBranch', () => {
+    const MUTATION = `mutation($input: CreateCommitOnBranchInput!) {
+      createCommitOnBranch(input: $input) {
+        clientMutationId
+        commit { oid messageHeadline messageBody committedViaWeb author { name email } committer { name email } }
+        ref { name prefix target { oid } }
+      }
+    }`;
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    const head = async () =>
+      (
+        await octokit.rest.git.getRef({
+          owner: OWNER,
+          repo: REPO,
+          ref: 'heads/main',
+        })
+      ).data.object.sha;
+    const input = (
+      expectedHeadOid: string,
+      fileChanges: Record<string, unknown>,
+    ) => ({
+      input: {
+        branch: {
+          repositoryNameWithOwner: `${OWNER}/${REPO}`,
+          branchName: 'main',
+        },
+        expectedHeadOid,
+        message: { headline: 'Add gamma', body: 'Why: a test.' },
+        fileChanges,
+        clientMutationId: 'm-1',
+      },
+    });
+
+    it('commits additions and deletions in one request, on top of the expected head, as the token user', async () => {
+      const before = await head();
+      statuses.length = 0;
+      const result = await octokit.graphql<{
+        createCommitOnBranch: {
+          clientMutationId: string;
+          commit: {
+            oid: string;
+            messageHeadline: string;
+            messageBody: string;
+            committedViaWeb: boolean;
+            author: { name: string; email: string };
+            committer: { name: string; email: string };
+          };
+          ref: { name: string; prefix: string; target: { oid: string } };
+        };
+      }>(
+        MUTATION,
+        input(before, {
+          additions: [
+            {
+              path: 'instances/gamma/config.yml',
+              contents: b64('LMS_HOST: g.test\n'),
+            },
+            {
+              path: 'instances/alpha/config.yml',
+              contents: b64('LMS_HOST: a2.test\n'),
+            },
+          ],
+          deletions: [{ path: 'instances/beta/application.yml' }],
+        }),
+      );
+      expect(statuses).toEqual([200]);
+      const { commit, ref, clientMutationId } = result.createCommitOnBranch;
+      expect(clientMutationId).toBe('m-1');
+      expect(ref).toEqual({
+        name: 'main',
+        prefix: 'refs/heads/',
+        target: { oid: commit.oid },
+      });
+      expect(commit).toMatchObject({
+        messageHeadline: 'Add gamma',
+        messageBody: 'Why: a test.',
+        committedViaWeb: true,
+        author: {
+          name: 'launchpad-sandbox',
+          email: expect.stringMatching(
+            /^\d+\+launchpad-sandbox@users\.noreply\.github\.com$/,
+          ),
+        },
+        committer: { name: 'GitHub', email: 'noreply@github.com' },
+      });
+      // What REST sees: one commit whose parent is the old head, with the changes.
+      const rest = await octokit.rest.git.getCommit({
+        owner: OWNER,
+        repo: REPO,
+        commit_sha: commit.oid,
+      });
+      expect(rest.data.parents.map(p => p.sha)).toEqual([before]);
+      expect(await head()).toBe(commit.oid);
+      expect(
+        await gh.git.readFile(OWNER, REPO, 'instances/gamma/config.yml'),
+      ).toBe('LMS_HOST: g.test\n');
+      expect(
+        await gh.git.readFile(OWNER, REPO, 'instances/alpha/config.yml'),
+      ).toBe('LMS_HOST: a2.test\n');
+      expect(
+        await gh.git.readFile(OWNER, REPO, 'instances/beta/application.yml'),
+      ).toBeUndefined();
+      expect(
+        await gh.git.readFile(OWNER, REPO, 'instances/beta/config.yml'),
+      ).toBe(FILES['instances/beta/config.yml']);
+    });
+
+    it('answers a moved head with STALE_DATA and changes nothing', async () => {
+      const before = await head();
+      await gh.git.commitFiles(OWNER, REPO, {
+        message: 'someone else',
+        changes: { 'other.txt': 'x\n' },
+      });
+      const moved = await head();
+      const failure = await graphqlFailure(
+        octokit.graphql(
+          MUTATION,
+          input(before, {
+            additions: [{ path: 'stale.txt', contents: b64('no\n') }],
+          }),
+        ),
+      );
+      expect(failure.data).toEqual({ createCommitOnBranch: null });
+      expect(failure.errors).toEqual([
+        expect.objectContaining({
+          type: 'STALE_DATA',
+          path: ['createCommitOnBranch'],
+          message: `Expected branch to point to "${before}" but it did not.  Pull and try again.`,
+        }),
+      ]);
+      expect(await head()).toBe(moved);
+      expect(await gh.git.readFile(OWNER, REPO, 'stale.txt')).toBeUndefined();
+    });
+
+    it('refuses to delete a path that is not a file, and an unknown repository', async () => {
+      const current = await head();
+      const failure = await graphqlFailure(
+        octokit.graphql(
+          MUTATION,
+          input(current, { deletions: [{ path: 'instances/alpha' }] }),
+        ),
+      );
+      expect(failure.errors[0]).toMatchObject({
+        type: 'UNPROCESSABLE',
+        message: `A path was requested for deletion which does not exist as of commit oid \`${current}\`.`,
+      });
+      const unknown = await graphqlFailure(
+        octokit.graphql(MUTATION, {
+          input: {
+            ...input(current, {}).input,
+            branch: {
+              repositoryNameWithOwner: `${OWNER}/nope`,
+              branchName: 'main',
+            },
+          },
+        }),
+      );
+      expect(unknown.errors[0]).toMatchObject({ type: 'NOT_FOUND' });
+      expect(await head()).toBe(current);
+    });
+
+    it('validates the input against GitHub’s schema (expectedHeadOid is required)', async () => {
+      const failure = await graphqlFailure(
+        octokit.graphql(MUTATION, {
+          input: {
+            branch: {
+              repositoryNameWithOwner: `${OWNER}/${REPO}`,
+              branchName: 'main',
+            },
+            message: { headline: 'x' },
+          },
+        }),
+      );
+      expect(failure.errors[0].message).toMatch(/expectedHeadOid/);
+    });
+
+    it('reads a branch head through ref(qualifiedName) and a file through Commit.file', async () => {
+      const result = await octokit.graphql<{
+        repository: {
+          full: {
+            name: string;
+            target: {
+              oid: string;
+              file: { oid: string; path: string } | null;
+              gone: null;
+            };
+          };
+          short: { prefix: string; target: { oid: string } };
+          none: null;
+        };
+      }>(
+        `query($owner: String!, $name: String!) {
+          repository(owner: $owner, name: $name) {
+            full: ref(qualifiedName: "refs/heads/main") { name target { oid ... on Commit { file(path: "instances/alpha/config.yml") { oid path } gone: file(path: "nope.txt") { oid } } } }
+            short: ref(qualifiedName: "main") { prefix target { oid } }
+            none: ref(qualifiedName: "refs/heads/no-such-branch") { name }
+          }
+        }`,
+        { owner: OWNER, name: REPO },
+      );
+      const sha = await head();
+      expect(result.repository.full.name).toBe('main');
+      expect(result.repository.full.target.oid).toBe(sha);
+      expect(result.repository.short).toEqual({
+        prefix: 'refs/heads/',
+        target: { oid: sha },
+      });
+      expect(result.repository.none).toBeNull();
+      const entry = await gh.git.readPath(
+        OWNER,
+        REPO,
+        'instances/alpha/config.yml',
+      );
+      expect(result.repository.full.target.file).toEqual({
+        oid: entry!.sha,
+        path: 'instances/alpha/config.yml',
+      });
+      expect(result.repository.full.target.gone).toBeNull();
+    });
+
+    it('charges the GraphQL budget one point per mutation, not the REST one', async () => {
+      const limits = async () =>
+        (await octokit.rest.rateLimit.get()).data.resources;
+      const before = await limits();
+      await octokit.graphql(
+        MUTATION,
+        input(await head(), {
+          additions: [{ path: 'charged.txt', contents: b64('1\n') }],
+        }),
+      );
+      const after = await limits();
+      expect(after.graphql!.used - before.graphql!.used).toBe(1);
+      // getRef for the head is the one REST request in between.
+      expect(after.core.used - before.core.used).toBe(1);
+    });
+  });
 });

@@ -14,8 +14,15 @@ import type {
   GraphQLSchema,
   IntrospectionQuery,
 } from 'graphql';
-import type { GitStore, RepositoryInfo, TreeItem } from './gitStore';
-import { iso, nodeId } from './representations';
+import { GitStoreError } from './gitStore';
+import type {
+  CommitInfo,
+  GitStore,
+  RepositoryInfo,
+  TreeEdit,
+  TreeItem,
+} from './gitStore';
+import { iso, nodeId, stableId } from './representations';
 
 /**
  * Blobs larger than this are served with `text: null, isTruncated: true`
@@ -57,6 +64,11 @@ class TypedError extends Error {
 
 export interface GraphqlContext {
   git: GitStore;
+  /**
+   * The login of the token's user: the author of the commits mutations
+   * create. Optional only while api.ts is being split (it passes it).
+   */
+  login?: string;
   /** Whether the caller's token can see private repositories. */
   privateAccess: boolean;
   /** The caller's GraphQL budget before this query (after it: minus `cost`). */
@@ -76,8 +88,19 @@ export interface GraphqlResponseBody {
   errors?: Array<GraphQLFormattedError & { type?: string }>;
 }
 
-/** Every query costs one point here: the sandbox serves no connections, which is what GitHub charges more for. */
+/**
+ * Every query costs one point here: the sandbox serves no connections, which
+ * is what GitHub charges more for. A mutation costs one point too, as measured
+ * on GitHub for createCommitOnBranch (x-ratelimit-used rises by one per call).
+ */
 const QUERY_COST = 1;
+
+/**
+ * The committer of commits made through the API's web-commit path
+ * (createCommitOnBranch): GitHub documents it as "identical to that of commits
+ * authored using the web interface", which is `GitHub <noreply@github.com>`.
+ */
+export const WEB_COMMITTER = { name: 'GitHub', email: 'noreply@github.com' };
 
 /** Resolves the fields the resolver objects below have; anything else is refused, by name. */
 const servedFieldsOnly: GraphQLFieldResolver<unknown, GraphqlContext> = (
@@ -98,8 +121,9 @@ const servedFieldsOnly: GraphQLFieldResolver<unknown, GraphqlContext> = (
  * Runs one GraphQL request against GitHub's schema: parsed and validated by
  * graphql-js (so a field or argument GitHub does not have is rejected as
  * GitHub would), then executed with resolvers for what the Launchpad plugins
- * read: `repository { object(oid | expression) }` (Blob, Tree, Commit) and
- * `rateLimit`. Any other field is an error saying the sandbox does not serve
+ * read: `repository { object(oid | expression), ref(qualifiedName) }`
+ * (Blob, Tree, Commit), `rateLimit`, and what they write: the
+ * `createCommitOnBranch` mutation. Any other field is an error saying the sandbox does not serve
  * it. Errors never change the HTTP status (200), as on GitHub.
  */
 export async function runGraphql(
@@ -136,7 +160,7 @@ export async function runGraphql(
   const result = await execute({
     schema: githubSchema,
     document,
-    rootValue: queryRoot(context),
+    rootValue: { ...queryRoot(context), ...mutationRoot(context) },
     contextValue: context,
     variableValues: (body.variables ?? undefined) as
       | Record<string, unknown>
@@ -193,6 +217,18 @@ function repository(context: GraphqlContext, info: RepositoryInfo) {
     nameWithOwner: `${owner}/${name}`,
     isPrivate: info.private,
     owner: { __typename: context.ownerType(owner), login: owner },
+    /** Fully qualified names first (`refs/heads/main`), then short ones (`main`), as GitHub documents. */
+    ref: async (args: { qualifiedName: string }) => {
+      const q = args.qualifiedName;
+      const candidates = q.startsWith('refs/')
+        ? [q]
+        : [`refs/heads/${q}`, `refs/tags/${q}`];
+      for (const candidate of candidates) {
+        const sha = await git.resolveRef(owner, name, candidate);
+        if (sha) return refObject(git, info, candidate, sha);
+      }
+      return null;
+    },
     object: async (args: { oid?: string; expression?: string }) => {
       if (args.oid !== undefined) {
         const oid = args.oid.toLowerCase();
@@ -278,9 +314,29 @@ function gitObject(
         id: nodeId('C_', oid),
         message: c.message.replace(/\n$/, ''),
         messageHeadline: headline,
+        messageBody: c.message
+          .slice(headline.length)
+          .replace(/^\n+/, '')
+          .replace(/\n$/, ''),
         authoredDate: iso(c.author.date),
         committedDate: iso(c.committer.date),
+        author: gitActor(c.author),
+        committer: gitActor(c.committer),
+        committedViaWeb:
+          c.committer.name === WEB_COMMITTER.name &&
+          c.committer.email === WEB_COMMITTER.email,
         tree: gitObject(git, info, 'tree', c.tree),
+        file: async (args: { path: string }) => {
+          const entry = await git.readPath(owner, name, args.path, oid);
+          if (!entry || !entry.path) return null;
+          const dir = entry.path.split('/').slice(0, -1).join('/');
+          return treeEntry(
+            git,
+            info,
+            { ...entry, path: entry.path.split('/').pop()! },
+            dir,
+          );
+        },
       };
     })();
   }
@@ -302,5 +358,181 @@ function treeEntry(
     mode: parseInt(entry.mode, 8),
     size: entry.size ?? 0,
     object: () => gitObject(git, info, entry.type, entry.sha, full),
+  };
+}
+
+function gitActor(person: CommitInfo['author']) {
+  return { name: person.name, email: person.email, date: iso(person.date) };
+}
+
+function refObject(
+  git: GitStore,
+  info: RepositoryInfo,
+  qualifiedName: string,
+  sha: string,
+) {
+  const prefix = /^refs\/[^/]+\//.exec(qualifiedName)?.[0] ?? '';
+  return {
+    id: nodeId('REF_', `${info.id}:${qualifiedName}`),
+    name: qualifiedName.slice(prefix.length),
+    prefix,
+    target: gitObject(git, info, 'commit', sha),
+  };
+}
+
+// ---- mutations ----
+
+/** `createCommitOnBranch`'s input, as GitHub's schema types it (validated before it gets here). */
+interface CreateCommitOnBranchInput {
+  branch: {
+    repositoryNameWithOwner?: string | null;
+    branchName?: string | null;
+    id?: string | null;
+  };
+  clientMutationId?: string | null;
+  expectedHeadOid: string;
+  fileChanges?: {
+    additions?: Array<{ path: string; contents: string }> | null;
+    deletions?: Array<{ path: string }> | null;
+  } | null;
+  message: { headline: string; body?: string | null };
+}
+
+/** RFC 4648 base64 with padding, which GitHub requires of FileAddition.contents. */
+const BASE64 =
+  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function mutationRoot(context: GraphqlContext) {
+  return {
+    /**
+     * GitHub's one-request commit (docs.github.com/graphql/reference/mutations
+     * #createcommitonbranch): the commit's parent is `expectedHeadOid`, which
+     * must be the branch head, else `STALE_DATA` with GitHub's message
+     * `Expected branch to point to "<oid>" but it did not.  Pull and try
+     * again.` (HTTP 200, `data.createCommitOnBranch: null`; observed shape
+     * recorded by repo-guardian's spike notes). Deleting a path that is not a
+     * file at the head aborts the commit (the FileChanges docs), with the
+     * message GitHub answers. Authored by the token's user, committed by
+     * `GitHub <noreply@github.com>`, as documented.
+     */
+    createCommitOnBranch: async (args: {
+      input: CreateCommitOnBranchInput;
+    }) => {
+      const { git } = context;
+      const { input } = args;
+      if (!input.branch.repositoryNameWithOwner || !input.branch.branchName) {
+        // GitHub also accepts a Ref node id; the sandbox's Ref ids are not resolvable.
+        throw new TypedError(
+          'SANDBOX_UNSUPPORTED',
+          'The Launchpad sandbox resolves branches by repositoryNameWithOwner and branchName only.',
+        );
+      }
+      const nameWithOwner = input.branch.repositoryNameWithOwner;
+      const [owner, name] = nameWithOwner.split('/');
+      const info = owner && name ? git.getRepository(owner, name) : undefined;
+      if (!info || (info.private && !context.privateAccess)) {
+        throw new TypedError(
+          'NOT_FOUND',
+          `Could not resolve to a Repository with the name '${nameWithOwner}'.`,
+        );
+      }
+      const branchName = input.branch.branchName.replace(/^refs\/heads\//, '');
+      const ref = `refs/heads/${branchName}`;
+      const head = await git.resolveRef(info.owner, info.name, ref);
+      if (!head) {
+        // GitHub's wording for a missing branch is not documented; this
+        // names the ref the way its other NOT_FOUND errors name objects.
+        throw new TypedError(
+          'NOT_FOUND',
+          `Could not resolve to a Ref with the name '${ref}'.`,
+        );
+      }
+      const additions = input.fileChanges?.additions ?? [];
+      const deletions = input.fileChanges?.deletions ?? [];
+      const paths = [...additions, ...deletions].map(c => c.path);
+      const duplicate = paths.find((p, i) => paths.indexOf(p) !== i);
+      if (duplicate !== undefined) {
+        throw new TypedError(
+          'UNPROCESSABLE',
+          `The path '${duplicate}' appears more than once in fileChanges.`,
+        );
+      }
+      const bad = additions.find(a => !BASE64.test(a.contents));
+      if (bad) {
+        throw new TypedError(
+          'UNPROCESSABLE',
+          `The contents of '${bad.path}' are not valid base64.`,
+        );
+      }
+      const expected = input.expectedHeadOid.toLowerCase();
+      const stale = () =>
+        new TypedError(
+          'STALE_DATA',
+          `Expected branch to point to "${input.expectedHeadOid}" but it did not.  Pull and try again.`,
+        );
+      if (head !== expected) throw stale();
+      for (const d of deletions) {
+        const entry = await git.readPath(info.owner, info.name, d.path, head);
+        if (entry?.type !== 'blob') {
+          throw new TypedError(
+            'UNPROCESSABLE',
+            `A path was requested for deletion which does not exist as of commit oid \`${head}\`.`,
+          );
+        }
+      }
+      const parent = await git.readCommit(info.owner, info.name, head);
+      const blobs = await git.writeBlobs(
+        info.owner,
+        info.name,
+        additions.map(a => Buffer.from(a.contents, 'base64')),
+      );
+      const edits: TreeEdit[] = [
+        ...additions.map(
+          (a, i): TreeEdit => ({
+            path: a.path,
+            mode: '100644',
+            type: 'blob',
+            sha: blobs[i],
+          }),
+        ),
+        ...deletions.map((d): TreeEdit => ({ path: d.path, sha: null })),
+      ];
+      const tree = await git.writeTree(
+        info.owner,
+        info.name,
+        parent.tree,
+        edits,
+      );
+      const { headline, body } = input.message;
+      const login = context.login ?? 'launchpad-sandbox';
+      const id = stableId(`user:${login}`);
+      const sha = await git.writeCommit(info.owner, info.name, {
+        message: body ? `${headline}\n\n${body}` : headline,
+        tree,
+        parents: [head],
+        author: {
+          name: login,
+          email: `${id}+${login}@users.noreply.github.com`,
+        },
+        committer: WEB_COMMITTER,
+      });
+      try {
+        // Not forced: a branch that moved since the check above is no longer
+        // an ancestor of the new commit, which is GitHub's stale head.
+        await git.updateRef(info.owner, info.name, ref, sha, {
+          mode: 'update',
+        });
+      } catch (error) {
+        if (error instanceof GitStoreError && error.code === 'invalid') {
+          throw stale();
+        }
+        throw error;
+      }
+      return {
+        clientMutationId: input.clientMutationId ?? null,
+        commit: gitObject(git, info, 'commit', sha),
+        ref: refObject(git, info, ref, sha),
+      };
+    },
   };
 }
