@@ -56,6 +56,16 @@ export const OPERATIONS = [
   'actions/list-workflow-runs-for-repo',
   'actions/get-workflow-run',
   'actions/list-jobs-for-workflow-run',
+  // GitHub App authentication (routes/apps.ts) and the tarball (routes/tarball.ts).
+  'apps/get-authenticated',
+  'apps/list-installations',
+  'apps/get-installation',
+  'apps/get-org-installation',
+  'apps/get-repo-installation',
+  'apps/create-installation-access-token',
+  'apps/list-repos-accessible-to-installation',
+  'apps/revoke-installation-access-token',
+  'repos/download-tarball-archive',
 ];
 
 function parseArgs(argv) {
