@@ -16,7 +16,8 @@ import {
 } from './http';
 import { createListWatch } from './listWatch';
 import { createMetricsApi } from './metrics';
-import { findType } from './resources';
+import { findType, type ResourceType } from './resources';
+import { createScaleHandlers } from './scale';
 import type { KubeStore } from './store';
 import { createWrites, type WriteTarget } from './writes';
 
@@ -27,6 +28,17 @@ export interface KubeApiOptions {
   clock: SandboxClock;
   /** The `serverAddress` advertised by discovery (host:port). */
   serverAddress: () => string;
+}
+
+/** `status` and `scale` exist only where the real type or CRD has them; anything else is 404. */
+function subresourceOf(
+  type: ResourceType,
+  name: string | undefined,
+): WriteTarget['subresource'] {
+  if (name === undefined) return undefined;
+  if (name === 'status' && type.statusSubresource) return 'status';
+  if (name === 'scale' && type.scale) return 'scale';
+  throw resourceNotFound();
 }
 
 /** Maps the path after `/api` or `/apis` onto a resource, namespace, name and subresource. */
@@ -40,22 +52,18 @@ function parseTarget(
     if (!type) throw resourceNotFound();
     return type;
   };
-  const sub = (s: string | undefined) => {
-    if (s === undefined) return undefined;
-    if (s === 'status') return 'status' as const;
-    throw resourceNotFound();
-  };
   if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const type = resolve(rest[2]);
     return {
-      type: resolve(rest[2]),
+      type,
       namespace: rest[1],
       name: rest[3],
-      subresource: sub(rest[4]),
+      subresource: subresourceOf(type, rest[4]),
     };
   }
   if (rest.length > 3) throw resourceNotFound();
   const type = resolve(rest[0]);
-  return { type, name: rest[1], subresource: sub(rest[2]) };
+  return { type, name: rest[1], subresource: subresourceOf(type, rest[2]) };
 }
 
 /**
@@ -67,6 +75,7 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
   const { store, clock } = options;
   const { listBody, listObjects, watch } = createListWatch(store, clock);
   const writes = createWrites(store, listBody);
+  const scale = createScaleHandlers(store);
   const router = express.Router();
   router.use(
     express.json({
@@ -151,7 +160,7 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
         ? {
             type: findType('', 'v1', 'namespaces')!,
             name: rest[1],
-            subresource: rest[2] as 'status' | undefined,
+            subresource: rest[2] === 'status' ? 'status' : undefined,
           }
         : parseTarget(group, version, rest);
     const { type, name } = parsed;
@@ -183,6 +192,21 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
       }
     }
 
+    if (target.subresource === 'scale') {
+      switch (req.method) {
+        case 'GET':
+          scale.get(res, type, target.namespace, name);
+          return;
+        case 'PUT':
+          scale.replace(req, res, type, target.namespace, name);
+          return;
+        case 'PATCH':
+          scale.patch(req, res, type, target.namespace, name);
+          return;
+        default:
+          throw methodNotAllowed();
+      }
+    }
     switch (req.method) {
       case 'GET':
         res.json(store.getOrThrow(type, target.namespace, name));

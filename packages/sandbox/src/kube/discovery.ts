@@ -99,13 +99,31 @@ export function resourceList(group: string, version: string) {
         verbs: VERBS,
         ...(type.shortNames ? { shortNames: type.shortNames } : {}),
       },
-      {
-        name: `${type.plural}/status`,
-        singularName: '',
-        namespaced: type.namespaced,
-        kind: type.kind,
-        verbs: ['get', 'patch', 'update'],
-      },
+      // Only the subresources the real API has: CRDs without `subresources.status` list none.
+      ...(type.statusSubresource
+        ? [
+            {
+              name: `${type.plural}/status`,
+              singularName: '',
+              namespaced: type.namespaced,
+              kind: type.kind,
+              verbs: ['get', 'patch', 'update'],
+            },
+          ]
+        : []),
+      ...(type.scale
+        ? [
+            {
+              name: `${type.plural}/scale`,
+              singularName: '',
+              namespaced: type.namespaced,
+              group: 'autoscaling',
+              version: 'v1',
+              kind: 'Scale',
+              verbs: ['get', 'patch', 'update'],
+            },
+          ]
+        : []),
     ]),
   };
 }

@@ -14,6 +14,7 @@ export type StatusReason =
   | 'Gone'
   | 'InternalError'
   | 'ServiceUnavailable'
+  | 'Timeout'
   | 'UnsupportedMediaType';
 
 export interface StatusDetails {

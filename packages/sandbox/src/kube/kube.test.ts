@@ -217,9 +217,11 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     const velero = await (
       await fetch(`${base}/apis/velero.io/v1`, { headers })
     ).json();
-    expect(velero.resources.map((r: { name: string }) => r.name)).toEqual(
-      expect.arrayContaining(['schedules', 'backups', 'backups/status']),
-    );
+    // Velero's CRDs declare no status subresource (config/crd/v1/bases/velero.io_backups.yaml).
+    expect(velero.resources.map((r: { name: string }) => r.name)).toEqual([
+      'schedules',
+      'backups',
+    ]);
     expect(groups.groups.map((g: { name: string }) => g.name)).toContain(
       'metrics.k8s.io',
     );
@@ -311,7 +313,7 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
         apiVersion: 'velero.io/v1',
         kind: 'Backup',
         metadata: { name: 'bad' },
-        spec: { ttl: 'forever', includedNamespaces: 'demo' },
+        spec: { ttl: 24, includedNamespaces: 'demo' },
       }),
     );
     expect(bad.code).toBe(422);
@@ -325,9 +327,9 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
       spec: { ttl: '24h0m0s', includedNamespaces: ['team-a'] },
     })) as { metadata: { name: string } };
     expect(ok.metadata.name).toBe('manual');
-    // Status lives behind the subresource: a phase outside the CRD's enum is refused there too.
+    // No status subresource: status is written with the object, and checked against the CRD's enum.
     const badStatus = await apiError(
-      custom.patchNamespacedCustomObjectStatus(
+      custom.patchNamespacedCustomObject(
         {
           group: 'velero.io',
           version: 'v1',
@@ -340,7 +342,7 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
       ),
     );
     expect(badStatus.code).toBe(422);
-    const patched = (await custom.patchNamespacedCustomObjectStatus(
+    const patched = (await custom.patchNamespacedCustomObject(
       {
         group: 'velero.io',
         version: 'v1',
@@ -494,6 +496,33 @@ describe('Kubernetes API through @kubernetes/client-node', () => {
     );
     await eventually(async () => (ended ? true : undefined), 200);
     expect(ended).toBe(true);
+  });
+
+  it('lists at an exact resourceVersion as the objects were then', async () => {
+    const first = await core.createNamespacedConfigMap({
+      namespace: 'team-a',
+      body: { metadata: { name: 'then', labels: { exact: 'yes' } } },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: 'team-a',
+      body: { metadata: { name: 'later', labels: { exact: 'yes' } } },
+    });
+    await core.patchNamespacedConfigMap(
+      { name: 'then', namespace: 'team-a', body: { data: { v: 'new' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const list = await core.listNamespacedConfigMap({
+      namespace: 'team-a',
+      labelSelector: 'exact=yes',
+      resourceVersion: first.metadata!.resourceVersion,
+      resourceVersionMatch: 'Exact',
+    });
+    expect(list.metadata?.resourceVersion).toBe(
+      first.metadata!.resourceVersion,
+    );
+    expect(list.items.map(i => [i.metadata?.name, i.data])).toEqual([
+      ['then', undefined],
+    ]);
   });
 
   it('validates but does not store with dryRun=All', async () => {

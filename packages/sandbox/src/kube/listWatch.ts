@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { SandboxClock } from '../clock';
-import { badRequest, failureStatus } from './errors';
+import { badRequest, failureStatus, KubeError } from './errors';
 import { queryFlag, queryString } from './http';
 import { apiVersionOf, type ResourceType } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
@@ -56,18 +56,36 @@ export function createListWatch(store: KubeStore, clock: SandboxClock) {
     type: ResourceType,
     namespace: string | undefined,
   ) {
-    let items = store.list(type, {
+    const selectors = {
       namespace,
       labelSelector: queryString(req.query.labelSelector),
       fieldSelector: queryString(req.query.fieldSelector),
-    });
+    };
     const limit = Number(queryString(req.query.limit) ?? 0);
     const token = queryString(req.query.continue);
     let listRv = store.currentResourceVersion();
+    let items: KubeObject[];
     if (token) {
       const { rv, start } = decodeContinue(token);
+      // k8s.io/apiserver storage/errors.go: a continue token from before the compaction is 410.
+      if (store.isExpired(rv)) {
+        throw new KubeError(
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results.',
+        );
+      }
       listRv = rv;
-      items = items.filter(item => keyOf(item) > start);
+      items = listAtOrCurrent(type, rv, selectors).filter(
+        item => keyOf(item) > start,
+      );
+    } else {
+      const rv = requestedListRv(req);
+      if (rv === undefined) items = store.list(type, selectors);
+      else {
+        listRv = rv;
+        items = listAtOrCurrent(type, rv, selectors);
+      }
     }
     if (limit > 0 && items.length > limit) {
       const page = items.slice(0, limit);
@@ -81,6 +99,66 @@ export function createListWatch(store: KubeStore, clock: SandboxClock) {
       return;
     }
     res.json(listBody(type, items, { resourceVersion: String(listRv) }));
+  }
+
+  /**
+   * `resourceVersionMatch=Exact` lists at that version (410 when compacted,
+   * as `The resourceVersion for the provided list is too old.`);
+   * `NotOlderThan` and a bare resourceVersion serve the current state. A
+   * version from the future is 504 Timeout, as the API server answers once
+   * its wait for the watch cache runs out.
+   */
+  function requestedListRv(req: Request): number | undefined {
+    const raw = queryString(req.query.resourceVersion);
+    const match = queryString(req.query.resourceVersionMatch);
+    if (match && match !== 'Exact' && match !== 'NotOlderThan')
+      throw badRequest(
+        `resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
+      );
+    if (match && !raw)
+      throw badRequest(
+        'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+      );
+    if (!raw || raw === '0') return undefined;
+    const rv = Number(raw);
+    if (!Number.isInteger(rv) || rv < 0)
+      throw badRequest(`invalid resource version: ${raw}`);
+    if (rv > store.currentResourceVersion()) {
+      throw new KubeError(
+        504,
+        'Timeout',
+        `Too large resource version: ${rv}, current: ${store.currentResourceVersion()}`,
+      );
+    }
+    if (match === 'Exact') {
+      if (store.isExpired(rv))
+        throw new KubeError(
+          410,
+          'Expired',
+          'The resourceVersion for the provided list is too old.',
+        );
+      return rv;
+    }
+    return undefined;
+  }
+
+  function listAtOrCurrent(
+    type: ResourceType,
+    rv: number,
+    selectors: {
+      namespace?: string;
+      labelSelector?: string;
+      fieldSelector?: string;
+    },
+  ): KubeObject[] {
+    const items = store.listAt(type, rv, selectors);
+    if (items === 'expired')
+      throw new KubeError(
+        410,
+        'Expired',
+        'The resourceVersion for the provided list is too old.',
+      );
+    return items;
   }
 
   function watch(

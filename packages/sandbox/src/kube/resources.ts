@@ -1,3 +1,4 @@
+import { validateArgoWorkflowsObject } from '../argo/crd';
 import { model, type ModelClass } from './models';
 import { backupSchema, scheduleSchema } from './velero';
 import type { KubeObject } from './types';
@@ -17,11 +18,17 @@ export interface ResourceType {
   namespaced: boolean;
   shortNames?: string[];
   /**
-   * Whether status lives behind the `/status` subresource: updates of the main
-   * resource then keep the stored status (built-in types, Velero). ArgoCD's
-   * and Argo's CRDs do not enable it, so their status is written in place.
+   * Whether status lives behind the `/status` subresource: creates and
+   * updates of the main resource then keep the stored status (built-in types
+   * with a status). The CRDs of ArgoCD (manifests/crds/application-crd.yaml:
+   * `subresources: {}`), Argo Workflows (manifests/base/crds/minimal:
+   * `subresources: {}`) and Velero (config/crd/v1/bases/velero.io_backups.yaml,
+   * velero.io_schedules.yaml: none) do not enable it, so their status is
+   * written with the object, and `/status` answers 404.
    */
   statusSubresource: boolean;
+  /** The `/scale` subresource (autoscaling/v1 Scale), as apps/v1 serves for deployments, replicasets and statefulsets. */
+  scale?: boolean;
   /** Returns the problems with a full object, empty when it is valid. */
   validate: (obj: KubeObject) => FieldError[];
 }
@@ -75,22 +82,6 @@ function zodValidator(schema: {
   };
 }
 
-/**
- * The Argo model insists on `container.name`, which Argo itself defaults; give
- * unnamed containers the name Argo uses (`main`) before validating.
- */
-function withArgoContainerNames(obj: KubeObject): KubeObject {
-  const copy = structuredClone(obj) as KubeObject & {
-    spec?: { templates?: Array<{ container?: { name?: string } }> };
-  };
-  for (const template of copy.spec?.templates ?? []) {
-    if (template.container && !template.container.name) {
-      template.container.name = 'main';
-    }
-  }
-  return copy;
-}
-
 const k8s = (group: string, name: string) => () =>
   model('kubernetes-models', group, name);
 const ConfigMap = k8s('v1', 'ConfigMap');
@@ -114,12 +105,14 @@ const HorizontalPodAutoscaler = k8s(
 const Ingress = k8s('networking.k8s.io/v1', 'Ingress');
 const argoCd = (name: string) => () =>
   model('@kubernetes-models/argo-cd', 'argoproj.io/v1alpha1', name);
-const argo = (name: string) => () =>
-  model('@kubernetes-models/argo-workflows', 'argoproj.io/v1alpha1', name);
 const Application = argoCd('Application');
-const ClusterWorkflowTemplate = argo('ClusterWorkflowTemplate');
-const Workflow = argo('Workflow');
-const WorkflowTemplate = argo('WorkflowTemplate');
+
+/** apps/v1 kinds with a `/scale` subresource (k8s.io/kubernetes pkg/registry/apps/{deployment,replicaset,statefulset}/storage). */
+const SCALABLE = new Set([
+  'apps/deployments',
+  'apps/replicasets',
+  'apps/statefulsets',
+]);
 
 const t = (
   group: string,
@@ -140,6 +133,7 @@ const t = (
   statusSubresource,
   validate,
   shortNames,
+  ...(SCALABLE.has(`${group}/${plural}`) ? { scale: true } : {}),
 });
 
 export const RESOURCE_TYPES: ResourceType[] = [
@@ -270,7 +264,8 @@ export const RESOURCE_TYPES: ResourceType[] = [
     'workflows',
     true,
     false,
-    modelValidator(Workflow, withArgoContainerNames),
+    // Argo's minimal CRDs preserve unknown fields (src/argo/crd.ts).
+    validateArgoWorkflowsObject,
     ['wf'],
   ),
   t(
@@ -280,7 +275,8 @@ export const RESOURCE_TYPES: ResourceType[] = [
     'workflowtemplates',
     true,
     false,
-    modelValidator(WorkflowTemplate, withArgoContainerNames),
+    // Argo's minimal CRDs preserve unknown fields (src/argo/crd.ts).
+    validateArgoWorkflowsObject,
     ['wftmpl'],
   ),
   t(
@@ -290,7 +286,8 @@ export const RESOURCE_TYPES: ResourceType[] = [
     'clusterworkflowtemplates',
     false,
     false,
-    modelValidator(ClusterWorkflowTemplate, withArgoContainerNames),
+    // Argo's minimal CRDs preserve unknown fields (src/argo/crd.ts).
+    validateArgoWorkflowsObject,
     ['clusterwftmpl', 'cwft'],
   ),
   t(
@@ -299,7 +296,7 @@ export const RESOURCE_TYPES: ResourceType[] = [
     'Schedule',
     'schedules',
     true,
-    true,
+    false,
     zodValidator(scheduleSchema),
   ),
   t(
@@ -308,7 +305,7 @@ export const RESOURCE_TYPES: ResourceType[] = [
     'Backup',
     'backups',
     true,
-    true,
+    false,
     zodValidator(backupSchema),
   ),
 ];

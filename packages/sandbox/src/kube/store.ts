@@ -19,9 +19,17 @@ export interface ListOptions {
 }
 
 export interface StoreChangeEvent extends StoreEvent {
-  /** The object before a MODIFIED event, so watches with selectors can tell objects leaving them. */
+  /** The object before a MODIFIED or DELETED event, so watches with selectors can tell objects leaving them. */
   previous?: KubeObject;
 }
+
+interface LoggedEvent extends StoreChangeEvent {
+  /** Real time (ms) the event was recorded, for the compaction window. */
+  at: number;
+}
+
+/** How long (real ms) resourceVersions stay resumable, as etcd's compaction (kube-apiserver compacts every 5 minutes). */
+export const DEFAULT_COMPACTION_WINDOW_MS = 60_000;
 
 const DNS1123_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -42,7 +50,7 @@ const objectKey = (namespace: string | undefined, name: string) =>
 export class KubeStore {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private resourceVersion = 0;
-  private readonly log: StoreChangeEvent[] = [];
+  private readonly log: LoggedEvent[] = [];
   /** The newest resourceVersion dropped from the log; watches from before it are expired. */
   private compactedRv = 0;
   private readonly listeners = new Set<(event: StoreChangeEvent) => void>();
@@ -52,6 +60,8 @@ export class KubeStore {
   constructor(
     private readonly clock: SandboxClock,
     private readonly maxLogSize = 20_000,
+    /** Events older than this (real ms) are compacted: watching or listing from before them answers 410. */
+    private readonly compactionWindowMs = DEFAULT_COMPACTION_WINDOW_MS,
   ) {
     for (const type of RESOURCE_TYPES)
       this.objects.set(resourceKey(type), new Map());
@@ -62,10 +72,17 @@ export class KubeStore {
   }
 
   list(type: ResourceType, options: ListOptions = {}): KubeObject[] {
+    return this.select(this.bucket(type).values(), options);
+  }
+
+  private select(
+    objects: Iterable<KubeObject>,
+    options: ListOptions,
+  ): KubeObject[] {
     const labels = parseLabelSelector(options.labelSelector);
     const fields = parseFieldSelector(options.fieldSelector);
     const result: KubeObject[] = [];
-    for (const obj of this.bucket(type).values()) {
+    for (const obj of objects) {
       if (options.namespace && obj.metadata.namespace !== options.namespace)
         continue;
       if (!labels(obj.metadata.labels) || !fields(obj)) continue;
@@ -244,9 +261,47 @@ export class KubeStore {
 
   /** Events after `resourceVersion`, or 'expired' when the log no longer reaches back that far. */
   eventsSince(resourceVersion: number): StoreChangeEvent[] | 'expired' {
+    this.compact();
     if (resourceVersion < this.compactedRv) return 'expired';
     const first = this.log.findIndex(e => e.resourceVersion > resourceVersion);
     return first === -1 ? [] : this.log.slice(first);
+  }
+
+  /** Whether `resourceVersion` was compacted away (lists and continue tokens from before it answer 410). */
+  isExpired(resourceVersion: number): boolean {
+    this.compact();
+    return resourceVersion < this.compactedRv;
+  }
+
+  /**
+   * The objects of `type` as they were at `resourceVersion` (a list with
+   * `resourceVersionMatch=Exact`), by undoing the logged events after it;
+   * 'expired' once compaction dropped them.
+   */
+  listAt(
+    type: ResourceType,
+    resourceVersion: number,
+    options: ListOptions = {},
+  ): KubeObject[] | 'expired' {
+    const events = this.eventsSince(resourceVersion);
+    if (events === 'expired') return 'expired';
+    const state = new Map(
+      [...this.bucket(type).values()].map(o => [
+        objectKey(o.metadata.namespace, o.metadata.name!),
+        o,
+      ]),
+    );
+    const key = resourceKey(type);
+    for (const event of [...events].reverse()) {
+      if (event.resource !== key) continue;
+      const k = objectKey(
+        event.object.metadata.namespace,
+        event.object.metadata.name!,
+      );
+      if (event.type === 'ADDED') state.delete(k);
+      else if (event.previous) state.set(k, event.previous);
+    }
+    return this.select([...state.values()], options);
   }
 
   oldestResourceVersion(): number {
@@ -304,6 +359,7 @@ export class KubeStore {
       resource: resourceKey(type),
       object: deleted,
       resourceVersion: rv,
+      previous: current,
     });
     return structuredClone(deleted);
   }
@@ -333,12 +389,19 @@ export class KubeStore {
     return structuredClone(stored);
   }
 
+  /** Drops events beyond the log size or older than the compaction window. */
+  private compact() {
+    const cutoff = Date.now() - this.compactionWindowMs;
+    let drop = Math.max(0, this.log.length - this.maxLogSize);
+    while (drop < this.log.length && this.log[drop].at <= cutoff) drop++;
+    if (drop === 0) return;
+    const dropped = this.log.splice(0, drop);
+    this.compactedRv = dropped[dropped.length - 1].resourceVersion;
+  }
+
   private record(event: StoreChangeEvent) {
-    this.log.push(event);
-    if (this.log.length > this.maxLogSize) {
-      const dropped = this.log.splice(0, this.log.length - this.maxLogSize);
-      this.compactedRv = dropped[dropped.length - 1].resourceVersion;
-    }
+    this.log.push({ ...event, at: Date.now() });
+    this.compact();
     // Listeners may write (controllers): queue so every listener sees events in order.
     this.queue.push(event);
     if (this.dispatching) return;

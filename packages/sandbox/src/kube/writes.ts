@@ -11,7 +11,7 @@ export interface WriteTarget {
   type: ResourceType;
   namespace?: string;
   name?: string;
-  subresource?: 'status';
+  subresource?: 'status' | 'scale';
 }
 
 /** The write verbs: create, replace, patch, delete, deletecollection. */
@@ -54,7 +54,7 @@ export function createWrites(
       throw badRequest('the request body must be a JSON object');
     res.json(
       store.replace(type, namespace, name!, req.body as KubeObject, {
-        subresource,
+        subresource: subresource === 'status' ? 'status' : undefined,
         dryRun: dryRunOf(req),
       }),
     );
@@ -72,7 +72,10 @@ export function createWrites(
         name!,
         req.body,
         patchTypeOf(req.headers['content-type']),
-        { subresource, dryRun: dryRunOf(req) },
+        {
+          subresource: subresource === 'status' ? 'status' : undefined,
+          dryRun: dryRunOf(req),
+        },
       ),
     );
   }
