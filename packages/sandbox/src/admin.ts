@@ -54,6 +54,14 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     instance: z.string().optional(),
     count,
   }),
+  z.strictObject({
+    kind: z.literal('backup-fails'),
+    cluster: z.string().optional(),
+    schedule: z.string().optional(),
+    phase: z.enum(['Failed', 'PartiallyFailed']).optional(),
+    message: z.string().optional(),
+    count,
+  }),
 ]) satisfies z.ZodType<FaultSpec>;
 
 const clockBody = z.strictObject({

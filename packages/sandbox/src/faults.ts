@@ -12,6 +12,8 @@ export type SandboxService = 'github' | 'kubernetes' | 'argocd' | 'argo';
  *   connection (the admin API stays up)
  * - `workflow-step-fails`: Argo workflows from `template` fail at `step`
  * - `build-fails`: Picasso builds (of `instance`, if given) fail
+ * - `backup-fails`: Velero backups (of `cluster` / `schedule`, if given) that
+ *   finish end `Failed` (with `message` as failureReason) or `phase`
  */
 export type FaultSpec =
   | {
@@ -47,7 +49,15 @@ export type FaultSpec =
       message?: string;
       count?: number;
     }
-  | { kind: 'build-fails'; instance?: string; count?: number };
+  | { kind: 'build-fails'; instance?: string; count?: number }
+  | {
+      kind: 'backup-fails';
+      cluster?: string;
+      schedule?: string;
+      phase?: 'Failed' | 'PartiallyFailed';
+      message?: string;
+      count?: number;
+    };
 
 export type Fault = FaultSpec & { id: string; hits: number };
 

@@ -160,6 +160,8 @@ export async function startSandbox(
       hpa: new HpaController(store, clock),
       velero: new VeleroController(store, clock, {
         backfillMs: 7 * 86_400_000,
+        faults,
+        cluster: info.name,
       }),
     };
   });

@@ -1,13 +1,19 @@
 import {
+  ApiException,
   AutoscalingV2Api,
   BatchV1Api,
+  CoreV1Api,
   CustomObjectsApi,
   Metrics,
+  PatchStrategy,
+  setHeaderOptions,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { kubeConfigFor } from '../kube/__testUtils__';
 import { HPA_SYNC_PERIOD_MS } from './hpa';
+import { backupName } from './velero';
+import { BACKUP_PHASES } from '../kube/velero';
 
 let sandbox: Sandbox;
 let autoscaling: AutoscalingV2Api;
@@ -249,5 +255,367 @@ describe('simulated Velero', () => {
       'mysql-dump',
     ]);
     expect(cronJobs.items[0].status?.lastSuccessfulTime).toBeInstanceOf(Date);
+  });
+});
+
+interface VeleroStatus {
+  phase?: string;
+  startTimestamp?: string;
+  completionTimestamp?: string;
+  expiration?: string;
+  progress?: { totalItems?: number; itemsBackedUp?: number };
+  errors?: number;
+  warnings?: number;
+  failureReason?: string;
+  validationErrors?: string[];
+  version?: number;
+  formatVersion?: string;
+  lastBackup?: string;
+}
+interface VeleroObject {
+  metadata: {
+    name: string;
+    labels?: Record<string, string>;
+    creationTimestamp?: string;
+  };
+  spec?: Record<string, unknown>;
+  status?: VeleroStatus;
+}
+
+/** The ApiException a client call fails with (the test fails if it succeeds). */
+async function refusal(
+  promise: Promise<unknown>,
+): Promise<ApiException<unknown>> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof ApiException) return e;
+    throw e;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('Velero as its CRDs and controllers behave', () => {
+  const velero = (plural: 'backups' | 'schedules', namespace = 'velero') => ({
+    group: 'velero.io',
+    version: 'v1',
+    namespace,
+    plural,
+  });
+  const getBackup = async (name: string, namespace = 'velero') =>
+    (await custom.getNamespacedCustomObject({
+      ...velero('backups', namespace),
+      name,
+    })) as VeleroObject;
+  const addFault = async (body: object) => {
+    const res = await fetch(`${sandbox.adminUrl}/faults`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const removeFault = (id: string) =>
+    fetch(`${sandbox.adminUrl}/faults/${id}`, { method: 'DELETE' });
+
+  beforeAll(async () => {
+    const core = kubeConfigFor(sandbox.clusters[1]).makeApiClient(CoreV1Api);
+    await core.createNamespace({
+      body: { metadata: { name: 'velero-fixtures' } },
+    });
+  });
+
+  it('has no status subresource: status is kept on create, written with the object, and /status is 404', async () => {
+    // velero config/crd/v1/bases/velero.io_backups.yaml and velero.io_schedules.yaml declare no subresources.
+    const created = (await custom.createNamespacedCustomObject({
+      ...velero('backups', 'velero-fixtures'),
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        metadata: { name: 'restored-from-bucket' },
+        spec: { includedNamespaces: ['demo'], ttl: '720h0m0s' },
+        status: {
+          phase: 'Completed',
+          startTimestamp: '2026-11-30T01:00:03Z',
+          completionTimestamp: '2026-11-30T01:02:41Z',
+          expiration: '2026-12-30T01:00:03Z',
+          progress: { totalItems: 412, itemsBackedUp: 412 },
+        },
+      },
+    })) as VeleroObject;
+    expect(created.status?.phase).toBe('Completed');
+    expect(
+      (await getBackup('restored-from-bucket', 'velero-fixtures')).status,
+    ).toMatchObject({ phase: 'Completed', progress: { totalItems: 412 } });
+
+    const patched = (await custom.patchNamespacedCustomObject(
+      {
+        ...velero('backups', 'velero-fixtures'),
+        name: 'restored-from-bucket',
+        body: { status: { phase: 'Deleting' } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as VeleroObject;
+    expect(patched.status?.phase).toBe('Deleting');
+    const replaced = (await custom.replaceNamespacedCustomObject({
+      ...velero('backups', 'velero-fixtures'),
+      name: 'restored-from-bucket',
+      body: { ...patched, status: { ...patched.status, phase: 'Failed' } },
+    })) as VeleroObject;
+    expect(replaced.status?.phase).toBe('Failed');
+
+    expect(
+      (
+        await refusal(
+          custom.getNamespacedCustomObjectStatus({
+            ...velero('backups', 'velero-fixtures'),
+            name: 'restored-from-bucket',
+          }),
+        )
+      ).code,
+    ).toBe(404);
+    const schedule = (await custom.createNamespacedCustomObject({
+      ...velero('schedules', 'velero-fixtures'),
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Schedule',
+        metadata: { name: 'kept' },
+        spec: { schedule: '0 1 * * *', template: { ttl: '24h0m0s' } },
+        status: { phase: 'Enabled', lastBackup: '2026-11-30T01:00:03Z' },
+      },
+    })) as VeleroObject;
+    expect(schedule.status).toEqual({
+      phase: 'Enabled',
+      lastBackup: '2026-11-30T01:00:03Z',
+    });
+    expect(
+      (
+        await refusal(
+          custom.patchNamespacedCustomObjectStatus(
+            {
+              ...velero('schedules', 'velero-fixtures'),
+              name: 'kept',
+              body: { status: { phase: 'New' } },
+            },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          ),
+        )
+      ).code,
+    ).toBe(404);
+  });
+
+  it('accepts every Backup and Schedule phase of current Velero, and refuses others with 422', async () => {
+    for (const phase of BACKUP_PHASES) {
+      const created = (await custom.createNamespacedCustomObject({
+        ...velero('backups', 'velero-fixtures'),
+        body: {
+          apiVersion: 'velero.io/v1',
+          kind: 'Backup',
+          metadata: { name: `phase-${phase.toLowerCase()}` },
+          spec: {},
+          status: { phase },
+        },
+      })) as VeleroObject;
+      expect(created.status?.phase).toBe(phase);
+    }
+    for (const phase of ['New', 'Enabled', 'FailedValidation']) {
+      const created = (await custom.createNamespacedCustomObject({
+        ...velero('schedules', 'velero-fixtures'),
+        body: {
+          apiVersion: 'velero.io/v1',
+          kind: 'Schedule',
+          metadata: { name: `phase-${phase.toLowerCase()}` },
+          spec: { schedule: '@daily', template: {} },
+          status: { phase },
+        },
+      })) as VeleroObject;
+      expect(created.status?.phase).toBe(phase);
+    }
+    // The CRDs' enums: an unknown phase, or an empty one, is refused.
+    for (const phase of ['Done', '']) {
+      const refused = await refusal(
+        custom.createNamespacedCustomObject({
+          ...velero('backups', 'velero-fixtures'),
+          body: {
+            apiVersion: 'velero.io/v1',
+            kind: 'Backup',
+            metadata: { name: 'bad-phase' },
+            status: { phase },
+          },
+        }),
+      );
+      expect(refused.code).toBe(422);
+      expect(String(refused.body)).toContain('status.phase');
+    }
+    const wrongTypes = await refusal(
+      custom.createNamespacedCustomObject({
+        ...velero('schedules', 'velero-fixtures'),
+        body: {
+          apiVersion: 'velero.io/v1',
+          kind: 'Schedule',
+          metadata: { name: 'wrong-types' },
+          spec: { schedule: 5, template: { snapshotVolumes: 'yes' } },
+        },
+      }),
+    );
+    expect(wrongTypes.code).toBe(422);
+    expect(String(wrongTypes.body)).toContain('spec.schedule');
+    expect(String(wrongTypes.body)).toContain('spec.template.snapshotVolumes');
+  });
+
+  it('processes a Backup created by a client like a scheduled one: New → InProgress → Completed', async () => {
+    // As `velero backup create manual-1 --include-namespaces demo` creates it: no status, no labels.
+    await custom.createNamespacedCustomObject({
+      ...velero('backups'),
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        metadata: { name: 'manual-1' },
+        spec: { includedNamespaces: ['demo'], ttl: '48h0m0s' },
+      },
+    });
+    const submitted = sandbox.clock.nowMs();
+    expect((await getBackup('manual-1')).status?.phase).toBeUndefined();
+
+    sandbox.clock.advance(2_000);
+    const running = await getBackup('manual-1');
+    expect(running.status).toMatchObject({
+      phase: 'InProgress',
+      version: 1,
+      formatVersion: '1.1.0',
+    });
+    const started = Date.parse(running.status!.startTimestamp!);
+    expect(started).toBeGreaterThanOrEqual(submitted - 1_000);
+    expect(Date.parse(running.status!.expiration!) - started).toBe(
+      48 * 3_600_000,
+    );
+    expect(running.metadata.labels).toEqual({
+      'velero.io/storage-location': 'default',
+    });
+    expect(running.spec).toMatchObject({
+      ttl: '48h0m0s',
+      storageLocation: 'default',
+    });
+
+    sandbox.clock.advance(120_000);
+    const done = await getBackup('manual-1');
+    expect(done.status).toMatchObject({
+      phase: 'Completed',
+      errors: 0,
+      warnings: 0,
+    });
+    expect(done.status!.progress!.itemsBackedUp).toBe(
+      done.status!.progress!.totalItems,
+    );
+    expect(Date.parse(done.status!.completionTimestamp!)).toBeGreaterThan(
+      started,
+    );
+  });
+
+  it('fails client-created backups under a backup-fails fault, and refuses an unknown storage location', async () => {
+    const failing = await addFault({
+      kind: 'backup-fails',
+      cluster: 'production',
+      message: 'rpc error: code = Unknown desc = NoSuchBucket',
+      count: 1,
+    });
+    const partial = await addFault({
+      kind: 'backup-fails',
+      cluster: 'production',
+      phase: 'PartiallyFailed',
+      count: 1,
+    });
+    try {
+      for (const name of ['manual-2', 'manual-3']) {
+        await custom.createNamespacedCustomObject({
+          ...velero('backups'),
+          body: {
+            apiVersion: 'velero.io/v1',
+            kind: 'Backup',
+            metadata: { name },
+            spec: { includedNamespaces: ['demo'] },
+          },
+        });
+      }
+      sandbox.clock.advance(2_000);
+      sandbox.clock.advance(120_000);
+      const [failed, partiallyFailed] = await Promise.all([
+        getBackup('manual-2'),
+        getBackup('manual-3'),
+      ]);
+      expect(failed.status).toMatchObject({
+        phase: 'Failed',
+        failureReason: 'rpc error: code = Unknown desc = NoSuchBucket',
+      });
+      expect(failed.status!.errors).toBeGreaterThan(0);
+      expect(failed.status!.completionTimestamp).toBeTruthy();
+      expect(partiallyFailed.status?.phase).toBe('PartiallyFailed');
+      expect(partiallyFailed.status!.errors).toBeGreaterThan(0);
+      // Without a ttl the server default applies (velero server --default-backup-ttl 720h).
+      expect(failed.spec?.ttl).toBe('720h0m0s');
+    } finally {
+      await removeFault(failing);
+      await removeFault(partial);
+    }
+
+    await custom.createNamespacedCustomObject({
+      ...velero('backups'),
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        metadata: { name: 'manual-nowhere' },
+        spec: { storageLocation: 'aws-secondary' },
+      },
+    });
+    sandbox.clock.advance(2_000);
+    const invalid = await getBackup('manual-nowhere');
+    expect(invalid.status?.phase).toBe('FailedValidation');
+    expect(invalid.status?.validationErrors?.[0]).toContain('aws-secondary');
+    expect(invalid.status?.startTimestamp).toBeUndefined();
+  });
+
+  it("labels a Schedule's backups with velero.io/schedule-name and records lastBackup when it created one, failed or not", async () => {
+    await custom.createNamespacedCustomObject({
+      ...velero('schedules'),
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Schedule',
+        metadata: { name: 'nightly-demo', labels: { team: 'harmony' } },
+        spec: {
+          schedule: '30 * * * *',
+          template: { includedNamespaces: ['demo'], ttl: '24h0m0s' },
+          useOwnerReferencesInBackup: true,
+        },
+      },
+    });
+    const fault = await addFault({
+      kind: 'backup-fails',
+      schedule: 'nightly-demo',
+    });
+    try {
+      const now = sandbox.clock.nowMs();
+      const fire =
+        Math.floor((now - 30 * 60_000) / 3_600_000) * 3_600_000 +
+        3_600_000 +
+        30 * 60_000;
+      sandbox.clock.advance(fire - now + 31_000);
+      const name = backupName('nightly-demo', new Date(fire));
+      const backup = await getBackup(name);
+      expect(backup.metadata.labels).toMatchObject({
+        'velero.io/schedule-name': 'nightly-demo',
+        team: 'harmony',
+      });
+      sandbox.clock.advance(120_000);
+      expect((await getBackup(name)).status?.phase).toBe('Failed');
+      const schedule = (await custom.getNamespacedCustomObject({
+        ...velero('schedules'),
+        name: 'nightly-demo',
+      })) as VeleroObject;
+      expect(schedule.status?.phase).toBe('Enabled');
+      expect(Date.parse(schedule.status!.lastBackup!)).toBe(fire);
+    } finally {
+      await removeFault(fault);
+    }
   });
 });

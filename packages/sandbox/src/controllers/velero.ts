@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClockTimer, SandboxClock } from '../clock';
-import type { KubeStore } from '../kube/store';
+import type { FaultRegistry } from '../faults';
+import type { KubeStore, StoreChangeEvent } from '../kube/store';
 import { resource } from '../kube/resources';
 import { kubeTime, type KubeObject } from '../kube/types';
 import { cronOccurrences } from './cron';
@@ -10,10 +11,21 @@ export const BACKUPS = resource('velero.io', 'backups');
 export const VELERO_NAMESPACE = 'velero';
 /** Annotation on a Schedule: backups that start after this time fail (simulates a broken storage location). */
 export const FAIL_AFTER_ANNOTATION = 'sandbox.launchpad.openedx.org/fail-after';
+/** velero pkg/apis/velero/v1/labels_annotations.go */
+export const SCHEDULE_NAME_LABEL = 'velero.io/schedule-name';
+export const STORAGE_LOCATION_LABEL = 'velero.io/storage-location';
+/** The one BackupStorageLocation the sandbox's Velero has. */
+export const DEFAULT_STORAGE_LOCATION = 'default';
 
 const TICK_MS = 30_000;
 const START_DELAY_MS = 2_000;
+/** Velero's server defaults (pkg/cmd/server/config): --default-backup-ttl, CSI and item-operation timeouts. */
 const DEFAULT_TTL = '720h0m0s';
+const DEFAULT_CSI_SNAPSHOT_TIMEOUT = '10m0s';
+const DEFAULT_ITEM_OPERATION_TIMEOUT = '4h0m0s';
+/** pkg/backup/backup_version.go */
+const BACKUP_VERSION = 1;
+const BACKUP_FORMAT_VERSION = '1.1.0';
 
 function durationMs(text: string | undefined): number {
   let total = 0;
@@ -25,37 +37,59 @@ function durationMs(text: string | undefined): number {
   return total;
 }
 
-/** Velero names scheduled backups `<schedule>-<UTC yyyyMMddHHmmss>`. */
+/** Velero names scheduled backups `<schedule>-<UTC yyyyMMddHHmmss>` (Schedule.TimestampedName). */
 export function backupName(schedule: string, at: Date): string {
   return `${schedule}-${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
 }
 
 type Outcome = 'Completed' | 'PartiallyFailed' | 'Failed';
 
-interface ScheduleSpec {
-  schedule: string;
-  paused?: boolean;
-  template: {
-    ttl?: string;
-    includedNamespaces?: string[];
-    storageLocation?: string;
-    [k: string]: unknown;
-  };
+interface BackupSpec {
+  ttl?: string;
+  storageLocation?: string;
+  metadata?: { labels?: Record<string, string> };
+  [k: string]: unknown;
 }
 
+interface ScheduleSpec {
+  schedule?: string;
+  paused?: boolean;
+  useOwnerReferencesInBackup?: boolean | null;
+  template?: BackupSpec;
+}
+
+interface Pending {
+  /** When the backup was submitted (its schedule time, or its creation). */
+  start: number;
+  /** The deterministic outcome of a scheduled backup; on-demand ones complete. */
+  outcome?: Outcome;
+  schedule?: string;
+  timers: ClockTimer[];
+}
+
+const phaseOf = (obj: KubeObject) =>
+  (obj.status as { phase?: string } | undefined)?.phase;
+
 /**
- * Velero's schedule and backup controllers on the simulated clock: each
- * Schedule in `velero` produces a Backup at every cron fire time (catching up
- * after a clock jump), backups go New → InProgress → Completed (a
- * deterministic few PartiallyFailed / Failed), expired ones are collected.
+ * Velero's schedule and backup controllers on the simulated clock, for the
+ * `velero` namespace (the one Velero watches):
+ * - each Schedule produces a Backup at every cron fire time (catching up
+ *   after a clock jump, which real Velero does not: it makes one), labelled
+ *   `velero.io/schedule-name`, and records `status.lastBackup` as the time it
+ *   created that Backup, whatever the Backup's outcome;
+ * - every Backup without a phase or in `New` — scheduled, or created by a
+ *   client as `velero backup create` does — goes InProgress (2 s) →
+ *   Completed / PartiallyFailed / Failed, with the fields Velero's backup
+ *   controller writes (pkg/controller/backup_controller.go
+ *   prepareBackupRequest / Reconcile); an unknown storage location fails
+ *   validation; a `backup-fails` fault fails it;
+ * - expired Backups (TTL) are collected.
  */
 export class VeleroController {
   private readonly lastChecked = new Map<string, number>();
-  private readonly pending = new Map<
-    string,
-    { start: number; outcome: Outcome }
-  >();
+  private readonly pending = new Map<string, Pending>();
   private timer?: ClockTimer;
+  private unsubscribe?: () => void;
   private stopped = false;
 
   constructor(
@@ -64,6 +98,9 @@ export class VeleroController {
     private readonly options: {
       backupDurationMs?: number;
       backfillMs?: number;
+      /** `backup-fails` faults are looked up here, matched against `cluster`. */
+      faults?: FaultRegistry;
+      cluster?: string;
     } = {},
   ) {}
 
@@ -78,12 +115,21 @@ export class VeleroController {
         now - (this.options.backfillMs ?? 0),
       );
     }
+    this.unsubscribe = this.store.subscribe(event => this.onEvent(event));
+    for (const backup of this.store.list(BACKUPS, {
+      namespace: VELERO_NAMESPACE,
+    })) {
+      this.adopt(backup, now);
+    }
     this.tick();
   }
 
   stop() {
     this.stopped = true;
     this.timer?.cancel();
+    this.unsubscribe?.();
+    for (const entry of this.pending.values())
+      entry.timers.forEach(t => t.cancel());
   }
 
   /** One pass; re-armed relative to the clock so a big jump costs one catch-up pass. */
@@ -105,32 +151,90 @@ export class VeleroController {
     return this.options.backupDurationMs ?? 120_000;
   }
 
+  /** A Backup created by a client (or left unprocessed) is picked up as Velero's backup controller does. */
+  private onEvent(event: StoreChangeEvent) {
+    if (this.stopped || event.resource !== 'velero.io/backups') return;
+    if (event.object.metadata.namespace !== VELERO_NAMESPACE) return;
+    if (event.type === 'DELETED') {
+      this.drop(event.object.metadata.name!);
+      return;
+    }
+    this.adopt(event.object, this.clock.nowMs());
+  }
+
+  private adopt(backup: KubeObject, now: number) {
+    const name = backup.metadata.name!;
+    const phase = phaseOf(backup);
+    if (this.pending.has(name) || (phase && phase !== 'New')) return;
+    this.track(name, {
+      start: now,
+      schedule: backup.metadata.labels?.[SCHEDULE_NAME_LABEL],
+      timers: [],
+    });
+  }
+
+  /** Registers a backup and arms its two transitions on the clock. */
+  private track(name: string, entry: Pending) {
+    this.pending.set(name, entry);
+    const now = this.clock.nowMs();
+    for (const at of [
+      entry.start + START_DELAY_MS,
+      entry.start + this.backupDuration,
+    ]) {
+      if (at > now) {
+        entry.timers.push(
+          this.clock.after(at - now, () =>
+            this.progress(name, this.clock.nowMs()),
+          ),
+        );
+      }
+    }
+  }
+
+  private drop(name: string) {
+    this.pending.get(name)?.timers.forEach(t => t.cancel());
+    this.pending.delete(name);
+  }
+
   private runSchedule(schedule: KubeObject, now: number) {
     const name = schedule.metadata.name!;
-    const spec = schedule.spec as ScheduleSpec;
+    const spec = (schedule.spec ?? {}) as ScheduleSpec;
     const created = Date.parse(schedule.metadata.creationTimestamp ?? '');
     const after =
       this.lastChecked.get(name) ?? (Number.isNaN(created) ? now : created);
     this.lastChecked.set(name, now);
-    if (spec.paused) return;
+    // pkg/controller/schedule_controller.go parseCronSchedule
     let fireTimes: Date[];
     try {
+      if (!spec.schedule?.trim())
+        throw new Error('Schedule must be a non-empty valid Cron expression');
       fireTimes = cronOccurrences(spec.schedule, after, now, 24);
     } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
       this.store.update(SCHEDULES, VELERO_NAMESPACE, name, obj => {
         obj.status = {
+          ...(obj.status as object | undefined),
           phase: 'FailedValidation',
-          validationErrors: [`invalid schedule: ${(e as Error).message}`],
+          validationErrors: [
+            message.startsWith('Schedule must')
+              ? message
+              : `invalid schedule: ${message}`,
+          ],
         };
       });
       return;
     }
+    if (spec.paused) fireTimes = [];
     for (const at of fireTimes) this.createBackup(schedule, at, now);
     this.store.update(SCHEDULES, VELERO_NAMESPACE, name, obj => {
-      const status = (obj.status ?? {}) as Record<string, unknown>;
+      const { validationErrors: _, ...status } = (obj.status ?? {}) as Record<
+        string,
+        unknown
+      >;
       obj.status = {
         ...status,
         phase: 'Enabled',
+        // When the Schedule submitted its newest Backup, not when one succeeded.
         ...(fireTimes.length
           ? { lastBackup: kubeTime(fireTimes[fireTimes.length - 1]) }
           : {}),
@@ -138,7 +242,7 @@ export class VeleroController {
     });
   }
 
-  private outcome(schedule: KubeObject, at: Date): Outcome {
+  private scheduledOutcome(schedule: KubeObject, at: Date): Outcome {
     const failAfter = schedule.metadata.annotations?.[FAIL_AFTER_ANNOTATION];
     if (failAfter && at.getTime() > Date.parse(failAfter)) return 'Failed';
     // Deterministic by the hour it starts: the 13:00 UTC backup is always
@@ -149,34 +253,52 @@ export class VeleroController {
     return 'Completed';
   }
 
+  /** pkg/controller/schedule_controller.go getBackup + pkg/builder/backup_builder.go FromSchedule. */
   private createBackup(schedule: KubeObject, at: Date, now: number) {
-    const spec = schedule.spec as ScheduleSpec;
+    const spec = (schedule.spec ?? {}) as ScheduleSpec;
+    const template = spec.template ?? {};
     const name = backupName(schedule.metadata.name!, at);
     if (this.store.get(BACKUPS, VELERO_NAMESPACE, name)) return;
-    const outcome = this.outcome(schedule, at);
-    const ttl = spec.template.ttl ?? DEFAULT_TTL;
-    const expiration = at.getTime() + durationMs(ttl);
-    if (expiration <= now) return;
+    const ttl = template.ttl || DEFAULT_TTL;
+    // History that would already have expired is not backfilled.
+    if (at.getTime() + START_DELAY_MS + durationMs(ttl) <= now) return;
+    const labels = {
+      ...(template.metadata?.labels ?? schedule.metadata.labels ?? {}),
+      [SCHEDULE_NAME_LABEL]: schedule.metadata.name!,
+    };
     const backup: KubeObject = {
       metadata: {
         name,
         namespace: VELERO_NAMESPACE,
-        labels: {
-          'velero.io/schedule-name': schedule.metadata.name!,
-          'velero.io/storage-location':
-            spec.template.storageLocation ?? 'default',
-        },
+        labels,
+        ...(schedule.metadata.annotations
+          ? { annotations: { ...schedule.metadata.annotations } }
+          : {}),
+        ...(spec.useOwnerReferencesInBackup
+          ? {
+              ownerReferences: [
+                {
+                  apiVersion: 'velero.io/v1',
+                  kind: 'Schedule',
+                  name: schedule.metadata.name,
+                  uid: schedule.metadata.uid,
+                  controller: true,
+                },
+              ],
+            }
+          : {}),
       },
-      spec: { ...spec.template, ttl },
-      status: {
-        version: 1,
-        formatVersion: '1.1.0',
-        phase: 'New',
-        expiration: kubeTime(expiration),
-      },
+      spec: structuredClone(template),
+      status: { phase: 'New' },
     };
+    // Tracked before the create so the ADDED event does not adopt it twice.
+    this.track(name, {
+      start: at.getTime(),
+      outcome: this.scheduledOutcome(schedule, at),
+      schedule: schedule.metadata.name,
+      timers: [],
+    });
     this.store.create(BACKUPS, backup);
-    this.pending.set(name, { start: at.getTime(), outcome });
     this.progress(name, now);
   }
 
@@ -184,32 +306,93 @@ export class VeleroController {
     for (const name of [...this.pending.keys()]) this.progress(name, now);
   }
 
+  /** The outcome at completion: a matching `backup-fails` fault overrides the deterministic one. */
+  private finalOutcome(entry: Pending): {
+    outcome: Outcome;
+    reason?: string;
+  } {
+    const fault = this.options.faults?.take(
+      'backup-fails',
+      f =>
+        (!f.cluster || f.cluster === this.options.cluster) &&
+        (!f.schedule || f.schedule === entry.schedule),
+    );
+    if (fault) {
+      const outcome = fault.phase ?? 'Failed';
+      return {
+        outcome,
+        reason: outcome === 'Failed' ? fault.message : undefined,
+      };
+    }
+    return { outcome: entry.outcome ?? 'Completed' };
+  }
+
   /** Moves one backup to the phase its age calls for. */
   private progress(name: string, now: number) {
     const entry = this.pending.get(name);
     if (!entry) return;
-    const { start, outcome } = entry;
+    const { start } = entry;
     if (now < start + START_DELAY_MS) return;
     const done = now >= start + this.backupDuration;
+    const startedAt = start + START_DELAY_MS;
     const seed = createHash('sha1').update(name).digest();
     const totalItems = 400 + (seed[1] % 200);
-    this.store.update(BACKUPS, VELERO_NAMESPACE, name, obj => {
+    const final = done ? this.finalOutcome(entry) : undefined;
+    const updated = this.store.update(BACKUPS, VELERO_NAMESPACE, name, obj => {
       const status = (obj.status ?? {}) as Record<string, unknown>;
-      if (!done) {
+      const spec = (obj.spec ?? {}) as BackupSpec;
+      const location = spec.storageLocation || DEFAULT_STORAGE_LOCATION;
+      if (!status.startTimestamp && status.phase !== 'InProgress') {
+        // prepareBackupRequest: server defaults, version, expiration, the location label.
+        const ttl = spec.ttl || DEFAULT_TTL;
+        obj.spec = {
+          ...spec,
+          ttl,
+          storageLocation: location,
+          csiSnapshotTimeout:
+            spec.csiSnapshotTimeout || DEFAULT_CSI_SNAPSHOT_TIMEOUT,
+          itemOperationTimeout:
+            spec.itemOperationTimeout || DEFAULT_ITEM_OPERATION_TIMEOUT,
+          defaultVolumesToFsBackup: spec.defaultVolumesToFsBackup ?? false,
+          snapshotMoveData: spec.snapshotMoveData ?? false,
+        };
+        obj.metadata.labels = {
+          ...obj.metadata.labels,
+          [STORAGE_LOCATION_LABEL]: location,
+        };
+        status.version = BACKUP_VERSION;
+        status.formatVersion = BACKUP_FORMAT_VERSION;
+        status.expiration = kubeTime(startedAt + durationMs(ttl));
+        if (location !== DEFAULT_STORAGE_LOCATION) {
+          obj.status = {
+            ...status,
+            phase: 'FailedValidation',
+            validationErrors: [
+              `an existing backup storage location was not specified at backup creation time and the default ${location} was not found. Please address this issue (see \`velero backup-location -h\` for options) and create a new backup. Error: backupstoragelocations.velero.io "${location}" not found`,
+            ],
+          };
+          return;
+        }
+      }
+      if (!final) {
         obj.status = {
           ...status,
           phase: 'InProgress',
-          startTimestamp: kubeTime(start + START_DELAY_MS),
-          progress: { totalItems, itemsBackedUp: Math.floor(totalItems / 2) },
+          startTimestamp: kubeTime(startedAt),
+          progress: {
+            totalItems,
+            itemsBackedUp: Math.floor(totalItems / 2),
+          },
         };
         return;
       }
+      const { outcome, reason } = final;
       const backedUp =
         outcome === 'Failed' ? Math.floor(totalItems / 3) : totalItems;
       obj.status = {
         ...status,
         phase: outcome,
-        startTimestamp: kubeTime(start + START_DELAY_MS),
+        startTimestamp: kubeTime(startedAt),
         completionTimestamp: kubeTime(start + this.backupDuration),
         progress: { totalItems, itemsBackedUp: backedUp },
         warnings: outcome === 'Completed' ? 0 : 1 + (seed[2] % 3),
@@ -217,12 +400,14 @@ export class VeleroController {
         ...(outcome === 'Failed'
           ? {
               failureReason:
+                reason ??
                 'error checking if backup already exists in object storage: rpc error: code = Unknown desc = AccessDenied: Access Denied',
             }
           : {}),
       };
     });
-    if (done) this.pending.delete(name);
+    const phase = updated && phaseOf(updated);
+    if (!updated || done || phase === 'FailedValidation') this.drop(name);
   }
 
   private collectExpired(now: number) {
@@ -232,7 +417,7 @@ export class VeleroController {
       const expiration = (backup.status as { expiration?: string } | undefined)
         ?.expiration;
       if (expiration && Date.parse(expiration) <= now) {
-        this.pending.delete(backup.metadata.name!);
+        this.drop(backup.metadata.name!);
         this.store.delete(BACKUPS, VELERO_NAMESPACE, backup.metadata.name!);
       }
     }
