@@ -162,7 +162,7 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
           title: instance.metadata.title,
           owner: instance.spec?.owner,
           lifecycle: instance.spec?.lifecycle,
-          lms: instance.metadata.links?.find(l => l.title === 'LMS')?.url,
+          lms: instance.metadata.links?.find(l => l.type === 'lms')?.url,
           mysql: mysql?.metadata.annotations?.[ANNOTATIONS.databaseName],
           mysqlType: mysql?.spec?.type,
           bucket: bucket?.metadata.annotations?.[ANNOTATIONS.bucketName],

@@ -144,6 +144,21 @@ describe('buildClusterEntity', () => {
       'kubernetes.io/skip-tls-verify',
     );
     expect(JSON.stringify(entity)).not.toMatch(/token-secret/);
+    // Typed links: the cards find them by LINK_TYPES, never by title.
+    expect(entity.metadata.links).toEqual([
+      {
+        url: 'https://ghe.acme.test/acme-edu/launchpad-cluster-staging',
+        title: 'Cluster repository',
+        icon: 'github',
+        type: 'repository',
+      },
+      {
+        url: 'https://argocd.staging.acme.test',
+        title: 'ArgoCD',
+        icon: 'dashboard',
+        type: 'argocd',
+      },
+    ]);
   });
 
   it('writes auth provider and skip-tls-verify when configured', () => {
@@ -228,31 +243,37 @@ describe('buildInstanceEntities', () => {
         url: 'https://demo.staging.learn.acme.test',
         title: 'LMS',
         icon: 'web',
+        type: 'lms',
       },
       {
         url: 'https://studio.demo.staging.learn.acme.test',
         title: 'Studio',
         icon: 'web',
+        type: 'studio',
       },
       {
         url: 'https://preview.demo.staging.learn.acme.test',
         title: 'Preview',
         icon: 'web',
+        type: 'preview',
       },
       {
         url: 'https://argocd.staging.acme.test/applications/argocd/demo-staging',
         title: 'ArgoCD application',
         icon: 'dashboard',
+        type: 'argocd',
       },
       {
         url: 'https://ghe.acme.test/acme-edu/launchpad-cluster-staging/actions/workflows/build.yml',
         title: 'Build workflow (Picasso)',
         icon: 'github',
+        type: 'build',
       },
       {
         url: 'https://ghe.acme.test/acme-edu/launchpad-cluster-staging/tree/main/instances/demo',
         title: 'Instance folder',
         icon: 'github',
+        type: 'repository',
       },
     ]);
 

@@ -1,10 +1,14 @@
 import type { Entity } from '@backstage/catalog-model';
 import {
   ANNOTATIONS,
+  clusterEntityRef,
   getInstanceRef,
+  instanceEntityRef,
+  isLaunchpadCluster,
   isOpenedxInstance,
   openedxReleaseName,
 } from './entities';
+import { isLaunchpadRepositoryChangedPayload } from './events';
 
 const instance: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -36,6 +40,32 @@ describe('entity helpers', () => {
     expect(isOpenedxInstance({ ...instance, spec: { type: 'service' } })).toBe(
       false,
     );
+  });
+
+  it('recognises clusters', () => {
+    const cluster: Entity = {
+      ...instance,
+      kind: 'Resource',
+      spec: { type: 'kubernetes-cluster', owner: 'x' },
+    };
+    expect(isLaunchpadCluster(cluster)).toBe(true);
+    expect(isLaunchpadCluster(instance)).toBe(false);
+    expect(
+      isLaunchpadCluster({ ...cluster, spec: { type: 'mysql-database' } }),
+    ).toBe(false);
+  });
+
+  it('names cluster and instance entity refs', () => {
+    expect(clusterEntityRef('staging')).toBe('resource:staging/staging');
+    expect(instanceEntityRef('staging', 'demo')).toBe('component:staging/demo');
+  });
+
+  it('recognises refresh event payloads', () => {
+    expect(isLaunchpadRepositoryChangedPayload({ cluster: 'staging' })).toBe(
+      true,
+    );
+    expect(isLaunchpadRepositoryChangedPayload({ cluster: 1 })).toBe(false);
+    expect(isLaunchpadRepositoryChangedPayload(null)).toBe(false);
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import type { Entity } from '@backstage/catalog-model';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 
 /** `spec.type` values of the entities the Launchpad entity provider emits. */
 export const ENTITY_TYPES = {
@@ -39,7 +39,39 @@ export const ANNOTATIONS = {
   kubernetesCluster: 'backstage.io/kubernetes-cluster',
   managedByLocation: 'backstage.io/managed-by-location',
   managedByOriginLocation: 'backstage.io/managed-by-origin-location',
+  /** Set by the catalog from the entity's location: the folder's web URL. */
+  viewUrl: 'backstage.io/view-url',
 } as const;
+
+/**
+ * Annotations on a cluster `Resource` that the Kubernetes plugin's catalog
+ * cluster locator reads (@backstage/plugin-kubernetes-common,
+ * `ANNOTATION_KUBERNETES_*`). The provider writes them, the cluster card reads
+ * the API server.
+ */
+export const KUBERNETES_ANNOTATIONS = {
+  apiServer: 'kubernetes.io/api-server',
+  apiServerCa: 'kubernetes.io/api-server-certificate-authority',
+  authProvider: 'kubernetes.io/auth-provider',
+  oidcTokenProvider: 'kubernetes.io/oidc-token-provider',
+  skipTlsVerify: 'kubernetes.io/skip-tls-verify',
+  dashboardUrl: 'kubernetes.io/dashboard-url',
+} as const;
+
+/**
+ * `metadata.links[].type` of the links the provider writes; the cards find
+ * links by type only (titles are for people and may change).
+ */
+export const LINK_TYPES = {
+  lms: 'lms',
+  studio: 'studio',
+  preview: 'preview',
+  argocd: 'argocd',
+  build: 'build',
+  repository: 'repository',
+} as const;
+
+export type LaunchpadLinkType = (typeof LINK_TYPES)[keyof typeof LINK_TYPES];
 
 /** Labels set on Launchpad entities (filterable in the catalog). */
 export const LABELS = {
@@ -63,6 +95,32 @@ export function isOpenedxInstance(entity: Entity): boolean {
     entity.kind.toLocaleLowerCase('en-US') === 'component' &&
     entity.spec?.type === ENTITY_TYPES.instance
   );
+}
+
+/** Whether the entity is a Kubernetes cluster `Resource` emitted by Launchpad. */
+export function isLaunchpadCluster(entity: Entity): boolean {
+  return (
+    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
+    entity.spec?.type === ENTITY_TYPES.cluster
+  );
+}
+
+/** The entity ref of a cluster's `Resource`: `resource:<cluster>/<cluster>`. */
+export function clusterEntityRef(cluster: string): string {
+  return stringifyEntityRef({
+    kind: 'resource',
+    namespace: cluster,
+    name: cluster,
+  });
+}
+
+/** The entity ref of an instance's `Component`: `component:<cluster>/<slug>`. */
+export function instanceEntityRef(cluster: string, slug: string): string {
+  return stringifyEntityRef({
+    kind: 'component',
+    namespace: cluster,
+    name: slug,
+  });
 }
 
 /** Where an instance lives, read from its annotations. */

@@ -52,6 +52,19 @@ describe('readInstance', () => {
 });
 
 describe('findInstanceLink', () => {
+  it('finds the links the provider writes by their type', () => {
+    const entity = instanceEntity();
+    expect(findInstanceLink(entity, 'lms')?.url).toBe(
+      'https://demo.staging.learn.acme.test',
+    );
+    expect(findInstanceLink(entity, 'studio')?.url).toBe(
+      'https://studio.demo.staging.learn.acme.test',
+    );
+    expect(findInstanceLink(entity, 'preview')?.url).toBe(
+      'https://preview.demo.staging.learn.acme.test',
+    );
+  });
+
   it('prefers the link type over the title', () => {
     const entity = instanceEntity({
       links: [
@@ -62,13 +75,14 @@ describe('findInstanceLink', () => {
     expect(findInstanceLink(entity, 'lms')?.url).toBe('https://b.example');
   });
 
-  it('does not take the LMS preview for the LMS', () => {
+  it("never matches a title: an untyped link is not one of the provider's", () => {
     const entity = instanceEntity({
-      links: [{ url: 'https://preview.example', title: 'LMS preview' }],
+      links: [
+        { url: 'https://preview.example', title: 'LMS preview' },
+        { url: 'https://lms.example', title: 'LMS' },
+      ],
     });
     expect(findInstanceLink(entity, 'lms')).toBeUndefined();
-    expect(findInstanceLink(entity, 'preview')?.url).toBe(
-      'https://preview.example',
-    );
+    expect(findInstanceLink(entity, 'preview')).toBeUndefined();
   });
 });

@@ -2,16 +2,20 @@ import {
   Entity,
   EntityLink,
   CompoundEntityRef,
+  parseEntityRef,
 } from '@backstage/catalog-model';
 import {
+  clusterEntityRef,
+  isLaunchpadCluster as isLaunchpadClusterEntity,
   isOpenedxInstance,
   openedxReleaseName,
+  type LaunchpadLinkType,
 } from '@internal/plugin-launchpad-common';
 import {
   ANNOTATIONS,
-  ENTITY_TYPES,
+  KUBERNETES_ANNOTATIONS,
   LABELS,
-  STANDARD_ANNOTATIONS,
+  LINK_TYPES,
 } from './constants';
 
 /** True for the `Component` entities of Open edX instances. */
@@ -21,10 +25,7 @@ export function isLaunchpadInstance(entity: Entity): boolean {
 
 /** True for the `Resource` entities of Kubernetes clusters. */
 export function isLaunchpadCluster(entity: Entity): boolean {
-  return (
-    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
-    entity.spec?.type === ENTITY_TYPES.cluster
-  );
+  return isLaunchpadClusterEntity(entity);
 }
 
 function annotation(entity: Entity, name: string): string | undefined {
@@ -33,41 +34,32 @@ function annotation(entity: Entity, name: string): string | undefined {
 }
 
 /** Which of the provider's links an instance card shows. */
-export type InstanceLinkKind = 'lms' | 'studio' | 'preview';
-
-const LINK_TITLES: Record<InstanceLinkKind, RegExp> = {
-  lms: /\blms\b/i,
-  studio: /\b(studio|cms)\b/i,
-  preview: /\bpreview\b/i,
-};
+export type InstanceLinkKind = Extract<
+  LaunchpadLinkType,
+  'lms' | 'studio' | 'preview'
+>;
 
 /**
- * Finds an instance link by its `type` (preferred) or, failing that, by its
- * title. The preview link also mentions the LMS in some titles, so a title
- * only counts for the LMS when it does not say "preview".
+ * The provider's link of that type (`LINK_TYPES` in launchpad-common). Titles
+ * are for people and are never matched: a link without the type is not one
+ * of the provider's.
  */
 export function findInstanceLink(
   entity: Entity,
   kind: InstanceLinkKind,
 ): EntityLink | undefined {
-  const links = entity.metadata.links ?? [];
-  const byType = links.find(
-    link => link.type?.toLocaleLowerCase('en-US') === kind,
-  );
-  if (byType) {
-    return byType;
-  }
-  return links.find(link => {
-    const title = link.title ?? '';
-    if (kind === 'lms' && LINK_TITLES.preview.test(title)) {
-      return false;
-    }
-    return LINK_TITLES[kind].test(title);
-  });
+  return findLink(entity, LINK_TYPES[kind]);
+}
+
+function findLink(
+  entity: Entity,
+  type: LaunchpadLinkType,
+): EntityLink | undefined {
+  return (entity.metadata.links ?? []).find(link => link.type === type);
 }
 
 /** The cluster entity an instance (or a cluster's own resources) belong to. */
-export function clusterEntityRef(
+export function instanceClusterRef(
   entity: Entity,
 ): CompoundEntityRef | undefined {
   const cluster =
@@ -76,7 +68,7 @@ export function clusterEntityRef(
   if (!cluster) {
     return undefined;
   }
-  return { kind: 'resource', namespace: cluster, name: cluster };
+  return parseEntityRef(clusterEntityRef(cluster));
 }
 
 /** The cluster name a `kubernetes-cluster` resource stands for. */
@@ -92,7 +84,7 @@ export function clusterName(entity: Entity): string {
  * catalog derives it as the location's parent folder.)
  */
 export function repositoryFolderUrl(entity: Entity): string | undefined {
-  const viewUrl = annotation(entity, STANDARD_ANNOTATIONS.viewUrl);
+  const viewUrl = annotation(entity, ANNOTATIONS.viewUrl);
   if (viewUrl) {
     return viewUrl;
   }
@@ -133,7 +125,7 @@ export interface InstanceDetails {
 export function readInstance(entity: Entity): InstanceDetails {
   const release = annotation(entity, ANNOTATIONS.openedxRelease);
   return {
-    cluster: clusterEntityRef(entity),
+    cluster: instanceClusterRef(entity),
     environment: annotation(entity, ANNOTATIONS.environment),
     namespace: annotation(entity, ANNOTATIONS.kubernetesNamespace),
     release,
@@ -169,8 +161,12 @@ export function readCluster(entity: Entity): ClusterDetails {
     environment: annotation(entity, ANNOTATIONS.environment),
     domain: annotation(entity, ANNOTATIONS.domain),
     repository: annotation(entity, ANNOTATIONS.clusterRepository),
-    repositoryUrl: repositoryFolderUrl(entity),
-    apiServer: annotation(entity, STANDARD_ANNOTATIONS.kubernetesApiServer),
+    // The repository itself (the provider's `repository` link), not the
+    // tree URL it records as the cluster's location.
+    repositoryUrl:
+      findLink(entity, LINK_TYPES.repository)?.url ??
+      repositoryFolderUrl(entity),
+    apiServer: annotation(entity, KUBERNETES_ANNOTATIONS.apiServer),
     configError: annotation(entity, ANNOTATIONS.configError),
   };
 }

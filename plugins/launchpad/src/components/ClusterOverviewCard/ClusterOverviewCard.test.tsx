@@ -22,7 +22,8 @@ describe('ClusterOverviewCard', () => {
     await render(clusterEntity('production'));
     expect(screen.getByText('Kubernetes cluster')).toBeVisible();
     expect(rowText('Environment')).toBe('Environmentproduction');
-    expect(rowText('Domain')).toBe('Domainproduction.learn.acme.test');
+    // The seed's production domain (packages/sandbox/src/seed/instances.ts).
+    expect(rowText('Domain')).toBe('Domainlearn.acme.test');
     expect(rowText('API server')).toBe('API serverhttp://127.0.0.1:7101');
     expect(
       screen.getByRole('link', {

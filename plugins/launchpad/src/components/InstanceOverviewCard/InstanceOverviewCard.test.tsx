@@ -72,18 +72,24 @@ describe('InstanceOverviewCard', () => {
     });
     expect(folder).toHaveAttribute(
       'href',
-      'https://github.com/acme-edu/launchpad-cluster-staging/tree/HEAD/instances/demo',
+      // The folder URL the provider recorded as the entity's location.
+      'https://github.com/acme-edu/launchpad-cluster-staging/tree/main/instances/demo',
     );
     expect(screen.queryByText(/Configuration error/)).not.toBeInTheDocument();
   });
 
-  it('finds links by title when the provider sets no link type', async () => {
+  it('finds links by their type, never by their title', async () => {
     await render(
       instanceEntity({
         links: [
-          { url: 'https://preview.demo.example', title: 'LMS preview' },
-          { url: 'https://demo.example', title: 'LMS' },
-          { url: 'https://studio.demo.example', title: 'Studio (CMS)' },
+          // Titled like the LMS, but not the provider's LMS link.
+          { url: 'https://untyped.demo.example', title: 'LMS' },
+          {
+            url: 'https://preview.demo.example',
+            title: 'LMS',
+            type: 'preview',
+          },
+          { url: 'https://demo.example', title: 'Learners', type: 'lms' },
         ],
       }),
     );
@@ -95,10 +101,7 @@ describe('InstanceOverviewCard', () => {
       'href',
       'https://preview.demo.example',
     );
-    expect(within(valueOf('Studio')).getByRole('link')).toHaveAttribute(
-      'href',
-      'https://studio.demo.example',
-    );
+    expect(screen.queryByText('Studio')).not.toBeInTheDocument();
   });
 
   it('links the repository folder the provider recorded as its location', async () => {
