@@ -39,6 +39,23 @@ function normalizeSchema(node: unknown): unknown {
   return out;
 }
 
+/**
+ * GitHub types the workflow-run listings' `created` parameter as
+ * `format: date-time`, but the server takes GitHub's search syntax there
+ * (`>=2026-12-01`, `2026-12-01..2026-12-02`, ...; the parameter's own
+ * description links it, and github/rest-api-description#2195 and #2542 show
+ * it in use). Only the sandbox's validation drops the format: the committed
+ * spec stays as GitHub publishes it, and routes/actions.ts parses the value
+ * (dateQuery.ts).
+ */
+function relaxSearchSyntax(definition: Document): Document {
+  const created = definition.components?.parameters?.created as
+    | { schema?: Record<string, unknown> }
+    | undefined;
+  if (created?.schema) created.schema = { type: 'string' };
+  return definition;
+}
+
 let operations:
   | { pathTemplates: Record<string, string>; methods: Record<string, string> }
   | undefined;
@@ -75,9 +92,11 @@ export class GitHubSpec {
   /** Loaded and compiled once per process: compiling the validators takes a moment. */
   static load(): Promise<GitHubSpec> {
     GitHubSpec.loaded ??= (async () => {
-      const definition = normalizeSchema(
-        JSON.parse(fs.readFileSync(GITHUB_SPEC_PATH, 'utf8')),
-      ) as Document;
+      const definition = relaxSearchSyntax(
+        normalizeSchema(
+          JSON.parse(fs.readFileSync(GITHUB_SPEC_PATH, 'utf8')),
+        ) as Document,
+      );
       const api = new OpenAPIBackend({
         definition,
         strict: false,

@@ -1,5 +1,6 @@
 import type { WorkflowInfo, WorkflowRun } from '../actions';
-import { notFound, paginate, queryString } from '../http';
+import { inSpan, parseDateQuery } from '../dateQuery';
+import { GitHubError, notFound, paginate, queryString } from '../http';
 import type { RouteDef, RouteRequest } from '../http';
 import type { RepositoryInfo } from '../gitStore';
 import { iso, minimalRepository, nodeId, simpleUser } from '../representations';
@@ -13,6 +14,11 @@ function stepConclusion(
 ): 'success' | 'failure' | 'skipped' {
   if (failedAt < 0 || index < failedAt) return 'success';
   return index === failedAt ? 'failure' : 'skipped';
+}
+
+/** Each run has its own check suite (one attempt per run here). */
+function checkSuiteId(run: WorkflowRun): number {
+  return run.id + 1;
 }
 
 export function actionRoutes(deps: ApiDeps): RouteDef[] {
@@ -39,10 +45,43 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     };
   }
 
+  /**
+   * GitHub's `pull_requests` of a run: "Pull requests that are open with a
+   * `head_sha` or `head_branch` that matches the workflow run" (the
+   * workflow-run schema's description), as `pull-request-minimal`.
+   */
+  async function runPullRequests(
+    req: RouteRequest,
+    info: RepositoryInfo,
+    run: WorkflowRun,
+  ) {
+    const full = `${info.owner}/${info.name}`;
+    const repo = {
+      id: info.id,
+      url: `${req.urls.api}/repos/${full}`,
+      name: info.name,
+    };
+    const out = [];
+    for (const pr of deps.pulls.list(info)) {
+      if (pr.state !== 'open') continue;
+      const shas = await deps.pulls.shas(info, pr);
+      if (pr.head !== run.headBranch && shas.head !== run.headSha) continue;
+      out.push({
+        id: pr.id,
+        number: pr.number,
+        url: `${req.urls.api}/repos/${full}/pulls/${pr.number}`,
+        head: { ref: pr.head, sha: shas.head ?? '', repo },
+        base: { ref: pr.base, sha: shas.base ?? '', repo },
+      });
+    }
+    return out;
+  }
+
   async function runJson(
     req: RouteRequest,
     info: RepositoryInfo,
     run: WorkflowRun,
+    options: { excludePullRequests?: boolean } = {},
   ) {
     const full = `${info.owner}/${info.name}`;
     const u = `${req.urls.api}/repos/${full}/actions/runs/${run.id}`;
@@ -52,8 +91,8 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
       id: run.id,
       name: run.workflowName,
       node_id: nodeId('WFR_', run.id),
-      check_suite_id: run.id + 1,
-      check_suite_node_id: nodeId('CS_', run.id + 1),
+      check_suite_id: checkSuiteId(run),
+      check_suite_node_id: nodeId('CS_', checkSuiteId(run)),
       head_branch: run.headBranch,
       head_sha: run.headSha,
       path: run.workflowPath,
@@ -65,7 +104,9 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
       workflow_id: run.workflowId,
       url: u,
       html_url: `${req.urls.html}/${full}/actions/runs/${run.id}`,
-      pull_requests: [],
+      pull_requests: options.excludePullRequests
+        ? []
+        : await runPullRequests(req, info, run),
       created_at: iso(run.createdAt),
       updated_at: iso(run.updatedAt),
       actor: simpleUser(req.urls, run.actor, 'User'),
@@ -75,9 +116,9 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
       run_started_at: iso(run.runStartedAt),
       jobs_url: `${u}/jobs`,
       logs_url: `${u}/logs`,
-      check_suite_url: `${req.urls.api}/repos/${full}/check-suites/${
-        run.id + 1
-      }`,
+      check_suite_url: `${
+        req.urls.api
+      }/repos/${full}/check-suites/${checkSuiteId(run)}`,
       artifacts_url: `${u}/artifacts`,
       cancel_url: `${u}/cancel`,
       rerun_url: `${u}/rerun`,
@@ -92,7 +133,10 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
         committer: { name: c.committer.name, email: c.committer.email },
       },
       repository: repo,
+      // Dispatched runs build the repository's own branch: the head
+      // repository is the repository (forks only differ for pull_request runs).
       head_repository: repo,
+      head_repository_id: info.id,
     };
   }
 
@@ -163,6 +207,12 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     };
   }
 
+  /**
+   * The listing filters GitHub documents for both run listings
+   * (https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository):
+   * `status` matches a run's status or its conclusion, `created` takes the
+   * search syntax for dates, `actor` is a login (case-insensitive, as logins are).
+   */
   function filterRuns(
     runs: WorkflowRun[],
     query: Record<string, unknown>,
@@ -170,15 +220,27 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     const status = queryString(query, 'status');
     const branch = queryString(query, 'branch');
     const event = queryString(query, 'event');
-    const actor = queryString(query, 'actor');
+    const actor = queryString(query, 'actor')?.toLowerCase();
     const headSha = queryString(query, 'head_sha');
+    const checkSuite = queryString(query, 'check_suite_id');
+    const createdQuery = queryString(query, 'created');
+    const created =
+      createdQuery === undefined ? undefined : parseDateQuery(createdQuery);
+    if (createdQuery !== undefined && !created) {
+      throw new GitHubError(
+        422,
+        `Invalid request.\n\ncreated "${createdQuery}" is not a date or date range in GitHub's search syntax (>=YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, ...)`,
+      );
+    }
     return runs.filter(
       r =>
         (!status || r.status === status || r.conclusion === status) &&
         (!branch || r.headBranch === branch) &&
         (!event || r.event === event) &&
-        (!actor || r.actor === actor) &&
-        (!headSha || r.headSha === headSha),
+        (!actor || r.actor.toLowerCase() === actor) &&
+        (!headSha || r.headSha === headSha) &&
+        (!checkSuite || checkSuiteId(r) === Number(checkSuite)) &&
+        (!created || inSpan(created, r.createdAt)),
     );
   }
 
@@ -189,11 +251,15 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
   ) {
     const filtered = filterRuns(runs, req.query);
     const { items, pagination } = paginate(filtered, req.query);
+    const excludePullRequests =
+      queryString(req.query, 'exclude_pull_requests') === 'true';
     return {
       pagination,
       body: {
         total_count: filtered.length,
-        workflow_runs: await Promise.all(items.map(r => runJson(req, info, r))),
+        workflow_runs: await Promise.all(
+          items.map(r => runJson(req, info, r, { excludePullRequests })),
+        ),
       },
     };
   }
