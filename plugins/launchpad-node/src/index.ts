@@ -23,5 +23,15 @@ export {
   type ClusterRepositoryReaderOptions,
   type InstanceFolder,
 } from './repository/ClusterRepositoryReader';
+export {
+  createInstanceReader,
+  parseInstanceFiles,
+  INSTANCE_FILES,
+  type InstanceConfigRead,
+  type InstanceFileError,
+  type InstanceFileName,
+  type InstanceReaderOptions,
+  type ParsedInstanceFiles,
+} from './repository/instanceConfig';
 export { createKubeConfig } from './kubernetes';
 export { countingFetch, type RecordedRequest } from './testUtils';
