@@ -1,4 +1,5 @@
 import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import { isDns1123Label } from '@internal/plugin-launchpad-common';
 import { z } from 'zod';
 
@@ -24,6 +25,11 @@ const clusterSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be owner/name'),
   branch: nonEmpty.default('main'),
+  /**
+   * GitHub host of the repository (default github.com), matched against
+   * `integrations.github[].host` (with the port, as `new URL(...).host` gives it).
+   */
+  githubHost: nonEmpty.optional(),
   kubernetes: z.object({
     url,
     token: z.string().optional(),
@@ -45,32 +51,42 @@ const clusterSchema = z.object({
     .optional(),
 });
 
+const clustersSchema = z
+
+  // Empty is allowed: a new production install starts before its first
+  // cluster is configured (the catalog module warns).
+  .array(clusterSchema)
+  .superRefine((clusters, ctx) => {
+    const seen = new Set<string>();
+    clusters.forEach((cluster, index) => {
+      if (seen.has(cluster.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          message: `duplicate cluster name "${cluster.name}"`,
+        });
+      }
+      seen.add(cluster.name);
+    });
+  });
+
+const clustersConfigSchema = z.object({ clusters: clustersSchema });
+
+// Kept until the catalog module reads its clients from the clusters service;
+// GitHub credentials now come from `integrations.github`.
 const launchpadConfigSchema = z.object({
   github: z.object({
     baseUrl: url.optional(),
     token: nonEmpty,
   }),
-  clusters: z
-    // Empty is allowed: a new production install starts before its first
-    // cluster is configured (the catalog module warns).
-    .array(clusterSchema)
-    .superRefine((clusters, ctx) => {
-      const seen = new Set<string>();
-      clusters.forEach((cluster, index) => {
-        if (seen.has(cluster.name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [index, 'name'],
-            message: `duplicate cluster name "${cluster.name}"`,
-          });
-        }
-        seen.add(cluster.name);
-      });
-    }),
+  clusters: clustersSchema,
 });
 
 export type LaunchpadConfig = z.infer<typeof launchpadConfigSchema>;
-export type LaunchpadClusterConfig = LaunchpadConfig['clusters'][number];
+/** The `launchpad:` block: the clusters (GitHub credentials live in `integrations.github`). */
+export type LaunchpadClustersConfig = z.infer<typeof clustersConfigSchema>;
+export type LaunchpadClusterConfig =
+  LaunchpadClustersConfig['clusters'][number];
 
 /** owner and name of a cluster's repository. */
 export function splitRepository(repository: string): {
@@ -87,10 +103,22 @@ export function splitRepository(repository: string): {
  * error never echoes values, so a misplaced token is not logged.
  */
 export function readLaunchpadConfig(config: Config): LaunchpadConfig {
+  return parseLaunchpad(config, launchpadConfigSchema);
+}
+
+/**
+ * Reads and validates the `launchpad:` block of the clusters service. Throws
+ * an InputError naming every bad key, never echoing values.
+ */
+export function readClustersConfig(config: Config): LaunchpadClustersConfig {
+  return parseLaunchpad(config, clustersConfigSchema);
+}
+
+function parseLaunchpad<T>(config: Config, schema: z.ZodType<T>): T {
   if (!config.has('launchpad')) {
-    throw new Error('Missing required config value at "launchpad"');
+    throw new InputError('Missing required config value at "launchpad"');
   }
-  const result = launchpadConfigSchema.safeParse(config.get('launchpad'));
+  const result = schema.safeParse(config.get('launchpad'));
   if (!result.success) {
     const problems = result.error.issues.map(issue => {
       const path = issue.path.reduce<string>(
@@ -106,7 +134,9 @@ export function readLaunchpadConfig(config: Config): LaunchpadConfig {
           : issue.message;
       return `${path}: ${message}`;
     });
-    throw new Error(`Invalid Launchpad configuration: ${problems.join('; ')}`);
+    throw new InputError(
+      `Invalid Launchpad configuration: ${problems.join('; ')}`,
+    );
   }
   return result.data;
 }

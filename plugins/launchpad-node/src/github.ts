@@ -26,7 +26,20 @@ interface RateLimitedRequest {
 export interface GitHubClientOptions {
   /** REST API base URL; omit for github.com. */
   baseUrl?: string;
-  token: string;
+  /** A fixed token; or `getToken`, asked before every request. */
+  token?: string;
+  /**
+   * Asked before every request (and every retry), so a GitHub App
+   * installation token is fetched and refreshed by the credentials provider
+   * rather than frozen into the client.
+   */
+  getToken?: () => Promise<string | undefined>;
+  /**
+   * Rate-limit budget key. plugin-throttling keeps its queues in module-wide
+   * Bottleneck groups keyed by `throttle.id` (default "no-id"), so every
+   * client with the same id shares one budget: give each credential its own.
+   */
+  throttleId?: string;
   logger: LoggerService;
   /** Retries of a 5xx (or network error) answer; default 3. */
   retries?: number;
@@ -71,8 +84,11 @@ export function createGitHubClient(
       );
       return retrying;
     };
+  const getToken = options.getToken;
   return new LaunchpadOctokit({
-    auth: options.token,
+    ...(getToken
+      ? { authStrategy: perRequestTokenAuth, auth: { getToken } }
+      : { auth: options.token }),
     baseUrl: options.baseUrl,
     userAgent: 'launchpad-portal',
     request: options.fetch ? { fetch: options.fetch } : undefined,
@@ -91,11 +107,50 @@ export function createGitHubClient(
     },
     retry: { retries: options.retries ?? 3, retryAfterBaseValue: base },
     throttle: {
+      id: options.throttleId,
       retryAfterBaseValue: base,
       onRateLimit: onRateLimit('rate limit'),
       onSecondaryRateLimit: onRateLimit('secondary rate limit'),
     },
   });
+}
+
+type OctokitRequest = ((options: unknown) => Promise<unknown>) & {
+  endpoint: {
+    merge(
+      route: unknown,
+      parameters?: unknown,
+    ): { headers: Record<string, string | undefined> };
+  };
+};
+
+/**
+ * An Octokit auth strategy that asks for the token on every request, as
+ * @octokit/auth-token does with a fixed one (it sets `authorization: token
+ * …`). The credentials provider caches installation tokens and renews them
+ * ten minutes before they expire (@backstage/integration
+ * SingleInstanceGithubCredentialsProvider), so asking per request is cheap.
+ */
+function perRequestTokenAuth(options: {
+  getToken: () => Promise<string | undefined>;
+}) {
+  const auth = async () => {
+    const token = await options.getToken();
+    return token
+      ? { type: 'token', tokenType: 'oauth', token }
+      : { type: 'unauthenticated' };
+  };
+  auth.hook = async (
+    request: OctokitRequest,
+    route: unknown,
+    parameters?: unknown,
+  ) => {
+    const endpoint = request.endpoint.merge(route, parameters);
+    const token = await options.getToken();
+    if (token) endpoint.headers.authorization = `token ${token}`;
+    return request(endpoint);
+  };
+  return auth;
 }
 
 /** The HTTP status of an Octokit RequestError (or undefined for other errors). */

@@ -1,12 +1,56 @@
 /**
- * Launchpad Portal Node library: config reader and clients (GitHub, cluster
- * repository reader, Kubernetes) shared by the Launchpad backend modules.
+ * Launchpad Portal Node library: the clusters service every Launchpad backend
+ * module injects (`launchpadClustersServiceRef`), and the clients behind it
+ * (GitHub per credential, cluster repository, Kubernetes, ArgoCD, Argo Server).
  *
  * @packageDocumentation
  */
 export {
+  launchpadClustersServiceRef,
+  DefaultLaunchpadClustersService,
+  type LaunchpadClustersServiceOptions,
+} from './service/LaunchpadClustersService';
+export type {
+  LaunchpadClustersService,
+  LaunchpadCluster,
+  ClusterRepository,
+  ClusterKubernetes,
+} from './service/types';
+export {
+  GitHubClients,
+  type GitHubClientTuning,
+  type GitHubRepositoryRef,
+} from './service/GitHubClients';
+export type {
+  ArgoCdApplication,
+  ArgoCdClient,
+  ArgoCdSyncOptions,
+} from './argocd/types';
+export {
+  DefaultArgoCdClient,
+  type ArgoCdClientOptions,
+} from './argocd/ArgoCdClient';
+export type {
+  ArgoSubmitOptions,
+  ArgoWorkflow,
+  ArgoWorkflowsClient,
+} from './argo/types';
+export {
+  DefaultArgoWorkflowsClient,
+  type ArgoWorkflowsClientOptions,
+} from './argo/ArgoWorkflowsClient';
+export {
+  errorForStatus,
+  githubError,
+  httpError,
+  kubernetesError,
+  type ErrorContext,
+} from './errors';
+export {
+  readClustersConfig,
   readLaunchpadConfig,
   splitRepository,
+  type LaunchpadClustersConfig,
   type LaunchpadConfig,
   type LaunchpadClusterConfig,
 } from './config';
@@ -33,5 +77,15 @@ export {
   type InstanceReaderOptions,
   type ParsedInstanceFiles,
 } from './repository/instanceConfig';
-export { createKubeConfig } from './kubernetes';
+export {
+  ConfigEditor,
+  DEFAULT_DRYDOCK,
+  type ConfigChange,
+  type ConfigEditorOptions,
+  type ConfigMerge,
+  type InstanceTemplateValues,
+  type RenderedInstance,
+  type RepositoryFile,
+} from './repository/configEditor';
+export { createClusterKubernetes, createKubeConfig } from './kubernetes';
 export { countingFetch, type RecordedRequest } from './testUtils';

@@ -10,8 +10,10 @@ import type {
 import type { Octokit } from '@octokit/rest';
 import type { ArgoWorkflowsClient } from '../argo/types';
 import type { ArgoCdClient } from '../argocd/types';
-import type { ClusterRepositoryReader } from '../ClusterRepositoryReader';
+import type { ClusterRepositoryReader } from '../repository/ClusterRepositoryReader';
 import type { LaunchpadClusterConfig } from '../config';
+import type { ConfigEditor } from '../repository/configEditor';
+import type { InstanceConfigRead } from '../repository/instanceConfig';
 
 /**
  * Cluster access for every Launchpad backend module: one instance per backend
@@ -61,8 +63,10 @@ export interface ClusterRepository {
   octokit(): Promise<Octokit>;
   /** Instance folders with ETag/tree-SHA caching (one reader per cluster). */
   readonly reader: ClusterRepositoryReader;
-  // Added as their owners commit them (issue8-plan.md):
-  // readInstance(slug: string): Promise<InstanceConfigRead>;   // CAT, repository/instanceConfig.ts
-  // readonly editor: ConfigEditor;                             // NODE-B, repository/configEditor.ts
+  /** One instance's config.yml / application.yml, parsed and validated, secrets stripped. */
+  readInstance(slug: string): Promise<InstanceConfigRead>;
+  /** The one config.yml editor: renders new instances, merges changes keeping comments. */
+  readonly editor: ConfigEditor;
+  // Added as its owner commits it (issue8-plan.md):
   // readonly writer: ClusterRepositoryWriter;                  // NODE-B, repository/ClusterRepositoryWriter.ts
 }

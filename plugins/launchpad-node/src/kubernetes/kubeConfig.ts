@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import type { LaunchpadClusterConfig } from './config';
+import type { LaunchpadClusterConfig } from '../config';
 
 /**
  * A KubeConfig for one Launchpad cluster (service account bearer token),

@@ -1,7 +1,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
-import type { LaunchpadClusterConfig } from './config';
-import { createKubeConfig } from './kubernetes';
+import type { LaunchpadClusterConfig } from '../config';
+import { createKubeConfig } from './kubeConfig';
 
 describe('createKubeConfig (against the sandbox)', () => {
   let sandbox: Sandbox;

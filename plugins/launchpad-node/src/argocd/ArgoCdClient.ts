@@ -1,0 +1,162 @@
+import { httpError } from '../errors';
+import type {
+  ArgoCdApplication,
+  ArgoCdClient,
+  ArgoCdSyncOptions,
+} from './types';
+
+export interface ArgoCdClientOptions {
+  /** Cluster name, for error messages. */
+  cluster: string;
+  /** ArgoCD base URL; the API is under `/api/v1`. */
+  url: string;
+  /** UI base URL for links; default `url`. */
+  uiUrl?: string;
+  /** Bearer token (an ArgoCD account or project token). */
+  token?: string;
+  /** Per-request timeout, ms; default 30 000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * gRPC FailedPrecondition: ArgoCD answers a sync while another operation
+ * runs with HTTP 400 code 9 "another operation is already in progress"
+ * (argo-cd server/application/application.go Sync → argo.SetAppOperation).
+ */
+const GRPC_FAILED_PRECONDITION = 9;
+
+/**
+ * The ArgoCD REST API calls Launchpad makes (argo-cd
+ * server/application/application.proto, served by grpc-gateway under
+ * `/api/v1`): get, list by label selector, sync, refresh, terminate the
+ * running operation, delete with or without cascade.
+ */
+export class DefaultArgoCdClient implements ArgoCdClient {
+  readonly url: string;
+  readonly uiUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: ArgoCdClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.uiUrl = (options.uiUrl ?? options.url).replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  async getApplication(name: string): Promise<ArgoCdApplication> {
+    return this.call<ArgoCdApplication>(
+      'GET',
+      `/applications/${encodeURIComponent(name)}`,
+      `get application ${name}`,
+    );
+  }
+
+  async listApplications(
+    options: { selector?: string } = {},
+  ): Promise<ArgoCdApplication[]> {
+    const query = options.selector
+      ? `?selector=${encodeURIComponent(options.selector)}`
+      : '';
+    const list = await this.call<{ items?: ArgoCdApplication[] | null }>(
+      'GET',
+      `/applications${query}`,
+      'list applications',
+    );
+    // grpc-gateway renders an empty Go slice as null.
+    return list.items ?? [];
+  }
+
+  async sync(
+    name: string,
+    options: ArgoCdSyncOptions = {},
+  ): Promise<ArgoCdApplication> {
+    const { syncOptions, ...rest } = options;
+    // ApplicationSyncRequest.syncOptions is a SyncOptions message: { items }.
+    const body = {
+      name,
+      ...rest,
+      ...(syncOptions ? { syncOptions: { items: syncOptions } } : {}),
+    };
+    return this.call<ArgoCdApplication>(
+      'POST',
+      `/applications/${encodeURIComponent(name)}/sync`,
+      `sync application ${name}`,
+      body,
+    );
+  }
+
+  async refresh(
+    name: string,
+    type: 'normal' | 'hard' = 'normal',
+  ): Promise<ArgoCdApplication> {
+    // ApplicationQuery.refresh: the server sets the refresh annotation and
+    // waits for the controller to reconcile before answering.
+    return this.call<ArgoCdApplication>(
+      'GET',
+      `/applications/${encodeURIComponent(name)}?refresh=${type}`,
+      `refresh application ${name}`,
+    );
+  }
+
+  async terminateOperation(name: string): Promise<void> {
+    await this.call<unknown>(
+      'DELETE',
+      `/applications/${encodeURIComponent(name)}/operation`,
+      `terminate the operation of application ${name}`,
+    );
+  }
+
+  async deleteApplication(
+    name: string,
+    options: {
+      cascade?: boolean;
+      propagationPolicy?: 'foreground' | 'background';
+    } = {},
+  ): Promise<void> {
+    const query = new URLSearchParams({
+      cascade: String(options.cascade ?? true),
+    });
+    if (options.propagationPolicy) {
+      query.set('propagationPolicy', options.propagationPolicy);
+    }
+    await this.call<unknown>(
+      'DELETE',
+      `/applications/${encodeURIComponent(name)}?${query}`,
+      `delete application ${name}`,
+    );
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    action: string,
+    body?: unknown,
+  ): Promise<T> {
+    const context = { action, cluster: this.options.cluster };
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.url}/api/v1${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(this.options.token
+            ? { authorization: `Bearer ${this.options.token}` }
+            : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      throw await httpError('ArgoCD', error, context);
+    }
+    if (!response.ok) {
+      throw await httpError('ArgoCD', response, context, {
+        conflict: (status, grpcCode) =>
+          status === 400 && grpcCode === GRPC_FAILED_PRECONDITION,
+      });
+    }
+    const text = await response.text();
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+}
