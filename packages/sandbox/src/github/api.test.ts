@@ -746,6 +746,12 @@ describe('sandbox GitHub API', () => {
         state: 'open',
         head: { ref: 'add-two', sha: branch.commit.sha },
       });
+      // GitHub computes mergeability in the background: null until then.
+      const { data: first } = await octokit.pulls.get({
+        ...repo,
+        pull_number: 1,
+      });
+      expect(first.mergeable).toBeNull();
       const { data: got } = await octokit.pulls.get({
         ...repo,
         pull_number: 1,
@@ -820,6 +826,9 @@ describe('sandbox GitHub API', () => {
         head: 'edit',
         base: 'main',
       });
+      expect(
+        (await octokit.pulls.get({ ...repo, pull_number: 1 })).data.mergeable,
+      ).toBeNull();
       expect(
         (await octokit.pulls.get({ ...repo, pull_number: 1 })).data.mergeable,
       ).toBe(false);

@@ -1,11 +1,23 @@
 import { GitHubError, notFound, paginate, queryString } from '../http';
 import type { RouteDef, RouteRequest } from '../http';
 import type { RepositoryInfo } from '../gitStore';
-import type { PullRecord } from '../pulls';
+import type { Mergeability, PullRecord } from '../pulls';
 import { iso, nodeId, simpleUser } from '../representations';
 import { requireRepo } from './deps';
 import type { ApiDeps } from './deps';
 import { repoJson } from './repos';
+
+/**
+ * GitHub's `mergeable_state`: `dirty` for conflicts, `draft` for a mergeable
+ * draft, `clean` otherwise once computed; `unknown` before, and for closed
+ * pull requests. (`blocked`, `behind`, `unstable` need branch protection and
+ * status checks, which the sandbox does not have.)
+ */
+function mergeableState(pr: PullRecord, m: Mergeability | undefined) {
+  if (!m) return 'unknown';
+  if (m.state === 'dirty') return 'dirty';
+  return pr.draft ? 'draft' : 'clean';
+}
 
 export function pullRoutes(deps: ApiDeps): RouteDef[] {
   const { pulls } = deps;
@@ -14,7 +26,12 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
     req: RouteRequest,
     info: RepositoryInfo,
     pr: PullRecord,
-    detailed: boolean,
+    /**
+     * `simple` for lists; the full pull request either as a read sees it
+     * (`observe`: starts or collects the mergeability job) or with
+     * mergeability not computed yet (`unknown`, the create response).
+     */
+    view: 'simple' | 'observe' | 'unknown',
   ) {
     const full = `${info.owner}/${info.name}`;
     const u = `${req.urls.api}/repos/${full}/pulls/${pr.number}`;
@@ -56,7 +73,9 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
       updated_at: iso(pr.updatedAt),
       closed_at: pr.closedAt ? iso(pr.closedAt) : null,
       merged_at: pr.mergedAt ? iso(pr.mergedAt) : null,
-      merge_commit_sha: pr.mergeCommitSha,
+      // The merge once merged; while open, the last test merge commit (as
+      // GitHub's description of the field says).
+      merge_commit_sha: pr.mergeCommitSha ?? pr.testMergeSha,
       assignee: null,
       assignees: [],
       requested_reviewers: [],
@@ -81,24 +100,29 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
       auto_merge: null,
       draft: pr.draft,
     };
-    if (!detailed) return simple;
+    if (view === 'simple') return simple;
+    // Null/unknown until GitHub's background job has computed it (pulls.ts).
     const m =
-      pr.state === 'open' ? await pulls.mergeability(info, pr) : undefined;
-    const changed = m?.changed ?? 0;
+      view === 'observe'
+        ? await pulls.observedMergeability(info, pr)
+        : undefined;
+    const stats = await pulls.diffStats(info, pr);
     return {
       ...simple,
+      // The job that just finished may have written the test merge.
+      merge_commit_sha: pr.mergeCommitSha ?? pr.testMergeSha,
       merged: pr.mergedAt !== null,
-      mergeable: pr.state === 'open' ? m?.mergeable ?? null : null,
-      rebaseable: pr.state === 'open' ? m?.mergeable ?? null : null,
-      mergeable_state: pr.state === 'open' ? m?.state ?? 'unknown' : 'unknown',
+      mergeable: m?.mergeable ?? null,
+      rebaseable: m?.mergeable ?? null,
+      mergeable_state: mergeableState(pr, m),
       merged_by: pr.mergedBy ? simpleUser(req.urls, pr.mergedBy, 'User') : null,
       comments: 0,
       review_comments: 0,
       maintainer_can_modify: false,
-      commits: 1,
-      additions: 0,
-      deletions: 0,
-      changed_files: changed,
+      commits: stats.commits,
+      additions: stats.additions,
+      deletions: stats.deletions,
+      changed_files: stats.changedFiles,
     };
   }
 
@@ -134,7 +158,7 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
         return {
           pagination: page.pagination,
           body: await Promise.all(
-            page.items.map(p => pullJson(req, info, p, false)),
+            page.items.map(p => pullJson(req, info, p, 'simple')),
           ),
         };
       },
@@ -166,7 +190,11 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
           { ...body, title: body.title },
           req.login,
         );
-        return { status: 201, body: await pullJson(req, info, pr, true) };
+        // Created, mergeability not computed yet: the first GET starts the job.
+        return {
+          status: 201,
+          body: await pullJson(req, info, pr, 'unknown'),
+        };
       },
     },
     {
@@ -174,7 +202,12 @@ export function pullRoutes(deps: ApiDeps): RouteDef[] {
       handler: async req => {
         const info = requireRepo(deps, req);
         return {
-          body: await pullJson(req, info, requirePull(info, req.params), true),
+          body: await pullJson(
+            req,
+            info,
+            requirePull(info, req.params),
+            'observe',
+          ),
         };
       },
     },
