@@ -9,7 +9,12 @@ export type { ClockTimer } from './clock';
 export { FaultRegistry } from './faults';
 export type { Fault, FaultSpec, SandboxService } from './faults';
 export { GitStore } from './github';
-export type { PushEvent } from './github';
+export { JWT_MESSAGES } from './github';
+export type {
+  PushEvent,
+  SandboxGitHubAppInfo,
+  SandboxGitHubAppOptions,
+} from './github';
 export { TEMPLATE_DEFINITIONS } from './argo/templates';
 export {
   SEED_CLUSTERS,

@@ -15,6 +15,7 @@ import { WorkflowController } from './controllers/workflows';
 import { onWorkflowFinished } from './controllers/workloads';
 import { faultMiddleware, FaultRegistry } from './faults';
 import { createGitHubApi, GitStore, PICASSO_BUILD_WORKFLOW } from './github';
+import type { SandboxGitHubAppInfo, SandboxGitHubAppOptions } from './github';
 import { createKubeApi, kubeAuth } from './kube/api';
 import { failureStatus } from './kube/errors';
 import { preloadModels } from './kube/models';
@@ -49,6 +50,8 @@ export interface SandboxOptions {
   /** Extra generated instances (`load-0001`...) in one cluster's repository. */
   scale?: ScaleOption;
   githubToken?: string;
+  /** The GitHub App (id, private key, installations); default app 1000001 installed on acme-edu, all repositories. */
+  githubApp?: SandboxGitHubAppOptions;
   clusterToken?: string;
   /** Receives controller errors (default: ignored). */
   onError?: (error: unknown) => void;
@@ -68,7 +71,8 @@ export interface SandboxCluster {
 }
 
 export interface Sandbox {
-  github: { url: string; token: string };
+  /** `app`: the GitHub App's id, private key (PEM) and installation id, for `integrations.github[].apps`. */
+  github: { url: string; token: string; app: SandboxGitHubAppInfo };
   clusters: SandboxCluster[];
   adminUrl: string;
   clock: SandboxClock;
@@ -225,10 +229,16 @@ export async function startSandbox(
     throw e;
   }
 
-  const githubApi = createGitHubApi({ git, faults, clock, token: githubToken });
+  const githubApi = createGitHubApi({
+    git,
+    faults,
+    clock,
+    token: githubToken,
+    app: options.githubApp,
+  });
   let githubUrl = '';
   const state = () => ({
-    github: { url: githubUrl, token: githubToken },
+    github: { url: githubUrl, token: githubToken, app: githubApi.apps.info() },
     adminUrl: `${githubUrl}/_sandbox`,
     clock: { now: clock.now().toISOString(), speed: clock.getSpeed() },
     clusters: clusters(),
@@ -307,7 +317,7 @@ export async function startSandbox(
 
   let stopped = false;
   return {
-    github: { url: githubUrl, token: githubToken },
+    github: { url: githubUrl, token: githubToken, app: githubApi.apps.info() },
     clusters: clusters(),
     adminUrl: `${githubUrl}/_sandbox`,
     clock,

@@ -22,9 +22,12 @@ import {
   toGitHubError,
   tokenOf,
 } from './middleware';
-import type { RateLimitLocals, TokenUser } from './middleware';
+import type { RateLimitLocals } from './middleware';
 import type { ApiDeps } from './routes/deps';
 import { ROUTE_MODULES } from './routes';
+import { SandboxGitHubApps } from './routes/apps';
+import type { SandboxGitHubAppOptions } from './routes/apps';
+import { CODELOAD_PATH, tarballDownloads } from './routes/tarball';
 
 /** The login of the user every accepted token authenticates as. */
 export const SANDBOX_LOGIN = 'launchpad-sandbox';
@@ -49,6 +52,8 @@ export interface GitHubApiOptions {
     login: string;
     privateRepositories?: boolean;
   }>;
+  /** The GitHub App (JWT auth, installations, installation tokens); routes/apps.ts. */
+  app?: SandboxGitHubAppOptions;
 }
 
 export interface GitHubApi {
@@ -58,6 +63,8 @@ export interface GitHubApi {
   actions: Actions;
   /** Primary rate-limit accounting (admin/tests can exhaust it). */
   rateLimiter: RateLimiter;
+  /** The GitHub App: its id, key and installations. */
+  apps: SandboxGitHubApps;
   /** Resolves once GitHub's OpenAPI description is compiled (requests wait for it anyway). */
   ready: Promise<void>;
   stop(): void;
@@ -97,7 +104,12 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
     rateLimiter,
     token,
   };
-  const users = new Map<string, TokenUser>([
+  const apps = new SandboxGitHubApps(options.app ?? {}, {
+    git,
+    clock,
+    rateLimiter,
+  });
+  const users = apps.withInstallationTokens([
     [token, { login: SANDBOX_LOGIN, privateAccess: true }],
     ...(options.extraTokens ?? []).map(
       t =>
@@ -108,7 +120,17 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
     ),
   ]);
 
-  const routes: RouteDef[] = ROUTE_MODULES.flatMap(module => module(deps));
+  const tarball = tarballDownloads(deps);
+  const routes: RouteDef[] = [
+    ...ROUTE_MODULES.flatMap(module => module(deps)),
+    ...apps.installationRoutes(deps),
+    ...tarball.routes,
+  ];
+  const dispatch = {
+    spec: specPromise,
+    validateResponses: options.validateResponses,
+    htmlUrl: options.htmlUrl ?? 'https://github.com',
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -119,15 +141,12 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   app.use(rateLimitHeaders(rateLimiter, users));
   app.use(faultMiddleware(faults, 'github', undefined, errorBody));
   app.use(secondaryRateLimit(faults));
+  app.use(CODELOAD_PATH, tarball.router); // archive downloads: no auth, not counted
+  app.use(apps.jwtApp(deps, dispatch)); // the App's JWT endpoints
   app.use(authentication(rateLimiter, users, SANDBOX_LOGIN));
   app.use(express.json({ limit: '100mb', type: () => true }));
 
-  mountRoutes(app, routes, {
-    spec: specPromise,
-    users,
-    validateResponses: options.validateResponses,
-    htmlUrl: options.htmlUrl ?? 'https://github.com',
-  });
+  mountRoutes(app, routes, { ...dispatch, users });
 
   app.post('/graphql', async (req: Request, res: Response) => {
     const { key, limit } = res.locals.rateLimit as RateLimitLocals;
@@ -140,6 +159,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
           git,
           login: users.get(tokenOf(req)!)!.login,
           privateAccess: users.get(tokenOf(req)!)!.privateAccess,
+          repositoryAccess: users.get(tokenOf(req)!)!.repositoryAccess,
           rateLimit: rateLimiter.state(key, limit),
           ownerType,
         }),
@@ -157,6 +177,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
     app,
     actions,
     rateLimiter,
+    apps,
     ready,
     stop() {
       actions.stop();

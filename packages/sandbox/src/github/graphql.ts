@@ -23,6 +23,7 @@ import type {
   TreeItem,
 } from './gitStore';
 import { iso, nodeId, stableId } from './representations';
+import { canSee } from './routes/deps';
 
 /**
  * Blobs larger than this are served with `text: null, isTruncated: true`
@@ -71,6 +72,8 @@ export interface GraphqlContext {
   login?: string;
   /** Whether the caller's token can see private repositories. */
   privateAccess: boolean;
+  /** Narrows them (a GitHub App installation's; routes/apps.ts). */
+  repositoryAccess?: (owner: string, name: string) => boolean;
   /** The caller's GraphQL budget before this query (after it: minus `cost`). */
   rateLimit: { limit: number; used: number; reset: number };
   ownerType(owner: string): 'User' | 'Organization';
@@ -186,7 +189,7 @@ function queryRoot(context: GraphqlContext) {
   return {
     repository: (args: { owner: string; name: string }) => {
       const info = context.git.getRepository(args.owner, args.name);
-      if (!info || (info.private && !context.privateAccess)) {
+      if (!info || !canSee(context, info)) {
         throw new TypedError(
           'NOT_FOUND',
           `Could not resolve to a Repository with the name '${args.owner}/${args.name}'.`,
@@ -430,7 +433,7 @@ function mutationRoot(context: GraphqlContext) {
       const nameWithOwner = input.branch.repositoryNameWithOwner;
       const [owner, name] = nameWithOwner.split('/');
       const info = owner && name ? git.getRepository(owner, name) : undefined;
-      if (!info || (info.private && !context.privateAccess)) {
+      if (!info || !canSee(context, info)) {
         throw new TypedError(
           'NOT_FOUND',
           `Could not resolve to a Repository with the name '${nameWithOwner}'.`,

@@ -69,6 +69,10 @@ export interface RouteRequest {
   login: string;
   /** Whether the caller's token can see private repositories. */
   privateAccess: boolean;
+  /** Narrows the private repositories it sees (a GitHub App installation's; routes/apps.ts). */
+  repositoryAccess?: (owner: string, name: string) => boolean;
+  /** Set when the caller used a GitHub App installation token (routes/apps.ts). */
+  installation?: { id: number; token: string };
 }
 
 export type RouteHandler = (req: RouteRequest) => Promise<Reply>;

@@ -10,6 +10,13 @@ export type {
 } from './gitStore';
 export { createGitHubApi, SANDBOX_LOGIN } from './api';
 export type { GitHubApi, GitHubApiOptions } from './api';
+export { JWT_MESSAGES, SandboxGitHubApps } from './routes/apps';
+export type {
+  SandboxGitHubAppInfo,
+  SandboxGitHubAppInstallation,
+  SandboxGitHubAppOptions,
+} from './routes/apps';
+export { CODELOAD_PATH } from './routes/tarball';
 export { Actions, RUN_TIMINGS } from './actions';
 export type {
   WorkflowRun,

@@ -11,6 +11,12 @@ export interface TokenUser {
   login: string;
   /** Whether the token can see private repositories. */
   privateAccess: boolean;
+  /** Rate-limit bucket; default `token:<token>`. An App installation's tokens share one (routes/apps.ts). */
+  rateLimitKey?: string;
+  /** Narrows the private repositories it sees (a GitHub App installation's). */
+  repositoryAccess?: (owner: string, name: string) => boolean;
+  /** Set for a GitHub App installation token. */
+  installation?: { id: number; token: string };
 }
 
 /** The rate-limit bucket of a request (set by `rateLimitHeaders`). */
@@ -60,7 +66,9 @@ export function rateLimitHeaders(
     const known = given !== undefined && users.has(given);
     const resource = req.path === '/graphql' ? 'graphql' : 'core';
     const key = `${resource === 'graphql' ? 'graphql:' : ''}${
-      known ? `token:${given}` : `ip:${req.ip}`
+      known
+        ? users.get(given)!.rateLimitKey ?? `token:${given}`
+        : `ip:${req.ip}`
     }`;
     const limit = known ? rateLimiter.limit : 60;
     const locals: RateLimitLocals = { key, limit, resource };
@@ -75,8 +83,11 @@ export function rateLimitHeaders(
       ...args: unknown[]
     ) {
       const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
-      if (status !== 304 && !res.locals.uncounted) rateLimiter.consume(key);
-      const s = rateLimiter.state(key, limit);
+      // Read back: a later middleware may have named the bucket (the App's JWT, routes/apps.ts).
+      const bucket = res.locals.rateLimit as RateLimitLocals;
+      if (status !== 304 && !res.locals.uncounted)
+        rateLimiter.consume(bucket.key);
+      const s = rateLimiter.state(bucket.key, bucket.limit);
       res.setHeader('x-ratelimit-limit', String(s.limit));
       res.setHeader('x-ratelimit-remaining', String(s.remaining));
       res.setHeader('x-ratelimit-reset', String(s.reset));

@@ -28,7 +28,7 @@ export interface TestGitHub {
  * that drifts from GitHub's shape fails the test with a 500 naming the field.
  */
 export async function startTestGitHub(
-  options: Pick<GitHubApiOptions, 'rateLimit' | 'extraTokens'> & {
+  options: Pick<GitHubApiOptions, 'rateLimit' | 'extraTokens' | 'app'> & {
     token?: string;
   } = {},
 ): Promise<TestGitHub> {
@@ -47,6 +47,7 @@ export async function startTestGitHub(
     validateResponses: true,
     rateLimit: options.rateLimit,
     extraTokens: options.extraTokens,
+    app: options.app,
   });
   await api.ready;
   const server = http.createServer(api.app);

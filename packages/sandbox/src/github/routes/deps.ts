@@ -25,11 +25,30 @@ export interface ApiDeps {
  */
 export function requireRepo(
   deps: ApiDeps,
-  req: { params: Record<string, string>; privateAccess: boolean },
+  req: RepositoryViewer & { params: Record<string, string> },
   owner = req.params.owner,
   repo = req.params.repo,
 ): RepositoryInfo {
   const info = deps.git.getRepository(owner, repo);
-  if (!info || (info.private && !req.privateAccess)) throw notFound();
+  if (!info || !canSee(req, info)) throw notFound();
   return info;
+}
+
+/** What decides which private repositories a caller sees. */
+export interface RepositoryViewer {
+  privateAccess: boolean;
+  repositoryAccess?: (owner: string, name: string) => boolean;
+}
+
+/**
+ * Public repositories are visible to every token (also an App
+ * installation's, read-only on GitHub); private ones only to a token that
+ * may see them, and for an installation only those it was granted.
+ */
+export function canSee(viewer: RepositoryViewer, info: RepositoryInfo) {
+  if (!info.private) return true;
+  return (
+    viewer.privateAccess &&
+    (viewer.repositoryAccess?.(info.owner, info.name) ?? true)
+  );
 }
