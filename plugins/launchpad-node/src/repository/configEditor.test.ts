@@ -299,6 +299,19 @@ describe('ConfigEditor', () => {
       ).toMatch(/^bad key: /);
     });
 
+    it('starts a mapping in an empty or comment-only file, keeping the comment', () => {
+      const merged = editor.merge('# to be filled in\n', {
+        LMS_HOST: 'a.test',
+        CMS_HOST: 'studio.a.test',
+      });
+      expect(merged.content).toBe(
+        '# to be filled in\n\nLMS_HOST: a.test\nCMS_HOST: studio.a.test\n',
+      );
+      expect(
+        editor.merge('', { LMS_HOST: 'a.test', CMS_HOST: 'b.test' }).content,
+      ).toBe('LMS_HOST: a.test\nCMS_HOST: b.test\n');
+    });
+
     it('refuses to edit a config.yml that does not parse', () => {
       expect(
         inputError(() =>

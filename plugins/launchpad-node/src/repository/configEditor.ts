@@ -313,14 +313,17 @@ export class ConfigEditor {
     change: ConfigChange,
     options: { path?: string } = {},
   ): ConfigMerge {
-    const doc = YAML.parseDocument(existing, { keepSourceTokens: false });
-    if (doc.errors.length) {
+    const parsed = YAML.parseDocument(existing);
+    if (parsed.errors.length) {
       throw new InputError(
-        `config.yml does not parse, so it cannot be changed: ${doc.errors[0].message}`,
+        `config.yml does not parse, so it cannot be changed: ${parsed.errors[0].message}`,
       );
     }
+    let doc: YAML.Document = parsed;
     if (doc.contents === null) {
-      doc.contents = doc.createNode({});
+      // An empty file (or only comments): start a mapping, keep the comments.
+      doc = new YAML.Document({});
+      doc.commentBefore = parsed.commentBefore ?? parsed.comment;
     }
     if (!isMap(doc.contents)) {
       throw new InputError('config.yml must be a mapping of keys to values');
