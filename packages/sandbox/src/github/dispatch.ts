@@ -1,6 +1,6 @@
 import type express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { etagOf, notModified } from './conditional';
+import { etagOf, isFresh } from './conditional';
 import { DOCS, GitHubError, linkHeader } from './http';
 import type { RouteDef } from './http';
 import type { TokenUser } from './middleware';
@@ -42,7 +42,15 @@ export function mountRoutes(
       /\{([^}]+)\}/g,
       (_, n: string) => (n === def.greedy ? '*' : `:${n}`),
     );
-    app.all(expressPath, handler(def, methods[def.operationId], options));
+    const handle = handler(def, methods[def.operationId], options);
+    app.all(expressPath, handle);
+    // A file path may be empty: GET /repos/{owner}/{repo}/contents is the
+    // root folder ("If you omit the path parameter, you will receive the
+    // contents of the repository's root directory",
+    // https://docs.github.com/en/rest/repos/contents#get-repository-content),
+    // and octokit sends `path: ''` without the trailing slash.
+    if (def.greedy === 'path' && expressPath.endsWith('/*'))
+      app.all(expressPath.slice(0, -2), handle);
   }
 }
 
@@ -66,6 +74,7 @@ function handler(def: RouteDef, method: string, options: DispatchOptions) {
       if (k === '0' && def.greedy) params[def.greedy] = v.replace(/^\/+/, '');
       else params[k] = v;
     }
+    if (def.greedy) params[def.greedy] ??= '';
     try {
       // express.json() leaves `{}` when there was no body; GET/DELETE have none.
       const empty =
@@ -139,7 +148,9 @@ function handler(def: RouteDef, method: string, options: DispatchOptions) {
           .set('etag', etag)
           .set('cache-control', 'private, max-age=60, s-maxage=60')
           .set('vary', 'Accept, Authorization, Cookie, X-GitHub-OTP');
-        if (notModified(req, etag)) {
+        if (reply.lastModified)
+          res.set('last-modified', reply.lastModified.toUTCString());
+        if (isFresh(req, etag, reply.lastModified)) {
           res.status(304).end();
           return;
         }

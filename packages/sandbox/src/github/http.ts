@@ -57,6 +57,12 @@ export interface Reply {
   /** A non-JSON body (raw file content), sent with `headers['content-type']`. */
   raw?: Buffer;
   headers?: Record<string, string>;
+  /**
+   * When the resource last changed, for resources that carry `Last-Modified`
+   * on GitHub (repository, contents, commits, branch); the router answers
+   * `If-Modified-Since` from it.
+   */
+  lastModified?: Date;
 }
 
 export interface RouteRequest {

@@ -124,10 +124,17 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
         const path = req.params.path.replace(/\/+$/, '');
         const item = await git.readPath(info.owner, info.name, path, commitSha);
         if (!item) throw notFound();
+        // Last-Modified: the date of the commit the ref names. (GitHub's may
+        // be the last commit that touched the path, which is never later, so
+        // this answers 200 at least as often as GitHub: never a stale 304.)
+        const lastModified = (
+          await git.readCommit(info.owner, info.name, commitSha)
+        ).committer.date;
         const accept = String(req.headers.accept ?? '');
         if (item.type === 'tree') {
           const entries = await git.readTree(info.owner, info.name, item.sha);
           return {
+            lastModified,
             body: await Promise.all(
               entries.map(e =>
                 fileJson(
@@ -152,7 +159,10 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
             },
           };
         }
-        return { body: await fileJson(req, info, item, ref, true) };
+        return {
+          body: await fileJson(req, info, item, ref, true),
+          lastModified,
+        };
       },
     },
     {

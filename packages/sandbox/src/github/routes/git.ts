@@ -352,7 +352,10 @@ export function gitRoutes(deps: ApiDeps): RouteDef[] {
         if ((await git.objectType(info.owner, info.name, sha)) !== 'commit')
           throw notFound();
         const c = await git.readCommit(info.owner, info.name, sha);
-        return { body: gitCommit(req.urls, `${info.owner}/${info.name}`, c) };
+        return {
+          body: gitCommit(req.urls, `${info.owner}/${info.name}`, c),
+          lastModified: c.committer.date,
+        };
       },
     },
     {

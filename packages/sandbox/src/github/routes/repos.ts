@@ -3,6 +3,7 @@ import type { RouteDef, RouteRequest } from '../http';
 import type { RepositoryInfo } from '../gitStore';
 import { commit, fullRepository, iso, simpleUser } from '../representations';
 import type { Urls } from '../representations';
+import { isBinary, lineDiffCounts } from '../lineDiff';
 import { requireRepo } from './deps';
 import type { ApiDeps } from './deps';
 
@@ -36,26 +37,6 @@ export function repoJson(deps: ApiDeps, urls: Urls, info: RepositoryInfo) {
     template,
     templateOwnerType: template ? deps.ownerType(template.owner) : undefined,
   });
-}
-
-/** Additions/deletions per file, counted by lines as a diff would. */
-function lineCounts(
-  before: string,
-  after: string,
-): { additions: number; deletions: number } {
-  const count = (lines: string[]) => {
-    const m = new Map<string, number>();
-    lines.forEach(l => m.set(l, (m.get(l) ?? 0) + 1));
-    return m;
-  };
-  const split = (s: string) => (s ? s.replace(/\n$/, '').split('\n') : []);
-  const a = count(split(before));
-  const b = count(split(after));
-  let additions = 0;
-  let deletions = 0;
-  b.forEach((n, l) => (additions += Math.max(0, n - (a.get(l) ?? 0))));
-  a.forEach((n, l) => (deletions += Math.max(0, n - (b.get(l) ?? 0))));
-  return { additions, deletions };
 }
 
 export function repoRoutes(deps: ApiDeps): RouteDef[] {
@@ -139,9 +120,15 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
     },
     {
       operationId: 'repos/get',
-      handler: async req => ({
-        body: repoJson(deps, req.urls, requireRepo(deps, req)),
-      }),
+      handler: async req => {
+        const info = requireRepo(deps, req);
+        // GitHub's Last-Modified for a repository is its updated_at
+        // (octokit/fixtures, scenarios/api.github.com/get-repository).
+        return {
+          body: repoJson(deps, req.urls, info),
+          lastModified: info.updatedAt,
+        };
+      },
     },
     {
       operationId: 'repos/create-in-org',
@@ -235,6 +222,7 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
         const c = await git.readCommit(info.owner, info.name, sha);
         const self = `${req.urls.api}/repos/${full}/branches/${req.params.branch}`;
         return {
+          lastModified: c.committer.date,
           body: {
             name: req.params.branch,
             commit: commit(req.urls, full, c),
@@ -283,14 +271,22 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
           )
         ).slice(0, 300);
         const read = async (blob: string | null) =>
-          blob
-            ? (await git.readBlob(info.owner, info.name, blob)).toString('utf8')
-            : '';
+          blob ? git.readBlob(info.owner, info.name, blob) : Buffer.alloc(0);
+        const lineCounts = async (
+          before: string | null,
+          after: string | null,
+        ) => {
+          const [a, b] = await Promise.all([read(before), read(after)]);
+          // git (and GitHub) count no lines for binary files.
+          return isBinary(a) || isBinary(b)
+            ? { additions: 0, deletions: 0 }
+            : lineDiffCounts(a.toString('utf8'), b.toString('utf8'));
+        };
         const files = await Promise.all(
           diff.map(async d => {
-            const { additions, deletions } = lineCounts(
-              await read(d.previousSha),
-              await read(d.sha),
+            const { additions, deletions } = await lineCounts(
+              d.previousSha,
+              d.sha,
             );
             const blob = d.sha ?? d.previousSha!;
             const at = d.status === 'removed' ? c.parents[0] : sha;
@@ -310,6 +306,7 @@ export function repoRoutes(deps: ApiDeps): RouteDef[] {
         const additions = files.reduce((n, f) => n + f.additions, 0);
         const deletions = files.reduce((n, f) => n + f.deletions, 0);
         return {
+          lastModified: c.committer.date,
           body: {
             ...commit(req.urls, full, c, files),
             stats: { total: additions + deletions, additions, deletions },
