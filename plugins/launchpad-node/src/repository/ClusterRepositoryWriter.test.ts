@@ -76,12 +76,33 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
    * plugin, so tests with many writes stay quick.
    */
   async function setup(
-    options: { rewrite?: RequestRewrite; throttled?: boolean } = {},
+    options: {
+      rewrite?: RequestRewrite;
+      throttled?: boolean;
+      loseFirstCommitAnswer?: boolean;
+    } = {},
   ) {
     const repo = `cluster-${++repoCounter}`;
     await sandbox.git.createRepository(OWNER, repo, { files: FILES });
     const counter = countingFetch();
+    let answersLost = 0;
     const fetchWithRewrite: typeof fetch = async (input, init) => {
+      if (options.loseFirstCommitAnswer && answersLost === 0) {
+        const request = new Request(input, init);
+        const body = request.method === 'POST' ? await request.text() : '';
+        const response = await counter.fetch(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: request.method === 'GET' ? undefined : body,
+        });
+        if (!body.includes('createCommitOnBranch')) return response;
+        answersLost++;
+        await response.text();
+        return new Response(JSON.stringify({ message: 'Bad gateway' }), {
+          status: 502,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
       if (!options.rewrite) return counter.fetch(input, init);
       const request = new Request(input, init);
       const body = request.method === 'GET' ? undefined : await request.text();
@@ -257,6 +278,39 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
       expect(await head()).toBe(moved);
       expect(await read('instances/alpha/config.yml')).toBe(
         'LMS_HOST: theirs.test\n',
+      );
+    });
+
+    it('recognises its own commit when the answer to the mutation was lost and the retry finds the head moved', async () => {
+      const { writer, head, repo, read } = await setup({
+        // The first mutation reaches GitHub and commits, but its answer is
+        // replaced by a 502 (a proxy timing out): the retry plugin sends it again.
+        loseFirstCommitAnswer: true,
+      });
+      const before = await head();
+      const result = await writer.commitFiles({
+        message: 'Once only',
+        files: [
+          {
+            path: 'instances/alpha/config.yml',
+            content: 'LMS_HOST: once.test\n',
+          },
+        ],
+        deletions: ['instances/beta/application.yml'],
+        expectedHeadOid: before,
+      });
+      expect(result).toMatchObject({
+        parentSha: before,
+        attempts: 1,
+        via: 'graphql',
+      });
+      expect(await head()).toBe(result.sha);
+      // Exactly one commit on top of the old head.
+      expect(
+        (await sandbox.git.readCommit(OWNER, repo, result.sha)).parents,
+      ).toEqual([before]);
+      expect(await read('instances/alpha/config.yml')).toBe(
+        'LMS_HOST: once.test\n',
       );
     });
 

@@ -333,6 +333,18 @@ export class ClusterRepositoryWriter {
         };
       }
       const current = await this.readHead(branch);
+      if (await this.landed(current, expected, files, deletions)) {
+        // A retried request whose first try landed (its answer was lost, a
+        // 502 say): the head is this very commit.
+        this.knownHeads.set(branch, current);
+        return {
+          sha: current,
+          parentSha: expected,
+          branch,
+          via: this.mutationMissing ? 'git-data' : 'graphql',
+          attempts: attempt,
+        };
+      }
       this.logger.info(
         `Branch ${branch} of ${this.repository} moved (expected ${expected}, now ${current}); retrying the commit`,
         { repository: this.repository, attempt },
@@ -513,6 +525,39 @@ export class ClusterRepositoryWriter {
     } catch (error) {
       throw this.fail(`read the head of ${branch}`, error);
     }
+  }
+
+  /**
+   * Whether `head` is this commit already: a child of `expected` whose files
+   * are the ones being written and whose deletions are gone.
+   */
+  private async landed(
+    head: string,
+    expected: string,
+    files: CommitFile[],
+    deletions: string[],
+  ): Promise<boolean> {
+    const octokit = await this.octokit();
+    let parents: string[];
+    try {
+      const commit = await octokit.rest.git.getCommit({
+        owner: this.owner,
+        repo: this.repo,
+        commit_sha: head,
+      });
+      parents = commit.data.parents.map(p => p.sha);
+    } catch (error) {
+      throw this.fail(`read commit ${head}`, error);
+    }
+    if (!parents.includes(expected)) return false;
+    const oids = await this.pathOids(head, [
+      ...files.map(f => f.path),
+      ...deletions,
+    ]);
+    return (
+      files.every(f => oids.get(f.path) === gitBlobSha(f.content)) &&
+      deletions.every(p => !oids.has(p))
+    );
   }
 
   /**
