@@ -1,10 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import {
-  CLUSTER_WORKFLOW_TEMPLATES,
-  WORKFLOW_TEMPLATES,
-  WORKFLOWS,
-} from '../controllers/workflows';
+import { resolveWorkflow, WORKFLOWS } from './workflowSpec';
 import { KubeError } from '../kube/errors';
 import type { KubeStore } from '../kube/store';
 import type { KubeObject } from '../kube/types';
@@ -26,13 +22,8 @@ class ArgoError extends Error {
 
 const submitBody = z.object({
   namespace: z.string().optional(),
-  resourceKind: z.enum([
-    'ClusterWorkflowTemplate',
-    'WorkflowTemplate',
-    'cwft',
-    'WorkflowTemplates',
-  ]),
-  resourceName: z.string().min(1),
+  resourceKind: z.string().optional(),
+  resourceName: z.string().optional(),
   submitOptions: z
     .object({
       parameters: z.array(z.string()).optional(),
@@ -42,11 +33,51 @@ const submitBody = z.object({
       annotations: z.string().optional(),
       entryPoint: z.string().optional(),
       serviceAccount: z.string().optional(),
+      podPriorityClassName: z.string().optional(),
+      priority: z.number().optional(),
       dryRun: z.boolean().optional(),
+      serverDryRun: z.boolean().optional(),
     })
     .loose()
     .optional(),
 });
+
+const createBody = z.object({
+  namespace: z.string().optional(),
+  serverDryRun: z.boolean().optional(),
+  createOptions: z
+    .object({ dryRun: z.array(z.string()).optional() })
+    .loose()
+    .optional(),
+  workflow: z
+    .object({
+      metadata: z.object({}).loose().optional(),
+      spec: z.object({}).loose().optional(),
+    })
+    .loose()
+    .optional(),
+});
+
+/**
+ * The kinds `SubmitWorkflow` accepts (server/workflow/workflow_server.go: a
+ * case-sensitive switch over the Kind, singular, plural and short name
+ * constants of pkg/apis/workflow/register.go). The CRDs' kubectl short names
+ * (`cwft`, `clusterwftmpl`, `cwf`) are not among them.
+ */
+const SUBMIT_KINDS: Record<string, 'cron' | 'namespaced' | 'cluster'> = {
+  CronWorkflow: 'cron',
+  cronworkflow: 'cron',
+  cronworkflows: 'cron',
+  cronwf: 'cron',
+  WorkflowTemplate: 'namespaced',
+  workflowtemplate: 'namespaced',
+  workflowtemplates: 'namespaced',
+  wftmpl: 'namespaced',
+  ClusterWorkflowTemplate: 'cluster',
+  clusterworkflowtemplate: 'cluster',
+  clusterworkflowtemplates: 'cluster',
+  cwftmpl: 'cluster',
+};
 
 function parseKeyValues(
   text: string | undefined,
@@ -108,6 +139,39 @@ export function createArgoServerApi(options: {
       }
     };
 
+  /**
+   * Argo's validation before anything is created (validate.ValidateWorkflow
+   * in SubmitWorkflow and CreateWorkflow): a missing template answers the
+   * API server's NotFound, an invalid spec InvalidArgument (400, code 3).
+   */
+  const validateBeforeCreate = (workflow: KubeObject) => {
+    const resolved = resolveWorkflow(store, workflow);
+    if (resolved.ok) return;
+    if (resolved.notFound)
+      throw new ArgoError(
+        404,
+        5,
+        `${resolved.notFound.plural}.argoproj.io "${resolved.notFound.name}" not found`,
+      );
+    throw new ArgoError(400, 3, resolved.message);
+  };
+
+  const create = (
+    namespace: string,
+    workflow: KubeObject,
+    dryRun: boolean | undefined,
+    serverDryRun: boolean | undefined,
+  ): KubeObject => {
+    validateBeforeCreate(workflow);
+    // dryRun: "modify the workflow on the client-side without creating it".
+    if (dryRun) return workflow;
+    return store.create(WORKFLOWS, workflow, {
+      namespace,
+      fromApi: true,
+      dryRun: serverDryRun,
+    });
+  };
+
   router.post(
     '/api/v1/workflows/:namespace/submit',
     handle((req, res) => {
@@ -122,69 +186,112 @@ export function createArgoServerApi(options: {
         );
       }
       const { namespace } = req.params;
-      const { resourceKind, resourceName } = parsed.data;
+      const resourceKind = parsed.data.resourceKind ?? '';
+      const resourceName = parsed.data.resourceName ?? '';
       const submit = parsed.data.submitOptions ?? {};
-      const clusterScope =
-        resourceKind === 'ClusterWorkflowTemplate' || resourceKind === 'cwft';
-      const template = clusterScope
-        ? store.get(CLUSTER_WORKFLOW_TEMPLATES, undefined, resourceName)
-        : store.get(WORKFLOW_TEMPLATES, namespace, resourceName);
-      if (!template) {
+      const scope = SUBMIT_KINDS[resourceKind];
+      if (!scope) {
+        throw new ArgoError(
+          400,
+          3,
+          `Resource kind '${resourceKind}' is not supported for submitting`,
+        );
+      }
+      if (scope === 'cron') {
+        // The sandbox serves no CronWorkflows, so none is ever found.
         throw new ArgoError(
           404,
           5,
-          `${
-            clusterScope ? 'clusterworkflowtemplates' : 'workflowtemplates'
-          }.argoproj.io "${resourceName}" not found`,
+          `cronworkflows.argoproj.io "${resourceName}" not found`,
         );
       }
+      const clusterScope = scope === 'cluster';
+      // common.NewWorkflowFromWorkflowTemplate, then util.ApplySubmitOpts
+      // (its errors are Internal in SubmitWorkflow).
       const parameters = (submit.parameters ?? []).map(p => {
         const index = p.indexOf('=');
-        if (index <= 0)
+        if (index < 0)
           throw new ArgoError(
-            400,
-            3,
+            500,
+            13,
             `expected parameter of the form: NAME=VALUE. Received: ${p}`,
           );
         return { name: p.slice(0, index), value: p.slice(index + 1) };
       });
+      let labels: Record<string, string>;
+      let annotations: Record<string, string>;
+      try {
+        labels = parseKeyValues(submit.labels, ',');
+        annotations = parseKeyValues(submit.annotations, ',');
+      } catch (e) {
+        throw new ArgoError(
+          500,
+          13,
+          `expected labels of the form: NAME1=VALUE2,NAME2=VALUE2. Received: ${
+            submit.labels ?? submit.annotations
+          }: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
       const workflow: KubeObject = {
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Workflow',
         metadata: {
           ...(submit.name
             ? { name: submit.name }
-            : { generateName: submit.generateName ?? `${resourceName}-` }),
+            : { generateName: submit.generateName || `${resourceName}-` }),
           namespace,
           labels: {
-            ...parseKeyValues(submit.labels, ','),
             [clusterScope
               ? 'workflows.argoproj.io/cluster-workflow-template'
               : 'workflows.argoproj.io/workflow-template']: resourceName,
-            'submit-from-ui': 'false',
+            ...labels,
           },
-          ...(submit.annotations
-            ? { annotations: parseKeyValues(submit.annotations, ',') }
-            : {}),
+          ...(Object.keys(annotations).length ? { annotations } : {}),
         },
         spec: {
-          ...(submit.entryPoint ? { entrypoint: submit.entryPoint } : {}),
-          ...(submit.serviceAccount
-            ? { serviceAccountName: submit.serviceAccount }
-            : {}),
-          arguments: { parameters },
           workflowTemplateRef: {
             name: resourceName,
             ...(clusterScope ? { clusterScope: true } : {}),
           },
+          ...(submit.entryPoint ? { entrypoint: submit.entryPoint } : {}),
+          ...(submit.serviceAccount
+            ? { serviceAccountName: submit.serviceAccount }
+            : {}),
+          ...(submit.podPriorityClassName
+            ? { podPriorityClassName: submit.podPriorityClassName }
+            : {}),
+          ...(submit.priority !== undefined
+            ? { priority: submit.priority }
+            : {}),
+          ...(parameters.length ? { arguments: { parameters } } : {}),
         },
       };
+      res.json(create(namespace, workflow, submit.dryRun, submit.serverDryRun));
+    }),
+  );
+
+  router.post(
+    '/api/v1/workflows/:namespace',
+    handle((req, res) => {
+      const parsed = createBody.safeParse(req.body ?? {});
+      if (!parsed.success || !parsed.data.workflow) {
+        // CreateWorkflow: `if req.Workflow == nil` → "workflow body not specified".
+        throw new ArgoError(400, 3, 'workflow body not specified');
+      }
+      const { namespace } = req.params;
+      const workflow = {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        ...parsed.data.workflow,
+        metadata: { ...parsed.data.workflow.metadata, namespace },
+      } as KubeObject;
       res.json(
-        store.create(WORKFLOWS, workflow, {
+        create(
           namespace,
-          fromApi: true,
-          dryRun: submit.dryRun,
-        }),
+          workflow,
+          !!parsed.data.createOptions?.dryRun?.length,
+          parsed.data.serverDryRun,
+        ),
       );
     }),
   );
@@ -215,6 +322,21 @@ export function createArgoServerApi(options: {
           `workflows.argoproj.io "${req.params.name}" not found`,
         );
       res.json(wf);
+    }),
+  );
+
+  // DeleteWorkflow answers an empty WorkflowDeleteResponse.
+  router.delete(
+    '/api/v1/workflows/:namespace/:name',
+    handle((req, res) => {
+      if (!store.get(WORKFLOWS, req.params.namespace, req.params.name))
+        throw new ArgoError(
+          404,
+          5,
+          `workflows.argoproj.io "${req.params.name}" not found`,
+        );
+      store.delete(WORKFLOWS, req.params.namespace, req.params.name);
+      res.json({});
     }),
   );
 

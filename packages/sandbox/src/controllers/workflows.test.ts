@@ -81,6 +81,20 @@ async function getWorkflow(name: string): Promise<Workflow> {
   return res.json();
 }
 
+const wfTarget = {
+  group: 'argoproj.io',
+  version: 'v1alpha1',
+  namespace: 'wf-test',
+  plural: 'workflows',
+};
+
+async function listNames(): Promise<string[]> {
+  const list = (await custom.listNamespacedCustomObject(wfTarget)) as {
+    items: Workflow[];
+  };
+  return list.items.map(w => w.metadata.name).sort();
+}
+
 const stepPhases = (wf: Workflow) =>
   Object.values(wf.status?.nodes ?? {})
     .filter(n => n.type === 'Pod')
@@ -175,17 +189,47 @@ describe('simulated Argo Workflows', () => {
     expect(stepPhases(wf)).toHaveLength(3);
   });
 
-  it('fails a workflow missing a required parameter, with the message Argo gives', async () => {
+  it('refuses a submit missing a required parameter with 400 and creates nothing, as argo submit does', async () => {
+    const before = await listNames();
     const res = await submit(
       'mysql-provision-template',
       mysqlParameters.filter(p => !p.startsWith('password=')),
     );
-    const { metadata } = (await res.json()) as Workflow;
+    // server/workflow/workflow_server.go SubmitWorkflow → validate.ValidateWorkflow
+    // (validateArgumentsValues), InvalidArgument.
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      code: 3,
+      message:
+        'spec.arguments.password.value or spec.arguments.password.valueFrom is required',
+    });
+    expect(await listNames()).toEqual(before);
+  });
+
+  it('fails a Workflow created through the Kubernetes API without a required parameter, with the message Argo gives', async () => {
+    const created = (await custom.createNamespacedCustomObject({
+      ...wfTarget,
+      body: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: { generateName: 'mysql-provision-' },
+        spec: {
+          workflowTemplateRef: {
+            name: 'mysql-provision-template',
+            clusterScope: true,
+          },
+          arguments: {
+            parameters: [{ name: 'namespace', value: 'wf-test' }],
+          },
+        },
+      },
+    })) as Workflow;
+    expect(created.status).toBeUndefined();
     sandbox.clock.advance(1_000);
-    const wf = await getWorkflow(metadata.name);
+    const wf = await getWorkflow(created.metadata.name);
     expect(wf.status?.phase).toBe('Failed');
-    expect(wf.status?.message).toContain(
-      'spec.arguments.parameters.password.value is required',
+    expect(wf.status?.message).toBe(
+      'invalid spec: spec.arguments.database-name.value or spec.arguments.database-name.valueFrom is required',
     );
   });
 

@@ -20,7 +20,7 @@ export const MODEL_GROUPS = [
   ['kubernetes-models', 'autoscaling/v2'],
   ['kubernetes-models', 'networking.k8s.io/v1'],
   ['@kubernetes-models/argo-cd', 'argoproj.io/v1alpha1'],
-  ['@kubernetes-models/argo-workflows', 'argoproj.io/v1alpha1'],
+  // No @kubernetes-models/argo-workflows: Argo's kinds follow its minimal CRDs (src/argo/crd.ts).
 ] as const;
 
 const loaded = new Map<string, ModelModule>();
