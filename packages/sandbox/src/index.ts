@@ -27,3 +27,5 @@ export type {
   SeedInstance,
   InstanceState,
 } from './seed/instances';
+export { loadCorpus, CORPUS_DIR } from './corpus';
+export type { CorpusItem } from './corpus';
