@@ -56,6 +56,8 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     options: {
       tamper?: (path: string, body: unknown) => unknown;
       graphqlBatchSize?: number;
+      /** The blob path is what most tests here exercise: the tarball is off unless asked for. */
+      tarball?: boolean;
     } = {},
   ) {
     const repo = `${REPO}-${++repoCounter}`;
@@ -76,6 +78,7 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       branch: 'main',
       logger,
       graphqlBatchSize: options.graphqlBatchSize,
+      tarball: options.tarball ?? false,
     });
     const commit = (changes: Record<string, string | null>) =>
       sandbox.git.commitFiles(OWNER, repo, { message: 'test change', changes });
@@ -122,6 +125,96 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     const unchangedRequests = counter.take();
     expect(unchangedRequests).toHaveLength(1);
     expect(unchangedRequests[0].status).toBe(304);
+  });
+
+  it('reads the first read from one tarball (after ref, repository and tree), then stays incremental', async () => {
+    const { repo, counter, reader, commit, logger } = await setup({
+      tarball: true,
+    });
+    const full = await reader.read();
+    expect(full.changed && full.instances.map(i => i.files)).toEqual(
+      ['alpha', 'beta', 'gamma'].map(slug => {
+        const files = instanceFiles(slug);
+        return {
+          'application.yml': files[`instances/${slug}/application.yml`],
+          'config.yml': files[`instances/${slug}/config.yml`],
+        };
+      }),
+    );
+    const requests = counter.take();
+    expect(
+      requests.map(r => [r.path.replace(/[0-9a-f]{40}/g, '<sha>'), r.status]),
+    ).toEqual([
+      [`/repos/${OWNER}/${repo}/git/ref/heads%2Fmain`, 200],
+      [`/repos/${OWNER}/${repo}`, 200],
+      [`/repos/${OWNER}/${repo}/git/trees/<sha>?recursive=true`, 200],
+      // One request: fetch followed GitHub's 302 to the download host.
+      [`/repos/${OWNER}/${repo}/tarball/<sha>`, 200],
+    ]);
+    expect(full.requests).toBe(4);
+    expect(logger.warn).not.toHaveBeenCalled();
+
+    // Later reads are incremental: the changed blob over GraphQL, no tarball.
+    await commit({ ...instanceFiles('beta', 2) });
+    const changed = await reader.read();
+    expect(changed.changed && changed.reread).toEqual(['beta']);
+    expect(
+      changed.changed &&
+        changed.instances.find(i => i.slug === 'beta')!.files['config.yml'],
+    ).toContain('VERSION: 2');
+    expect(counter.take().map(r => r.path)).toEqual([
+      expect.stringMatching(/\/git\/ref\//),
+      expect.stringMatching(/\/git\/trees\//),
+      '/graphql',
+    ]);
+    expect((await reader.read()).changed).toBe(false);
+    expect(counter.take().map(r => r.status)).toEqual([304]);
+  });
+
+  it('reads blobs instead when the tarball download fails, warning', async () => {
+    const { counter, reader, logger } = await setup({ tarball: true });
+    // The API answers its 302; the download host fails (and keeps failing
+    // through the retry plugin's retries).
+    const fault = sandbox.faults.add({
+      kind: 'http-error',
+      service: 'github',
+      status: 502,
+      pathPrefix: '/_codeload/',
+    });
+    try {
+      const full = await reader.read();
+      expect(full.changed && full.instances[2].files['config.yml']).toContain(
+        'LMS_HOST: gamma.example.test',
+      );
+    } finally {
+      sandbox.faults.remove(fault.id);
+    }
+    const paths = counter.take().map(r => r.path);
+    expect(paths.filter(p => p.includes('/tarball/'))).toHaveLength(4);
+    expect(paths[paths.length - 1]).toBe('/graphql');
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^GitHub tarball read of .* failed, reading blobs instead: .*502/,
+      ),
+    );
+  }, 30_000);
+
+  it('takes from the tarball only files whose content is the blob the tree names', async () => {
+    // git archive expands `$Format:…$` in export-subst files (GitHub's
+    // archives do too): that file's content is not its blob, so it is read
+    // as a blob, and the cache keeps the blob's text.
+    const { counter, reader, commit } = await setup({ tarball: true });
+    const config = 'LMS_HOST: alpha.example.test\n# built from $Format:%H$\n';
+    await commit({
+      '.gitattributes': 'instances/alpha/config.yml export-subst\n',
+      'instances/alpha/config.yml': config,
+    });
+    const full = await reader.read();
+    expect(full.changed && full.instances[0].files['config.yml']).toBe(config);
+    const paths = counter.take().map(r => r.path);
+    expect(paths.filter(p => p.includes('/tarball/'))).toHaveLength(1);
+    // The five other files came from the tarball; the one altered, over GraphQL.
+    expect(paths[paths.length - 1]).toBe('/graphql');
   });
 
   it('re-reads only the changed folder, and only its changed files', async () => {
@@ -356,6 +449,51 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     expect(paths).toHaveLength(6);
     expect(paths[5]).toBe('/graphql');
   });
+});
+
+describe('ClusterRepositoryReader on a large seeded repository', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      speed: 0,
+      scale: { cluster: 'production', instances: 1000 },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await sandbox?.stop();
+  }, 30_000);
+
+  it('reads 1,000+ instances in four requests, the files as the repository has them', async () => {
+    const { counter, logger, octokit } = sandboxClient(sandbox);
+    const [owner, repo] = sandbox.clusters[1].repository.split('/');
+    const reader = new ClusterRepositoryReader({
+      octokit,
+      owner,
+      repo,
+      branch: 'main',
+      logger,
+    });
+    const full = await reader.read();
+    if (!full.changed) throw new Error('expected a full read');
+    expect(full.instances.length).toBeGreaterThanOrEqual(1004);
+    expect(
+      counter.take().map(r => r.path.replace(/[0-9a-f]{40}/g, '<sha>')),
+    ).toEqual([
+      expect.stringMatching(/\/git\/ref\//),
+      `/repos/${owner}/${repo}`,
+      expect.stringMatching(/\/git\/trees\/<sha>\?recursive=true$/),
+      `/repos/${owner}/${repo}/tarball/<sha>`,
+    ]);
+    expect(logger.warn).not.toHaveBeenCalled();
+    // Every instance has both files, byte for byte what git holds.
+    for (const instance of full.instances) {
+      for (const file of ['config.yml', 'application.yml']) {
+        expect(instance.files[file]).toBe(
+          await sandbox.git.readFile(owner, repo, `${instance.path}/${file}`),
+        );
+      }
+    }
+  }, 60_000);
 });
 
 describe('createGitHubClient (against the sandbox)', () => {

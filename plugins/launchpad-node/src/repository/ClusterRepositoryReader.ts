@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { Parser } from 'tar';
+import type { ReadEntry } from 'tar';
 import type { LaunchpadOctokit } from '../github';
 import { describeGitHubError, requestErrorStatus } from '../github';
 
@@ -47,6 +53,18 @@ export interface ClusterRepositoryReaderOptions {
   graphqlBatchSize?: number;
   /** Parallel REST requests (per-folder trees, blobs GraphQL did not give); default 8. */
   concurrency?: number;
+  /**
+   * Read the first (uncached) read's files from one tarball download
+   * instead of blob by blob; default true.
+   */
+  tarball?: boolean;
+  /**
+   * Skip the tarball when the repository's files add up to more than this
+   * (bytes, from the tree); default 100 MiB.
+   */
+  tarballMaxBytes?: number;
+  /** Give up on a tarball download after this long (ms) and read blobs instead; default 60,000. */
+  tarballTimeoutMs?: number;
   logger?: LoggerService;
 }
 
@@ -67,6 +85,7 @@ interface TreeEntry {
   path?: string;
   type?: string;
   sha?: string;
+  size?: number;
 }
 
 /** What the batched query asks of each blob. */
@@ -91,14 +110,23 @@ const GRAPHQL_CONCURRENCY = 2;
  * 1. a conditional `GET git/ref/heads/<branch>` with the last ETag — a 304
  *    (or the same commit) means nothing changed: one request in all;
  * 2. `GET git/trees/<commit>?recursive=1`;
- * 3. blobs only of the wanted files of the folders whose tree SHA changed, and
+ * 3. the first read (nothing cached): ONE `GET tarball/<commit>` (GitHub
+ *    answers 302 to its download host, which fetch follows; no rate limit is
+ *    spent there), stream-parsed, keeping only the wanted files; each file is
+ *    taken only if its git blob SHA is the one the tree names, so the cache
+ *    stays exact and anything the archive altered (export-subst, eol
+ *    attributes, a symlink) is read as a blob below. A full read of 1,000
+ *    instances is four requests (ref, repository, tree, tarball);
+ * 4. blobs only of the wanted files of the folders whose tree SHA changed, and
  *    of those only the files whose blob SHA changed — fetched by oid in
- *    batched GraphQL queries (`graphqlBatchSize` per request), so a full read
- *    of 1,000 instances costs about ten requests rather than 2,000. A blob
+ *    batched GraphQL queries (`graphqlBatchSize` per request). A blob
  *    GraphQL gives no text for (truncated, binary, missing) is read over
  *    REST; if the GraphQL endpoint fails (a 5xx after retries, a GitHub
  *    Enterprise without it), the read warns once and continues over REST.
- * A truncated tree falls back to listing `instances/` and each changed folder.
+ *    A tarball that fails (an error after retries, a cut stream, a timeout)
+ *    is warned about and its files read this way.
+ * A truncated tree falls back to listing `instances/` and each changed folder
+ * (and skips the tarball: such a repository is too large to download whole).
  *
  * The cache is in memory, per reader (one per cluster provider): a restart
  * reads everything once. State is replaced only after a read succeeds, so a
@@ -112,6 +140,9 @@ export class ClusterRepositoryReader {
   private readonly graphqlBatchSize: number;
   /** Set once a GraphQL failure was logged at warn; cleared when GraphQL works again. */
   private graphqlWarned = false;
+  private readonly tarball: boolean;
+  private readonly tarballMaxBytes: number;
+  private readonly tarballTimeoutMs: number;
 
   constructor(private readonly options: ClusterRepositoryReaderOptions) {
     this.instancesPath = (options.instancesPath ?? 'instances').replace(
@@ -121,6 +152,9 @@ export class ClusterRepositoryReader {
     this.files = options.files ?? ['config.yml', 'application.yml'];
     this.concurrency = options.concurrency ?? 8;
     this.graphqlBatchSize = options.graphqlBatchSize ?? 100;
+    this.tarball = options.tarball ?? true;
+    this.tarballMaxBytes = options.tarballMaxBytes ?? 100 * 1024 * 1024;
+    this.tarballTimeoutMs = options.tarballTimeoutMs ?? 60_000;
   }
 
   /** Forgets the cache: the next read is a full read. */
@@ -189,10 +223,23 @@ export class ClusterRepositoryReader {
       }
     }
 
-    const blobs = await this.fetchBlobs(
-      [...new Set(fetches.map(f => f.sha))],
+    const shas = [...new Set(fetches.map(f => f.sha))];
+    let blobs = new Map<string, string>();
+    if (
+      !previous &&
+      this.tarball &&
+      shas.length > 0 &&
+      listing.bytes <= this.tarballMaxBytes
+    ) {
+      requests++;
+      blobs = await this.tarballBlobs(commitSha, fetches);
+    }
+    for (const [sha, text] of await this.fetchBlobs(
+      shas.filter(sha => !blobs.has(sha)),
       () => requests++,
-    );
+    )) {
+      blobs.set(sha, text);
+    }
     for (const { slug, file, sha } of fetches) {
       folders.get(slug)!.blobs.set(file, { sha, content: blobs.get(sha)! });
     }
@@ -314,6 +361,8 @@ export class ClusterRepositoryReader {
   ): Promise<{
     folders: Map<string, { treeSha: string; files: Map<string, string> }>;
     requests: number;
+    /** What the repository's files add up to (Infinity when the tree was truncated). */
+    bytes: number;
   }> {
     const { octokit, owner, repo } = this.options;
     const prefix = `${this.instancesPath}/`;
@@ -330,7 +379,9 @@ export class ClusterRepositoryReader {
     let requests = 1;
 
     if (!tree.data.truncated) {
+      let bytes = 0;
       for (const entry of tree.data.tree as TreeEntry[]) {
+        bytes += entry.size ?? 0;
         if (!entry.path?.startsWith(prefix) || !entry.sha) continue;
         const rest = entry.path.slice(prefix.length).split('/');
         if (rest.length === 1 && entry.type === 'tree') {
@@ -350,7 +401,7 @@ export class ClusterRepositoryReader {
           folders.set(rest[0], folder);
         }
       }
-      return { folders, requests };
+      return { folders, requests, bytes };
     }
 
     // Truncated: walk down to instances/ and list only the changed folders.
@@ -369,7 +420,7 @@ export class ClusterRepositoryReader {
       sha = parent.data.tree.find(
         e => e.path === part && e.type === 'tree',
       )?.sha;
-      if (!sha) return { folders, requests };
+      if (!sha) return { folders, requests, bytes: Infinity };
     }
     const instances = await octokit.rest.git.getTree({
       owner,
@@ -410,7 +461,65 @@ export class ClusterRepositoryReader {
       }
       folders.set(slug, { treeSha, files });
     });
-    return { folders, requests };
+    return { folders, requests, bytes: Infinity };
+  }
+
+  /**
+   * The wanted files' texts from one tarball of `commitSha`, by blob sha:
+   * only files whose content hashes to the blob sha the tree gave. On any
+   * failure, warns and returns what was verified so far (the rest is read
+   * as blobs). Entries sit under one top folder (`<owner>-<repo>-<sha7>/`
+   * on GitHub), stripped as Backstage's TarArchiveResponse strips it
+   * (backstage/backstage packages/backend-defaults/src/entrypoints/urlReader/lib/tree/TarArchiveResponse.ts).
+   */
+  private async tarballBlobs(
+    commitSha: string,
+    wanted: Array<{ slug: string; file: string; sha: string }>,
+  ): Promise<Map<string, string>> {
+    const { octokit, owner, repo } = this.options;
+    const byPath = new Map(
+      wanted.map(w => [`${this.instancesPath}/${w.slug}/${w.file}`, w.sha]),
+    );
+    const texts = new Map<string, string>();
+    try {
+      const response = await octokit.rest.repos.downloadTarballArchive({
+        owner,
+        repo,
+        ref: commitSha,
+        request: {
+          // The body as a stream: parsed as it arrives, never held whole.
+          parseSuccessResponseBody: false,
+          signal: AbortSignal.timeout(this.tarballTimeoutMs),
+        },
+      });
+      const body = response.data as unknown as WebReadableStream<Uint8Array>;
+      const parser = new Parser({
+        onReadEntry: (entry: ReadEntry) => {
+          const path = entry.path.replace(/^[^/]*\//, '');
+          const sha = byPath.get(path);
+          if (entry.type !== 'File' || !sha) {
+            entry.resume();
+            return;
+          }
+          const chunks: Buffer[] = [];
+          entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+          entry.on('end', () => {
+            const content = Buffer.concat(chunks);
+            if (gitBlobSha(content) === sha) {
+              texts.set(sha, content.toString('utf8'));
+            }
+          });
+        },
+      });
+      await pipeline(Readable.fromWeb(body), parser);
+    } catch (error) {
+      this.options.logger?.warn(
+        `GitHub tarball read of ${owner}/${repo}@${commitSha} failed, reading blobs instead: ${describeGitHubError(
+          error,
+        )}`,
+      );
+    }
+    return texts;
   }
 }
 
@@ -430,4 +539,12 @@ async function mapLimit<T>(
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, worker),
   );
+}
+
+/** Git's object id of a blob: sha1 over `blob <size>\0<content>`. */
+function gitBlobSha(content: Buffer): string {
+  return createHash('sha1')
+    .update(`blob ${content.length}\0`)
+    .update(content)
+    .digest('hex');
 }
