@@ -65,11 +65,8 @@ class TypedError extends Error {
 
 export interface GraphqlContext {
   git: GitStore;
-  /**
-   * The login of the token's user: the author of the commits mutations
-   * create. Optional only while api.ts is being split (it passes it).
-   */
-  login?: string;
+  /** The login of the token's user: the author of the commits mutations create. */
+  login: string;
   /** Whether the caller's token can see private repositories. */
   privateAccess: boolean;
   /** Narrows them (a GitHub App installation's; routes/apps.ts). */
@@ -507,7 +504,7 @@ function mutationRoot(context: GraphqlContext) {
         edits,
       );
       const { headline, body } = input.message;
-      const login = context.login ?? 'launchpad-sandbox';
+      const { login } = context;
       const id = stableId(`user:${login}`);
       const sha = await git.writeCommit(info.owner, info.name, {
         message: body ? `${headline}\n\n${body}` : headline,
