@@ -2,6 +2,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { SandboxClock } from './clock';
 import type { FaultRegistry, FaultSpec } from './faults';
+import type { RequestCounter } from './requests';
 
 const service = z.enum(['github', 'kubernetes', 'argocd', 'argo']);
 const count = z.number().int().positive().optional();
@@ -83,6 +84,8 @@ export interface AdminDeps {
   /** Sets the simulated load of a cluster (one namespace, or all); false when the cluster is unknown. */
   setLoad: (cluster: string, load: number, namespace?: string) => boolean;
   loads: () => unknown;
+  /** Requests served per service, cluster, method and route (requests.ts). */
+  requests?: RequestCounter;
 }
 
 const isLoopback = (address: string | undefined) =>
@@ -177,6 +180,17 @@ export function createAdminApi(deps: AdminDeps): express.Router {
     }
     res.json(deps.loads());
   });
+
+  const requests = deps.requests;
+  if (requests) {
+    router.get('/requests', (_req, res) => {
+      res.json(requests.snapshot());
+    });
+    router.delete('/requests', (_req, res) => {
+      requests.reset();
+      res.status(204).end();
+    });
+  }
 
   router.use((_req, res) => {
     res.status(404).json({ message: 'Not Found' });

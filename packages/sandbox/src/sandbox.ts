@@ -20,6 +20,7 @@ import { createKubeApi, kubeAuth } from './kube/api';
 import { failureStatus } from './kube/errors';
 import { preloadModels } from './kube/models';
 import { KubeStore } from './kube/store';
+import { RequestCounter } from './requests';
 import {
   instancesOf,
   seedAfterStart,
@@ -250,6 +251,8 @@ export async function startSandbox(
     runtime.hpa.setLoad(load, namespace);
     return true;
   };
+  // Requests per service and route, for GET /_sandbox/requests (requests.ts).
+  const requests = new RequestCounter();
   const outer = express();
   outer.disable('x-powered-by');
   outer.use(
@@ -259,13 +262,14 @@ export async function startSandbox(
       faults,
       state,
       setLoad,
+      requests,
       loads: () =>
         Object.fromEntries(
           runtimes.map(r => [r.info.name, r.hpa.loadsSnapshot()]),
         ),
     }),
   );
-  outer.use(githubApi.app);
+  outer.use(requests.github(), githubApi.app);
 
   const servers: http.Server[] = [];
   try {
@@ -281,7 +285,8 @@ export async function startSandbox(
         clock,
         () => address,
       );
-      const started = await listen(app, options.clusterPorts?.[index] ?? 0);
+      const counted = express().use(requests.cluster(runtime.info.name), app);
+      const started = await listen(counted, options.clusterPorts?.[index] ?? 0);
       servers.push(started.server);
       runtime.server = started.server;
       runtime.url = started.url;
