@@ -80,6 +80,11 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
       rewrite?: RequestRewrite;
       throttled?: boolean;
       loseFirstCommitAnswer?: boolean;
+      /** Answers a request without sending it (a server the sandbox does not imitate). */
+      intercept?: (
+        path: string,
+        body: string | undefined,
+      ) => Response | undefined;
     } = {},
   ) {
     const repo = `cluster-${++repoCounter}`;
@@ -101,6 +106,18 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
         return new Response(JSON.stringify({ message: 'Bad gateway' }), {
           status: 502,
           headers: { 'content-type': 'application/json' },
+        });
+      }
+      if (options.intercept) {
+        const request = new Request(input, init);
+        const body =
+          request.method === 'GET' ? undefined : await request.text();
+        const answer = options.intercept(new URL(request.url).pathname, body);
+        if (answer) return answer;
+        return counter.fetch(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body,
         });
       }
       if (!options.rewrite) return counter.fetch(input, init);
@@ -503,8 +520,8 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
       });
     });
 
-    it('finds the run by listing when the server answers 204 (GHE Server), one run per dispatch', async () => {
-      // GHE Server ignores return_run_details: the dispatch is sent without it, as such a server sees it.
+    it('finds the run by listing when the server answers 204 (a server that ignores return_run_details), one run per dispatch', async () => {
+      // A server without return_run_details that ignores the key: the sandbox gets the dispatch without it.
       const { writer, counter, octokit, repo } = await setup({
         rewrite: (path, body) =>
           path.endsWith('/dispatches') && body
@@ -555,6 +572,54 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
         [first.runId, second.runId].sort(),
       );
       expect(first.htmlUrl).toContain(`/actions/runs/${first.runId}`);
+    });
+    it('dispatches again without return_run_details when the server refuses the key (GHE Server 3.19), then lists', async () => {
+      let refused = 0;
+      const { writer, counter } = await setup({
+        // What GHE Server 3.19 answers (github.com/benc-uk/workflow-dispatch/issues/86),
+        // answered here before the request reaches the sandbox.
+        intercept: (path, body) => {
+          if (
+            !path.endsWith('/dispatches') ||
+            !body?.includes('return_run_details')
+          ) {
+            return undefined;
+          }
+          refused++;
+          return new Response(
+            JSON.stringify({
+              message:
+                'Invalid request.\n\n"return_run_details" is not a permitted key.',
+              documentation_url:
+                'https://docs.github.com/enterprise-server@3.19/rest/actions/workflows#create-a-workflow-dispatch-event',
+              status: '422',
+            }),
+            { status: 422, headers: { 'content-type': 'application/json' } },
+          );
+        },
+      });
+      const first = await writer.dispatchWorkflow({
+        workflow: 'deploy.yml',
+        inputs: { INSTANCE_NAME: 'alpha' },
+      });
+      const second = await writer.dispatchWorkflow({
+        workflow: 'deploy.yml',
+        inputs: { INSTANCE_NAME: 'beta' },
+      });
+      expect(refused).toBe(1); // remembered: the second dispatch goes without the key
+      expect(
+        counter
+          .take()
+          .filter(r => r.path.endsWith('/dispatches'))
+          .map(r => r.status),
+      ).toEqual([204, 204]);
+      expect(first.foundBy).toBe('listing');
+      expect((await writer.getRun(first.runId)).displayTitle).toBe(
+        'Deploy alpha',
+      );
+      expect((await writer.getRun(second.runId)).displayTitle).toBe(
+        'Deploy beta',
+      );
     });
   });
 

@@ -9,7 +9,7 @@ import {
 } from '@backstage/errors';
 import type { Octokit } from '@octokit/rest';
 import { githubError } from '../errors';
-import { requestErrorStatus } from '../github';
+import { describeGitHubError, requestErrorStatus } from '../github';
 
 /** A file to write: its path in the repository and its full text. */
 export interface CommitFile {
@@ -243,6 +243,8 @@ export class ClusterRepositoryWriter {
   /** Runs already returned by the listing fallback, so two dispatches never get the same run. */
   private readonly claimedRuns = new Set<number>();
   private login?: Promise<string>;
+  /** Set once the server refused `return_run_details` (older GHE Server). */
+  private runDetailsUnsupported = false;
 
   constructor(options: ClusterRepositoryWriterOptions) {
     this.octokit = options.octokit;
@@ -819,8 +821,9 @@ export class ClusterRepositoryWriter {
    * Dispatches a workflow and returns its run. GitHub answers 200 with
    * `workflow_run_id`, `run_url` and `html_url` when asked with
    * `return_run_details: true` (docs.github.com/rest/actions/workflows
-   * #create-a-workflow-dispatch-event). Servers that answer 204 (GitHub
-   * Enterprise Server versions without that parameter) give no id, so the
+   * #create-a-workflow-dispatch-event). Servers without that parameter (GitHub
+   * Enterprise Server: a 422 "not a permitted key", then the dispatch is sent
+   * without it) answer 204 with no id, so the
    * run is looked up: runs of that workflow listed with `event=
    * workflow_dispatch`, `branch=<ref>`, `actor=<the token's login>` and
    * `created>=<dispatch time − skew>`, polled a bounded number of times (a
@@ -840,9 +843,8 @@ export class ClusterRepositoryWriter {
     const inputs = input.inputs ?? {};
     const action = `dispatch workflow ${input.workflow} on ${ref}`;
     const since = Date.now() - this.runLookup.skewMs;
-    let response;
-    try {
-      response = await octokit.request(
+    const dispatch = (withRunDetails: boolean) =>
+      octokit.request(
         'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
         {
           owner: this.owner,
@@ -850,11 +852,33 @@ export class ClusterRepositoryWriter {
           workflow_id: input.workflow,
           ref,
           inputs,
-          return_run_details: true,
+          ...(withRunDetails ? { return_run_details: true } : {}),
         },
       );
+    let response;
+    try {
+      response = await dispatch(!this.runDetailsUnsupported);
     } catch (error) {
-      throw this.fail(action, error);
+      // GitHub Enterprise Server before the parameter refuses it: 422
+      // `"return_run_details" is not a permitted key.` (seen on GHES 3.19,
+      // github.com/benc-uk/workflow-dispatch/issues/86). Nothing was
+      // dispatched; dispatch again without it, and from now on.
+      if (
+        requestErrorStatus(error) !== 422 ||
+        !/return_run_details/.test(describeGitHubError(error))
+      ) {
+        throw this.fail(action, error);
+      }
+      this.runDetailsUnsupported = true;
+      this.logger.info(
+        `GitHub at ${this.repository} does not return run details; finding dispatched runs by listing`,
+        { repository: this.repository },
+      );
+      try {
+        response = await dispatch(false);
+      } catch (retryError) {
+        throw this.fail(action, retryError);
+      }
     }
     const details = response.data as
       | { workflow_run_id?: number; run_url?: string; html_url?: string }
