@@ -7,10 +7,10 @@ describe('createKubeConfig (against the sandbox)', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {
     sandbox = await startSandbox({});
-  });
+  }, 60_000);
   afterAll(async () => {
     await sandbox?.stop();
-  });
+  }, 30_000);
 
   const clusterConfig = (token: string): LaunchpadClusterConfig => {
     const cluster = sandbox.clusters.find(c => c.name === 'staging')!;

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   DefaultGithubCredentialsProvider,
   ScmIntegrations,
@@ -109,17 +109,7 @@ export class GitHubClients {
       client = createGitHubClient({
         // GitHub Enterprise Server serves its REST API under /api/v3.
         baseUrl: integration.apiBaseUrl ?? `https://${ref.host}/api/v3`,
-        getToken: async () => {
-          try {
-            return (await this.credentials.getCredentials({ url: ownerUrl }))
-              .token;
-          } catch (error) {
-            throw githubError(error, {
-              action: 'get GitHub credentials',
-              repository: `${ref.host}/${ref.owner}`,
-            });
-          }
-        },
+        getToken: async () => this.token(ownerUrl, `${ref.host}/${ref.owner}`),
         throttleId: `launchpad:${key}`,
         logger: this.logger.child({ client: 'github', credential: key }),
         ...this.tuning,
@@ -134,15 +124,36 @@ export class GitHubClients {
    * can be limited to selected repositories); NotAllowedError otherwise.
    */
   async checkAccess(ref: GitHubRepositoryRef): Promise<void> {
+    const repository = `${ref.host}/${ref.owner}/${ref.repo}`;
+    const token = await this.token(`https://${repository}`, repository);
+    if (!token) {
+      throw new NotAllowedError(
+        `No GitHub credential for ${repository}: no GitHub App of integrations.github host "${ref.host}" is installed on "${ref.owner}", and the host has no token`,
+      );
+    }
+  }
+
+  /**
+   * The provider's token for a URL. Its failures are GitHub's answers (an
+   * HttpError from the app's own requests: status kept) or its own refusals
+   * (plain Errors: an installation without the repository, a suspended app),
+   * which are access problems.
+   */
+  private async token(
+    url: string,
+    repository: string,
+  ): Promise<string | undefined> {
     try {
-      await this.credentials.getCredentials({
-        url: `https://${ref.host}/${ref.owner}/${ref.repo}`,
-      });
+      return (await this.credentials.getCredentials({ url })).token;
     } catch (error) {
-      throw githubError(error, {
-        action: 'get GitHub credentials',
-        repository: `${ref.host}/${ref.owner}/${ref.repo}`,
-      });
+      const context = { action: 'get GitHub credentials', repository };
+      if (error instanceof Error && error.name === 'HttpError') {
+        throw githubError(error, context);
+      }
+      throw new NotAllowedError(
+        `Could not get GitHub credentials (repository ${repository})`,
+        error,
+      );
     }
   }
 }

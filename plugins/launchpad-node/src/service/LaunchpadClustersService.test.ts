@@ -63,7 +63,7 @@ describe('DefaultLaunchpadClustersService (against the sandbox)', () => {
     // Both clusters' reads went through the one client (one fetch counter).
     expect(counter.requests.length).toBe(read.requests + second.requests);
     expect(counter.requests.every(r => r.status === 200)).toBe(true);
-  });
+  }, 30_000);
 
   it('gives each credential its own client', async () => {
     // Same sandbox reached under a second host name: a second integration,
@@ -94,13 +94,13 @@ describe('DefaultLaunchpadClustersService (against the sandbox)', () => {
     );
     const read = await production.repository.reader.read();
     expect(read.changed).toBe(true);
-  });
+  }, 30_000);
 
   it('reads one instance through readInstance', async () => {
     const { service } = build(sandboxLaunchpadConfig(sandbox));
     const demo = await service.get('staging').repository.readInstance('demo');
     expect(demo).toMatchObject({ slug: 'demo' });
-  });
+  }, 30_000);
 
   it('builds typed Kubernetes clients for the cluster', async () => {
     const { service } = build(sandboxLaunchpadConfig(sandbox));
@@ -113,7 +113,7 @@ describe('DefaultLaunchpadClustersService (against the sandbox)', () => {
       namespace: 'demo',
     });
     expect(deployments.items.map(d => d.metadata?.name)).toContain('lms');
-  });
+  }, 30_000);
 
   it('fails the start when a cluster names a GitHub host without an integration, with the key path', () => {
     const data = sandboxLaunchpadConfig(sandbox);

@@ -14,15 +14,18 @@ export interface SandboxEndpoints {
   }>;
 }
 
-/** A GitHub App entry of `integrations.github[].apps`. */
-export interface GitHubAppConfig {
+/**
+ * A GitHub App entry of `integrations.github[].apps` (a type, not an
+ * interface, so the config block stays assignable to `JsonObject`).
+ */
+export type GitHubAppConfig = {
   appId: number;
   privateKey: string;
   clientId: string;
   clientSecret: string;
   webhookSecret?: string;
   allowedInstallationOwners?: string[];
-}
+};
 
 export interface SandboxConfigOptions {
   /** Only these clusters (by name); default all. */
