@@ -6,10 +6,11 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import type { EntityProviderMutation } from '@backstage/plugin-catalog-node';
+import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import {
   countingFetch,
-  createGitHubClient,
-} from '@internal/plugin-launchpad-node';
+  sandboxLaunchpadConfig,
+} from '@internal/plugin-launchpad-node/testUtils';
 import { LaunchpadEntityProvider } from '../src/LaunchpadEntityProvider';
 
 export type BenchRequest = { cmd: 'refresh' } | { cmd: 'exit' };
@@ -44,31 +45,15 @@ setInterval(() => {
 async function main() {
   const { github, cluster } = JSON.parse(process.env.BENCH_SANDBOX ?? '{}');
   const counter = countingFetch();
-  const octokit = createGitHubClient({
-    baseUrl: github.url,
-    token: github.token,
-    logger,
-    fetch: counter.fetch,
-  });
-  const config = new ConfigReader({
-    launchpad: {
-      github: { baseUrl: github.url, token: github.token },
-      clusters: [
-        {
-          name: cluster.name,
-          environment: cluster.environment,
-          domain: cluster.domain,
-          repository: cluster.repository,
-          branch: cluster.branch,
-          kubernetes: { url: cluster.kubernetesUrl, token: cluster.token },
-          argocd: { url: cluster.argocdUrl, token: cluster.token },
-        },
-      ],
-    },
-  });
+  const config = new ConfigReader(
+    sandboxLaunchpadConfig({ github, clusters: [cluster] }),
+  );
   const [provider] = LaunchpadEntityProvider.fromConfig(config, {
     logger,
-    octokit,
+    clusters: DefaultLaunchpadClustersService.fromConfig(config, {
+      logger,
+      github: { fetch: counter.fetch },
+    }),
   });
   let lastEntities = 0;
   await provider.connect({

@@ -9,24 +9,26 @@ import {
   ANNOTATIONS,
   isSecretConfigKey,
 } from '@internal/plugin-launchpad-common';
-import {
-  countingFetch,
-  createGitHubClient,
-} from '@internal/plugin-launchpad-node';
+import { countingFetch } from '@internal/plugin-launchpad-node/testUtils';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import { parse as parseYaml } from 'yaml';
 import { LaunchpadEntityProvider } from './LaunchpadEntityProvider';
-import { capturingConnection, sandboxConfig } from './testHelpers';
+import {
+  capturingConnection,
+  sandboxClusters,
+  sandboxConfig,
+} from './testHelpers';
 
 describe('LaunchpadEntityProvider (against the sandbox)', () => {
   let sandbox: Sandbox;
 
+  // Starting the sandbox seeds two repositories and clusters: slow on a loaded machine.
   beforeAll(async () => {
     sandbox = await startSandbox({});
-  });
+  }, 60_000);
   afterAll(async () => {
     await sandbox?.stop();
-  });
+  }, 30_000);
 
   /** Instance folders and their config.yml as the sandbox's git store has them. */
   async function repositoryInstances(clusterName: string) {
@@ -49,20 +51,15 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
     const counter = countingFetch();
     const logger = mockServices.logger.mock();
     logger.child.mockReturnValue(logger);
-    const octokit = createGitHubClient({
-      baseUrl: sandbox.github.url,
-      token: sandbox.github.token,
+    const config = sandboxConfig(sandbox);
+    const clusters = sandboxClusters(config, {
       logger,
-      retryAfterBaseValue: 1,
-      fetch: counter.fetch,
+      github: { fetch: counter.fetch },
     });
-    const providers = LaunchpadEntityProvider.fromConfig(
-      sandboxConfig(sandbox),
-      {
-        logger,
-        octokit,
-      },
-    );
+    const providers = LaunchpadEntityProvider.fromConfig(config, {
+      logger,
+      clusters,
+    });
     const provider = providers.find(
       p => p.getProviderName() === `launchpad-provider:${clusterName}`,
     )!;
@@ -397,6 +394,14 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
       sandbox.faults.remove(fault.id);
     }
     expect(result.outcome).toBe('failed');
+    // Typed, naming the cluster, the repository and GitHub's answer.
+    expect(result).toEqual({
+      outcome: 'failed',
+      error: expect.objectContaining({
+        name: 'ServiceUnavailableError',
+        message: `Could not read the cluster repository (cluster production, repository ${owner}/${name}): GitHub answered 502`,
+      }),
+    });
     expect(capture.mutations).toHaveLength(emitted);
     expect(logger.error.mock.calls).toEqual([
       [
@@ -425,6 +430,14 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
       sandbox.faults.remove(fault.id);
     }
     expect(result.outcome).toBe('failed');
+    expect(result).toEqual({
+      outcome: 'failed',
+      error: expect.objectContaining({
+        name: 'ServiceUnavailableError',
+        message:
+          'Could not read the cluster repository (cluster staging, repository acme-edu/launchpad-cluster-staging): GitHub did not answer',
+      }),
+    });
     expect(capture.mutations).toHaveLength(emitted);
     expect(logger.error.mock.calls).toEqual([
       [
@@ -474,12 +487,15 @@ describe('LaunchpadEntityProvider (against the sandbox)', () => {
 
   it('schedules its refresh with the configured schedule', async () => {
     const scheduler = mockServices.scheduler.mock();
-    const [provider] = LaunchpadEntityProvider.fromConfig(
-      sandboxConfig(sandbox, {
-        schedule: { frequency: { minutes: 7 }, timeout: { minutes: 2 } },
-      }),
-      { logger: mockServices.logger.mock(), scheduler },
-    );
+    const config = sandboxConfig(sandbox, {
+      schedule: { frequency: { minutes: 7 }, timeout: { minutes: 2 } },
+    });
+    const logger = mockServices.logger.mock();
+    const [provider] = LaunchpadEntityProvider.fromConfig(config, {
+      logger,
+      scheduler,
+      clusters: sandboxClusters(config, { logger }),
+    });
     await provider.connect(capturingConnection().connection);
     expect(scheduler.scheduleTask).toHaveBeenCalledWith(
       expect.objectContaining({

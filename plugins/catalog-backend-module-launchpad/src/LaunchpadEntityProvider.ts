@@ -10,14 +10,13 @@ import type {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
+import type { EventParams, EventsService } from '@backstage/plugin-events-node';
 import {
-  ClusterRepositoryReader,
-  createGitHubClient,
   describeGitHubError,
-  readLaunchpadConfig,
-  splitRepository,
-  type LaunchpadClusterConfig,
-  type LaunchpadOctokit,
+  githubError,
+  type ClusterRepositoryRead,
+  type LaunchpadCluster,
+  type LaunchpadClustersService,
 } from '@internal/plugin-launchpad-node';
 import {
   buildClusterEntity,
@@ -25,6 +24,7 @@ import {
   isInstanceFolderName,
   type InstanceEntities,
 } from './entities';
+import { REFRESH_TOPICS, refreshReason } from './refreshEvents';
 
 /** Default when `catalog.providers.launchpad.schedule` is absent. */
 export const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
@@ -44,25 +44,33 @@ export type RefreshResult =
   | { outcome: 'failed'; error: Error };
 
 export interface LaunchpadEntityProviderOptions {
-  cluster: LaunchpadClusterConfig;
-  octokit: LaunchpadOctokit;
+  /** The cluster's handle from the clusters service (config, repository reader). */
+  cluster: LaunchpadCluster;
   logger: LoggerService;
   defaultOwner: string;
   /** Without it, `connect` does not schedule and the caller calls `refresh()`. */
   scheduler?: SchedulerService;
   schedule?: SchedulerServiceTaskScheduleDefinition;
+  /**
+   * Where `launchpad.repository.changed` and `github.push` events arrive;
+   * without it the provider refreshes on its schedule only.
+   */
+  events?: EventsService;
 }
 
 /**
  * Emits one cluster's entities (the cluster, its instances, their databases
  * and buckets) from its cluster repository, as full mutations keyed by the
  * provider name. When the repository has not changed (the branch head answers
- * 304) nothing is emitted: the catalog keeps the previous mutation.
+ * 304) nothing is emitted: the catalog keeps the previous mutation. Besides
+ * its schedule it refreshes at once on a `launchpad.repository.changed` event
+ * for its cluster or a GitHub push to its branch.
  */
 export class LaunchpadEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
   private inFlight?: Promise<RefreshResult>;
-  private readonly reader: ClusterRepositoryReader;
+  /** The one refresh queued behind the running one (see requestRefresh). */
+  private queued?: Promise<RefreshResult>;
   private readonly logger: LoggerService;
   /** Entities built per instance folder, keyed by its tree SHA: unchanged folders are not re-parsed. */
   private built = new Map<
@@ -70,18 +78,18 @@ export class LaunchpadEntityProvider implements EntityProvider {
     { treeSha: string; result: InstanceEntities }
   >();
 
-  /** One provider per cluster in `launchpad.clusters`, sharing one GitHub client. */
+  /** One provider per cluster of the clusters service, each on its cluster's handle. */
   static fromConfig(
     config: Config,
     options: {
+      clusters: LaunchpadClustersService;
       logger: LoggerService;
       scheduler?: SchedulerService;
-      /** A prebuilt client (tests, benchmarks); default: built from `launchpad.github`. */
-      octokit?: LaunchpadOctokit;
+      events?: EventsService;
     },
   ): LaunchpadEntityProvider[] {
-    const launchpad = readLaunchpadConfig(config);
-    if (launchpad.clusters.length === 0) {
+    const clusters = options.clusters.list();
+    if (clusters.length === 0) {
       options.logger.warn(
         'No clusters in launchpad.clusters: the catalog has no Launchpad entities until one is configured',
       );
@@ -96,38 +104,24 @@ export class LaunchpadEntityProvider implements EntityProvider {
           providerConfig.getConfig('schedule'),
         )
       : DEFAULT_SCHEDULE;
-    const octokit =
-      options.octokit ??
-      createGitHubClient({
-        baseUrl: launchpad.github.baseUrl,
-        token: launchpad.github.token,
-        logger: options.logger.child({ client: 'github' }),
-      });
-    return launchpad.clusters.map(
+    return clusters.map(
       cluster =>
         new LaunchpadEntityProvider({
           cluster,
-          octokit,
           logger: options.logger,
           defaultOwner,
           scheduler: options.scheduler,
           schedule,
+          events: options.events,
         }),
     );
   }
 
   constructor(private readonly options: LaunchpadEntityProviderOptions) {
-    const { owner, repo } = splitRepository(options.cluster.repository);
     this.logger = options.logger.child({
       target: this.getProviderName(),
-      repository: options.cluster.repository,
-    });
-    this.reader = new ClusterRepositoryReader({
-      octokit: options.octokit,
-      owner,
-      repo,
-      branch: options.cluster.branch,
-      logger: this.logger,
+      cluster: options.cluster.name,
+      repository: options.cluster.config.repository,
     });
   }
 
@@ -137,7 +131,16 @@ export class LaunchpadEntityProvider implements EntityProvider {
 
   async connect(connection: EntityProviderConnection): Promise<void> {
     this.connection = connection;
-    const { scheduler, schedule } = this.options;
+    const { scheduler, schedule, events } = this.options;
+    if (events) {
+      await events.subscribe({
+        // Stable and unique per provider: the events backend's bus keys
+        // delivery on it when several backend instances run.
+        id: this.getProviderName(),
+        topics: REFRESH_TOPICS,
+        onEvent: async event => this.onEvent(event),
+      });
+    }
     if (!scheduler) return;
     await scheduler.scheduleTask({
       id: `${this.getProviderName()}:refresh`,
@@ -167,12 +170,59 @@ export class LaunchpadEntityProvider implements EntityProvider {
     return this.inFlight;
   }
 
+  /**
+   * A refresh that reads the repository after this call: started at once
+   * when none runs; otherwise one refresh queued behind the running one
+   * (which may have read the branch before the change being signalled),
+   * shared by every request made meanwhile. Never two reads at once.
+   */
+  requestRefresh(): Promise<RefreshResult> {
+    if (!this.inFlight) return this.refresh();
+    if (!this.queued) {
+      const queued = this.inFlight.then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+      this.queued = queued;
+    }
+    return this.queued;
+  }
+
+  private async onEvent(event: EventParams): Promise<void> {
+    const reason = refreshReason(event, this.options.cluster.config);
+    if (!reason) return;
+    if (!this.connection) {
+      // Not connected yet: the first scheduled refresh reads everything anyway.
+      this.logger.debug(`Ignoring ${reason}: not connected yet`);
+      return;
+    }
+    this.logger.info(`Refreshing the cluster repository at once: ${reason}`);
+    // Not awaited: a webhook delivery must not wait for a full read (GitHub
+    // gives up on a delivery after 10 s); refresh() logs its own outcome.
+    this.requestRefresh().catch(() => {});
+  }
+
   private async doRefresh(
     connection: EntityProviderConnection,
   ): Promise<RefreshResult> {
-    const { cluster } = this.options;
+    const cluster = this.options.cluster.config;
+    const reader = this.options.cluster.repository.reader;
     try {
-      const read = await this.reader.read();
+      let read: ClusterRepositoryRead;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        // Typed (ServiceUnavailableError, NotFoundError, NotAllowedError...)
+        // with the cluster and repository; the token is never in it.
+        return this.failed(
+          describeGitHubError(error),
+          githubError(error, {
+            action: 'read the cluster repository',
+            cluster: cluster.name,
+            repository: cluster.repository,
+          }),
+        );
+      }
       if (!read.changed) {
         this.logger.debug(`Cluster repository unchanged at ${read.commitSha}`);
         return { outcome: 'unchanged', requests: read.requests };
@@ -224,7 +274,7 @@ export class LaunchpadEntityProvider implements EntityProvider {
       } catch (error) {
         // The catalog did not take this read: forget the cache so the next
         // refresh emits again instead of answering "unchanged".
-        this.reader.reset();
+        reader.reset();
         throw error;
       }
       this.built = built;
@@ -239,14 +289,14 @@ export class LaunchpadEntityProvider implements EntityProvider {
       };
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
-      this.logger.error(
-        `Failed to read cluster repository ${
-          cluster.repository
-        }; the catalog keeps the previous entities: ${describeGitHubError(
-          error,
-        )}`,
-      );
-      return { outcome: 'failed', error };
+      return this.failed(error.message, error);
     }
+  }
+
+  private failed(reason: string, error: Error): RefreshResult {
+    this.logger.error(
+      `Failed to read cluster repository ${this.options.cluster.config.repository}; the catalog keeps the previous entities: ${reason}`,
+    );
+    return { outcome: 'failed', error };
   }
 }

@@ -17,12 +17,13 @@ import { sandboxConfig } from './testHelpers';
  */
 describe('catalog backend with the Launchpad module (against the sandbox)', () => {
   let sandbox: Sandbox;
+  // Starting the sandbox seeds two repositories and clusters: slow on a loaded machine.
   beforeAll(async () => {
     sandbox = await startSandbox({});
-  });
+  }, 60_000);
   afterAll(async () => {
     await sandbox?.stop();
-  });
+  }, 30_000);
 
   it('stores clusters, instances and resources with their relations', async () => {
     const config = sandboxConfig(sandbox, {

@@ -3,9 +3,16 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { launchpadClustersServiceRef } from '@internal/plugin-launchpad-node';
 import { LaunchpadEntityProvider } from './LaunchpadEntityProvider';
 
-/** Adds one Launchpad entity provider per cluster in `launchpad.clusters`. */
+/**
+ * Adds one Launchpad entity provider per cluster of the clusters service
+ * (`launchpad.clusters`), refreshed on a schedule and at once on a
+ * `launchpad.repository.changed` event or a GitHub push to the cluster's
+ * branch.
+ */
 export const catalogModuleLaunchpad = createBackendModule({
   pluginId: 'catalog',
   moduleId: 'launchpad',
@@ -16,10 +23,17 @@ export const catalogModuleLaunchpad = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         scheduler: coreServices.scheduler,
+        clusters: launchpadClustersServiceRef,
+        events: eventsServiceRef,
       },
-      async init({ catalog, config, logger, scheduler }) {
+      async init({ catalog, config, logger, scheduler, clusters, events }) {
         catalog.addEntityProvider(
-          LaunchpadEntityProvider.fromConfig(config, { logger, scheduler }),
+          LaunchpadEntityProvider.fromConfig(config, {
+            clusters,
+            logger,
+            scheduler,
+            events,
+          }),
         );
       },
     });

@@ -1,10 +1,18 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import type {
   DeferredEntity,
   EntityProviderConnection,
   EntityProviderMutation,
 } from '@backstage/plugin-catalog-node';
+import {
+  DefaultLaunchpadClustersService,
+  type GitHubClientTuning,
+} from '@internal/plugin-launchpad-node';
+import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
 import type { Sandbox } from '@internal/sandbox';
+
+type ConfigData = NonNullable<ConstructorParameters<typeof ConfigReader>[0]>;
 
 /** App config pointing the Launchpad plugins at a running sandbox. */
 export function sandboxConfig(
@@ -12,20 +20,8 @@ export function sandboxConfig(
   extra: { defaultOwner?: string; schedule?: object } = {},
 ) {
   return new ConfigReader({
-    launchpad: {
-      github: { baseUrl: sandbox.github.url, token: sandbox.github.token },
-      clusters: sandbox.clusters.map(cluster => ({
-        name: cluster.name,
-        title: cluster.name,
-        environment: cluster.environment,
-        domain: cluster.domain,
-        repository: cluster.repository,
-        branch: cluster.branch,
-        kubernetes: { url: cluster.kubernetesUrl, token: cluster.token },
-        argocd: { url: cluster.argocdUrl, token: cluster.token },
-        argoWorkflows: { url: cluster.argoUrl, token: cluster.token },
-      })),
-    },
+    // JSON by construction; its declared GitHub App type has no index signature.
+    ...(sandboxLaunchpadConfig(sandbox) as unknown as ConfigData),
     catalog: {
       providers: {
         launchpad: {
@@ -34,6 +30,17 @@ export function sandboxConfig(
         },
       },
     },
+  });
+}
+
+/** The clusters service for a sandbox config, its GitHub client tuned for tests (1 ms retry waits, a counting fetch). */
+export function sandboxClusters(
+  config: ConfigReader,
+  options: { logger: LoggerService; github?: GitHubClientTuning },
+) {
+  return DefaultLaunchpadClustersService.fromConfig(config, {
+    logger: options.logger,
+    github: { retryAfterBaseValue: 1, ...options.github },
   });
 }
 
