@@ -168,6 +168,8 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
       });
       const before = await head();
       counter.take();
+      // The sandbox counts what it receives too (retries included).
+      await fetch(`${sandbox.adminUrl}/requests`, { method: 'DELETE' });
       const result = await writer.commitFiles({
         message:
           'Add gamma, update alpha, drop beta\n\nRequested from the portal.',
@@ -194,6 +196,15 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
       expect(
         counter.take().map(r => `${r.method} ${r.path} ${r.status}`),
       ).toEqual(['POST /graphql 200']);
+      const served = (await (
+        await fetch(`${sandbox.adminUrl}/requests`)
+      ).json()) as {
+        services: { github: { total: number; routes: Record<string, number> } };
+      };
+      expect(served.services.github).toEqual({
+        total: 1,
+        routes: { 'POST /graphql': 1 },
+      });
       expect(result).toMatchObject({
         parentSha: before,
         via: 'graphql',
