@@ -279,6 +279,8 @@ export class WorkflowController {
       (wf.status as { nodes?: Record<string, WorkflowNode> } | undefined)
         ?.nodes ?? {},
     );
+    // (Narrowed here: function declarations below do not see the narrowing.)
+    const { templateName } = resolved;
     const planned = this.plannedPods(resolved.scope, resolved.entrypoint);
     const progress = () => {
       const pods = Object.values(nodes).filter(n => n.type === 'Pod');
@@ -477,7 +479,7 @@ export class WorkflowController {
         const fault = faults.take(
           'workflow-step-fails',
           f =>
-            (!f.template || f.template === resolved.templateName) &&
+            (!f.template || f.template === templateName) &&
             (!f.step || f.step === stepName),
         );
         const outcome: Outcome = fault
