@@ -305,8 +305,10 @@ export class ClusterRepositoryWriter {
   /**
    * Commits `files` and `deletions` to the branch in one commit. Costs one
    * GitHub request when the head is known (the caller's expectedHeadOid, or
-   * the writer's last commit); one more to read it otherwise, and two more per
-   * retry after the head moved.
+   * the writer's last commit); one more to read it otherwise. A retry after
+   * the head moved reads the new head and its commit (was it this commit,
+   * landed already?), with expectedHeadOid the two trees compared, then
+   * commits again.
    */
   async commitFiles(input: CommitFilesInput): Promise<CommitResult> {
     const branch = input.branch ?? this.branch;
