@@ -448,6 +448,18 @@ describe('Velero as its CRDs and controllers behave', () => {
       expect(refused.code).toBe(422);
       expect(String(refused.body)).toContain('status.phase');
     }
+    // A null where the CRD is not nullable is pruned by the API server, not refused.
+    const withNulls = (await custom.createNamespacedCustomObject({
+      ...velero('backups', 'velero-fixtures'),
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        metadata: { name: 'with-nulls' },
+        spec: { storageLocation: null, volumeSnapshotLocations: null },
+        status: { phase: 'Completed', failureReason: null },
+      },
+    })) as VeleroObject;
+    expect(withNulls.status?.phase).toBe('Completed');
     const wrongTypes = await refusal(
       custom.createNamespacedCustomObject({
         ...velero('schedules', 'velero-fixtures'),

@@ -1,6 +1,7 @@
 import {
   ApiException,
   AutoscalingV2Api,
+  BatchV1Api,
   CoreV1Api,
   KubernetesObjectApi,
   type KubernetesObject,
@@ -38,6 +39,7 @@ let sandbox: Sandbox;
 let client: KubernetesObjectApi;
 let core: CoreV1Api;
 let autoscaling: AutoscalingV2Api;
+let batch: BatchV1Api;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: 'none', speed: 0 });
@@ -45,6 +47,7 @@ beforeAll(async () => {
   client = KubernetesObjectApi.makeApiClient(kc);
   core = kc.makeApiClient(CoreV1Api);
   autoscaling = kc.makeApiClient(AutoscalingV2Api);
+  batch = kc.makeApiClient(BatchV1Api);
   await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
 }, 60_000);
 
@@ -105,6 +108,12 @@ async function writeStatus(
       });
     case 'HorizontalPodAutoscaler':
       return autoscaling.replaceNamespacedHorizontalPodAutoscalerStatus({
+        name,
+        namespace: NAMESPACE,
+        body,
+      });
+    case 'Job':
+      return batch.replaceNamespacedJobStatus({
         name,
         namespace: NAMESPACE,
         body,

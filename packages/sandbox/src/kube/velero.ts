@@ -15,27 +15,34 @@ import { z } from 'zod';
  * (ObjectMeta), kept as sent.
  */
 const dateTime = z.iso.datetime({ offset: true });
+/**
+ * An optional field that is not `nullable` in the CRD: the API server prunes
+ * a null there before validating (structural schemas, "Defaulting and
+ * Nullable"), so null is dropped rather than refused.
+ */
+const opt = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(v => (v === null ? undefined : v), schema.optional());
 const nullableStrings = z.array(z.string()).nullable();
 const int = z.number().int();
 
 const labelSelector = z.object({
-  matchExpressions: z
-    .array(
+  matchExpressions: opt(
+    z.array(
       z.object({
         key: z.string(),
         operator: z.string(),
-        values: z.array(z.string()).optional(),
+        values: opt(z.array(z.string())),
       }),
-    )
-    .optional(),
-  matchLabels: z.record(z.string(), z.string()).optional(),
+    ),
+  ),
+  matchLabels: opt(z.record(z.string(), z.string())),
 });
 
 const execHook = z.object({
   command: z.array(z.string()).min(1),
-  container: z.string().optional(),
-  onError: z.enum(['Continue', 'Fail']).optional(),
-  timeout: z.string().optional(),
+  container: opt(z.string()),
+  onError: opt(z.enum(['Continue', 'Fail'])),
+  timeout: opt(z.string()),
 });
 
 const backupResourceHookSpec = z.object({
@@ -45,22 +52,20 @@ const backupResourceHookSpec = z.object({
   includedResources: nullableStrings.optional(),
   excludedResources: nullableStrings.optional(),
   labelSelector: labelSelector.nullable().optional(),
-  pre: z.array(z.object({ exec: execHook })).optional(),
-  post: z.array(z.object({ exec: execHook })).optional(),
+  pre: opt(z.array(z.object({ exec: execHook }))),
+  post: opt(z.array(z.object({ exec: execHook }))),
 });
 
 const objectMeta = z.looseObject({
-  name: z.string().optional(),
-  generateName: z.string().optional(),
-  namespace: z.string().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  name: opt(z.string()),
+  generateName: opt(z.string()),
+  namespace: opt(z.string()),
+  labels: opt(z.record(z.string(), z.string())),
+  annotations: opt(z.record(z.string(), z.string())),
 });
 
 export const backupSpecSchema = z.object({
-  metadata: z
-    .object({ labels: z.record(z.string(), z.string()).optional() })
-    .optional(),
+  metadata: opt(z.object({ labels: opt(z.record(z.string(), z.string())) })),
   includedNamespaces: nullableStrings.optional(),
   excludedNamespaces: nullableStrings.optional(),
   includedResources: nullableStrings.optional(),
@@ -72,35 +77,35 @@ export const backupSpecSchema = z.object({
   labelSelector: labelSelector.nullable().optional(),
   orLabelSelectors: z.array(labelSelector).nullable().optional(),
   snapshotVolumes: z.boolean().nullable().optional(),
-  ttl: z.string().optional(),
+  ttl: opt(z.string()),
   includeClusterResources: z.boolean().nullable().optional(),
-  hooks: z
-    .object({
+  hooks: opt(
+    z.object({
       resources: z.array(backupResourceHookSpec).nullable().optional(),
-    })
-    .optional(),
-  storageLocation: z.string().optional(),
-  volumeSnapshotLocations: z.array(z.string()).optional(),
+    }),
+  ),
+  storageLocation: opt(z.string()),
+  volumeSnapshotLocations: opt(z.array(z.string())),
   defaultVolumesToRestic: z.boolean().nullable().optional(),
   defaultVolumesToFsBackup: z.boolean().nullable().optional(),
   orderedResources: z.record(z.string(), z.string()).nullable().optional(),
-  csiSnapshotTimeout: z.string().optional(),
-  itemOperationTimeout: z.string().optional(),
+  csiSnapshotTimeout: opt(z.string()),
+  itemOperationTimeout: opt(z.string()),
   resourcePolicy: z
     .object({
-      apiGroup: z.string().optional(),
+      apiGroup: opt(z.string()),
       kind: z.string(),
       name: z.string(),
     })
     .nullable()
     .optional(),
   snapshotMoveData: z.boolean().nullable().optional(),
-  datamover: z.string().optional(),
+  datamover: opt(z.string()),
   uploaderConfig: z
-    .object({ parallelFilesUpload: int.optional() })
+    .object({ parallelFilesUpload: opt(int) })
     .nullable()
     .optional(),
-  volumeGroupSnapshotLabelKey: z.string().optional(),
+  volumeGroupSnapshotLabelKey: opt(z.string()),
 });
 
 /**
@@ -128,35 +133,35 @@ export type BackupPhase = (typeof BACKUP_PHASES)[number];
 export const SCHEDULE_PHASES = ['New', 'Enabled', 'FailedValidation'] as const;
 
 export const backupStatusSchema = z.object({
-  version: int.optional(),
-  formatVersion: z.string().optional(),
+  version: opt(int),
+  formatVersion: opt(z.string()),
   expiration: dateTime.nullable().optional(),
-  phase: z.enum(BACKUP_PHASES).optional(),
-  queuePosition: int.optional(),
+  phase: opt(z.enum(BACKUP_PHASES)),
+  queuePosition: opt(int),
   validationErrors: nullableStrings.optional(),
   startTimestamp: dateTime.nullable().optional(),
   completionTimestamp: dateTime.nullable().optional(),
-  volumeSnapshotsAttempted: int.optional(),
-  volumeSnapshotsCompleted: int.optional(),
-  failureReason: z.string().optional(),
-  warnings: int.optional(),
-  errors: int.optional(),
+  volumeSnapshotsAttempted: opt(int),
+  volumeSnapshotsCompleted: opt(int),
+  failureReason: opt(z.string()),
+  warnings: opt(int),
+  errors: opt(int),
   progress: z
     .object({
-      totalItems: int.optional(),
-      itemsBackedUp: int.optional(),
+      totalItems: opt(int),
+      itemsBackedUp: opt(int),
     })
     .nullable()
     .optional(),
-  csiVolumeSnapshotsAttempted: int.optional(),
-  csiVolumeSnapshotsCompleted: int.optional(),
-  backupItemOperationsAttempted: int.optional(),
-  backupItemOperationsCompleted: int.optional(),
-  backupItemOperationsFailed: int.optional(),
+  csiVolumeSnapshotsAttempted: opt(int),
+  csiVolumeSnapshotsCompleted: opt(int),
+  backupItemOperationsAttempted: opt(int),
+  backupItemOperationsCompleted: opt(int),
+  backupItemOperationsFailed: opt(int),
   hookStatus: z
     .object({
-      hooksAttempted: int.optional(),
-      hooksFailed: int.optional(),
+      hooksAttempted: opt(int),
+      hooksFailed: opt(int),
     })
     .nullable()
     .optional(),
@@ -166,31 +171,31 @@ export const backupSchema = z.object({
   apiVersion: z.literal('velero.io/v1'),
   kind: z.literal('Backup'),
   metadata: objectMeta,
-  spec: backupSpecSchema.optional(),
-  status: backupStatusSchema.optional(),
+  spec: opt(backupSpecSchema),
+  status: opt(backupStatusSchema),
 });
 
 export const scheduleSchema = z.object({
   apiVersion: z.literal('velero.io/v1'),
   kind: z.literal('Schedule'),
   metadata: objectMeta,
-  spec: z
-    .object({
+  spec: opt(
+    z.object({
       schedule: z.string(),
       template: backupSpecSchema,
       useOwnerReferencesInBackup: z.boolean().nullable().optional(),
-      paused: z.boolean().optional(),
+      paused: opt(z.boolean()),
       skipImmediately: z.boolean().nullable().optional(),
-    })
-    .optional(),
-  status: z
-    .object({
-      phase: z.enum(SCHEDULE_PHASES).optional(),
+    }),
+  ),
+  status: opt(
+    z.object({
+      phase: opt(z.enum(SCHEDULE_PHASES)),
       lastBackup: dateTime.nullable().optional(),
       lastSkipped: dateTime.nullable().optional(),
-      validationErrors: z.array(z.string()).optional(),
-    })
-    .optional(),
+      validationErrors: opt(z.array(z.string())),
+    }),
+  ),
 });
 
 export type VeleroBackup = z.infer<typeof backupSchema>;
