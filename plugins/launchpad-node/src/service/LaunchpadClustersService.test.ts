@@ -102,6 +102,28 @@ describe('DefaultLaunchpadClustersService (against the sandbox)', () => {
     expect(demo).toMatchObject({ slug: 'demo' });
   }, 30_000);
 
+  it('commits through the cluster writer on the shared client, and the reader sees it', async () => {
+    const { service, counter } = build(sandboxLaunchpadConfig(sandbox));
+    const { repository } = service.get('production');
+    const before = await repository.reader.read();
+    expect(before.changed).toBe(true);
+    counter.take();
+    const commit = await repository.writer.commitFiles({
+      message: 'Service test: two files in one commit',
+      files: [
+        { path: 'instances/university/notes.md', content: 'one\n' },
+        { path: 'instances/archive/notes.md', content: 'two\n' },
+      ],
+      expectedHeadOid: before.commitSha,
+    });
+    expect(commit).toMatchObject({ parentSha: before.commitSha, attempts: 1 });
+    expect(counter.take().map(r => `${r.method} ${r.path}`)).toEqual([
+      'POST /graphql',
+    ]);
+    const after = await repository.reader.read();
+    expect(after.commitSha).toBe(commit.sha);
+  }, 30_000);
+
   it('builds typed Kubernetes clients for the cluster', async () => {
     const { service } = build(sandboxLaunchpadConfig(sandbox));
     const { kubernetes } = service.get('staging');

@@ -15,6 +15,7 @@ import {
 } from '../config';
 import { createClusterKubernetes } from '../kubernetes';
 import { ClusterRepositoryReader } from '../repository/ClusterRepositoryReader';
+import { ClusterRepositoryWriter } from '../repository/ClusterRepositoryWriter';
 import { ConfigEditor } from '../repository/configEditor';
 import { createInstanceReader } from '../repository/instanceConfig';
 import { GitHubClients, type GitHubClientTuning } from './GitHubClients';
@@ -132,6 +133,14 @@ function buildCluster(
         integration.apiBaseUrl?.startsWith('http://') ? 'http' : 'https'
       }://${ref.host}/${owner}/${repo}.git`,
       branch: config.branch,
+    }),
+    writer: new ClusterRepositoryWriter({
+      octokit,
+      owner,
+      repo,
+      branch: config.branch,
+      logger,
+      cluster: config.name,
     }),
     readInstance: createInstanceReader({
       octokit,

@@ -12,6 +12,7 @@ import type { ArgoWorkflowsClient } from '../argo/types';
 import type { ArgoCdClient } from '../argocd/types';
 import type { ClusterRepositoryReader } from '../repository/ClusterRepositoryReader';
 import type { LaunchpadClusterConfig } from '../config';
+import type { ClusterRepositoryWriter } from '../repository/ClusterRepositoryWriter';
 import type { ConfigEditor } from '../repository/configEditor';
 import type { InstanceConfigRead } from '../repository/instanceConfig';
 
@@ -67,6 +68,6 @@ export interface ClusterRepository {
   readInstance(slug: string): Promise<InstanceConfigRead>;
   /** The one config.yml editor: renders new instances, merges changes keeping comments. */
   readonly editor: ConfigEditor;
-  // Added as its owner commits it (issue8-plan.md):
-  // readonly writer: ClusterRepositoryWriter;                  // NODE-B, repository/ClusterRepositoryWriter.ts
+  /** Writes: several files in one commit, pull requests, folder removal, workflow dispatch and runs. */
+  readonly writer: ClusterRepositoryWriter;
 }
