@@ -225,6 +225,15 @@ describe('GET /_sandbox/requests', () => {
       'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
     );
     expect(githubRouteTemplate('POST', '/graphql')).toBe('POST /graphql');
+    expect(
+      githubRouteTemplate(
+        'GET',
+        '/_codeload/acme-edu/strain/legacy.tar.gz/refs/heads/main',
+      ),
+    ).toBe('GET /_codeload/{owner}/{repo}/legacy.tar.gz/{ref}');
+    expect(githubRouteTemplate('GET', '/repos/o/r/tarball/main')).toBe(
+      'GET /repos/{owner}/{repo}/tarball/{ref}',
+    );
     expect(githubRouteTemplate('GET', '/nothing/here')).toBe('GET (unmatched)');
   });
 });

@@ -1,4 +1,5 @@
 import { readOperations } from './openapi';
+import { CODELOAD_PATH } from './routes/tarball';
 
 interface Template {
   method: string;
@@ -49,6 +50,11 @@ function compiled(): Template[] {
 export function githubRouteTemplate(method: string, path: string): string {
   const m = method.toUpperCase();
   if (path === '/graphql') return `${m} /graphql`;
+  // The archive download host's path (codeload.github.com on GitHub).
+  if (path.startsWith(`${CODELOAD_PATH}/`)) {
+    const kind = path.split('/')[4] ?? '';
+    return `${m} ${CODELOAD_PATH}/{owner}/{repo}/${kind}/{ref}`;
+  }
   const found = compiled().find(t => t.method === m && t.pattern.test(path));
   return `${m} ${found ? found.template : '(unmatched)'}`;
 }
