@@ -1,5 +1,9 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  InputError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import { createGitHubClient } from '../github';
 import { countingFetch } from '../testUtils';
@@ -125,6 +129,7 @@ describe('readInstance (against the sandbox)', () => {
       owner: OWNER,
       repo: REPO,
       branch: 'main',
+      cluster: 'staging',
     });
   }, 30_000);
   afterAll(async () => {
@@ -229,5 +234,23 @@ describe('readInstance (against the sandbox)', () => {
       branch: 'no-such-branch',
     });
     await expect(otherBranch('demo')).rejects.toThrow(NotFoundError);
+  });
+
+  it('types a GitHub failure, naming the cluster, the repository and the instance', async () => {
+    const fault = sandbox.faults.add({
+      kind: 'http-error',
+      service: 'github',
+      status: 502,
+      pathPrefix: '/graphql',
+    });
+    try {
+      const failure = readInstance('demo');
+      await expect(failure).rejects.toThrow(ServiceUnavailableError);
+      await expect(failure).rejects.toThrow(
+        /^Could not read instance demo \(cluster staging, repository test-org\/instance-config\): GitHub answered 502/,
+      );
+    } finally {
+      sandbox.faults.remove(fault.id);
+    }
   });
 });

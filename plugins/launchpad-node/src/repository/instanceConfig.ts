@@ -9,6 +9,7 @@ import {
 } from '@internal/plugin-launchpad-common';
 import type { Octokit } from '@octokit/rest';
 import { parse as parseYaml, YAMLError } from 'yaml';
+import { githubError } from '../errors';
 import { requestErrorStatus } from '../github';
 
 /*
@@ -122,6 +123,8 @@ export interface InstanceReaderOptions {
   branch: string;
   /** Folder holding one folder per instance; default `instances`. */
   instancesPath?: string;
+  /** The cluster's name, for error messages. */
+  cluster?: string;
 }
 
 interface FolderQuery {
@@ -149,7 +152,9 @@ interface FolderQuery {
  * GraphQL query at that commit, so the files and `commitSha` agree). A file
  * GraphQL gives no text for (over its size limit) is read over REST.
  * InputError for a slug that cannot be a folder name, NotFoundError when the
- * branch or the folder does not exist.
+ * branch or the folder does not exist, and GitHub's other failures typed by
+ * `githubError` (ServiceUnavailableError for 5xx or no answer, ...), naming
+ * the cluster, the repository and the instance.
  */
 export function createInstanceReader(
   options: InstanceReaderOptions,
@@ -166,6 +171,11 @@ export function createInstanceReader(
       );
     }
     const path = `${instancesPath}/${slug}`;
+    const context = {
+      action: `read instance ${slug}`,
+      cluster: options.cluster,
+      repository: `${owner}/${repo}`,
+    };
     const octokit = await options.octokit();
     let commitSha: string;
     try {
@@ -182,29 +192,34 @@ export function createInstanceReader(
           error,
         );
       }
-      throw error;
+      throw githubError(error, context);
     }
-    // GitHub's Repository.object(expression: "<rev>:<path>"), see
-    // https://docs.github.com/en/graphql/reference/objects#repository
-    const data = await octokit.graphql<FolderQuery>(
-      `query ($owner: String!, $repo: String!, $expression: String!) {
-        repository(owner: $owner, name: $repo) {
-          object(expression: $expression) {
-            __typename
-            ... on Tree {
-              oid
-              entries {
-                name
-                type
+    let data: FolderQuery;
+    try {
+      // GitHub's Repository.object(expression: "<rev>:<path>"), see
+      // https://docs.github.com/en/graphql/reference/objects#repository
+      data = await octokit.graphql<FolderQuery>(
+        `query ($owner: String!, $repo: String!, $expression: String!) {
+          repository(owner: $owner, name: $repo) {
+            object(expression: $expression) {
+              __typename
+              ... on Tree {
                 oid
-                object { ... on Blob { text isBinary isTruncated } }
+                entries {
+                  name
+                  type
+                  oid
+                  object { ... on Blob { text isBinary isTruncated } }
+                }
               }
             }
           }
-        }
-      }`,
-      { owner, repo, expression: `${commitSha}:${path}` },
-    );
+        }`,
+        { owner, repo, expression: `${commitSha}:${path}` },
+      );
+    } catch (error) {
+      throw githubError(error, context);
+    }
     const tree = data.repository?.object;
     if (!tree || tree.__typename !== 'Tree' || !tree.oid) {
       throw new NotFoundError(
@@ -225,11 +240,11 @@ export function createInstanceReader(
         files[name] = text;
         continue;
       }
-      const blob = await octokit.rest.git.getBlob({
-        owner,
-        repo,
-        file_sha: entry.oid,
-      });
+      const blob = await octokit.rest.git
+        .getBlob({ owner, repo, file_sha: entry.oid })
+        .catch(error => {
+          throw githubError(error, context);
+        });
       files[name] = Buffer.from(
         blob.data.content,
         blob.data.encoding === 'base64' ? 'base64' : 'utf8',

@@ -147,6 +147,7 @@ function buildCluster(
       owner,
       repo,
       branch: config.branch,
+      cluster: config.name,
     }),
   };
   return {
