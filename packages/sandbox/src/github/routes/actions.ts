@@ -1,6 +1,6 @@
 import type { WorkflowInfo, WorkflowRun } from '../actions';
 import { inSpan, parseDateQuery } from '../dateQuery';
-import { GitHubError, notFound, paginate, queryString } from '../http';
+import { notFound, paginate, queryString } from '../http';
 import type { RouteDef, RouteRequest } from '../http';
 import type { RepositoryInfo } from '../gitStore';
 import { iso, minimalRepository, nodeId, simpleUser } from '../representations';
@@ -226,12 +226,10 @@ export function actionRoutes(deps: ApiDeps): RouteDef[] {
     const createdQuery = queryString(query, 'created');
     const created =
       createdQuery === undefined ? undefined : parseDateQuery(createdQuery);
-    if (createdQuery !== undefined && !created) {
-      throw new GitHubError(
-        422,
-        `Invalid request.\n\ncreated "${createdQuery}" is not a date or date range in GitHub's search syntax (>=YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, ...)`,
-      );
-    }
+    // A value GitHub cannot read matches no run: `created=2023-05-11T00:00:00+08:00..*`
+    // with the `+` unencoded (a space once decoded) answers total_count 0
+    // (github/rest-api-description#2542), not an error.
+    if (createdQuery !== undefined && !created) return [];
     return runs.filter(
       r =>
         (!status || r.status === status || r.conclusion === status) &&
