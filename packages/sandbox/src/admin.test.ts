@@ -1,4 +1,4 @@
-import { ApiException, CoreV1Api } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, Watch } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from './sandbox';
 import { kubeConfigFor } from './kube/__testUtils__';
 
@@ -126,6 +126,30 @@ describe('HTTP faults on a cluster', () => {
     expect((await production.listNamespace()).items.length).toBeGreaterThan(0);
     sandbox.faults.remove(fault.id);
     expect((await core.listNamespace()).items.length).toBeGreaterThan(0);
+  });
+
+  it('down: open watches are broken too, as a real API server going away breaks them', async () => {
+    const kc = kubeConfigFor(sandbox.clusters[0]);
+    const ended = new Promise<unknown>(resolve => {
+      void new Watch(kc).watch(
+        '/api/v1/namespaces',
+        {},
+        () => {},
+        err => resolve(err ?? 'closed'),
+      );
+    });
+    // Let the watch connect before the cluster goes away.
+    await new Promise(r => setTimeout(r, 200));
+    const fault = sandbox.faults.add({ kind: 'down', cluster: 'staging' });
+    try {
+      const outcome = await Promise.race([
+        ended,
+        new Promise(r => setTimeout(() => r('still open'), 5_000)),
+      ]);
+      expect(outcome).not.toBe('still open');
+    } finally {
+      sandbox.faults.remove(fault.id);
+    }
   });
 
   it('http-error: answers a 5xx Status, for `count` requests', async () => {

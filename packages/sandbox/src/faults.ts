@@ -72,10 +72,19 @@ export class FaultRegistry {
   private faults: Fault[] = [];
   private nextId = 1;
 
+  private readonly addListeners = new Set<(fault: Fault) => void>();
+
   add(spec: FaultSpec): Fault {
     const fault: Fault = { ...spec, id: `fault-${this.nextId++}`, hits: 0 };
     this.faults.push(fault);
+    for (const listener of this.addListeners) listener(fault);
     return fault;
+  }
+
+  /** Called with each fault as it is added (the servers drop open connections on `down`). */
+  onAdd(listener: (fault: Fault) => void): () => void {
+    this.addListeners.add(listener);
+    return () => this.addListeners.delete(listener);
   }
 
   remove(id: string): boolean {

@@ -290,6 +290,19 @@ export async function startSandbox(
       servers.push(started.server);
       runtime.server = started.server;
       runtime.url = started.url;
+      // A cluster going down breaks the connections it has open (watches
+      // included), as a real API server's would; new ones are dropped by the
+      // fault middleware.
+      const server = started.server;
+      faults.onAdd(fault => {
+        if (
+          fault.kind === 'down' &&
+          fault.cluster === runtime.info.name &&
+          (!fault.service || fault.service === 'kubernetes')
+        ) {
+          server.closeAllConnections();
+        }
+      });
       address = started.url.replace('http://', '');
     }
   } catch (e) {
