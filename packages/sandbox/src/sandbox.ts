@@ -9,6 +9,7 @@ import { createArgoServerApi, argoErrorBody } from './argo/api';
 import { argoCdErrorBody, createArgoCdApi } from './argocd/api';
 import { SandboxClock } from './clock';
 import { ApplicationController } from './controllers/applications';
+import { DeploymentController } from './controllers/deployments';
 import { HpaController } from './controllers/hpa';
 import { VeleroController } from './controllers/velero';
 import { WorkflowController } from './controllers/workflows';
@@ -56,6 +57,11 @@ export interface SandboxOptions {
   clusterToken?: string;
   /** Receives controller errors (default: ignored). */
   onError?: (error: unknown) => void;
+  /**
+   * How long (real ms) resourceVersions stay resumable before they are
+   * compacted and watches/lists from them answer 410 Expired (default 60,000).
+   */
+  compactionWindowMs?: number;
 }
 
 export interface SandboxCluster {
@@ -96,6 +102,7 @@ interface ClusterRuntime {
   applications: ApplicationController;
   hpa: HpaController;
   velero: VeleroController;
+  deployments: DeploymentController;
   server?: http.Server;
   url?: string;
 }
@@ -151,7 +158,7 @@ export async function startSandbox(
 
   const git = await GitStore.create({ dir: dataDir, clock });
   const runtimes: ClusterRuntime[] = SEED_CLUSTERS.map(info => {
-    const store = new KubeStore(clock);
+    const store = new KubeStore(clock, undefined, options.compactionWindowMs);
     return {
       info,
       store,
@@ -163,6 +170,7 @@ export async function startSandbox(
         onError,
       }),
       hpa: new HpaController(store, clock),
+      deployments: new DeploymentController(store, clock),
       velero: new VeleroController(store, clock, {
         backfillMs: 7 * 86_400_000,
         faults,
@@ -177,6 +185,7 @@ export async function startSandbox(
       r.applications.stop();
       r.hpa.stop();
       r.velero.stop();
+      r.deployments.stop();
     }
     clock.stop();
   };
@@ -188,6 +197,8 @@ export async function startSandbox(
       });
     }
     for (const runtime of runtimes) {
+      // ReplicaSets and Pods follow the Deployments from the first one on.
+      runtime.deployments.start();
       seedInfrastructure(runtime.store);
       if (seed === 'default') {
         const instances = instancesOf(runtime.info);
@@ -209,9 +220,11 @@ export async function startSandbox(
       }
     }
     for (const runtime of runtimes) {
+      runtime.deployments.flush();
       runtime.workflows.start();
       await runtime.applications.start();
       runtime.hpa.start();
+      runtime.deployments.flush();
       // Let the HPAs settle on the seeded load so "scaling at max" shows from the start.
       for (let i = 0; i < 6; i++) runtime.hpa.reconcileAll();
       runtime.velero.start();
@@ -222,6 +235,8 @@ export async function startSandbox(
         await runtime.applications.whenIdle();
       }
     }
+    // Seeded workloads are settled when the sandbox is ready: pods the HPAs added are up.
+    for (const runtime of runtimes) runtime.deployments.finishStarting();
   } catch (e) {
     // A failed start leaves nothing running and no temp dir behind.
     stopControllerRuntimes();

@@ -1,11 +1,14 @@
 import type { SandboxClock, ClockTimer } from '../clock';
 import type { KubeStore } from '../kube/store';
 import { kubeTime, type KubeObject } from '../kube/types';
-import { DEPLOYMENTS, HPAS } from './workloads';
+import { selectorFromLabels } from '../kube/selectors';
+import { DEPLOYMENTS, HPAS, PODS } from './workloads';
 
 /** How often the simulated HPA controller re-evaluates (the real default sync period). */
 export const HPA_SYNC_PERIOD_MS = 15_000;
 export const DEFAULT_LOAD = 0.5;
+const INITIAL_READINESS_DELAY_MS = 30_000;
+const CONDITION_ORDER = ['AbleToScale', 'ScalingActive', 'ScalingLimited'];
 
 interface HpaSpec {
   minReplicas?: number;
@@ -85,11 +88,44 @@ export class HpaController {
     const status = (hpa.status ?? {}) as HpaStatus;
     const min = spec.minReplicas ?? 1;
     const max = spec.maxReplicas;
-    const target =
+    const cpuTarget =
       spec.metrics?.find(
         m => m.type === 'Resource' && m.resource?.name === 'cpu',
       )?.resource?.target?.averageUtilization ?? 80;
-    const current = status.currentReplicas ?? min;
+    const now = kubeTime(this.clock.now());
+    // horizontal.go reconcileAutoscaler: currentReplicas is the target's scale (spec.replicas).
+    const targetName = (spec as { scaleTargetRef?: { name?: string } })
+      .scaleTargetRef?.name;
+    const target = targetName
+      ? this.store.get(DEPLOYMENTS, ns, targetName)
+      : undefined;
+    if (!target) {
+      this.setConditions(hpa, status, now, {
+        type: 'AbleToScale',
+        status: 'False',
+        reason: 'FailedGetScale',
+        message: `the HPA controller was unable to get the target's current scale: deployments/scale.apps "${targetName}" not found`,
+      });
+      return;
+    }
+    const current =
+      (target.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+    if (!this.measurablePods(target)) {
+      // No pod reports CPU yet: the real controller cannot compute a count and leaves the scale alone.
+      this.setConditions(
+        hpa,
+        { ...status, currentReplicas: current, desiredReplicas: current },
+        now,
+        {
+          type: 'ScalingActive',
+          status: 'False',
+          reason: 'FailedGetResourceMetric',
+          message:
+            'the HPA was unable to compute the replica count: failed to get cpu utilization: did not receive metrics for targeted pods (pods might be unready)',
+        },
+      );
+      return;
+    }
     // Demand in pods running at the target utilisation.
     const demand = this.getLoad(ns) * max * 0.75;
     const raw = Math.max(1, Math.ceil(demand));
@@ -100,8 +136,7 @@ export class HpaController {
       step = Math.max(1, Math.ceil((desired - current) / 2));
     else if (desired < current) step = -1;
     const next = current + step;
-    const utilization = Math.round((target * demand) / Math.max(next, 1));
-    const now = kubeTime(this.clock.now());
+    const utilization = Math.round((cpuTarget * demand) / Math.max(next, 1));
     const previous = new Map((status.conditions ?? []).map(c => [c.type, c]));
     const condition = (
       type: string,
@@ -179,32 +214,79 @@ export class HpaController {
     this.store.update(HPAS, ns, hpa.metadata.name!, obj => {
       obj.status = nextStatus;
     });
-    if (next !== current)
-      this.scaleDeployment(
-        ns,
-        (spec as { scaleTargetRef?: { name?: string } }).scaleTargetRef?.name,
-        next,
-      );
+    if (next !== current) this.scale(ns, target.metadata.name!, next);
   }
 
-  /** Follows the HPA on its healthy target deployment so the Kubernetes tab agrees. */
-  private scaleDeployment(
-    ns: string,
-    name: string | undefined,
-    replicas: number,
+  /**
+   * Pods of the target that have been Ready for the initial readiness delay
+   * (`--horizontal-pod-autoscaler-initial-readiness-delay`, 30 s): the
+   * controller counts only those samples (replica_calculator.go).
+   */
+  private measurablePods(target: KubeObject): number {
+    const matchLabels = (
+      target.spec as { selector?: { matchLabels?: Record<string, string> } }
+    ).selector?.matchLabels;
+    if (!matchLabels) return 0;
+    const since = this.clock.nowMs() - INITIAL_READINESS_DELAY_MS;
+    return this.store.count(
+      PODS,
+      {
+        namespace: target.metadata.namespace,
+        labelSelector: selectorFromLabels(matchLabels),
+      },
+      pod =>
+        (
+          pod.status as
+            | {
+                conditions?: Array<{
+                  type: string;
+                  status: string;
+                  lastTransitionTime?: string;
+                }>;
+              }
+            | undefined
+        )?.conditions?.some(
+          c =>
+            c.type === 'Ready' &&
+            c.status === 'True' &&
+            Date.parse(c.lastTransitionTime ?? '') <= since,
+        ) ?? false,
+    );
+  }
+
+  /** Replaces one condition (keeping its transition time when unchanged), the others stay. */
+  private setConditions(
+    hpa: KubeObject,
+    status: HpaStatus,
+    now: string,
+    change: Omit<HpaCondition, 'lastTransitionTime'>,
   ) {
-    if (!name) return;
-    this.store.update(DEPLOYMENTS, ns, name, obj => {
-      const status = (obj.status ?? {}) as Record<string, unknown>;
-      if (status.unavailableReplicas) return;
-      (obj.spec as { replicas?: number }).replicas = replicas;
+    const before = (status.conditions ?? []).find(c => c.type === change.type);
+    const next: HpaCondition = {
+      ...change,
+      lastTransitionTime:
+        before && before.status === change.status
+          ? before.lastTransitionTime
+          : now,
+    };
+    const conditions = (status.conditions ?? []).filter(
+      c => c.type !== change.type,
+    );
+    this.store.update(HPAS, hpa.metadata.namespace, hpa.metadata.name!, obj => {
       obj.status = {
         ...status,
-        replicas,
-        updatedReplicas: replicas,
-        readyReplicas: replicas,
-        availableReplicas: replicas,
+        conditions: [...conditions, next].sort(
+          (a, b) =>
+            CONDITION_ORDER.indexOf(a.type) - CONDITION_ORDER.indexOf(b.type),
+        ),
       };
+    });
+  }
+
+  /** What the real controller does through the target's /scale: set spec.replicas; the deployment controller does the rest. */
+  private scale(ns: string, name: string, replicas: number) {
+    this.store.update(DEPLOYMENTS, ns, name, obj => {
+      (obj.spec as { replicas?: number }).replicas = replicas;
     });
   }
 }

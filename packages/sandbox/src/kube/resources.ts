@@ -33,6 +33,17 @@ export interface ResourceType {
   validate: (obj: KubeObject) => FieldError[];
 }
 
+/** Groups compiled into the API server; every other group here is a CRD's. */
+const BUILT_IN_GROUPS = new Set([
+  '',
+  'apps',
+  'batch',
+  'autoscaling',
+  'networking.k8s.io',
+]);
+export const isBuiltIn = (type: ResourceType) =>
+  BUILT_IN_GROUPS.has(type.group);
+
 export const apiVersionOf = (type: ResourceType) =>
   type.group ? `${type.group}/${type.version}` : type.version;
 

@@ -8,7 +8,12 @@ import {
   notFound,
 } from './errors';
 import { applyPatch, type PatchType } from './patch';
-import { apiVersionOf, RESOURCE_TYPES, type ResourceType } from './resources';
+import {
+  apiVersionOf,
+  isBuiltIn,
+  RESOURCE_TYPES,
+  type ResourceType,
+} from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { kubeTime, type KubeObject, type StoreEvent } from './types';
 
@@ -41,6 +46,24 @@ const NAMESPACES = RESOURCE_TYPES.find(t => t.plural === 'namespaces')!;
 const resourceKey = (type: ResourceType) => `${type.group}/${type.plural}`;
 const objectKey = (namespace: string | undefined, name: string) =>
   `${namespace ?? ''}/${name}`;
+
+/**
+ * The API server bumps `metadata.generation` on spec changes for kinds with a
+ * status subresource, and on every change but metadata for custom resources
+ * without one (kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/
+ * custom-resource-definitions/#status-subresource).
+ */
+function generationChanged(
+  type: ResourceType,
+  current: KubeObject,
+  next: KubeObject,
+): boolean {
+  if (type.statusSubresource || isBuiltIn(type))
+    return JSON.stringify(next.spec) !== JSON.stringify(current.spec);
+  const withoutMetadata = (obj: KubeObject) =>
+    JSON.stringify({ ...obj, metadata: undefined });
+  return withoutMetadata(current) !== withoutMetadata(next);
+}
 
 /**
  * One cluster's object store: every object of every served resource type,
@@ -97,6 +120,42 @@ export class KubeStore {
       .map(obj => structuredClone(obj));
   }
 
+  /**
+   * Counts the objects matching `options` (and `predicate`) without copying
+   * them: controllers poll this often. `predicate` must not keep or change the object.
+   */
+  count(
+    type: ResourceType,
+    options: ListOptions = {},
+    predicate: (obj: Readonly<KubeObject>) => boolean = () => true,
+  ): number {
+    const labels = parseLabelSelector(options.labelSelector);
+    let n = 0;
+    for (const obj of this.bucket(type).values()) {
+      if (options.namespace && obj.metadata.namespace !== options.namespace)
+        continue;
+      if (labels(obj.metadata.labels) && predicate(obj)) n++;
+    }
+    return n;
+  }
+
+  /** The objects in `namespace` whose ownerReferences name `ownerUid` (controllers; only matches are copied). */
+  listOwned(
+    type: ResourceType,
+    namespace: string | undefined,
+    ownerUid: string,
+  ): KubeObject[] {
+    const result: KubeObject[] = [];
+    for (const obj of this.bucket(type).values()) {
+      if (obj.metadata.namespace !== namespace) continue;
+      if (obj.metadata.ownerReferences?.some(o => o.uid === ownerUid))
+        result.push(structuredClone(obj));
+    }
+    return result.sort((a, b) =>
+      a.metadata.name!.localeCompare(b.metadata.name!),
+    );
+  }
+
   get(
     type: ResourceType,
     namespace: string | undefined,
@@ -126,7 +185,13 @@ export class KubeStore {
   create(
     type: ResourceType,
     input: KubeObject,
-    options: { namespace?: string; fromApi?: boolean; dryRun?: boolean } = {},
+    options: {
+      namespace?: string;
+      fromApi?: boolean;
+      dryRun?: boolean;
+      /** Seeds and controllers: when the object came to be (default now). */
+      createdAt?: Date;
+    } = {},
   ): KubeObject {
     const obj = structuredClone(input);
     obj.metadata = obj.metadata ?? {};
@@ -169,7 +234,9 @@ export class KubeStore {
     }
     if (options.fromApi && type.statusSubresource) delete obj.status;
     obj.metadata.uid = randomUUID();
-    obj.metadata.creationTimestamp = kubeTime(this.clock.now());
+    obj.metadata.creationTimestamp = kubeTime(
+      (options.fromApi ? undefined : options.createdAt) ?? this.clock.now(),
+    );
     obj.metadata.generation = 1;
     delete obj.metadata.resourceVersion;
     delete obj.metadata.deletionTimestamp;
@@ -336,7 +403,7 @@ export class KubeStore {
       if (type.statusSubresource && !options.internal)
         next.status = current.status;
       if (next.status === undefined) delete next.status;
-      if (JSON.stringify(next.spec) !== JSON.stringify(current.spec)) {
+      if (generationChanged(type, current, next)) {
         next.metadata.generation = (current.metadata.generation ?? 1) + 1;
       }
     }

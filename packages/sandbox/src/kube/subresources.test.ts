@@ -54,16 +54,16 @@ const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 describe('status and scale subresources', () => {
   it('lists a status subresource only where the real API or CRD has one', async () => {
-    const core = await names('/api/v1');
-    expect(core).toEqual(
+    const v1 = await names('/api/v1');
+    expect(v1).toEqual(
       expect.arrayContaining([
         'pods/status',
         'services/status',
         'namespaces/status',
       ]),
     );
-    expect(core).not.toContain('configmaps/status');
-    expect(core).not.toContain('secrets/status');
+    expect(v1).not.toContain('configmaps/status');
+    expect(v1).not.toContain('secrets/status');
     const apps = await names('/apis/apps/v1');
     expect(apps).toEqual(
       expect.arrayContaining([

@@ -355,7 +355,7 @@ export function seedInstanceObjects(
         ? {}
         : { status: completedWorkflowStatus(name, def.steps, createdAt) }),
     };
-    store.create(WORKFLOWS, workflow);
+    store.create(WORKFLOWS, workflow, { createdAt: new Date(createdAt) });
   }
   if (instance.dumpCronJobs) {
     for (const db of [
@@ -377,44 +377,48 @@ export function seedInstanceObjects(
         Math.floor(now / DAY) * DAY +
         (db.name === 'mysql-dump' ? 9_000_000 : 9_900_000);
       const lastRun = last > now ? last - DAY : last;
-      store.create(CRONJOBS, {
-        metadata: {
-          name: db.name,
-          namespace: instance.slug,
-          labels: {
-            'app.kubernetes.io/name': db.name,
-            'app.kubernetes.io/part-of': 'launchpad-backups',
-            'backstage.io/kubernetes-id': instance.slug,
+      store.create(
+        CRONJOBS,
+        {
+          metadata: {
+            name: db.name,
+            namespace: instance.slug,
+            labels: {
+              'app.kubernetes.io/name': db.name,
+              'app.kubernetes.io/part-of': 'launchpad-backups',
+              'backstage.io/kubernetes-id': instance.slug,
+            },
           },
-        },
-        spec: {
-          schedule: db.schedule,
-          concurrencyPolicy: 'Forbid',
-          successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 1,
-          jobTemplate: {
-            spec: {
-              backoffLimit: 1,
-              template: {
-                spec: {
-                  restartPolicy: 'OnFailure',
-                  containers: [
-                    {
-                      name: db.name,
-                      image: db.image,
-                      command: ['/bin/sh', '-c', db.command],
-                    },
-                  ],
+          spec: {
+            schedule: db.schedule,
+            concurrencyPolicy: 'Forbid',
+            successfulJobsHistoryLimit: 3,
+            failedJobsHistoryLimit: 1,
+            jobTemplate: {
+              spec: {
+                backoffLimit: 1,
+                template: {
+                  spec: {
+                    restartPolicy: 'OnFailure',
+                    containers: [
+                      {
+                        name: db.name,
+                        image: db.image,
+                        command: ['/bin/sh', '-c', db.command],
+                      },
+                    ],
+                  },
                 },
               },
             },
           },
+          status: {
+            lastScheduleTime: kubeTime(lastRun),
+            lastSuccessfulTime: kubeTime(lastRun + 240_000),
+          },
         },
-        status: {
-          lastScheduleTime: kubeTime(lastRun),
-          lastSuccessfulTime: kubeTime(lastRun + 240_000),
-        },
-      });
+        { createdAt: new Date(createdAt) },
+      );
     }
   }
 }

@@ -6,11 +6,11 @@ let sandbox: Sandbox;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ speed: 0 });
-});
+}, 30_000);
 
 afterAll(async () => {
   await sandbox.stop();
-});
+}, 30_000);
 
 describe('default seed', () => {
   it('creates both cluster repositories with Picasso and one folder per instance', async () => {
@@ -136,6 +136,8 @@ describe('default seed', () => {
         status: { health: { status: string } };
       };
     expect((await app()).status.health.status).toBe('Progressing');
+    // Idle, so its HPAs stay at their minimum and every pod there is one that came up.
+    sandbox.setLoad('staging', 0, 'summer-school');
     // Three steps of ten simulated minutes each, then one health assessment.
     await sandbox.settle(3 * 600_000 + 31_000, 30_000);
     const workflows = await (
