@@ -235,7 +235,7 @@ export class ClusterRepositoryReader {
       blobs = await this.tarballBlobs(commitSha, fetches);
     }
     for (const [sha, text] of await this.fetchBlobs(
-      shas.filter(sha => !blobs.has(sha)),
+      shas.filter(blobSha => !blobs.has(blobSha)),
       () => requests++,
     )) {
       blobs.set(sha, text);

@@ -138,6 +138,24 @@ function base64urlJson(part: string): unknown {
   }
 }
 
+/** A Map of the fixed token users that also answers for installation tokens. */
+class TokenUsers extends Map<string, TokenUser> {
+  constructor(
+    users: Iterable<readonly [string, TokenUser]>,
+    private readonly installationUser: (token: string) => TokenUser | undefined,
+  ) {
+    super(users);
+  }
+
+  override get(token: string): TokenUser | undefined {
+    return super.get(token) ?? this.installationUser(token);
+  }
+
+  override has(token: string): boolean {
+    return this.get(token) !== undefined;
+  }
+}
+
 export class SandboxGitHubApps {
   readonly appId: number;
   readonly slug: string;
@@ -572,23 +590,5 @@ export class SandboxGitHubApps {
       );
     }
     return issued;
-  }
-}
-
-/** A Map of the fixed token users that also answers for installation tokens. */
-class TokenUsers extends Map<string, TokenUser> {
-  constructor(
-    users: Iterable<readonly [string, TokenUser]>,
-    private readonly installationUser: (token: string) => TokenUser | undefined,
-  ) {
-    super(users);
-  }
-
-  override get(token: string): TokenUser | undefined {
-    return super.get(token) ?? this.installationUser(token);
-  }
-
-  override has(token: string): boolean {
-    return this.get(token) !== undefined;
   }
 }
