@@ -14,15 +14,52 @@ export function argoCdErrorBody(grpcCode: number, message: string) {
   return { error: message, code: grpcCode, message };
 }
 
+/** int64 fields arrive as numbers or, from protojson clients, as strings. */
+const int64 = z
+  .union([z.number(), z.string().regex(/^-?\d+$/)])
+  .transform(Number);
+
+/** ApplicationSyncRequest (server/application/application.proto). */
 const syncBody = z
   .object({
+    name: z.string().optional(),
     revision: z.string().optional(),
     prune: z.boolean().optional(),
     dryRun: z.boolean().optional(),
     appNamespace: z.string().optional(),
-    strategy: z.unknown().optional(),
-    resources: z.unknown().optional(),
-    syncOptions: z.unknown().optional(),
+    project: z.string().optional(),
+    strategy: z
+      .object({
+        apply: z.object({ force: z.boolean().optional() }).optional(),
+        hook: z.object({ force: z.boolean().optional() }).optional(),
+      })
+      .optional(),
+    resources: z
+      .array(
+        z.object({
+          group: z.string().optional(),
+          kind: z.string(),
+          name: z.string(),
+          namespace: z.string().optional(),
+        }),
+      )
+      .optional(),
+    syncOptions: z.object({ items: z.array(z.string()).optional() }).optional(),
+    retryStrategy: z
+      .object({
+        limit: int64.optional(),
+        backoff: z
+          .object({
+            duration: z.string().optional(),
+            factor: int64.optional(),
+            maxDuration: z.string().optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    infos: z
+      .array(z.object({ name: z.string(), value: z.string() }))
+      .optional(),
   })
   .loose();
 
@@ -177,6 +214,21 @@ export function createArgoCdApi(options: {
         );
       }
       res.json(await controller.sync(req.params.name, parsed.data));
+    }),
+  );
+
+  // ApplicationService.Delete: `cascade` and `propagationPolicy` query
+  // parameters; answers an empty ApplicationResponse.
+  router.delete(
+    '/api/v1/applications/:name',
+    handle(async (req, res) => {
+      const { cascade, propagationPolicy } = req.query;
+      await controller.delete(req.params.name, {
+        cascade: typeof cascade === 'string' ? cascade !== 'false' : undefined,
+        propagationPolicy:
+          typeof propagationPolicy === 'string' ? propagationPolicy : undefined,
+      });
+      res.json({});
     }),
   );
 

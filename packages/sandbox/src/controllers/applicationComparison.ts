@@ -30,6 +30,8 @@ export interface DesiredResource {
 export interface Comparison {
   errors: string[];
   resources: DesiredResource[];
+  /** The manifests, in the order of `resources`. */
+  manifests: KubeObject[];
   images: string[];
   sourceType: 'Kustomize' | 'Directory';
 }
@@ -57,6 +59,7 @@ export async function compareSource(
   const result: Comparison = {
     errors: [],
     resources: [],
+    manifests: [],
     images: [],
     sourceType: 'Directory',
   };
@@ -100,6 +103,7 @@ export async function compareSource(
       const [group, version] = manifest.apiVersion.includes('/')
         ? manifest.apiVersion.split('/')
         : ['', manifest.apiVersion];
+      result.manifests.push(manifest);
       result.resources.push({
         group,
         version,

@@ -21,11 +21,11 @@ const [owner, repo] = 'acme-edu/launchpad-cluster-staging'.split('/');
 beforeAll(async () => {
   sandbox = await startSandbox({ speed: 0 });
   custom = kubeConfigFor(sandbox.clusters[0]).makeApiClient(CustomObjectsApi);
-});
+}, 60_000);
 
 afterAll(async () => {
   await sandbox.stop();
-});
+}, 30_000);
 
 async function getApp(name: string, cluster = 0): Promise<App> {
   if (cluster === 0) {
@@ -165,9 +165,16 @@ describe('simulated ArgoCD', () => {
       body: JSON.stringify({ prune: true }),
     });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as App).status.operationState?.phase).toBe(
-      'Running',
-    );
+    // ArgoCD's Sync sets the operation and returns the app; the controller
+    // moves operationState afterwards.
+    const accepted = (await res.json()) as App & {
+      operation?: { sync: { revision: string; prune?: boolean } };
+    };
+    expect(accepted.operation?.sync).toMatchObject({
+      revision: head,
+      prune: true,
+    });
+    expect(accepted.status.operationState?.phase).not.toBe('Running');
     const again = await argocd(
       '/api/v1/applications/physics-101-staging/sync',
       { method: 'POST', body: '{}' },

@@ -3,18 +3,29 @@ import type { ClockTimer, SandboxClock } from '../clock';
 import type { GitStore, PushEvent } from '../github/gitStore';
 import { KubeError } from '../kube/errors';
 import type { KubeStore } from '../kube/store';
-import { resource } from '../kube/resources';
+import { resource, RESOURCE_TYPES } from '../kube/resources';
 import { kubeTime, type KubeObject } from '../kube/types';
 import {
   compareSource,
   type AppSpec,
   type Comparison,
+  type DesiredResource,
 } from './applicationComparison';
+import {
+  hasOption,
+  kitchenTime,
+  mayRetry,
+  retryDelayMs,
+  runSync,
+  type Operation,
+  type RetryStrategy,
+  type SyncResourceRef,
+  TRACKING_ANNOTATION,
+} from './applicationSync';
 import {
   applyComparison,
   comparedTo,
   initialSyncedStatus,
-  syncedResources,
   type AppStatus,
 } from './applicationStatus';
 import {
@@ -45,6 +56,25 @@ export interface ClusterRepository {
   branch: string;
 }
 
+/** ArgoCD's ApplicationSyncRequest (server/application/application.proto), the fields the sandbox honours. */
+export interface SyncRequest {
+  revision?: string;
+  prune?: boolean;
+  dryRun?: boolean;
+  strategy?: Operation['sync']['syncStrategy'];
+  resources?: SyncResourceRef[];
+  syncOptions?: { items?: string[] };
+  retryStrategy?: RetryStrategy;
+  infos?: Array<{ name: string; value: string }>;
+  username?: string;
+}
+
+/** The finalizers ArgoCD's Delete sets for a cascading delete (application_defaults.go). */
+const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+const BACKGROUND_FINALIZER = `${RESOURCES_FINALIZER}/background`;
+const isResourcesFinalizer = (f: string) =>
+  f === RESOURCES_FINALIZER || f.startsWith(`${RESOURCES_FINALIZER}/`);
+
 export class ArgoCdError extends Error {
   constructor(
     readonly httpStatus: number,
@@ -67,6 +97,9 @@ const slugOf = (path: string) => /^instances\/([^/]+)\//.exec(path)?.[1];
 export class ApplicationController {
   private readonly slugToApp = new Map<string, string>();
   private readonly timers = new Map<string, ClockTimer[]>();
+  /** Apps whose operation the controller is running. */
+  private readonly operating = new Set<string>();
+  private unsubscribeStore?: () => void;
   private chain: Promise<void> = Promise.resolve();
   private healthTimer?: ClockTimer;
   private unsubscribe?: () => void;
@@ -91,6 +124,18 @@ export class ApplicationController {
   /** Subscribes to pushes and creates the Applications the repository holds now. */
   async start(): Promise<void> {
     this.unsubscribe = this.git.onPush(event => this.onPush(event));
+    // An operation set by any client (the API, `argocd --core`, kubectl) runs.
+    this.unsubscribeStore = this.store.subscribe(event => {
+      if (event.resource !== 'argoproj.io/applications') return;
+      if (event.type === 'DELETED') return;
+      const name = event.object.metadata.name!;
+      if (
+        event.object.metadata.namespace === ARGOCD_NAMESPACE &&
+        event.object.operation &&
+        !event.object.metadata.deletionTimestamp
+      )
+        this.pickUp(name);
+    });
     if (this.git.hasRepository(this.owner, this.repo)) {
       await this.enqueue(() => this.initialScan());
     }
@@ -99,6 +144,7 @@ export class ApplicationController {
 
   stop() {
     this.unsubscribe?.();
+    this.unsubscribeStore?.();
     this.healthTimer?.cancel();
     for (const list of this.timers.values()) list.forEach(t => t.cancel());
     this.timers.clear();
@@ -143,30 +189,47 @@ export class ApplicationController {
     return updated ?? app;
   }
 
-  async sync(
-    name: string,
-    request: {
-      revision?: string;
-      prune?: boolean;
-      dryRun?: boolean;
-      username?: string;
-    },
-  ): Promise<KubeObject> {
+  /**
+   * ArgoCD's Sync (server/application/application.go): refuses while the app
+   * is being deleted or another operation is set (argo.SetAppOperation,
+   * FailedPrecondition), resolves the revision, and sets `operation` on the
+   * Application, which it returns; the controller then runs it
+   * (`status.operationState`).
+   */
+  async sync(name: string, request: SyncRequest): Promise<KubeObject> {
     await this.whenIdle();
     const app = this.getApp(name);
-    if (
-      (app.status as AppStatus | undefined)?.operationState?.phase === 'Running'
-    ) {
-      throw new ArgoCdError(400, 9, 'another operation is already in progress');
-    }
+    if (app.metadata.deletionTimestamp)
+      throw new ArgoCdError(400, 9, 'application is deleting');
+    if (app.operation)
+      throw new ArgoCdError(
+        400,
+        9,
+        'error setting app operation: another operation is already in progress',
+      );
+    const spec = app.spec as AppSpec;
     const revision = await this.resolveRevision(
-      request.revision || this.cluster.branch,
+      request.revision || spec.source?.targetRevision || this.cluster.branch,
     );
-    if (request.dryRun) return app;
-    return this.startOperation(name, revision, {
-      prune: request.prune ?? false,
+    const retry = request.retryStrategy ?? spec.syncPolicy?.retry;
+    const syncOptions = request.syncOptions
+      ? request.syncOptions.items ?? []
+      : spec.syncPolicy?.syncOptions ?? [];
+    const operation: Operation = {
+      sync: {
+        revision,
+        ...(request.prune ? { prune: true } : {}),
+        ...(request.dryRun ? { dryRun: true } : {}),
+        ...(syncOptions.length ? { syncOptions } : {}),
+        ...(request.strategy ? { syncStrategy: request.strategy } : {}),
+        ...(request.resources?.length ? { resources: request.resources } : {}),
+        source: spec.source,
+      },
       initiatedBy: { username: request.username ?? 'admin' },
-    });
+      ...(request.infos?.length ? { info: request.infos } : {}),
+      retry: (retry as RetryStrategy | undefined) ?? {},
+    };
+    return this.setOperation(name, operation);
   }
 
   /** A commit sha or a branch of the cluster repository, as ArgoCD resolves targetRevision. */
@@ -412,14 +475,19 @@ export class ApplicationController {
     if (!initial && spec.syncPolicy?.automated && !comparison.errors.length) {
       this.after(name, this.options.syncDelayMs ?? 3_000, () => {
         const current = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
-        if (
-          !current ||
-          (current.status as AppStatus)?.operationState?.phase === 'Running'
-        )
+        if (!current || current.operation || current.metadata.deletionTimestamp)
           return;
-        this.startOperation(name, revision, {
-          prune: !!spec.syncPolicy?.automated?.prune,
+        this.setOperation(name, {
+          sync: {
+            revision,
+            ...(spec.syncPolicy?.automated?.prune ? { prune: true } : {}),
+            ...(spec.syncPolicy?.syncOptions?.length
+              ? { syncOptions: spec.syncPolicy.syncOptions }
+              : {}),
+            source: spec.source,
+          },
           initiatedBy: { automated: true },
+          retry: (spec.syncPolicy?.retry as RetryStrategy | undefined) ?? {},
         });
       });
     }
@@ -447,99 +515,239 @@ export class ApplicationController {
     );
   }
 
-  private startOperation(
-    name: string,
-    revision: string,
-    options: { prune: boolean; initiatedBy: Record<string, unknown> },
-  ): KubeObject {
-    const startedAt = kubeTime(this.clock.now());
+  /** Sets `operation` (as the API server stores it); the controller picks it up at once. */
+  private setOperation(name: string, operation: Operation): KubeObject {
     const updated = this.store.update(
       APPLICATIONS,
       ARGOCD_NAMESPACE,
       name,
       obj => {
-        const status = (obj.status ?? {}) as AppStatus;
-        status.operationState = {
-          operation: {
-            sync: {
-              revision,
-              prune: options.prune,
-              syncStrategy: { hook: {} },
-            },
-            initiatedBy: options.initiatedBy,
-            retry: {},
-          },
-          phase: 'Running',
-          message: 'one or more tasks are running',
-          startedAt,
-        };
-        obj.status = status;
+        obj.operation = operation;
       },
     )!;
+    this.pickUp(name);
+    return updated;
+  }
+
+  /** Starts the operation an Application carries (set by the API or by another client). */
+  private pickUp(name: string) {
+    if (this.operating.has(name)) return;
+    this.operating.add(name);
+    this.after(name, 0, () => this.beginOperation(name, 0));
+  }
+
+  private beginOperation(name: string, retryCount: number) {
+    const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
+    const operation = app?.operation as Operation | undefined;
+    if (!app || !operation || app.metadata.deletionTimestamp) {
+      this.operating.delete(name);
+      return;
+    }
+    const startedAt =
+      retryCount > 0
+        ? String(
+            (app.status as AppStatus).operationState?.startedAt ??
+              kubeTime(this.clock.now()),
+          )
+        : kubeTime(this.clock.now());
+    this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+      const status = (obj.status ?? {}) as AppStatus;
+      status.operationState = {
+        operation,
+        phase: 'Running',
+        message:
+          retryCount > 0
+            ? String(status.operationState?.message ?? '')
+            : 'one or more tasks are running',
+        startedAt,
+        ...(retryCount > 0 ? { retryCount } : {}),
+      };
+      obj.status = status;
+    });
     this.after(name, this.options.operationMs ?? 2_000, () => {
       void this.enqueue(() =>
-        this.finishOperation(name, revision, startedAt, options),
+        this.finishOperation(name, operation, startedAt, retryCount),
       );
     });
-    return updated;
+  }
+
+  /** Ends the operation: clears `operation`, writes the final operationState. */
+  private endOperation(
+    name: string,
+    mutate: (status: AppStatus) => void,
+  ): void {
+    this.operating.delete(name);
+    this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+      delete obj.operation;
+      const status = (obj.status ?? {}) as AppStatus;
+      mutate(status);
+      obj.status = status;
+    });
+  }
+
+  /**
+   * A failed attempt: retried per `operation.retry` (ArgoCD's controller
+   * keeps the phase Running, counts `retryCount`, and says when it retries),
+   * else final.
+   */
+  private failOperation(
+    name: string,
+    operation: Operation,
+    retryCount: number,
+    phase: 'Error' | 'Failed',
+    message: string,
+    extra: (status: AppStatus) => void,
+  ) {
+    const now = this.clock.nowMs();
+    if (mayRetry(operation.retry, retryCount)) {
+      const attempt = retryCount + 1;
+      const delay = retryDelayMs(operation.retry, attempt);
+      this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+        const status = (obj.status ?? {}) as AppStatus;
+        status.operationState = {
+          ...status.operationState,
+          phase: 'Running',
+          message: `${message}. Retrying attempt #${attempt} at ${kitchenTime(
+            now + delay,
+          )}.`,
+          retryCount: attempt,
+        };
+        extra(status);
+        obj.status = status;
+      });
+      this.after(name, delay, () => this.beginOperation(name, attempt));
+      return;
+    }
+    this.endOperation(name, status => {
+      status.operationState = {
+        ...status.operationState,
+        phase,
+        message,
+        finishedAt: kubeTime(now),
+        ...(retryCount > 0 ? { retryCount } : {}),
+      };
+      extra(status);
+    });
   }
 
   private async finishOperation(
     name: string,
-    revision: string,
+    operation: Operation,
     startedAt: string,
-    options: { prune: boolean; initiatedBy: Record<string, unknown> },
+    retryCount: number,
   ) {
     const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
-    if (!app) return;
+    if (!app || app.metadata.deletionTimestamp) {
+      this.operating.delete(name);
+      return;
+    }
     const spec = app.spec as AppSpec;
+    const { revision } = operation.sync;
+    const dryRun = !!operation.sync.dryRun;
     const comparison = await this.compare(spec, revision);
     const now = kubeTime(this.clock.now());
     const destination = spec.destination?.namespace ?? name;
     if (comparison.errors.length) {
-      this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
-        const status = (obj.status ?? {}) as AppStatus;
-        const message = `ComparisonError: ${comparison.errors.join('; ')}`;
-        status.operationState = {
-          ...status.operationState,
-          phase: 'Error',
-          message,
-          finishedAt: now,
-        };
-        this.applyComparison(status, comparison, spec);
-        status.conditions = [
-          ...(status.conditions ?? []),
-          { type: 'SyncError', message, lastTransitionTime: now },
-        ];
-        obj.status = status;
-      });
+      const message = `ComparisonError: ${comparison.errors.join('; ')}`;
+      this.failOperation(
+        name,
+        operation,
+        retryCount,
+        'Error',
+        message,
+        status => {
+          this.applyComparison(status, comparison, spec);
+          status.conditions = [
+            ...(status.conditions ?? []).filter(c => c.type !== 'SyncError'),
+            { type: 'SyncError', message, lastTransitionTime: now },
+          ];
+        },
+      );
       return;
     }
     // CreateNamespace=true: a new instance's namespace and workloads appear with the first sync.
     let fresh = false;
     if (!this.store.get(resource('', 'namespaces'), undefined, destination)) {
-      fresh = true;
-      const slug =
-        [...this.slugToApp].find(([, appName]) => appName === name)?.[0] ??
-        destination;
-      const config = await this.readConfig(slug, revision);
-      ensureInstanceWorkloads(this.store, {
-        slug,
-        namespace: destination,
-        openedxImage:
-          config.DOCKER_IMAGE_OPENEDX ??
-          comparison.images[0] ??
-          'docker.io/overhangio/openedx:20.0.5',
-        mfeImage:
-          config.MFE_DOCKER_IMAGE ?? 'docker.io/overhangio/openedx-mfe:20.0.5',
-        lmsHost: config.LMS_HOST,
-        cmsHost: config.CMS_HOST,
-        condition: 'progressing',
-        createdAt: this.clock.now(),
-      });
+      if (!hasOption(operation, 'CreateNamespace=true')) {
+        this.failOperation(
+          name,
+          operation,
+          retryCount,
+          'Failed',
+          `one or more objects failed to apply, reason: namespaces "${destination}" not found`,
+          () => undefined,
+        );
+        return;
+      }
+      if (!dryRun) {
+        fresh = true;
+        const slug =
+          [...this.slugToApp].find(([, appName]) => appName === name)?.[0] ??
+          destination;
+        const config = await this.readConfig(slug, revision);
+        ensureInstanceWorkloads(this.store, {
+          slug,
+          namespace: destination,
+          openedxImage:
+            config.DOCKER_IMAGE_OPENEDX ??
+            comparison.images[0] ??
+            'docker.io/overhangio/openedx:20.0.5',
+          mfeImage:
+            config.MFE_DOCKER_IMAGE ??
+            'docker.io/overhangio/openedx-mfe:20.0.5',
+          lmsHost: config.LMS_HOST,
+          cmsHost: config.CMS_HOST,
+          condition: 'progressing',
+          createdAt: this.clock.now(),
+        });
+      }
     }
-    this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
-      const status = (obj.status ?? {}) as AppStatus;
+    const outcome = runSync(
+      this.store,
+      name,
+      destination,
+      operation,
+      comparison,
+    );
+    const syncResult = {
+      revision,
+      source: spec.source,
+      resources: outcome.resources,
+    };
+    if (outcome.phase === 'Failed') {
+      this.failOperation(
+        name,
+        operation,
+        retryCount,
+        'Failed',
+        outcome.message,
+        status => {
+          status.operationState = { ...status.operationState!, syncResult };
+        },
+      );
+      return;
+    }
+    // A dry run reports what would change and changes nothing else.
+    if (dryRun) {
+      this.endOperation(name, status => {
+        status.operationState = {
+          ...status.operationState,
+          phase: 'Succeeded',
+          message: outcome.message,
+          finishedAt: now,
+          syncResult,
+          ...(retryCount > 0 ? { retryCount } : {}),
+        };
+      });
+      return;
+    }
+    const inSync = outcome.complete && !outcome.pruneSkipped.length;
+    const synced = new Set(
+      outcome.resources
+        .filter(r => r.status === 'Synced')
+        .map(r => `${r.group}/${r.kind}/${r.namespace}/${r.name}`),
+    );
+    this.endOperation(name, status => {
       const history = status.history ?? [];
       const id = history.length
         ? Number(history[history.length - 1].id) + 1
@@ -547,55 +755,77 @@ export class ApplicationController {
       status.operationState = {
         ...status.operationState,
         phase: 'Succeeded',
-        message: 'successfully synced (all tasks run)',
+        message: outcome.message,
         finishedAt: now,
-        syncResult: {
+        syncResult,
+        ...(retryCount > 0 ? { retryCount } : {}),
+      };
+      const previous = (status.resources ?? []) as DesiredResource[];
+      this.applyComparison(status, comparison, spec);
+      // Resources this sync did not apply keep their previous sync status.
+      status.resources = [
+        ...comparison.resources.map(r => {
+          const key = `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
+          if (synced.has(key)) return { ...r, status: 'Synced' };
+          const before = previous.find(
+            p => `${p.group}/${p.kind}/${p.namespace}/${p.name}` === key,
+          );
+          return { ...r, status: before?.status ?? 'OutOfSync' };
+        }),
+        ...outcome.pruneSkipped.map(r => ({
+          group: r.group,
+          version: r.version,
+          kind: r.kind,
+          namespace: r.namespace,
+          name: r.name,
+          status: 'OutOfSync',
+          requiresPruning: true,
+        })),
+      ];
+      if (inSync) {
+        status.sync = {
+          status: 'Synced',
           revision,
-          source: spec.source,
-          resources: syncedResources(comparison.resources, 'configured', {
-            syncPhase: 'Sync',
-            hookPhase: 'Running',
-          }),
-        },
-      };
-      status.sync = {
-        status: 'Synced',
-        revision,
-        comparedTo: comparedTo(spec),
-      };
+          comparedTo: comparedTo(spec),
+        };
+      } else {
+        status.sync = {
+          status: 'OutOfSync',
+          revision: status.sync?.revision,
+          comparedTo: comparedTo(spec),
+        };
+      }
       status.health = {
         status: 'Progressing',
         message: 'Waiting for rollout to finish',
       };
-      status.history = [
-        ...history,
-        {
-          id,
-          revision,
-          deployedAt: now,
-          deployStartedAt: startedAt,
-          source: spec.source,
-          initiatedBy: options.initiatedBy,
-        },
-      ].slice(-10);
+      // A partial sync is not a deployment of the revision: no history entry
+      // (controller/appcontroller.go persists history for full syncs only).
+      if (outcome.complete) {
+        status.history = [
+          ...history,
+          {
+            id,
+            revision,
+            deployedAt: now,
+            deployStartedAt: startedAt,
+            source: spec.source,
+            initiatedBy: operation.initiatedBy,
+          },
+        ].slice(-10);
+      }
       status.reconciledAt = now;
       status.observedAt = now;
-      this.applyComparison(status, comparison, spec);
       status.conditions = (status.conditions ?? []).filter(
         c => c.type !== 'SyncError',
       );
       if (!status.conditions.length) delete status.conditions;
-      obj.status = status;
     });
     this.after(name, this.options.healthyMs ?? 10_000, () => {
       if (fresh) markWorkloadsReady(this.store, destination, this.clock.now());
       this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
         const status = (obj.status ?? {}) as AppStatus;
-        if (
-          status.sync?.revision !== revision ||
-          status.health?.status !== 'Progressing'
-        )
-          return;
+        if (status.health?.status !== 'Progressing') return;
         status.health = namespaceHealth(this.store, destination);
         if (status.health.status === 'Progressing')
           status.health = { status: 'Healthy' };
@@ -627,11 +857,81 @@ export class ApplicationController {
 
   private removeApp(slug: string, name: string) {
     this.slugToApp.delete(slug);
+    const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
+    if (!app) return;
+    this.deleteApp(
+      name,
+      (app.metadata.finalizers ?? []).some(isResourcesFinalizer),
+    );
+  }
+
+  /**
+   * ArgoCD's Delete (server/application/application.go): `cascade` (default
+   * true) sets the resources finalizer for the propagation policy
+   * (getPropagationPolicyFinalizer), `cascade=false` removes it, then the
+   * Application is deleted. With the finalizer it stays, marked with a
+   * deletionTimestamp, until the controller has deleted its resources
+   * (controller/appcontroller.go finalizeApplicationDeletion); without it,
+   * it goes at once and its resources stay.
+   */
+  async delete(
+    name: string,
+    options: { cascade?: boolean; propagationPolicy?: string },
+  ): Promise<void> {
+    await this.whenIdle();
+    const app = this.getApp(name);
+    if (options.cascade === false && options.propagationPolicy) {
+      throw new ArgoCdError(
+        400,
+        3,
+        'cannot set propagation policy when cascading is disabled',
+      );
+    }
+    let finalizers = app.metadata.finalizers ?? [];
+    if (options.cascade !== false) {
+      const policy = (options.propagationPolicy ?? '').toLowerCase();
+      const finalizer = {
+        '': RESOURCES_FINALIZER,
+        foreground: `${RESOURCES_FINALIZER}/foreground`,
+        background: BACKGROUND_FINALIZER,
+      }[policy];
+      if (!finalizer) {
+        throw new ArgoCdError(
+          400,
+          3,
+          `invalid propagation policy: ${options.propagationPolicy}`,
+        );
+      }
+      if (!finalizers.includes(finalizer))
+        finalizers = [
+          ...finalizers.filter(f => !isResourcesFinalizer(f)),
+          finalizer,
+        ];
+    } else {
+      finalizers = finalizers.filter(f => !isResourcesFinalizer(f));
+    }
+    if (!finalizers.some(isResourcesFinalizer)) {
+      this.deleteApp(name, false);
+      return;
+    }
+    this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+      obj.metadata.finalizers = finalizers;
+      obj.metadata.deletionTimestamp = kubeTime(this.clock.now());
+    });
+    this.after(name, this.options.operationMs ?? 2_000, () =>
+      this.deleteApp(name, true),
+    );
+  }
+
+  /** Removes the Application; `cascade` first deletes what it deployed. */
+  private deleteApp(name: string, cascade: boolean) {
     for (const timer of this.timers.get(name) ?? []) timer.cancel();
     this.timers.delete(name);
+    this.operating.delete(name);
     const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
     if (!app) return;
     this.store.delete(APPLICATIONS, ARGOCD_NAMESPACE, name);
+    if (!cascade) return;
     // The resources finalizer prunes what the app deployed. The namespace
     // (made by CreateNamespace=true) stays, as do the workflows and backup
     // jobs that were never part of the app, as with real ArgoCD.
@@ -640,6 +940,17 @@ export class ApplicationController {
     for (const type of PRUNED) {
       for (const obj of this.store.list(type, { namespace: destination })) {
         this.store.delete(type, destination, obj.metadata.name!);
+      }
+    }
+    for (const type of RESOURCE_TYPES) {
+      if (!type.namespaced || PRUNED.includes(type)) continue;
+      for (const obj of this.store.list(type, { namespace: destination })) {
+        if (
+          obj.metadata.annotations?.[TRACKING_ANNOTATION]?.startsWith(
+            `${name}:`,
+          )
+        )
+          this.store.delete(type, destination, obj.metadata.name!);
       }
     }
   }
