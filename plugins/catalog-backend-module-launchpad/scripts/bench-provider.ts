@@ -19,7 +19,7 @@ export interface BenchReply {
   ms: number;
   requests: number;
   statuses: string;
-  /** Requests by kind: ref, repository, tree, graphql, blob. */
+  /** Requests by kind: ref, repository, tree, tarball, graphql, blob. */
   kinds: string;
   entities: number;
   reread: number;
@@ -90,6 +90,7 @@ async function main() {
       if (p.includes('/git/ref/')) return 'ref';
       if (p.includes('/git/trees/')) return 'tree';
       if (p.includes('/git/blobs/')) return 'blob';
+      if (p.includes('/tarball/')) return 'tarball';
       return /^\/repos\/[^/]+\/[^/?]+$/.test(p) ? 'repository' : 'other';
     };
     const kinds = Object.entries(
