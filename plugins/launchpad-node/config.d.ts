@@ -1,15 +1,10 @@
 export interface Config {
-  /** Launchpad Portal: the GitHub account and the clusters every Launchpad plugin uses. */
+  /**
+   * Launchpad Portal: the clusters every Launchpad plugin uses. GitHub
+   * credentials are not here: they come from `integrations.github` (a token,
+   * or a GitHub App), shared with Backstage's own GitHub modules.
+   */
   launchpad?: {
-    github: {
-      /** GitHub REST API base URL; omit for github.com (GitHub Enterprise: https://host/api/v3). */
-      baseUrl?: string;
-      /**
-       * Token with contents read/write and actions write on the cluster repositories.
-       * @visibility secret
-       */
-      token: string;
-    };
     clusters: Array<{
       /** Cluster name: a DNS-1123 label, also the catalog namespace of its entities. */
       name: string;
@@ -23,6 +18,11 @@ export interface Config {
       repository: string;
       /** Branch of the cluster repository (default main). */
       branch?: string;
+      /**
+       * GitHub host of the repository (default github.com): the `host` of an
+       * `integrations.github` entry, with its port if it has one.
+       */
+      githubHost?: string;
       kubernetes: {
         /** Kubernetes API server URL. */
         url: string;

@@ -13,6 +13,7 @@ import { Client } from 'pg';
 import { ConfigReader } from '@backstage/config';
 import { loadConfig } from '@backstage/config-loader';
 import { CacheManager } from '@backstage/backend-defaults/cache';
+import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
 import { startSandbox, Sandbox } from '@internal/sandbox';
 import { stringify } from 'yaml';
 
@@ -41,6 +42,24 @@ function productionEnv(options: {
     REDIS_URL,
     PORTAL_AUTOMATION_TOKEN: options.automationToken,
     LAUNCHPAD_GITHUB_TOKEN: options.githubToken,
+  };
+}
+
+/**
+ * The sandbox's clusters and its GitHub as an `integrations.github` entry
+ * whose token comes from the environment, as an operator configures it.
+ */
+function sandboxOverlay(sandbox: Sandbox) {
+  const overlay = sandboxLaunchpadConfig(sandbox);
+  return {
+    ...overlay,
+    integrations: {
+      github: overlay.integrations.github.map(entry => ({
+        ...entry,
+        // eslint-disable-next-line no-template-curly-in-string -- app-config substitution, resolved by the config loader
+        token: '${LAUNCHPAD_GITHUB_TOKEN}',
+      })),
+    },
   };
 }
 
@@ -163,17 +182,7 @@ describe('production configuration', () => {
       overlay,
       stringify({
         backend: { database: { prefix } },
-        launchpad: {
-          github: { baseUrl: sandbox.github.url },
-          clusters: sandbox.clusters.map(c => ({
-            name: c.name,
-            environment: c.environment,
-            domain: c.domain,
-            repository: c.repository,
-            branch: c.branch,
-            kubernetes: { url: c.kubernetesUrl, token: c.token },
-          })),
-        },
+        ...sandboxOverlay(sandbox),
         catalog: {
           providers: {
             launchpad: {

@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { readLaunchpadConfig } from './config';
+import { readClustersConfig } from './config';
 
 const cluster = {
   name: 'staging',
@@ -11,18 +11,12 @@ const cluster = {
 };
 
 const read = (launchpad: unknown) =>
-  readLaunchpadConfig(new ConfigReader({ launchpad } as never));
+  readClustersConfig(new ConfigReader({ launchpad } as never));
 
-describe('readLaunchpadConfig', () => {
+describe('readClustersConfig', () => {
   it('reads a valid block and applies defaults', () => {
-    const config = read({
-      github: { baseUrl: 'http://127.0.0.1:7100', token: 'gh-token' },
-      clusters: [cluster],
-    });
-    expect(config.github).toEqual({
-      baseUrl: 'http://127.0.0.1:7100',
-      token: 'gh-token',
-    });
+    const config = read({ clusters: [cluster] });
+    expect(config).toEqual({ clusters: [expect.any(Object)] });
     expect(config.clusters[0]).toMatchObject({
       name: 'staging',
       branch: 'main',
@@ -34,7 +28,6 @@ describe('readLaunchpadConfig', () => {
     let message = '';
     try {
       read({
-        github: { token: 'gh-token' },
         clusters: [
           {
             ...cluster,
@@ -59,26 +52,33 @@ describe('readLaunchpadConfig', () => {
     expect(message).not.toContain('hush-123');
   });
 
-  it('requires the GitHub token and the clusters list', () => {
-    expect(() => read({ github: {} })).toThrow(
-      /launchpad\.github\.token: is required.*launchpad\.clusters: is required/,
-    );
+  it('requires the clusters list', () => {
+    expect(() => read({})).toThrow(/launchpad\.clusters: is required/);
+  });
+
+  it('refuses the old launchpad.github block, pointing at integrations.github, without echoing the token', () => {
+    let message = '';
+    try {
+      read({ github: { token: 'gh-token-value' }, clusters: [cluster] });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('launchpad.github: moved to integrations.github');
+    expect(message).not.toContain('gh-token-value');
   });
 
   it('accepts an empty clusters list (a new install)', () => {
-    expect(read({ github: { token: 't' }, clusters: [] }).clusters).toEqual([]);
+    expect(read({ clusters: [] }).clusters).toEqual([]);
   });
 
   it('refuses duplicate cluster names', () => {
-    expect(() =>
-      read({ github: { token: 't' }, clusters: [cluster, cluster] }),
-    ).toThrow(
+    expect(() => read({ clusters: [cluster, cluster] })).toThrow(
       /launchpad\.clusters\[1\]\.name: duplicate cluster name "staging"/,
     );
   });
 
   it('fails clearly when the block is missing', () => {
-    expect(() => readLaunchpadConfig(new ConfigReader({}))).toThrow(
+    expect(() => readClustersConfig(new ConfigReader({}))).toThrow(
       /Missing required config value at "launchpad"/,
     );
   });

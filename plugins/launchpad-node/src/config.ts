@@ -70,19 +70,21 @@ const clustersSchema = z
     });
   });
 
-const clustersConfigSchema = z.object({ clusters: clustersSchema });
+const clustersConfigSchema = z
+  .object({
+    // GitHub credentials moved to `integrations.github` (issue 8): a leftover
+    // block fails the start instead of being silently ignored.
+    github: z
+      .unknown()
+      .refine(
+        value => value === undefined,
+        'moved to integrations.github (a token or a GitHub App); remove launchpad.github',
+      )
+      .optional(),
+    clusters: clustersSchema,
+  })
+  .transform(({ clusters }) => ({ clusters }));
 
-// Kept until the catalog module reads its clients from the clusters service;
-// GitHub credentials now come from `integrations.github`.
-const launchpadConfigSchema = z.object({
-  github: z.object({
-    baseUrl: url.optional(),
-    token: nonEmpty,
-  }),
-  clusters: clustersSchema,
-});
-
-export type LaunchpadConfig = z.infer<typeof launchpadConfigSchema>;
 /** The `launchpad:` block: the clusters (GitHub credentials live in `integrations.github`). */
 export type LaunchpadClustersConfig = z.infer<typeof clustersConfigSchema>;
 export type LaunchpadClusterConfig =
@@ -98,17 +100,9 @@ export function splitRepository(repository: string): {
 }
 
 /**
- * Reads and validates the `launchpad:` block. Throws one error naming every
- * bad key (`launchpad.clusters[0].repository: must be owner/name`). The
+ * Reads and validates the `launchpad:` block. Throws one InputError naming
+ * every bad key (`launchpad.clusters[0].repository: must be owner/name`). The
  * error never echoes values, so a misplaced token is not logged.
- */
-export function readLaunchpadConfig(config: Config): LaunchpadConfig {
-  return parseLaunchpad(config, launchpadConfigSchema);
-}
-
-/**
- * Reads and validates the `launchpad:` block of the clusters service. Throws
- * an InputError naming every bad key, never echoing values.
  */
 export function readClustersConfig(config: Config): LaunchpadClustersConfig {
   return parseLaunchpad(config, clustersConfigSchema);

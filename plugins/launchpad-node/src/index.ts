@@ -48,18 +48,14 @@ export {
 } from './errors';
 export {
   readClustersConfig,
-  readLaunchpadConfig,
   splitRepository,
   type LaunchpadClustersConfig,
-  type LaunchpadConfig,
   type LaunchpadClusterConfig,
 } from './config';
 export {
-  createGitHubClient,
   describeGitHubError,
   requestErrorStatus,
   LaunchpadOctokit,
-  type GitHubClientOptions,
 } from './github';
 export {
   ClusterRepositoryReader,
@@ -87,5 +83,18 @@ export {
   type RenderedInstance,
   type RepositoryFile,
 } from './repository/configEditor';
+export {
+  ClusterRepositoryWriter,
+  gitBlobSha,
+  type ClusterRepositoryWriterOptions,
+  type CommitFile,
+  type CommitFilesInput,
+  type CommitResult,
+  type DispatchInput,
+  type DispatchResult,
+  type PullRequestInput,
+  type PullRequestResult,
+  type WorkflowJobInfo,
+  type WorkflowRunInfo,
+} from './repository/ClusterRepositoryWriter';
 export { createClusterKubernetes, createKubeConfig } from './kubernetes';
-export { countingFetch, type RecordedRequest } from './testUtils';
