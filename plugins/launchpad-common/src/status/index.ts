@@ -10,4 +10,6 @@ export * from './autoscaler';
 export * from './workflow';
 export * from './cronjob';
 export * from './backup';
+export * from './workloads';
+export * from './api';
 export { cronPeriodMs } from './cron';

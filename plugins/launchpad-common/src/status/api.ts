@@ -1,0 +1,127 @@
+/*
+ * What the status API of the `launchpad` backend plugin answers, read by the
+ * frontend cards and by scripts. Derived statuses are the functions' outputs.
+ */
+import type { ArgocdDerivedStatus } from './argocd';
+import type { AutoscalerDerivedStatus } from './autoscaler';
+import type { BackupDerivedStatus } from './backup';
+import type { CronJobDerivedStatus } from './cronjob';
+import type { StatusVerdict } from './problems';
+import type { WorkflowDerivedStatus } from './workflow';
+import type { WorkloadsDerivedStatus } from './workloads';
+
+/** How current a cluster's data is. */
+export interface ClusterFreshness {
+  cluster: string;
+  /** `stale`: a watch fails and the data is the last good one; `starting`: not loaded yet. */
+  state: 'ok' | 'stale' | 'starting';
+  /** Until when the data was known current (RFC 3339). */
+  lastGoodAt?: string;
+  /** Age of that data in seconds, when stale. */
+  staleSeconds?: number;
+  error?: string;
+}
+
+export interface InstanceWorkflowRun extends WorkflowDerivedStatus {
+  name: string;
+  /** mysql-provision, mongodb-provision, storage-provision, …-deprovision: the ClusterWorkflowTemplate it ran. */
+  template?: string;
+}
+
+export interface InstanceBackups extends BackupDerivedStatus {
+  /** The namespace's own backup CronJobs (MySQL / MongoDB dumps). */
+  cronJobs: CronJobDerivedStatus[];
+}
+
+export interface InstanceStatusResponse {
+  entityRef: string;
+  cluster: string;
+  namespace: string;
+  freshness: ClusterFreshness;
+  /** Absent when the cluster has no Application of that name. */
+  argocd?: ArgocdDerivedStatus & { application: string; url?: string };
+  autoscalers: AutoscalerDerivedStatus[];
+  workloads: WorkloadsDerivedStatus;
+  backups: InstanceBackups;
+  /** Argo Workflows in the namespace (provisioning, deprovisioning), newest first. */
+  workflows: InstanceWorkflowRun[];
+  verdict: StatusVerdict;
+  generatedAt: string;
+}
+
+export const FLEET_FILTERS = [
+  'out-of-sync',
+  'degraded',
+  'at-max',
+  'crash-looping',
+  'backup-overdue',
+  'progressing',
+  'error',
+] as const;
+export type FleetFilter = (typeof FLEET_FILTERS)[number];
+
+export const FLEET_SORT_KEYS = [
+  'name',
+  'cluster',
+  'sync',
+  'health',
+  'replicas',
+  'workloads',
+  'backup',
+  'release',
+  'verdict',
+] as const;
+export type FleetSortKey = (typeof FLEET_SORT_KEYS)[number];
+
+export interface FleetRow {
+  entityRef: string;
+  name: string;
+  title?: string;
+  cluster: string;
+  namespace: string;
+  owner?: string;
+  release?: string;
+  sync: ArgocdDerivedStatus['sync'];
+  health: ArgocdDerivedStatus['health'];
+  /** Summed over the instance's HPAs. */
+  replicas: {
+    current?: number;
+    desired?: number;
+    max?: number;
+    atMax: boolean;
+  };
+  workloads: {
+    ready: number;
+    desired: number;
+    crashLooping: number;
+    failedJobs: number;
+    verdict: StatusVerdict;
+  };
+  backup: BackupDerivedStatus['verdict'];
+  verdict: StatusVerdict;
+  /** The first problems, in words. */
+  problems: string[];
+  stale: boolean;
+}
+
+export interface FleetSummary {
+  total: number;
+  outOfSync: number;
+  degraded: number;
+  atMax: number;
+  crashLooping: number;
+  backupOverdue: number;
+  byVerdict: Record<StatusVerdict, number>;
+}
+
+export interface FleetResponse {
+  items: FleetRow[];
+  /** Rows matching the filter, before paging. */
+  totalCount: number;
+  offset: number;
+  limit: number;
+  /** Counts over every instance of the selected clusters (before the filter). */
+  summary: FleetSummary;
+  clusters: ClusterFreshness[];
+  generatedAt: string;
+}
