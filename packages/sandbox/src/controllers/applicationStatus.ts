@@ -3,6 +3,7 @@ import type {
   Comparison,
   DesiredResource,
 } from './applicationComparison';
+import type { Operation, SyncOutcome } from './applicationSync';
 
 /** The parts of an Application's status the simulated controller writes. */
 export interface AppStatus {
@@ -115,4 +116,98 @@ export function initialSyncedStatus(
       },
     },
   };
+}
+
+/**
+ * The status after a successful (not dry-run) sync: operationState
+ * Succeeded with its syncResult; each resource's sync status (those the sync
+ * applied Synced, the others as before; live ones left unpruned OutOfSync
+ * with `requiresPruning`); the app Synced at the revision only when
+ * everything was applied and nothing is left to prune; a history entry for
+ * full syncs only (controller/appcontroller.go persists history for those);
+ * health Progressing until the rollout settles.
+ */
+export function applySyncedStatus(
+  status: AppStatus,
+  sync: {
+    spec: AppSpec;
+    comparison: Comparison;
+    outcome: SyncOutcome;
+    operation: Operation;
+    syncResult: Record<string, unknown>;
+    startedAt: string;
+    now: string;
+    retryCount: number;
+  },
+) {
+  const { spec, comparison, outcome, operation, now } = sync;
+  const { revision } = operation.sync;
+  const key = (r: {
+    group?: string;
+    kind?: string;
+    namespace?: string;
+    name?: string;
+  }) => `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
+  const synced = new Set(
+    outcome.resources.filter(r => r.status === 'Synced').map(key),
+  );
+  const history = status.history ?? [];
+  status.operationState = {
+    ...status.operationState,
+    phase: 'Succeeded',
+    message: outcome.message,
+    finishedAt: now,
+    syncResult: sync.syncResult,
+    ...(sync.retryCount > 0 ? { retryCount: sync.retryCount } : {}),
+  };
+  const previous = (status.resources ?? []) as DesiredResource[];
+  applyComparison(status, comparison, spec, now);
+  status.resources = [
+    ...comparison.resources.map(r => {
+      if (synced.has(key(r))) return { ...r, status: 'Synced' };
+      const before = previous.find(p => key(p) === key(r));
+      return { ...r, status: before?.status ?? 'OutOfSync' };
+    }),
+    ...outcome.pruneSkipped.map(r => ({
+      group: r.group,
+      version: r.version,
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      status: 'OutOfSync',
+      requiresPruning: true,
+    })),
+  ];
+  status.sync =
+    outcome.complete && !outcome.pruneSkipped.length
+      ? { status: 'Synced', revision, comparedTo: comparedTo(spec) }
+      : {
+          status: 'OutOfSync',
+          revision: status.sync?.revision,
+          comparedTo: comparedTo(spec),
+        };
+  status.health = {
+    status: 'Progressing',
+    message: 'Waiting for rollout to finish',
+  };
+  if (outcome.complete) {
+    const id = history.length ? Number(history[history.length - 1].id) + 1 : 0;
+    status.history = [
+      ...history,
+      {
+        id,
+        revision,
+        deployedAt: now,
+        deployStartedAt: sync.startedAt,
+        source: spec.source,
+        initiatedBy: operation.initiatedBy,
+      },
+    ].slice(-10);
+  }
+  status.reconciledAt = now;
+  status.observedAt = now;
+  status.conditions = (status.conditions ?? []).filter(
+    c => c.type !== 'SyncError',
+  );
+  if (!status.conditions.length) delete status.conditions;
 }

@@ -9,7 +9,6 @@ import {
   compareSource,
   type AppSpec,
   type Comparison,
-  type DesiredResource,
 } from './applicationComparison';
 import {
   hasOption,
@@ -24,6 +23,7 @@ import {
 } from './applicationSync';
 import {
   applyComparison,
+  applySyncedStatus,
   comparedTo,
   initialSyncedStatus,
   type AppStatus,
@@ -741,86 +741,18 @@ export class ApplicationController {
       });
       return;
     }
-    const inSync = outcome.complete && !outcome.pruneSkipped.length;
-    const synced = new Set(
-      outcome.resources
-        .filter(r => r.status === 'Synced')
-        .map(r => `${r.group}/${r.kind}/${r.namespace}/${r.name}`),
-    );
-    this.endOperation(name, status => {
-      const history = status.history ?? [];
-      const id = history.length
-        ? Number(history[history.length - 1].id) + 1
-        : 0;
-      status.operationState = {
-        ...status.operationState,
-        phase: 'Succeeded',
-        message: outcome.message,
-        finishedAt: now,
+    this.endOperation(name, status =>
+      applySyncedStatus(status, {
+        spec,
+        comparison,
+        outcome,
+        operation,
         syncResult,
-        ...(retryCount > 0 ? { retryCount } : {}),
-      };
-      const previous = (status.resources ?? []) as DesiredResource[];
-      this.applyComparison(status, comparison, spec);
-      // Resources this sync did not apply keep their previous sync status.
-      status.resources = [
-        ...comparison.resources.map(r => {
-          const key = `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
-          if (synced.has(key)) return { ...r, status: 'Synced' };
-          const before = previous.find(
-            p => `${p.group}/${p.kind}/${p.namespace}/${p.name}` === key,
-          );
-          return { ...r, status: before?.status ?? 'OutOfSync' };
-        }),
-        ...outcome.pruneSkipped.map(r => ({
-          group: r.group,
-          version: r.version,
-          kind: r.kind,
-          namespace: r.namespace,
-          name: r.name,
-          status: 'OutOfSync',
-          requiresPruning: true,
-        })),
-      ];
-      if (inSync) {
-        status.sync = {
-          status: 'Synced',
-          revision,
-          comparedTo: comparedTo(spec),
-        };
-      } else {
-        status.sync = {
-          status: 'OutOfSync',
-          revision: status.sync?.revision,
-          comparedTo: comparedTo(spec),
-        };
-      }
-      status.health = {
-        status: 'Progressing',
-        message: 'Waiting for rollout to finish',
-      };
-      // A partial sync is not a deployment of the revision: no history entry
-      // (controller/appcontroller.go persists history for full syncs only).
-      if (outcome.complete) {
-        status.history = [
-          ...history,
-          {
-            id,
-            revision,
-            deployedAt: now,
-            deployStartedAt: startedAt,
-            source: spec.source,
-            initiatedBy: operation.initiatedBy,
-          },
-        ].slice(-10);
-      }
-      status.reconciledAt = now;
-      status.observedAt = now;
-      status.conditions = (status.conditions ?? []).filter(
-        c => c.type !== 'SyncError',
-      );
-      if (!status.conditions.length) delete status.conditions;
-    });
+        startedAt,
+        now,
+        retryCount,
+      }),
+    );
     this.after(name, this.options.healthyMs ?? 10_000, () => {
       if (fresh) markWorkloadsReady(this.store, destination, this.clock.now());
       this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
