@@ -1,4 +1,6 @@
 /* eslint-disable no-console */
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
 import { startSandbox } from './sandbox';
 
 /**
@@ -31,6 +33,23 @@ function scaleEnv(): { cluster: string; instances: number } | undefined {
   return { cluster, instances };
 }
 
+/**
+ * SANDBOX_GITHUB_APP_KEY_FILE: the GitHub App's private key (PEM), created
+ * there on first start, so a config can read it (`privateKey: { $file: … }`)
+ * and it stays the same across restarts. Unset: a key of this process only.
+ */
+function appKeyEnv(): string | undefined {
+  const file = process.env.SANDBOX_GITHUB_APP_KEY_FILE;
+  if (!file) return undefined;
+  if (!fs.existsSync(file)) {
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString();
+    fs.writeFileSync(file, pem, { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
 async function main() {
   const githubPort = intEnv('SANDBOX_GITHUB_PORT', 7100);
   const base = intEnv('SANDBOX_CLUSTER_PORT_BASE', 7101);
@@ -40,6 +59,7 @@ async function main() {
     speed: intEnv('SANDBOX_SPEED', 10),
     scale: scaleEnv(),
     dataDir: process.env.SANDBOX_DATA_DIR || undefined,
+    githubApp: { privateKey: appKeyEnv() },
     onError: error =>
       console.error(
         '[sandbox] controller error:',
@@ -49,6 +69,13 @@ async function main() {
   console.log(`Launchpad sandbox (clock speed ${sandbox.clock.getSpeed()}x)`);
   console.log(
     `  GitHub API     ${sandbox.github.url}   token: ${sandbox.github.token}`,
+  );
+  console.log(
+    `  GitHub App     id ${sandbox.github.app.appId}, installation ${
+      sandbox.github.app.installationId
+    } on acme-edu (private key: ${
+      process.env.SANDBOX_GITHUB_APP_KEY_FILE ?? 'GET /_sandbox/state'
+    })`,
   );
   console.log(`  Admin API      ${sandbox.adminUrl}`);
   for (const cluster of sandbox.clusters) {

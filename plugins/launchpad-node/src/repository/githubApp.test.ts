@@ -97,6 +97,18 @@ describe('GitHub App credentials (against the sandbox)', () => {
     expect(after).toBe(before + 1);
   }, 30_000);
 
+  it('publishes the app id, private key and installation id in /_sandbox/state', async () => {
+    const state = (await (await fetch(`${sandbox.adminUrl}/state`)).json()) as {
+      github: { app: unknown };
+    };
+    expect(state.github.app).toEqual(sandbox.github.app);
+    expect(sandbox.github.app).toMatchObject({
+      appId: expect.any(Number),
+      installationId: expect.any(Number),
+      privateKey: expect.stringContaining('-----BEGIN RSA PRIVATE KEY-----'),
+    });
+  });
+
   it('is refused with a private key that is not the app’s', async () => {
     const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
       .privateKey.export({ type: 'pkcs1', format: 'pem' })
