@@ -1,11 +1,12 @@
 import { badRequest, KubeError } from './errors';
+import { strategicMergePatch } from './strategicPatch';
 
 type Json = unknown;
 
 const isObject = (v: Json): v is Record<string, Json> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** RFC 7386 JSON merge patch (strategic merge patches are treated the same). */
+/** RFC 7386 JSON merge patch. */
 export function mergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) return structuredClone(patch);
   const result: Record<string, Json> = isObject(target) ? { ...target } : {};
@@ -164,6 +165,27 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   );
 }
 
-export function applyPatch(target: Json, patch: Json, type: PatchType): Json {
-  return type === 'json' ? jsonPatch(target, patch) : mergePatch(target, patch);
+/**
+ * Applies a patch. `kind` names a built-in kind for strategic merge patches;
+ * custom resources have no patch strategies, so the API server refuses them
+ * with 415 (k8s.io/apiextensions-apiserver pkg/apiserver/customresource_handler.go).
+ */
+export function applyPatch(
+  target: Json,
+  patch: Json,
+  type: PatchType,
+  kind?: { kind: string; builtIn: boolean },
+): Json {
+  if (type === 'json') return jsonPatch(target, patch);
+  if (type === 'strategic') {
+    if (kind && !kind.builtIn) {
+      throw new KubeError(
+        415,
+        'UnsupportedMediaType',
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+      );
+    }
+    return strategicMergePatch(target, patch, kind?.kind ?? '');
+  }
+  return mergePatch(target, patch);
 }

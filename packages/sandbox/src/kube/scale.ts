@@ -114,6 +114,7 @@ export function createScaleHandlers(store: KubeStore) {
         current,
         req.body,
         patchTypeOf(req.headers['content-type']),
+        { kind: 'Scale', builtIn: true },
       ) as ScaleBody;
       write(req, res, type, ns, name, {
         ...patched,

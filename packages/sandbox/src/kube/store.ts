@@ -275,7 +275,10 @@ export class KubeStore {
     options: { subresource?: 'status'; dryRun?: boolean } = {},
   ): KubeObject {
     const current = this.getOrThrow(type, namespace, name);
-    const patched = applyPatch(current, patch, patchType) as KubeObject;
+    const patched = applyPatch(current, patch, patchType, {
+      kind: type.kind,
+      builtIn: isBuiltIn(type),
+    }) as KubeObject;
     if (!patched || typeof patched !== 'object' || Array.isArray(patched)) {
       throw badRequest('the patch did not produce an object');
     }
