@@ -56,6 +56,36 @@ describe('DefaultArgoCdClient (against the sandbox)', () => {
     });
   });
 
+  it('sends the sync options as ArgoCD reads them (syncOptions as { items })', async () => {
+    const synced = await client.sync('summer-school-staging', {
+      revision: 'main',
+      prune: false,
+      syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+      strategy: { hook: { force: false } },
+      retryStrategy: { limit: 2 },
+    });
+    expect(synced.operation?.sync).toMatchObject({
+      syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+    });
+    expect(synced.operation?.retry).toMatchObject({ limit: 2 });
+  });
+
+  it('deletes an application, cascading by default', async () => {
+    await client.deleteApplication('broken-config-staging', {
+      propagationPolicy: 'foreground',
+    });
+    // The resources finalizer makes the deletion asynchronous: the
+    // Application is gone, or marked for deletion, once the call returns.
+    const after = await client
+      .getApplication('broken-config-staging')
+      .catch((e: Error) => e);
+    if (after instanceof Error) {
+      expect(after.name).toBe('NotFoundError');
+    } else {
+      expect(after.metadata.deletionTimestamp).toBeDefined();
+    }
+  });
+
   it('refreshes an application', async () => {
     const refreshed = await client.refresh('demo-staging', 'hard');
     expect(refreshed.metadata.name).toBe('demo-staging');
