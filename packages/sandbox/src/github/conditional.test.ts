@@ -114,6 +114,25 @@ describe('conditional requests', () => {
       ),
     ).toBe(remainingBefore - 4);
 
+    // Raw file content has an ETag and Last-Modified too.
+    const raw = await octokit.repos.getContent({
+      ...repo,
+      path: 'config.yml',
+      mediaType: { format: 'raw' },
+    });
+    expect(String(raw.data)).toBe('A: 1\n');
+    expect(raw.headers.etag).toMatch(/^"[0-9a-f]+"$/);
+    expect(raw.headers['last-modified']).toBe(commitDate);
+    const rawAgain = await octokit.repos
+      .getContent({
+        ...repo,
+        path: 'config.yml',
+        mediaType: { format: 'raw' },
+        headers: { 'if-none-match': `W/${raw.headers.etag}` },
+      })
+      .catch((e: { status: number }) => e);
+    expect(rawAgain.status).toBe(304);
+
     sandbox.clock.advance(120_000);
     await sandbox.git.commitFiles(repo.owner, repo.repo, {
       message: 'change',

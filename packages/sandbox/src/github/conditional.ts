@@ -8,6 +8,11 @@ export function etagOf(body: unknown): string {
     .digest('hex')}"`;
 }
 
+/** A strong ETag over raw content (`application/vnd.github.raw`), as GitHub sends for raw files. */
+export function rawEtagOf(content: Buffer): string {
+  return `"${createHash('sha256').update(content).digest('hex')}"`;
+}
+
 /** The opaque part of an entity tag: `W/"x"` and `"x"` both give `"x"`. */
 function opaque(tag: string): string {
   return tag.trim().replace(/^W\//i, '');

@@ -1,6 +1,6 @@
 import type express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { etagOf, isFresh } from './conditional';
+import { etagOf, isFresh, rawEtagOf } from './conditional';
 import { DOCS, GitHubError, linkHeader } from './http';
 import type { RouteDef } from './http';
 import type { TokenUser } from './middleware';
@@ -134,16 +134,12 @@ function handler(def: RouteDef, method: string, options: DispatchOptions) {
           return;
         }
       }
-      if (reply.raw) {
-        res.status(status).send(reply.raw);
-        return;
-      }
-      if (reply.body === undefined) {
+      if (reply.raw === undefined && reply.body === undefined) {
         res.status(status).end();
         return;
       }
       if (method === 'get' && status === 200) {
-        const etag = etagOf(reply.body);
+        const etag = reply.raw ? rawEtagOf(reply.raw) : etagOf(reply.body);
         res
           .set('etag', etag)
           .set('cache-control', 'private, max-age=60, s-maxage=60')
@@ -154,6 +150,10 @@ function handler(def: RouteDef, method: string, options: DispatchOptions) {
           res.status(304).end();
           return;
         }
+      }
+      if (reply.raw) {
+        res.status(status).send(reply.raw);
+        return;
       }
       res.status(status).json(reply.body);
     } catch (error) {

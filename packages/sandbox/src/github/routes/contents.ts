@@ -153,6 +153,7 @@ export function contentRoutes(deps: ApiDeps): RouteDef[] {
           queryString(req.query, 'raw')
         ) {
           return {
+            lastModified,
             raw: await git.readBlob(info.owner, info.name, item.sha),
             headers: {
               'content-type': 'application/vnd.github.raw; charset=utf-8',
