@@ -37,14 +37,9 @@ describe('ClusterRepositoryWriter with a GitHub App installation (against the sa
       logger,
     });
     const { repository } = clusters.get('staging');
-    const writer = new ClusterRepositoryWriter({
-      octokit: repository.octokit,
-      owner: repository.owner,
-      repo: repository.repo,
-      branch: repository.branch,
-      logger,
-      cluster: 'staging',
-    });
+    // The handle's writer: the one every module gets from the service.
+    const { writer } = repository;
+    expect(writer).toBeInstanceOf(ClusterRepositoryWriter);
     const before = await sandbox.git.headSha(
       repository.owner,
       repository.repo,
