@@ -24,11 +24,11 @@ beforeAll(async () => {
   const kc = kubeConfigFor(sandbox.clusters[1]);
   autoscaling = kc.makeApiClient(AutoscalingV2Api);
   custom = kc.makeApiClient(CustomObjectsApi);
-});
+}, 60_000);
 
 afterAll(async () => {
-  await sandbox.stop();
-});
+  await sandbox?.stop();
+}, 30_000);
 
 const condition = (hpa: V2HorizontalPodAutoscaler, type: string) =>
   hpa.status?.conditions?.find(c => c.type === type);
@@ -512,11 +512,10 @@ describe('Velero as its CRDs and controllers behave', () => {
 
     sandbox.clock.advance(120_000);
     const done = await getBackup('manual-1');
-    expect(done.status).toMatchObject({
-      phase: 'Completed',
-      errors: 0,
-      warnings: 0,
-    });
+    expect(done.status?.phase).toBe('Completed');
+    // Velero's BackupStatus counts are omitempty: none on a clean backup.
+    expect(done.status).not.toHaveProperty('errors');
+    expect(done.status).not.toHaveProperty('warnings');
     expect(done.status!.progress!.itemsBackedUp).toBe(
       done.status!.progress!.totalItems,
     );
@@ -614,6 +613,7 @@ describe('Velero as its CRDs and controllers behave', () => {
       sandbox.clock.advance(fire - now + 31_000);
       const name = backupName('nightly-demo', new Date(fire));
       const backup = await getBackup(name);
+      expect(Date.parse(backup.metadata.creationTimestamp!)).toBe(fire);
       expect(backup.metadata.labels).toMatchObject({
         'velero.io/schedule-name': 'nightly-demo',
         team: 'harmony',

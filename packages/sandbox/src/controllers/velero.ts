@@ -298,7 +298,8 @@ export class VeleroController {
       schedule: schedule.metadata.name,
       timers: [],
     });
-    this.store.create(BACKUPS, backup);
+    // Created when the Schedule fired, as Velero creates it then (backfilled history too).
+    this.store.create(BACKUPS, backup, { createdAt: at });
     this.progress(name, now);
   }
 
@@ -395,8 +396,10 @@ export class VeleroController {
         startTimestamp: kubeTime(startedAt),
         completionTimestamp: kubeTime(start + this.backupDuration),
         progress: { totalItems, itemsBackedUp: backedUp },
-        warnings: outcome === 'Completed' ? 0 : 1 + (seed[2] % 3),
-        errors: outcome === 'Completed' ? 0 : 1 + (seed[3] % 4),
+        // BackupStatus counts are `omitempty`: a clean backup has none.
+        ...(outcome === 'Completed'
+          ? {}
+          : { warnings: 1 + (seed[2] % 3), errors: 1 + (seed[3] % 4) }),
         ...(outcome === 'Failed'
           ? {
               failureReason:
