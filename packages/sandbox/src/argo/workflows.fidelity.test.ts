@@ -719,6 +719,57 @@ describe('Argo Server submit', () => {
   });
 });
 
+describe('Argo Server create and delete', () => {
+  const inline = (name: string, parameters: unknown[]) => ({
+    metadata: { name },
+    spec: {
+      entrypoint: 'main',
+      arguments: { parameters },
+      templates: [{ name: 'main', container: { image: 'busybox' } }],
+    },
+  });
+
+  it('validates a created workflow first (CreateWorkflow), and deletes with an empty answer', async () => {
+    const refused = await fetch(`${argoUrl}/api/v1/workflows/wf-shapes`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        workflow: inline('created-bad', [{ name: 'x' }]),
+      }),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      code: 3,
+      message:
+        'spec.arguments.x.value or spec.arguments.x.valueFrom is required',
+    });
+    const created = await fetch(`${argoUrl}/api/v1/workflows/wf-shapes`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        workflow: inline('created-ok', [{ name: 'x', value: '1' }]),
+      }),
+    });
+    expect(created.status).toBe(200);
+    expect(((await created.json()) as Workflow).metadata.namespace).toBe(
+      'wf-shapes',
+    );
+    sandbox.clock.advance(3_000);
+    expect((await get('created-ok')).status?.phase).toBe('Succeeded');
+    const deleted = await fetch(
+      `${argoUrl}/api/v1/workflows/wf-shapes/created-ok`,
+      { method: 'DELETE', headers },
+    );
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({});
+    const gone = await fetch(
+      `${argoUrl}/api/v1/workflows/wf-shapes/created-ok`,
+      { headers },
+    );
+    expect(gone.status).toBe(404);
+  });
+});
+
 describe('Argo Workflows: ttlStrategy', () => {
   const withTtl = (
     name: string,
