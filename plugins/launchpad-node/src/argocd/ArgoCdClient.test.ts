@@ -75,16 +75,12 @@ describe('DefaultArgoCdClient (against the sandbox)', () => {
       propagationPolicy: 'foreground',
     });
     // The resources finalizer makes the deletion asynchronous: the
-    // Application is gone, or marked for deletion, once the call returns.
-    const after = await client
-      .getApplication('broken-config-staging')
-      .catch((e: Error) => e);
-    if (after instanceof Error) {
-      expect(after.name).toBe('NotFoundError');
-    } else {
-      expect(after.metadata.deletionTimestamp).toBeDefined();
-    }
-  });
+    // controller deletes the resources, then the Application.
+    await sandbox.settle(60_000);
+    await expect(
+      client.getApplication('broken-config-staging'),
+    ).rejects.toMatchObject({ name: 'NotFoundError' });
+  }, 30_000);
 
   it('refreshes an application', async () => {
     const refreshed = await client.refresh('demo-staging', 'hard');
