@@ -476,6 +476,41 @@ describe('Velero as its CRDs and controllers behave', () => {
     expect(String(wrongTypes.body)).toContain('spec.template.snapshotVolumes');
   });
 
+  it('prunes fields the structural CRD schema does not declare, and nulls where it is not nullable', async () => {
+    const created = (await custom.createNamespacedCustomObject({
+      ...velero('backups', 'velero-fixtures'),
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        metadata: { name: 'pruned', labels: { kept: 'yes' } },
+        spec: {
+          ttl: '1h0m0s',
+          notAField: 1,
+          hooks: { resources: [{ name: 'h', bogus: true }] },
+          storageLocation: null,
+          snapshotVolumes: null,
+        },
+        status: { phase: 'Completed', madeUp: 'x' },
+        extra: { top: 'level' },
+      },
+    })) as Record<string, unknown>;
+    const read = (await custom.getNamespacedCustomObject({
+      ...velero('backups', 'velero-fixtures'),
+      name: 'pruned',
+    })) as Record<string, unknown>;
+    for (const stored of [created, read]) {
+      expect(stored.spec).toEqual({
+        ttl: '1h0m0s',
+        hooks: { resources: [{ name: 'h' }] },
+        // snapshotVolumes is nullable in the CRD: its null is kept.
+        snapshotVolumes: null,
+      });
+      expect(stored.status).toEqual({ phase: 'Completed' });
+      expect(stored).not.toHaveProperty('extra');
+      expect(stored.metadata).toMatchObject({ labels: { kept: 'yes' } });
+    }
+  });
+
   it('processes a Backup created by a client like a scheduled one: New → InProgress → Completed', async () => {
     // As `velero backup create manual-1 --include-namespaces demo` creates it: no status, no labels.
     await custom.createNamespacedCustomObject({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { KubeObject } from './types';
 
 /**
  * Velero `velero.io/v1` Schedule and Backup, following the structural schemas
@@ -200,6 +201,19 @@ export const scheduleSchema = z.object({
 
 export type VeleroBackup = z.infer<typeof backupSchema>;
 export type VeleroSchedule = z.infer<typeof scheduleSchema>;
+
+/**
+ * Structural pruning in place (the store's `prune` hook): what the CRD's
+ * schema does not declare is dropped, and nulls where it is not nullable;
+ * metadata is the API server's and stays as it is. Runs on a valid object.
+ */
+export function pruneVeleroObject(obj: KubeObject): void {
+  const pruned = JSON.parse(JSON.stringify(pruneVelero(obj))) as KubeObject;
+  for (const key of Object.keys(obj)) {
+    if (key !== 'metadata' && !(key in pruned)) delete obj[key];
+  }
+  Object.assign(obj, pruned, { metadata: obj.metadata });
+}
 
 /**
  * The object as the API server stores it: fields the CRD's schema does not
