@@ -11,11 +11,6 @@ import {
   type Comparison,
 } from './applicationComparison';
 import {
-  hasOption,
-  kitchenTime,
-  mayRetry,
-  retryDelayMs,
-  runSync,
   type Operation,
   type RetryStrategy,
   type SyncResourceRef,
@@ -23,18 +18,18 @@ import {
 } from './applicationSync';
 import {
   applyComparison,
-  applySyncedStatus,
   comparedTo,
   initialSyncedStatus,
   type AppStatus,
 } from './applicationStatus';
 import {
-  ensureInstanceWorkloads,
-  markWorkloadsReady,
-  namespaceHealth,
-} from './workloads';
+  APPLICATIONS,
+  ARGOCD_NAMESPACE,
+  OperationRunner,
+} from './applicationOperations';
+import { namespaceHealth } from './workloads';
 
-export const APPLICATIONS = resource('argoproj.io', 'applications');
+export { APPLICATIONS, ARGOCD_NAMESPACE } from './applicationOperations';
 /** What an instance app deploys (Tutor's manifests + Drydock's HPAs), pruned with the app. */
 const PRUNED = [
   resource('apps', 'deployments'),
@@ -44,7 +39,6 @@ const PRUNED = [
   resource('networking.k8s.io', 'ingresses'),
   resource('autoscaling', 'horizontalpodautoscalers'),
 ];
-export const ARGOCD_NAMESPACE = 'argocd';
 const HEALTH_PERIOD_MS = 30_000;
 
 export interface ClusterRepository {
@@ -97,8 +91,7 @@ const slugOf = (path: string) => /^instances\/([^/]+)\//.exec(path)?.[1];
 export class ApplicationController {
   private readonly slugToApp = new Map<string, string>();
   private readonly timers = new Map<string, ClockTimer[]>();
-  /** Apps whose operation the controller is running. */
-  private readonly operating = new Set<string>();
+  private readonly operations: OperationRunner;
   private unsubscribeStore?: () => void;
   private chain: Promise<void> = Promise.resolve();
   private healthTimer?: ClockTimer;
@@ -119,6 +112,20 @@ export class ApplicationController {
     } = {},
   ) {
     [this.owner, this.repo] = cluster.repository.split('/');
+    this.operations = new OperationRunner({
+      store,
+      clock,
+      operationMs: options.operationMs ?? 2_000,
+      healthyMs: options.healthyMs ?? 10_000,
+      after: (name, ms, fn) => this.after(name, ms, fn),
+      enqueue: work => this.enqueue(work),
+      compare: (spec, revision) => this.compare(spec, revision),
+      applyComparison: (status, comparison, spec) =>
+        this.applyComparison(status, comparison, spec),
+      readConfig: (slug, revision) => this.readConfig(slug, revision),
+      slugOf: name =>
+        [...this.slugToApp].find(([, appName]) => appName === name)?.[0],
+    });
   }
 
   /** Subscribes to pushes and creates the Applications the repository holds now. */
@@ -134,7 +141,7 @@ export class ApplicationController {
         event.object.operation &&
         !event.object.metadata.deletionTimestamp
       )
-        this.pickUp(name);
+        this.operations.pickUp(name);
     });
     if (this.git.hasRepository(this.owner, this.repo)) {
       await this.enqueue(() => this.initialScan());
@@ -229,7 +236,7 @@ export class ApplicationController {
       ...(request.infos?.length ? { info: request.infos } : {}),
       retry: (retry as RetryStrategy | undefined) ?? {},
     };
-    return this.setOperation(name, operation);
+    return this.operations.setOperation(name, operation);
   }
 
   /** A commit sha or a branch of the cluster repository, as ArgoCD resolves targetRevision. */
@@ -477,7 +484,7 @@ export class ApplicationController {
         const current = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
         if (!current || current.operation || current.metadata.deletionTimestamp)
           return;
-        this.setOperation(name, {
+        this.operations.setOperation(name, {
           sync: {
             revision,
             ...(spec.syncPolicy?.automated?.prune ? { prune: true } : {}),
@@ -513,258 +520,6 @@ export class ApplicationController {
       revision,
       knownFiles,
     );
-  }
-
-  /** Sets `operation` (as the API server stores it); the controller picks it up at once. */
-  private setOperation(name: string, operation: Operation): KubeObject {
-    const updated = this.store.update(
-      APPLICATIONS,
-      ARGOCD_NAMESPACE,
-      name,
-      obj => {
-        obj.operation = operation;
-      },
-    )!;
-    this.pickUp(name);
-    return updated;
-  }
-
-  /** Starts the operation an Application carries (set by the API or by another client). */
-  private pickUp(name: string) {
-    if (this.operating.has(name)) return;
-    this.operating.add(name);
-    this.after(name, 0, () => this.beginOperation(name, 0));
-  }
-
-  private beginOperation(name: string, retryCount: number) {
-    const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
-    const operation = app?.operation as Operation | undefined;
-    if (!app || !operation || app.metadata.deletionTimestamp) {
-      this.operating.delete(name);
-      return;
-    }
-    const startedAt =
-      retryCount > 0
-        ? String(
-            (app.status as AppStatus).operationState?.startedAt ??
-              kubeTime(this.clock.now()),
-          )
-        : kubeTime(this.clock.now());
-    this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
-      const status = (obj.status ?? {}) as AppStatus;
-      status.operationState = {
-        operation,
-        phase: 'Running',
-        message:
-          retryCount > 0
-            ? String(status.operationState?.message ?? '')
-            : 'one or more tasks are running',
-        startedAt,
-        ...(retryCount > 0 ? { retryCount } : {}),
-      };
-      obj.status = status;
-    });
-    this.after(name, this.options.operationMs ?? 2_000, () => {
-      void this.enqueue(() =>
-        this.finishOperation(name, operation, startedAt, retryCount),
-      );
-    });
-  }
-
-  /** Ends the operation: clears `operation`, writes the final operationState. */
-  private endOperation(
-    name: string,
-    mutate: (status: AppStatus) => void,
-  ): void {
-    this.operating.delete(name);
-    this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
-      delete obj.operation;
-      const status = (obj.status ?? {}) as AppStatus;
-      mutate(status);
-      obj.status = status;
-    });
-  }
-
-  /**
-   * A failed attempt: retried per `operation.retry` (ArgoCD's controller
-   * keeps the phase Running, counts `retryCount`, and says when it retries),
-   * else final.
-   */
-  private failOperation(
-    name: string,
-    operation: Operation,
-    retryCount: number,
-    phase: 'Error' | 'Failed',
-    message: string,
-    extra: (status: AppStatus) => void,
-  ) {
-    const now = this.clock.nowMs();
-    if (mayRetry(operation.retry, retryCount)) {
-      const attempt = retryCount + 1;
-      const delay = retryDelayMs(operation.retry, attempt);
-      this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
-        const status = (obj.status ?? {}) as AppStatus;
-        status.operationState = {
-          ...status.operationState,
-          phase: 'Running',
-          message: `${message}. Retrying attempt #${attempt} at ${kitchenTime(
-            now + delay,
-          )}.`,
-          retryCount: attempt,
-        };
-        extra(status);
-        obj.status = status;
-      });
-      this.after(name, delay, () => this.beginOperation(name, attempt));
-      return;
-    }
-    this.endOperation(name, status => {
-      status.operationState = {
-        ...status.operationState,
-        phase,
-        message,
-        finishedAt: kubeTime(now),
-        ...(retryCount > 0 ? { retryCount } : {}),
-      };
-      extra(status);
-    });
-  }
-
-  private async finishOperation(
-    name: string,
-    operation: Operation,
-    startedAt: string,
-    retryCount: number,
-  ) {
-    const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
-    if (!app || app.metadata.deletionTimestamp) {
-      this.operating.delete(name);
-      return;
-    }
-    const spec = app.spec as AppSpec;
-    const { revision } = operation.sync;
-    const dryRun = !!operation.sync.dryRun;
-    const comparison = await this.compare(spec, revision);
-    const now = kubeTime(this.clock.now());
-    const destination = spec.destination?.namespace ?? name;
-    if (comparison.errors.length) {
-      const message = `ComparisonError: ${comparison.errors.join('; ')}`;
-      this.failOperation(
-        name,
-        operation,
-        retryCount,
-        'Error',
-        message,
-        status => {
-          this.applyComparison(status, comparison, spec);
-          status.conditions = [
-            ...(status.conditions ?? []).filter(c => c.type !== 'SyncError'),
-            { type: 'SyncError', message, lastTransitionTime: now },
-          ];
-        },
-      );
-      return;
-    }
-    // CreateNamespace=true: a new instance's namespace and workloads appear with the first sync.
-    let fresh = false;
-    if (!this.store.get(resource('', 'namespaces'), undefined, destination)) {
-      if (!hasOption(operation, 'CreateNamespace=true')) {
-        this.failOperation(
-          name,
-          operation,
-          retryCount,
-          'Failed',
-          `one or more objects failed to apply, reason: namespaces "${destination}" not found`,
-          () => undefined,
-        );
-        return;
-      }
-      if (!dryRun) {
-        fresh = true;
-        const slug =
-          [...this.slugToApp].find(([, appName]) => appName === name)?.[0] ??
-          destination;
-        const config = await this.readConfig(slug, revision);
-        ensureInstanceWorkloads(this.store, {
-          slug,
-          namespace: destination,
-          openedxImage:
-            config.DOCKER_IMAGE_OPENEDX ??
-            comparison.images[0] ??
-            'docker.io/overhangio/openedx:20.0.5',
-          mfeImage:
-            config.MFE_DOCKER_IMAGE ??
-            'docker.io/overhangio/openedx-mfe:20.0.5',
-          lmsHost: config.LMS_HOST,
-          cmsHost: config.CMS_HOST,
-          condition: 'progressing',
-          createdAt: this.clock.now(),
-        });
-      }
-    }
-    const outcome = runSync(
-      this.store,
-      name,
-      destination,
-      operation,
-      comparison,
-    );
-    const syncResult = {
-      revision,
-      source: spec.source,
-      resources: outcome.resources,
-    };
-    if (outcome.phase === 'Failed') {
-      this.failOperation(
-        name,
-        operation,
-        retryCount,
-        'Failed',
-        outcome.message,
-        status => {
-          status.operationState = { ...status.operationState!, syncResult };
-        },
-      );
-      return;
-    }
-    // A dry run reports what would change and changes nothing else.
-    if (dryRun) {
-      this.endOperation(name, status => {
-        status.operationState = {
-          ...status.operationState,
-          phase: 'Succeeded',
-          message: outcome.message,
-          finishedAt: now,
-          syncResult,
-          ...(retryCount > 0 ? { retryCount } : {}),
-        };
-      });
-      return;
-    }
-    this.endOperation(name, status =>
-      applySyncedStatus(status, {
-        spec,
-        comparison,
-        outcome,
-        operation,
-        syncResult,
-        startedAt,
-        now,
-        retryCount,
-      }),
-    );
-    this.after(name, this.options.healthyMs ?? 10_000, () => {
-      if (fresh) markWorkloadsReady(this.store, destination, this.clock.now());
-      this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
-        const status = (obj.status ?? {}) as AppStatus;
-        if (status.health?.status !== 'Progressing') return;
-        status.health = namespaceHealth(this.store, destination);
-        if (status.health.status === 'Progressing')
-          status.health = { status: 'Healthy' };
-        status.reconciledAt = kubeTime(this.clock.now());
-        obj.status = status;
-      });
-    });
   }
 
   private async readConfig(
@@ -859,7 +614,7 @@ export class ApplicationController {
   private deleteApp(name: string, cascade: boolean) {
     for (const timer of this.timers.get(name) ?? []) timer.cancel();
     this.timers.delete(name);
-    this.operating.delete(name);
+    this.operations.forget(name);
     const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
     if (!app) return;
     this.store.delete(APPLICATIONS, ARGOCD_NAMESPACE, name);
