@@ -37,6 +37,17 @@ describe('DefaultLaunchpadClustersService (against the sandbox)', () => {
     expect(staging.config.argoWorkflows?.namespace).toBe('argo');
   });
 
+  it('logs which credential each cluster uses, never a token', () => {
+    const { logger } = build(sandboxLaunchpadConfig(sandbox));
+    const host = new URL(sandbox.github.url).host;
+    expect(logger.info).toHaveBeenCalledWith(
+      `Launchpad clusters: staging (acme-edu/launchpad-cluster-staging via token:${host}), production (acme-edu/launchpad-cluster-production via token:${host})`,
+    );
+    expect(JSON.stringify(logger.info.mock.calls)).not.toContain(
+      sandbox.github.token,
+    );
+  });
+
   it('answers an unknown cluster with NotFoundError naming the configured ones', () => {
     const { service } = build(sandboxLaunchpadConfig(sandbox));
     expect(() => service.get('qa')).toThrow(

@@ -54,11 +54,25 @@ export class DefaultLaunchpadClustersService
       logger,
       tuning: options.github,
     });
-    return new DefaultLaunchpadClustersService(
-      clusters.map((cluster, index) =>
-        buildCluster(cluster, index, { github, logger, fetch: options.fetch }),
-      ),
+    const handles = clusters.map((cluster, index) =>
+      buildCluster(cluster, index, { github, logger, fetch: options.fetch }),
     );
+    // Which credential each repository uses (a key, never a token).
+    logger.info(
+      `Launchpad clusters: ${
+        handles
+          .map(
+            h =>
+              `${h.name} (${h.config.repository} via ${github.credentialKey({
+                host: h.config.githubHost ?? 'github.com',
+                owner: h.repository.owner,
+                repo: h.repository.repo,
+              })})`,
+          )
+          .join(', ') || 'none'
+      }`,
+    );
+    return new DefaultLaunchpadClustersService(handles);
   }
 
   constructor(private readonly clusters: LaunchpadCluster[]) {
