@@ -6,6 +6,7 @@ import {
   TEMPLATE_DEFINITIONS,
 } from '../argo/templates';
 import {
+  argoNodeId,
   CLUSTER_WORKFLOW_TEMPLATES,
   STEP_SECONDS_ANNOTATION,
   WORKFLOWS,
@@ -210,13 +211,8 @@ function completedWorkflowStatus(
   startedAt: number,
 ): Record<string, unknown> {
   const nodes: Record<string, unknown> = {};
-  const ids = steps.map(
-    s =>
-      `${name}-${parseInt(
-        createHash('sha1').update(`${name}.${s}`).digest('hex').slice(0, 8),
-        16,
-      )}`,
-  );
+  // The IDs Argo gives DAG task nodes (as the workflow controller does).
+  const ids = steps.map(s => argoNodeId(name, `${name}.${s}`));
   const finishedAt = startedAt + 1000 + steps.length * 20_000;
   nodes[name] = {
     id: name,
