@@ -120,6 +120,10 @@ describe('simulated Argo Workflows', () => {
     expect(wf.status?.startedAt).toBeTruthy();
     expect(stepPhases(wf)).toEqual(['create-database:Running']);
     expect(wf.status?.progress).toBe('0/3');
+    expect(
+      (wf.status as { storedWorkflowTemplateSpec?: { entrypoint?: string } })
+        .storedWorkflowTemplateSpec?.entrypoint,
+    ).toBe('main');
 
     sandbox.clock.advance(2_000);
     wf = await getWorkflow(name);

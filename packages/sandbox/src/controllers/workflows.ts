@@ -829,6 +829,9 @@ export class WorkflowController {
         if (existingPhase !== 'Running') status.startedAt = kubeTime(startAt);
         status.phase = 'Running';
         status.conditions = [{ type: 'PodRunning', status: 'True' }];
+        // Argo keeps the spec it runs a template with (operator.go setStoredWfSpec).
+        if ((wf.spec as WorkflowSpec | undefined)?.workflowTemplateRef)
+          status.storedWorkflowTemplateSpec = structuredClone(resolved.spec);
         setPhaseLabel(obj, 'Running');
       });
       execute(
