@@ -21,26 +21,76 @@ const RANGES: Array<[number, number]> = [
   [0, 6],
 ];
 
-function parseField(field: string, [lo, hi]: [number, number]): Set<number> {
+const NAMES: Array<Record<string, number>> = [
+  {},
+  {},
+  {},
+  Object.fromEntries(
+    [
+      'jan',
+      'feb',
+      'mar',
+      'apr',
+      'may',
+      'jun',
+      'jul',
+      'aug',
+      'sep',
+      'oct',
+      'nov',
+      'dec',
+    ].map((m, i) => [m, i + 1]),
+  ),
+  Object.fromEntries(
+    ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d, i) => [d, i]),
+  ),
+];
+
+/** robfig/cron's parser messages (parser.go getRange/parseIntOrName), which the API server returns for CronJobs. */
+function parseNumber(text: string, names: Record<string, number>): number {
+  const named = names[text.toLowerCase()];
+  if (named !== undefined) return named;
+  if (!/^\d+$/.test(text)) {
+    throw new Error(
+      `failed to parse int from ${text}: strconv.Atoi: parsing "${text}": invalid syntax`,
+    );
+  }
+  return Number(text);
+}
+
+function parseField(
+  field: string,
+  [lo, hi]: [number, number],
+  names: Record<string, number> = {},
+): Set<number> {
   const values = new Set<number>();
   for (const part of field.split(',')) {
-    const [rangePart, stepPart] = part.split('/');
-    const step = stepPart ? Number(stepPart) : 1;
+    const [rangePart, stepPart, extra] = part.split('/');
+    if (extra !== undefined) throw new Error(`too many slashes: ${part}`);
+    const step = stepPart !== undefined ? parseNumber(stepPart, {}) : 1;
     let from = lo;
     let to = hi;
-    if (rangePart !== '*') {
-      const [a, b] = rangePart.split('-').map(Number);
-      from = a;
-      to = b ?? (stepPart ? hi : a);
+    if (rangePart !== '*' && rangePart !== '?') {
+      const [a, b, more] = rangePart.split('-');
+      if (more !== undefined) throw new Error(`too many hyphens: ${part}`);
+      from = parseNumber(a, names);
+      if (b !== undefined) to = parseNumber(b, names);
+      else to = stepPart ? hi : from;
     }
-    if (
-      [from, to, step].some(n => Number.isNaN(n)) ||
-      step <= 0 ||
-      from < lo ||
-      to > hi
-    ) {
-      throw new Error(`invalid cron field "${field}"`);
-    }
+    // Day-of-week 7 is Sunday too.
+    const max = hi === 6 ? 7 : hi;
+    if (from < lo)
+      throw new Error(
+        `beginning of range (${from}) below minimum (${lo}): ${part}`,
+      );
+    if (to > max)
+      throw new Error(`end of range (${to}) above maximum (${max}): ${part}`);
+    if (from > to)
+      throw new Error(
+        `beginning of range (${from}) beyond end of range (${to}): ${part}`,
+      );
+    if (step === 0)
+      throw new Error(`step of range should be a positive number: ${part}`);
     for (let v = from; v <= to; v += step)
       values.add(v === 7 && hi === 6 ? 0 : v);
   }
@@ -79,11 +129,17 @@ export function cronOccurrences(
       result.push(new Date(t));
     return result.slice(-limit);
   }
-  const fields = (DESCRIPTORS[trimmed] ?? trimmed).split(/\s+/);
+  if (trimmed.startsWith('@') && !DESCRIPTORS[trimmed])
+    throw new Error(`unrecognized descriptor: ${trimmed}`);
+  const fields = (DESCRIPTORS[trimmed] ?? trimmed).split(/\s+/).filter(Boolean);
   if (fields.length !== 5)
-    throw new Error(`invalid cron expression "${expression}"`);
+    throw new Error(
+      `expected exactly 5 fields, found ${fields.length}: [${fields.join(
+        ' ',
+      )}]`,
+    );
   const [minutes, hours, days, months, weekdays] = fields.map((f, i) =>
-    parseField(f, RANGES[i]),
+    parseField(f, RANGES[i], NAMES[i]),
   );
   const matches = (d: Date) =>
     minutes.has(d.getUTCMinutes()) &&

@@ -109,7 +109,7 @@ export const invalid = (
   kind: string,
   group: string,
   name: string,
-  causes: Array<{ field?: string; message: string }>,
+  causes: Array<{ field?: string; message: string; reason?: string }>,
 ) =>
   new KubeError(
     422,
@@ -122,7 +122,7 @@ export const invalid = (
       group: group || undefined,
       kind,
       causes: causes.map(c => ({
-        reason: 'FieldValueInvalid',
+        reason: c.reason ?? 'FieldValueInvalid',
         message: c.message,
         field: c.field,
       })),

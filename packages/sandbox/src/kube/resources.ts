@@ -1,12 +1,14 @@
 import { validateArgoWorkflowsObject } from '../argo/crd';
 import { model, type ModelClass } from './models';
-import { backupSchema, scheduleSchema } from './velero';
+import { backupSchema, pruneVeleroObject, scheduleSchema } from './velero';
 import type { KubeObject } from './types';
 
 /** A validation failure: the offending field (dotted) and what is wrong with it. */
 export interface FieldError {
   field?: string;
   message: string;
+  /** The Status cause's reason (default `FieldValueInvalid`). */
+  reason?: string;
 }
 
 export interface ResourceType {
@@ -31,6 +33,8 @@ export interface ResourceType {
   scale?: boolean;
   /** Returns the problems with a full object, empty when it is valid. */
   validate: (obj: KubeObject) => FieldError[];
+  /** Drops, in place, the fields a structural CRD schema does not declare (the API server prunes them). */
+  prune?: (obj: KubeObject) => void;
 }
 
 /** Groups compiled into the API server; every other group here is a CRD's. */
@@ -48,8 +52,39 @@ export const apiVersionOf = (type: ResourceType) =>
   type.group ? `${type.group}/${type.version}` : type.version;
 
 interface ModelError {
-  errors?: Array<{ instancePath?: string; message?: string }>;
+  errors?: Array<{
+    instancePath?: string;
+    message?: string;
+    keyword?: string;
+    params?: { missingProperty?: string; allowedValues?: unknown[] };
+  }>;
   message?: string;
+}
+
+/** AJV's error as the API server words it: the field itself, `Required value`, `Unsupported value`. */
+function fieldErrorOf(
+  err: NonNullable<ModelError['errors']>[number],
+): FieldError {
+  const at = (err.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  if (err.keyword === 'required' && err.params?.missingProperty) {
+    return {
+      field: at
+        ? `${at}.${err.params.missingProperty}`
+        : err.params.missingProperty,
+      message: 'Required value',
+      reason: 'FieldValueRequired',
+    };
+  }
+  if (err.keyword === 'enum' && err.params?.allowedValues) {
+    return {
+      field: at || undefined,
+      message: `Unsupported value: supported values: ${err.params.allowedValues
+        .map(v => JSON.stringify(v))
+        .join(', ')}`,
+      reason: 'FieldValueNotSupported',
+    };
+  }
+  return { field: at || undefined, message: err.message ?? 'is invalid' };
 }
 
 /** Runs a kubernetes-models `validate()` and turns AJV's errors into field errors. */
@@ -64,14 +99,7 @@ function modelValidator(
       return [];
     } catch (e) {
       const error = e as ModelError;
-      if (error.errors?.length) {
-        return error.errors.map(err => ({
-          field:
-            (err.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') ||
-            undefined,
-          message: err.message ?? 'is invalid',
-        }));
-      }
+      if (error.errors?.length) return error.errors.map(fieldErrorOf);
       return [{ message: error.message ?? String(e) }];
     }
   };
@@ -301,24 +329,30 @@ export const RESOURCE_TYPES: ResourceType[] = [
     validateArgoWorkflowsObject,
     ['clusterwftmpl', 'cwft'],
   ),
-  t(
-    'velero.io',
-    'v1',
-    'Schedule',
-    'schedules',
-    true,
-    false,
-    zodValidator(scheduleSchema),
-  ),
-  t(
-    'velero.io',
-    'v1',
-    'Backup',
-    'backups',
-    true,
-    false,
-    zodValidator(backupSchema),
-  ),
+  {
+    ...t(
+      'velero.io',
+      'v1',
+      'Schedule',
+      'schedules',
+      true,
+      false,
+      zodValidator(scheduleSchema),
+    ),
+    prune: pruneVeleroObject,
+  },
+  {
+    ...t(
+      'velero.io',
+      'v1',
+      'Backup',
+      'backups',
+      true,
+      false,
+      zodValidator(backupSchema),
+    ),
+    prune: pruneVeleroObject,
+  },
 ];
 
 const byKey = new Map(

@@ -7,7 +7,14 @@ import {
   invalid,
   notFound,
 } from './errors';
+import {
+  cannotBeHandled,
+  decodeBuiltIn,
+  droppedFields,
+  type FieldValidation,
+} from './decode';
 import { applyPatch, type PatchType } from './patch';
+import { semanticErrors } from './semantic';
 import {
   apiVersionOf,
   isBuiltIn,
@@ -16,6 +23,12 @@ import {
 } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { kubeTime, type KubeObject, type StoreEvent } from './types';
+
+/** How an API write decodes its body: `?fieldValidation=` and where the warnings go. */
+export interface Admission {
+  fieldValidation: FieldValidation;
+  warnings: string[];
+}
 
 export interface ListOptions {
   namespace?: string;
@@ -191,11 +204,10 @@ export class KubeStore {
       dryRun?: boolean;
       /** Seeds and controllers: when the object came to be (default now). */
       createdAt?: Date;
+      admission?: Admission;
     } = {},
   ): KubeObject {
-    const obj = structuredClone(input);
-    obj.metadata = obj.metadata ?? {};
-    this.checkTypeMeta(type, obj);
+    const obj = this.admit(type, input, options.admission);
     const namespace = type.namespaced
       ? options.namespace ?? obj.metadata.namespace ?? 'default'
       : undefined;
@@ -251,12 +263,14 @@ export class KubeStore {
     namespace: string | undefined,
     name: string,
     input: KubeObject,
-    options: { subresource?: 'status'; dryRun?: boolean } = {},
+    options: {
+      subresource?: 'status';
+      dryRun?: boolean;
+      admission?: Admission;
+    } = {},
   ): KubeObject {
     const current = this.getOrThrow(type, namespace, name);
-    const obj = structuredClone(input);
-    obj.metadata = obj.metadata ?? {};
-    this.checkTypeMeta(type, obj);
+    const obj = this.admit(type, input, options.admission);
     if (obj.metadata.name && obj.metadata.name !== name) {
       throw badRequest(
         `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
@@ -272,17 +286,21 @@ export class KubeStore {
     name: string,
     patch: unknown,
     patchType: PatchType,
-    options: { subresource?: 'status'; dryRun?: boolean } = {},
+    options: {
+      subresource?: 'status';
+      dryRun?: boolean;
+      admission?: Admission;
+    } = {},
   ): KubeObject {
     const current = this.getOrThrow(type, namespace, name);
-    const patched = applyPatch(current, patch, patchType, {
+    const result = applyPatch(current, patch, patchType, {
       kind: type.kind,
       builtIn: isBuiltIn(type),
-    }) as KubeObject;
-    if (!patched || typeof patched !== 'object' || Array.isArray(patched)) {
+    });
+    if (!result || typeof result !== 'object' || Array.isArray(result)) {
       throw badRequest('the patch did not produce an object');
     }
-    patched.metadata = patched.metadata ?? {};
+    const patched = this.admit(type, result as KubeObject, options.admission);
     this.checkResourceVersion(type, name, current, patched);
     return this.write(type, current, patched, options);
   }
@@ -492,10 +510,53 @@ export class KubeStore {
     }
   }
 
+  /**
+   * A copy of the body with its type meta checked and, for API writes
+   * (`admission`), decoded as the API server does: fields a built-in type
+   * does not have, or a structural CRD schema prunes, are dropped with a
+   * warning (`fieldValidation=Warn`, the default), silently (`Ignore`), or
+   * refused (`Strict`, 400 `strict decoding error`).
+   */
+  private admit(
+    type: ResourceType,
+    input: KubeObject,
+    admission: Admission | undefined,
+  ): KubeObject {
+    let obj = structuredClone(input);
+    obj.metadata = obj.metadata ?? {};
+    this.checkTypeMeta(type, obj);
+    if (!admission) return obj;
+    let unknown: string[] = [];
+    if (isBuiltIn(type)) {
+      ({ object: obj, unknown } = decodeBuiltIn(type, obj));
+      obj.metadata = obj.metadata ?? {};
+    } else if (type.prune) {
+      const pruned = structuredClone(obj);
+      type.prune(pruned);
+      unknown = droppedFields(obj, pruned);
+      obj = pruned;
+    }
+    if (!unknown.length) return obj;
+    const messages = unknown.map(field => `unknown field "${field}"`);
+    if (admission.fieldValidation === 'Strict') {
+      const summary = `strict decoding error: ${messages.join(', ')}`;
+      throw isBuiltIn(type)
+        ? cannotBeHandled(type, summary)
+        : badRequest(summary);
+    }
+    if (admission.fieldValidation === 'Warn')
+      admission.warnings.push(...messages);
+    return obj;
+  }
+
   private validate(type: ResourceType, obj: KubeObject) {
-    const errors = type.validate(obj);
+    const errors = [
+      ...type.validate(obj),
+      ...semanticErrors(type.group, type.kind, obj),
+    ];
     if (errors.length)
       throw invalid(type.kind, type.group, obj.metadata.name ?? '', errors);
+    type.prune?.(obj);
   }
 
   /** Optimistic concurrency: a resourceVersion, when given, must be the current one. */

@@ -3,7 +3,7 @@ import { badRequest } from './errors';
 import { isObjectBody, methodNotAllowed, queryString } from './http';
 import { patchTypeOf } from './patch';
 import type { ResourceType } from './resources';
-import type { KubeStore } from './store';
+import type { Admission, KubeStore } from './store';
 import type { KubeObject } from './types';
 
 /** A request addressed to one resource type (and, for object verbs, one name). */
@@ -21,6 +21,28 @@ export function createWrites(
 ) {
   const dryRunOf = (req: Request) => queryString(req.query.dryRun) === 'All';
 
+  /** `?fieldValidation=` (default Warn, as the API server since 1.27); its warnings become `Warning: 299` headers. */
+  function admissionOf(req: Request, res: Response): Admission {
+    const value = queryString(req.query.fieldValidation) ?? 'Warn';
+    if (value !== 'Strict' && value !== 'Warn' && value !== 'Ignore') {
+      throw badRequest(
+        `fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`,
+      );
+    }
+    const warnings: string[] = [];
+    // Sent with the response, before its body is written.
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      if (warnings.length && !res.headersSent)
+        res.setHeader(
+          'Warning',
+          warnings.map(w => `299 - ${JSON.stringify(w)}`),
+        );
+      return json(body);
+    };
+    return { fieldValidation: value, warnings };
+  }
+
   function create(req: Request, res: Response, target: WriteTarget) {
     if (!isObjectBody(req.body))
       throw badRequest('the request body must be a JSON object');
@@ -28,6 +50,7 @@ export function createWrites(
       namespace: target.namespace,
       fromApi: true,
       dryRun: dryRunOf(req),
+      admission: admissionOf(req, res),
     });
     res.status(201).json(created);
   }
@@ -56,6 +79,7 @@ export function createWrites(
       store.replace(type, namespace, name!, req.body as KubeObject, {
         subresource: subresource === 'status' ? 'status' : undefined,
         dryRun: dryRunOf(req),
+        admission: admissionOf(req, res),
       }),
     );
   }
@@ -75,6 +99,7 @@ export function createWrites(
         {
           subresource: subresource === 'status' ? 'status' : undefined,
           dryRun: dryRunOf(req),
+          admission: admissionOf(req, res),
         },
       ),
     );
