@@ -522,6 +522,16 @@ describe('Velero as its CRDs and controllers behave', () => {
         spec: { includedNamespaces: ['demo'], ttl: '48h0m0s' },
       },
     });
+    // A TTL the CRD accepts (any string) but Go cannot parse: Velero cannot decode the Backup and never processes it.
+    await custom.createNamespacedCustomObject({
+      ...velero('backups'),
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        metadata: { name: 'manual-undecodable' },
+        spec: { ttl: 'forever' },
+      },
+    });
     const submitted = sandbox.clock.nowMs();
     expect((await getBackup('manual-1')).status?.phase).toBeUndefined();
 
@@ -557,6 +567,8 @@ describe('Velero as its CRDs and controllers behave', () => {
     expect(Date.parse(done.status!.completionTimestamp!)).toBeGreaterThan(
       started,
     );
+    sandbox.clock.advance(30_000);
+    expect((await getBackup('manual-undecodable')).status).toBeUndefined();
   });
 
   it('fails client-created backups under a backup-fails fault, and refuses an unknown storage location', async () => {

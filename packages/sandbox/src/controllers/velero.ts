@@ -27,14 +27,50 @@ const DEFAULT_ITEM_OPERATION_TIMEOUT = '4h0m0s';
 const BACKUP_VERSION = 1;
 const BACKUP_FORMAT_VERSION = '1.1.0';
 
-function durationMs(text: string | undefined): number {
+const GO_DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * Go's `time.ParseDuration` (what `metav1.Duration` decodes with), in ms;
+ * undefined when the text is not a duration.
+ */
+export function parseGoDuration(text: string): number | undefined {
+  const sign = text.startsWith('-') ? -1 : 1;
+  const body = text.replace(/^[-+]/, '');
+  if (body === '0') return 0;
+  if (!body) return undefined;
+  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
   let total = 0;
-  for (const m of (text ?? '').matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) {
-    total +=
-      Number(m[1]) *
-      { h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'h' | 'm' | 's'];
+  while (part.lastIndex < body.length) {
+    const match = part.exec(body);
+    if (!match) return undefined;
+    total += Number(match[1]) * GO_DURATION_UNITS[match[2]];
   }
-  return total;
+  return sign * total;
+}
+
+const durationMs = (text: string | undefined) =>
+  text ? parseGoDuration(text) ?? 0 : 0;
+
+/**
+ * Whether Velero can decode a backup spec: its `metav1.Duration` fields must
+ * parse (the CRD only types them as strings), or Velero's informer skips the
+ * object and nothing ever processes it.
+ */
+function decodable(spec: BackupSpec | undefined): boolean {
+  return [
+    spec?.ttl,
+    spec?.csiSnapshotTimeout,
+    spec?.itemOperationTimeout,
+  ].every(d => d === undefined || d === '' || parseGoDuration(d) !== undefined);
 }
 
 /** Velero names scheduled backups `<schedule>-<UTC yyyyMMddHHmmss>` (Schedule.TimestampedName). */
@@ -46,6 +82,8 @@ type Outcome = 'Completed' | 'PartiallyFailed' | 'Failed';
 
 interface BackupSpec {
   ttl?: string;
+  csiSnapshotTimeout?: string;
+  itemOperationTimeout?: string;
   storageLocation?: string;
   metadata?: { labels?: Record<string, string> };
   [k: string]: unknown;
@@ -166,6 +204,7 @@ export class VeleroController {
     const name = backup.metadata.name!;
     const phase = phaseOf(backup);
     if (this.pending.has(name) || (phase && phase !== 'New')) return;
+    if (!decodable(backup.spec as BackupSpec | undefined)) return;
     this.track(name, {
       start: now,
       schedule: backup.metadata.labels?.[SCHEDULE_NAME_LABEL],
@@ -199,6 +238,7 @@ export class VeleroController {
   private runSchedule(schedule: KubeObject, now: number) {
     const name = schedule.metadata.name!;
     const spec = (schedule.spec ?? {}) as ScheduleSpec;
+    if (!decodable(spec.template)) return;
     const created = Date.parse(schedule.metadata.creationTimestamp ?? '');
     const after =
       this.lastChecked.get(name) ?? (Number.isNaN(created) ? now : created);
