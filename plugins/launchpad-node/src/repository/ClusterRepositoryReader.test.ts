@@ -58,6 +58,7 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       graphqlBatchSize?: number;
       /** The blob path is what most tests here exercise: the tarball is off unless asked for. */
       tarball?: boolean;
+      tarballMaxBytes?: number;
     } = {},
   ) {
     const repo = `${REPO}-${++repoCounter}`;
@@ -79,6 +80,7 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       logger,
       graphqlBatchSize: options.graphqlBatchSize,
       tarball: options.tarball ?? false,
+      tarballMaxBytes: options.tarballMaxBytes,
     });
     const commit = (changes: Record<string, string | null>) =>
       sandbox.git.commitFiles(OWNER, repo, { message: 'test change', changes });
@@ -142,15 +144,21 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       }),
     );
     const requests = counter.take();
+    // The tarball downloads while the repository and tree are asked for:
+    // the order of the last three depends on which answers first.
     expect(
-      requests.map(r => [r.path.replace(/[0-9a-f]{40}/g, '<sha>'), r.status]),
-    ).toEqual([
-      [`/repos/${OWNER}/${repo}/git/ref/heads%2Fmain`, 200],
-      [`/repos/${OWNER}/${repo}`, 200],
-      [`/repos/${OWNER}/${repo}/git/trees/<sha>?recursive=true`, 200],
-      // One request: fetch followed GitHub's 302 to the download host.
-      [`/repos/${OWNER}/${repo}/tarball/<sha>`, 200],
-    ]);
+      requests
+        .map(r => [r.path.replace(/[0-9a-f]{40}/g, '<sha>'), r.status])
+        .sort(),
+    ).toEqual(
+      [
+        [`/repos/${OWNER}/${repo}/git/ref/heads%2Fmain`, 200],
+        [`/repos/${OWNER}/${repo}`, 200],
+        [`/repos/${OWNER}/${repo}/git/trees/<sha>?recursive=true`, 200],
+        // One request: fetch followed GitHub's 302 to the download host.
+        [`/repos/${OWNER}/${repo}/tarball/<sha>`, 200],
+      ].sort(),
+    );
     expect(full.requests).toBe(4);
     expect(logger.warn).not.toHaveBeenCalled();
 
@@ -198,6 +206,23 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       ),
     );
   }, 30_000);
+
+  it('stops the download of a repository larger than tarballMaxBytes and reads blobs', async () => {
+    const { counter, reader, logger } = await setup({
+      tarball: true,
+      tarballMaxBytes: 100,
+    });
+    const full = await reader.read();
+    expect(full.changed && full.instances[0].files['config.yml']).toContain(
+      'LMS_HOST: alpha.example.test',
+    );
+    const paths = counter.take().map(r => r.path);
+    expect(paths[paths.length - 1]).toBe('/graphql');
+    // ref, repository, tree, the tarball (sent, then stopped), one GraphQL query.
+    expect(full.requests).toBe(5);
+    // Aborting is no failure: nothing to warn about.
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
 
   it('takes from the tarball only files whose content is the blob the tree names', async () => {
     // git archive expands `$Format:…$` in export-subst files (GitHub's
@@ -477,13 +502,18 @@ describe('ClusterRepositoryReader on a large seeded repository', () => {
     if (!full.changed) throw new Error('expected a full read');
     expect(full.instances.length).toBeGreaterThanOrEqual(1004);
     expect(
-      counter.take().map(r => r.path.replace(/[0-9a-f]{40}/g, '<sha>')),
-    ).toEqual([
-      expect.stringMatching(/\/git\/ref\//),
-      `/repos/${owner}/${repo}`,
-      expect.stringMatching(/\/git\/trees\/<sha>\?recursive=true$/),
-      `/repos/${owner}/${repo}/tarball/<sha>`,
-    ]);
+      counter
+        .take()
+        .map(r => r.path.replace(/[0-9a-f]{40}/g, '<sha>'))
+        .sort(),
+    ).toEqual(
+      [
+        `/repos/${owner}/${repo}`,
+        `/repos/${owner}/${repo}/git/ref/heads%2Fmain`,
+        `/repos/${owner}/${repo}/git/trees/<sha>?recursive=true`,
+        `/repos/${owner}/${repo}/tarball/<sha>`,
+      ].sort(),
+    );
     expect(logger.warn).not.toHaveBeenCalled();
     // Every instance has both files, byte for byte what git holds.
     for (const instance of full.instances) {

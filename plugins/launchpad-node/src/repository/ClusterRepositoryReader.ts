@@ -191,13 +191,27 @@ export class ClusterRepositoryReader {
       return { changed: false, commitSha, requests };
     }
 
-    let htmlUrl = previous?.htmlUrl;
-    if (!htmlUrl) {
-      requests++;
-      htmlUrl = (await octokit.rest.repos.get({ owner, repo })).data.html_url;
+    // The first read downloads the tarball while the repository and its
+    // tree are asked for.
+    const download =
+      !previous && this.tarball ? new AbortController() : undefined;
+    const tarball = download && this.tarballFiles(commitSha, download.signal);
+    if (tarball) requests++;
+    // Known from the cached state; the first read asks for the repository.
+    let htmlUrl = previous?.htmlUrl ?? '';
+    let listing: Awaited<ReturnType<ClusterRepositoryReader['listFolders']>>;
+    try {
+      if (!previous) {
+        requests++;
+        htmlUrl = (await octokit.rest.repos.get({ owner, repo })).data.html_url;
+      }
+      listing = await this.listFolders(commitSha, previous);
+    } catch (error) {
+      // Not awaited: the retry plugin would retry the aborted request
+      // (after waits) before it settles; it never rejects.
+      download?.abort();
+      throw error;
     }
-
-    const listing = await this.listFolders(commitSha, previous);
     requests += listing.requests;
 
     // Which blobs must be fetched: wanted files of changed folders whose blob changed.
@@ -224,15 +238,19 @@ export class ClusterRepositoryReader {
     }
 
     const shas = [...new Set(fetches.map(f => f.sha))];
-    let blobs = new Map<string, string>();
-    if (
-      !previous &&
-      this.tarball &&
-      shas.length > 0 &&
-      listing.bytes <= this.tarballMaxBytes
-    ) {
-      requests++;
-      blobs = await this.tarballBlobs(commitSha, fetches);
+    const blobs = new Map<string, string>();
+    if (tarball && listing.bytes <= this.tarballMaxBytes && shas.length > 0) {
+      // A file is taken from the archive only if it is the blob the tree names.
+      const files = await tarball;
+      for (const { slug, file, sha } of fetches) {
+        const content = files.get(`${this.instancesPath}/${slug}/${file}`);
+        if (content && gitBlobSha(content) === sha) {
+          blobs.set(sha, content.toString('utf8'));
+        }
+      }
+    } else if (download) {
+      // Too large to download whole (or nothing to read): stop the download.
+      download.abort();
     }
     for (const [sha, text] of await this.fetchBlobs(
       shas.filter(blobSha => !blobs.has(blobSha)),
@@ -465,22 +483,21 @@ export class ClusterRepositoryReader {
   }
 
   /**
-   * The wanted files' texts from one tarball of `commitSha`, by blob sha:
-   * only files whose content hashes to the blob sha the tree gave. On any
-   * failure, warns and returns what was verified so far (the rest is read
-   * as blobs). Entries sit under one top folder (`<owner>-<repo>-<sha7>/`
-   * on GitHub), stripped as Backstage's TarArchiveResponse strips it
-   * (backstage/backstage packages/backend-defaults/src/entrypoints/urlReader/lib/tree/TarArchiveResponse.ts).
+   * The wanted files of every instance folder (`<instancesPath>/<slug>/<file>`)
+   * from one tarball of `commitSha`, by path, as bytes. Never rejects: on a
+   * failure it warns and gives what it read (the rest is read as blobs);
+   * aborted through `signal`, it gives nothing. Entries sit under one top
+   * folder (`<owner>-<repo>-<sha7>/` on GitHub), stripped as Backstage's
+   * TarArchiveResponse strips it (backstage/backstage
+   * packages/backend-defaults/src/entrypoints/urlReader/lib/tree/TarArchiveResponse.ts).
    */
-  private async tarballBlobs(
+  private async tarballFiles(
     commitSha: string,
-    wanted: Array<{ slug: string; file: string; sha: string }>,
-  ): Promise<Map<string, string>> {
+    signal: AbortSignal,
+  ): Promise<Map<string, Buffer>> {
     const { octokit, owner, repo } = this.options;
-    const byPath = new Map(
-      wanted.map(w => [`${this.instancesPath}/${w.slug}/${w.file}`, w.sha]),
-    );
-    const texts = new Map<string, string>();
+    const prefix = `${this.instancesPath}/`;
+    const files = new Map<string, Buffer>();
     try {
       const response = await octokit.rest.repos.downloadTarballArchive({
         owner,
@@ -489,37 +506,42 @@ export class ClusterRepositoryReader {
         request: {
           // The body as a stream: parsed as it arrives, never held whole.
           parseSuccessResponseBody: false,
-          signal: AbortSignal.timeout(this.tarballTimeoutMs),
+          signal: AbortSignal.any([
+            signal,
+            AbortSignal.timeout(this.tarballTimeoutMs),
+          ]),
         },
       });
       const body = response.data as unknown as WebReadableStream<Uint8Array>;
       const parser = new Parser({
         onReadEntry: (entry: ReadEntry) => {
           const path = entry.path.replace(/^[^/]*\//, '');
-          const sha = byPath.get(path);
-          if (entry.type !== 'File' || !sha) {
+          const rest = path.startsWith(prefix)
+            ? path.slice(prefix.length).split('/')
+            : [];
+          if (
+            entry.type !== 'File' ||
+            rest.length !== 2 ||
+            !this.files.includes(rest[1])
+          ) {
             entry.resume();
             return;
           }
           const chunks: Buffer[] = [];
           entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-          entry.on('end', () => {
-            const content = Buffer.concat(chunks);
-            if (gitBlobSha(content) === sha) {
-              texts.set(sha, content.toString('utf8'));
-            }
-          });
+          entry.on('end', () => files.set(path, Buffer.concat(chunks)));
         },
       });
       await pipeline(Readable.fromWeb(body), parser);
     } catch (error) {
+      if (signal.aborted) return new Map();
       this.options.logger?.warn(
         `GitHub tarball read of ${owner}/${repo}@${commitSha} failed, reading blobs instead: ${describeGitHubError(
           error,
         )}`,
       );
     }
-    return texts;
+    return files;
   }
 }
 
