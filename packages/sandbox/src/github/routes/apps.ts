@@ -25,7 +25,7 @@ import type { ApiDeps } from './deps';
  * A GitHub App and its installations, as GitHub serves them to an app:
  * - the app authenticates with an RS256 JWT it signs with its private key
  *   (`iss` = app id, `exp` at most 10 minutes ahead), accepted only on the
- *   app endpoints (`/app/...`, `/{orgs,users}/{x}/installation`,
+ *   app endpoints (`/app/...`, `/orgs/{org}/installation`,
  *   `/repos/{o}/{r}/installation`), as on GitHub;
  * - `POST /app/installations/{id}/access_tokens` issues an installation token
  *   (`ghs_…`, expiring one hour later on the sandbox clock) that the rest of
@@ -98,8 +98,8 @@ const PERMISSIONS = {
 } as const;
 
 /**
- * The app endpoints that take the JWT (and only the JWT): the list
- * `@octokit/auth-app` keeps in `requires-app-auth.js`, served here.
+ * The app endpoints that take the JWT (and only the JWT): those of the list
+ * `@octokit/auth-app` keeps in `requires-app-auth.js` that are served here.
  */
 const JWT_PATHS = [
   /^\/app\/?$/,
@@ -107,7 +107,6 @@ const JWT_PATHS = [
   /^\/app\/installations\/[^/]+\/?$/,
   /^\/app\/installations\/[^/]+\/access_tokens\/?$/,
   /^\/orgs\/[^/]+\/installation\/?$/,
-  /^\/users\/[^/]+\/installation\/?$/,
   /^\/repos\/[^/]+\/[^/]+\/installation\/?$/,
 ];
 
