@@ -86,6 +86,47 @@ describe('GitHub App credentials (against the sandbox)', () => {
     }, 30_000);
   });
 
+  describe('not installed on the owner', () => {
+    let sandbox: Sandbox;
+    beforeAll(async () => {
+      sandbox = await startSandbox({ speed: 0 });
+      await sandbox.git.createRepository('other-org', 'cluster-repo', {
+        files: { 'README.md': 'x' },
+      });
+    }, 60_000);
+    afterAll(async () => {
+      await sandbox?.stop();
+    }, 30_000);
+
+    it('says no installation serves the owner, as NotAllowedError', async () => {
+      const { appId, clientId, privateKey } = sandbox.github.app;
+      const data = sandboxLaunchpadConfig(sandbox, {
+        clusters: ['staging'],
+        githubApp: { appId, clientId, clientSecret: 'unused-here', privateKey },
+      });
+      const service = DefaultLaunchpadClustersService.fromConfig(
+        new ConfigReader({
+          ...data,
+          launchpad: {
+            clusters: [
+              {
+                ...data.launchpad.clusters[0],
+                repository: 'other-org/cluster-repo',
+              },
+            ],
+          },
+        }),
+        { logger: mockServices.logger.mock() },
+      );
+      await expect(
+        service.get('staging').repository.octokit(),
+      ).rejects.toMatchObject({
+        name: 'NotAllowedError',
+        message: expect.stringContaining('is installed on "other-org"'),
+      });
+    }, 30_000);
+  });
+
   describe('installed on selected repositories only', () => {
     let sandbox: Sandbox;
     beforeAll(async () => {
