@@ -237,6 +237,54 @@ describe('GitHub App (JWT, installations, installation tokens)', () => {
     expect([onRepo.status, onRepo.message]).toEqual([401, 'Bad credentials']);
   });
 
+  it('finds the installation of an organization or repository, and revokes a token', async () => {
+    const app = asApp();
+    const { installationId } = gh.api.apps.info();
+    expect(
+      (await app.rest.apps.getInstallation({ installation_id: installationId }))
+        .data.account,
+    ).toMatchObject({ login: 'acme-edu' });
+    expect(
+      (await app.rest.apps.getOrgInstallation({ org: 'partner-org' })).data
+        .repository_selection,
+    ).toBe('selected');
+    expect(
+      (
+        await app.rest.apps.getRepoInstallation({
+          owner: 'acme-edu',
+          repo: 'cluster',
+        })
+      ).data.id,
+    ).toBe(installationId);
+    // partner-org/other is not in that installation's selection.
+    expect(
+      (
+        await failure(
+          app.rest.apps.getRepoInstallation({
+            owner: 'partner-org',
+            repo: 'other',
+          }),
+        )
+      ).status,
+    ).toBe(404);
+
+    const { data } = await app.rest.apps.createInstallationAccessToken({
+      installation_id: installationId,
+    });
+    const installation = new Octokit({
+      baseUrl: gh.url,
+      auth: data.token,
+      log,
+    });
+    expect(
+      (await installation.rest.apps.revokeInstallationAccessToken()).status,
+    ).toBe(204);
+    const revoked = await failure(
+      installation.rest.repos.get({ owner: 'acme-edu', repo: 'cluster' }),
+    );
+    expect([revoked.status, revoked.message]).toEqual([401, 'Bad credentials']);
+  });
+
   it('expires installation tokens after an hour on the sandbox clock', async () => {
     const { data } = await asApp().rest.apps.createInstallationAccessToken({
       installation_id: gh.api.apps.info().installationId,
