@@ -5,7 +5,8 @@ import {
   type LoggerService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { assertError, InputError, NotFoundError } from '@backstage/errors';
+import type { GithubIntegrationConfig } from '@backstage/integration';
 import { DefaultArgoWorkflowsClient } from '../argo/ArgoWorkflowsClient';
 import { DefaultArgoCdClient } from '../argocd/ArgoCdClient';
 import {
@@ -104,16 +105,15 @@ function buildCluster(
 ): LaunchpadCluster {
   const { owner, repo } = splitRepository(config.repository);
   const ref = { host: config.githubHost ?? 'github.com', owner, repo };
+  let integration: GithubIntegrationConfig;
   try {
-    deps.github.integrationFor(ref.host);
+    integration = deps.github.integrationFor(ref.host);
   } catch (error) {
+    assertError(error);
     throw new InputError(
-      `Invalid Launchpad configuration: launchpad.clusters[${index}].githubHost: ${
-        (error as Error).message
-      }`,
+      `Invalid Launchpad configuration: launchpad.clusters[${index}].githubHost: ${error.message}`,
     );
   }
-  const integration = deps.github.integrationFor(ref.host);
   const client = deps.github.octokitFor(ref);
   // Asks the credentials provider each time: cheap (it caches tokens), and an
   // App installation that lost access to the repository is reported as such.
