@@ -1,11 +1,12 @@
 /* eslint-disable no-console */
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
+import { clustersEnv, scaleEnv } from './seed/env';
 import { startSandbox } from './sandbox';
 
 /**
  * `yarn workspace @internal/sandbox start`: the sandbox on fixed ports for
- * `yarn dev` (GitHub + admin on 7100, clusters on 7101, 7102).
+ * `yarn dev` (GitHub + admin on 7100, clusters on 7101, 7102, ...).
  */
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -15,22 +16,6 @@ function intEnv(name: string, fallback: number): number {
     throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   }
   return value;
-}
-
-function scaleEnv(): { cluster: string; instances: number } | undefined {
-  const raw = process.env.SANDBOX_SCALE;
-  if (!raw) return undefined;
-  // "production:1000" or just "1000" (staging)
-  const [cluster, count] = raw.includes(':')
-    ? raw.split(':')
-    : ['staging', raw];
-  const instances = Number(count);
-  if (!Number.isInteger(instances) || instances < 0) {
-    throw new Error(
-      `SANDBOX_SCALE must be "<cluster>:<count>" or "<count>", got "${raw}"`,
-    );
-  }
-  return { cluster, instances };
 }
 
 /**
@@ -53,11 +38,21 @@ function appKeyEnv(): string | undefined {
 async function main() {
   const githubPort = intEnv('SANDBOX_GITHUB_PORT', 7100);
   const base = intEnv('SANDBOX_CLUSTER_PORT_BASE', 7101);
+  const clusters = clustersEnv(process.env.SANDBOX_CLUSTERS);
+  const compaction = process.env.SANDBOX_COMPACTION_SECONDS;
   const sandbox = await startSandbox({
     githubPort,
-    clusterPorts: [base, base + 1],
+    clusters,
+    // One port per cluster from the base: staging 7101, production 7102, then 7103...
+    clusterPorts: (clusters ?? ['staging', 'production']).map(
+      (_, i) => base + i,
+    ),
+    compactionWindowMs:
+      compaction === undefined || compaction === ''
+        ? undefined
+        : intEnv('SANDBOX_COMPACTION_SECONDS', 60) * 1000,
     speed: intEnv('SANDBOX_SPEED', 10),
-    scale: scaleEnv(),
+    scale: scaleEnv(process.env.SANDBOX_SCALE),
     dataDir: process.env.SANDBOX_DATA_DIR || undefined,
     githubApp: { privateKey: appKeyEnv() },
     onError: error =>

@@ -31,6 +31,8 @@ import {
   seedScaleObjects,
   seedVeleroSchedules,
   SEED_CLUSTERS,
+  clusterNamed,
+  scalesOf,
   type ScaleOption,
   type SeedCluster,
 } from './seed';
@@ -41,7 +43,13 @@ export const DEFAULT_CLUSTER_TOKEN = 'sandbox-cluster-token';
 export interface SandboxOptions {
   /** GitHub API + admin API port; 0 (default) picks a free one. */
   githubPort?: number;
-  /** One port per cluster (staging, production); 0s by default. */
+  /**
+   * The clusters, in port order (default `['staging', 'production']`). Names
+   * other than the two seeded ones get a repository, domain and seed of the
+   * same shape (`acme-edu/launchpad-cluster-<name>`, `<name>.learn.acme.test`).
+   */
+  clusters?: string[];
+  /** One port per cluster, in `clusters` order; 0s by default. */
   clusterPorts?: number[];
   /** Clock speed: simulated ms per real ms (default 1). */
   speed?: number;
@@ -49,8 +57,8 @@ export interface SandboxOptions {
   dataDir?: string;
   /** 'default' seeds the clusters, repositories and instances; 'none' only the clusters' infrastructure. */
   seed?: 'default' | 'none';
-  /** Extra generated instances (`load-0001`...) in one cluster's repository. */
-  scale?: ScaleOption;
+  /** Extra generated instances (`load-0001`...) in one or more clusters' repositories. */
+  scale?: ScaleOption | ScaleOption[];
   githubToken?: string;
   /** The GitHub App (id, private key, installations); default app 1000001 installed on acme-edu, all repositories. */
   githubApp?: SandboxGitHubAppOptions;
@@ -145,19 +153,24 @@ export async function startSandbox(
   const clusterToken = options.clusterToken ?? DEFAULT_CLUSTER_TOKEN;
   const seed = options.seed ?? 'default';
   const onError = options.onError ?? (() => {});
-  if (
-    options.scale &&
-    !SEED_CLUSTERS.some(c => c.name === options.scale!.cluster)
-  ) {
-    throw new Error(
-      `scale.cluster must be one of ${SEED_CLUSTERS.map(c => c.name).join(
-        ', ',
-      )}`,
-    );
+  const clusterInfos = (
+    options.clusters ?? SEED_CLUSTERS.map(c => c.name)
+  ).map(clusterNamed);
+  if (new Set(clusterInfos.map(c => c.name)).size !== clusterInfos.length)
+    throw new Error('clusters must not repeat a name');
+  const scales = scalesOf(options.scale);
+  for (const scale of scales) {
+    if (!clusterInfos.some(c => c.name === scale.cluster)) {
+      throw new Error(
+        `scale.cluster must be one of ${clusterInfos
+          .map(c => c.name)
+          .join(', ')}`,
+      );
+    }
   }
 
   const git = await GitStore.create({ dir: dataDir, clock });
-  const runtimes: ClusterRuntime[] = SEED_CLUSTERS.map(info => {
+  const runtimes: ClusterRuntime[] = clusterInfos.map(info => {
     const store = new KubeStore(clock, undefined, options.compactionWindowMs);
     return {
       info,
@@ -191,7 +204,7 @@ export async function startSandbox(
   };
   try {
     if (seed === 'default') {
-      await seedRepositories(git, SEED_CLUSTERS, {
+      await seedRepositories(git, clusterInfos, {
         buildWorkflow: PICASSO_BUILD_WORKFLOW,
         scale: options.scale,
       });
@@ -208,8 +221,10 @@ export async function startSandbox(
         seedVeleroSchedules(runtime.store, overdue, clock);
         for (const instance of instances)
           seedInstanceObjects(runtime.store, runtime.info, instance, clock);
-        if (options.scale?.cluster === runtime.info.name)
-          seedScaleObjects(runtime.store, options.scale.instances);
+        for (const scale of scales.filter(
+          x => x.cluster === runtime.info.name,
+        ))
+          seedScaleObjects(runtime.store, scale.instances);
         for (const instance of instances.filter(
           i => i.state === 'scaling-at-max',
         )) {
@@ -254,7 +269,10 @@ export async function startSandbox(
   });
   let githubUrl = '';
   const state = () => ({
-    github: { url: githubUrl, token: githubToken, app: githubApi.apps.info() },
+    github: { url: githubUrl, token: githubToken },
+    // Beside `github` (whose shape clients of /state already read): the
+    // GitHub App's id, private key and installation id.
+    githubApp: githubApi.apps.info(),
     adminUrl: `${githubUrl}/_sandbox`,
     clock: { now: clock.now().toISOString(), speed: clock.getSpeed() },
     clusters: clusters(),

@@ -31,6 +31,7 @@ import {
   imagesFor,
   instanceFiles,
   scaleSlug,
+  SEED_CLUSTERS,
   SEED_INSTANCES,
   templateRepositoryFiles,
   TEMPLATE_REPOSITORY,
@@ -54,16 +55,36 @@ export interface ScaleOption {
   instances: number;
 }
 
+/** A cluster's seeded instances; a cluster beyond the two seeded ones gets one healthy `demo`. */
 export function instancesOf(cluster: SeedCluster): SeedInstance[] {
+  if (!SEED_CLUSTERS.some(c => c.name === cluster.name)) {
+    return [
+      {
+        cluster: cluster.name,
+        slug: 'demo',
+        platformName: `Acme Demo (${cluster.title})`,
+        state: 'healthy',
+        release: 'teak.3',
+        owner: 'group:default/platform-team',
+      },
+    ];
+  }
   return SEED_INSTANCES.filter(i => i.cluster === cluster.name);
+}
+
+/** The scale option(s) as a list. */
+export function scalesOf(scale: ScaleOption | ScaleOption[] | undefined) {
+  if (!scale) return [];
+  return Array.isArray(scale) ? scale : [scale];
 }
 
 /** Every file of a cluster repository, written in one commit. */
 export function clusterRepositoryFiles(
   cluster: SeedCluster,
   buildWorkflow: string,
-  scale?: ScaleOption,
+  scales?: ScaleOption | ScaleOption[],
 ): Record<string, string> {
+  const scale = scalesOf(scales).find(x => x.cluster === cluster.name);
   const files: Record<string, string> = {
     'README.md': `# ${cluster.title} cluster\n\nLaunchpad cluster repository: one folder per Open edX instance under \`instances/\`.\n`,
     '.github/workflows/build.yml': buildWorkflow,
@@ -97,7 +118,7 @@ export function clusterRepositoryFiles(
 export async function seedRepositories(
   git: GitStore,
   clusters: SeedCluster[],
-  options: { buildWorkflow: string; scale?: ScaleOption },
+  options: { buildWorkflow: string; scale?: ScaleOption | ScaleOption[] },
 ): Promise<void> {
   const [owner, name] = TEMPLATE_REPOSITORY.split('/');
   await git.createRepository(owner, name, {

@@ -33,6 +33,33 @@ export const SEED_CLUSTERS: SeedCluster[] = [
   },
 ];
 
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A cluster by name: the two seeded ones as above, any other (`edge`) with a
+ * repository, domain and environment of the same shape.
+ */
+export function clusterNamed(name: string): SeedCluster {
+  const seeded = SEED_CLUSTERS.find(c => c.name === name);
+  if (seeded) return seeded;
+  if (!DNS1123_LABEL.test(name) || name.length > 40) {
+    throw new Error(
+      `cluster name "${name}" must be a lowercase DNS label (a-z, 0-9, '-')`,
+    );
+  }
+  return {
+    name,
+    title: name
+      .split('-')
+      .map(w => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(' '),
+    environment: name,
+    domain: `${name}.learn.acme.test`,
+    repository: `${GITHUB_ORG}/launchpad-cluster-${name}`,
+    branch: 'main',
+  };
+}
+
 /** The state a seeded instance is in, which decides its files and objects. */
 export type InstanceState =
   | 'healthy'
