@@ -101,7 +101,7 @@ describe('GitHub App credentials (against the sandbox)', () => {
     const state = (await (await fetch(`${sandbox.adminUrl}/state`)).json()) as {
       github: { app: unknown };
     };
-    expect(state.github.app).toEqual(sandbox.github.app);
+    expect(state.githubApp).toEqual(sandbox.github.app);
     expect(sandbox.github.app).toMatchObject({
       appId: expect.any(Number),
       installationId: expect.any(Number),
