@@ -110,12 +110,23 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
     rateLimiter,
   });
   const users = apps.withInstallationTokens([
-    [token, { login: SANDBOX_LOGIN, privateAccess: true }],
+    [
+      token,
+      {
+        login: SANDBOX_LOGIN,
+        privateAccess: true,
+        rateLimitKey: `token:${token}`,
+      },
+    ],
     ...(options.extraTokens ?? []).map(
       t =>
         [
           t.token,
-          { login: t.login, privateAccess: t.privateRepositories ?? false },
+          {
+            login: t.login,
+            privateAccess: t.privateRepositories ?? false,
+            rateLimitKey: `token:${t.token}`,
+          },
         ] as const,
     ),
   ]);

@@ -79,6 +79,8 @@ export interface RouteRequest {
   repositoryAccess?: (owner: string, name: string) => boolean;
   /** Set when the caller used a GitHub App installation token (routes/apps.ts). */
   installation?: { id: number; token: string };
+  /** The caller's primary rate-limit bucket (`GET /rate_limit` reports it). */
+  rateLimitKey?: string;
 }
 
 export type RouteHandler = (req: RouteRequest) => Promise<Reply>;

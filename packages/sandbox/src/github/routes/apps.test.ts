@@ -326,5 +326,8 @@ describe('GitHub App (JWT, installations, installation tokens)', () => {
     expect(b).toBe(a + 1);
     expect(c).toBe(b + 1);
     expect(u2).toBe(u1 + 1); // the user token's budget is its own
+    // GET /rate_limit reports the caller's budget, not the user token's.
+    const limits = await second.rest.rateLimit.get();
+    expect(limits.data.rate.used).toBe(c);
   });
 });
