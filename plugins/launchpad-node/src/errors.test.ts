@@ -82,6 +82,19 @@ describe('typed errors from the real clients (against the sandbox)', () => {
     });
   });
 
+  it('maps a GraphQL error type as its REST status (NOT_FOUND is NotFoundError)', async () => {
+    const error = await github()
+      .graphql(
+        `query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { id } }`,
+        { owner: 'acme-edu', name: 'nope' },
+      )
+      .catch(e => githubError(e, context));
+    expect(error).toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringContaining('GitHub answered 404'),
+    });
+  });
+
   const kube = (token: string) => {
     const cluster = sandbox.clusters.find(c => c.name === 'staging')!;
     return createKubeConfig({

@@ -86,6 +86,26 @@ function headerOf(error: unknown, name: string): string | undefined {
   return undefined;
 }
 
+/** GitHub GraphQL error types, as the REST status that means the same. */
+const GRAPHQL_STATUS: Record<string, number> = {
+  NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 403,
+  STALE_DATA: 409,
+  UNPROCESSABLE: 422,
+  INTERNAL: 500,
+};
+
+/** The first `errors[].type` of an Octokit GraphqlResponseError, if it is one. */
+function graphqlErrorType(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== 'GraphqlResponseError') {
+    return undefined;
+  }
+  const errors = (error as { errors?: Array<{ type?: unknown }> }).errors;
+  const type = errors?.[0]?.type;
+  return typeof type === 'string' ? type : 'UNKNOWN';
+}
+
 /**
  * An Octokit failure (RequestError, a network error, a GraphQL error) as a
  * typed error. A 403 with `x-ratelimit-remaining: 0` or a secondary-limit
@@ -94,6 +114,16 @@ function headerOf(error: unknown, name: string): string | undefined {
  */
 export function githubError(error: unknown, context: ErrorContext): Error {
   if (isTypedError(error)) return error;
+  const graphql = graphqlErrorType(error);
+  if (graphql) {
+    // GraphQL answers 200 with `errors[].type` (docs.github.com/en/graphql/
+    // guides/forming-calls-with-graphql): map the type as its REST status.
+    const message = (error as Error).message;
+    const status = GRAPHQL_STATUS[graphql] ?? 400;
+    return errorForStatus('GitHub', status, message, context, {
+      rateLimited: graphql === 'RATE_LIMITED',
+    });
+  }
   const status = requestErrorStatus(error);
   const message = describeGitHubError(error);
   const rateLimited =
