@@ -1,0 +1,125 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type {
+  ActionContext,
+  TemplateAction,
+  TemplateExample,
+} from '@backstage/plugin-scaffolder-node';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import type { JsonObject, JsonValue } from '@backstage/types';
+import { startSandbox, type Sandbox } from '@internal/sandbox';
+import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import {
+  countingFetch,
+  sandboxLaunchpadConfig,
+} from '@internal/plugin-launchpad-node/testUtils';
+import YAML from 'yaml';
+
+/** The catalog the tests run against: the owner groups exist, no instances yet. */
+export const catalogEntities = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: 'platform-team', namespace: 'default' },
+    spec: { type: 'team', children: [] },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'in-catalog', namespace: 'staging' },
+    spec: {
+      type: 'openedx-instance',
+      lifecycle: 'staging',
+      owner: 'group:default/platform-team',
+    },
+  },
+];
+
+/** A started sandbox and the real clusters service pointing at it over HTTP. */
+export async function startLaunchpadSandbox() {
+  const sandbox: Sandbox = await startSandbox({ speed: 0 });
+  const github = countingFetch();
+  const clusters = DefaultLaunchpadClustersService.fromConfig(
+    new ConfigReader(sandboxLaunchpadConfig(sandbox)),
+    {
+      logger: mockServices.logger.mock(),
+      github: { retryAfterBaseValue: 1, fetch: github.fetch },
+    },
+  );
+  return { sandbox, clusters, github };
+}
+
+/** The services an action is built with, as mocks that record what they got. */
+export function mockDeps() {
+  return {
+    auditor: mockServices.auditor.mock(),
+    catalog: catalogServiceMock({ entities: catalogEntities }),
+    events: mockServices.events.mock(),
+  };
+}
+
+/**
+ * An in-memory `ctx.checkpoint` with the scaffolder's semantics (STYLE.md):
+ * a stored success is returned without running `fn`, a failure is not stored
+ * so the next attempt runs it again. Share one between two handler runs to
+ * simulate `POST /v2/tasks/:id/retry`.
+ */
+export function memoryCheckpoint() {
+  const store = new Map<string, JsonValue | undefined>();
+  const checkpoint = async <T extends JsonValue | void>(opts: {
+    key: string;
+    fn: () => Promise<T> | T;
+  }): Promise<T> => {
+    if (store.has(opts.key)) return store.get(opts.key) as T;
+    const value = await opts.fn();
+    // Stored as JSON, as the task state is.
+    store.set(
+      opts.key,
+      value === undefined ? undefined : JSON.parse(JSON.stringify(value)),
+    );
+    return value;
+  };
+  return { checkpoint, store };
+}
+
+/** The `input` of each step of `actionId` in each example, in order. */
+export function exampleInputs(
+  examples: TemplateExample[],
+  actionId: string,
+): Array<{ description: string; input: JsonObject }> {
+  return examples.flatMap(example => {
+    const parsed = YAML.parse(example.example) as {
+      steps: Array<{ action: string; input: JsonObject }>;
+    };
+    return parsed.steps
+      .filter(step => step.action === actionId)
+      .map(step => ({ description: example.description, input: step.input }));
+  });
+}
+
+/**
+ * A mock action context for `action` (typed by it) whose logger and outputs
+ * can be read back. The input is the example's or the test's, unchecked: the
+ * handler validates what it needs.
+ */
+export function actionContext<I extends JsonObject, O extends JsonObject>(
+  _action: TemplateAction<I, O, 'v2'>,
+  input: JsonObject,
+  overrides: Partial<ActionContext<I, O>> = {},
+) {
+  const logger = mockServices.logger.mock();
+  const outputs: Record<string, unknown> = {};
+  // createMockActionContext (0.3.x) takes only input, logger, secrets,
+  // templateInfo, workspacePath, task and user from its options: the rest
+  // (output, checkpoint, isDryRun, signal) is set over its result.
+  const ctx: ActionContext<I, O> = {
+    ...createMockActionContext<I, O>({ input: input as I, logger }),
+    output: (name, value) => {
+      outputs[String(name)] = value;
+    },
+    ...overrides,
+  };
+  const lines = () => logger.info.mock.calls.map(call => String(call[0]));
+  return { ctx, outputs, logger, lines };
+}

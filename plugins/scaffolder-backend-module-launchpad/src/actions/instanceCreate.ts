@@ -1,0 +1,359 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { assertError, InputError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { EventsService } from '@backstage/plugin-events-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  instanceEntityRef,
+  LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
+  validateInstanceSlug,
+  type LaunchpadRepositoryChangedPayload,
+} from '@internal/plugin-launchpad-common';
+import type { LaunchpadCluster } from '@internal/plugin-launchpad-node';
+import { examples } from './instanceCreate.examples';
+import { writeInstanceSecret } from './instanceSecrets';
+import {
+  audited,
+  clusterFromInput,
+  commitUrl,
+  generatePassword,
+  kubernetesStatus,
+  type LaunchpadActionDeps,
+} from './shared';
+
+/** `release/<name>.<n>` (Open edX's branch names) or the short `<name>.<n>`. */
+const RELEASE = /^(?:release\/)?([a-z]+)\.(\d+)$/;
+const DEFAULT_RELEASE = 'release/teak.3';
+const DEFAULT_TUTOR_VERSION = 'v20.0.5';
+
+/** The generated secrets of a new instance (config keys Launchpad's stack reads). */
+const GENERATED_SECRETS = ['MYSQL_PASSWORD', 'MONGODB_PASSWORD'] as const;
+
+export interface InstanceCreateDeps extends LaunchpadActionDeps {
+  catalog: CatalogService;
+  events: EventsService;
+}
+
+/** `release/teak.3` from `teak.3` or `release/teak.3`; InputError naming the value otherwise. */
+export function normalizeRelease(release: string): string {
+  const match = RELEASE.exec(release.trim());
+  if (!match) {
+    throw new InputError(
+      `release "${release}" is not an Open edX release; use release/<name>.<n> or <name>.<n> (e.g. release/teak.3)`,
+    );
+  }
+  return `release/${match[1]}.${match[2]}`;
+}
+
+/**
+ * `launchpad:instance:create`: validates the request against the cluster
+ * repository, the catalog and the cluster, then writes
+ * `instances/<slug>/config.yml` and `application.yml` (rendered by the
+ * clusters service's ConfigEditor) in one commit or as a pull request, and
+ * asks the catalog provider to read the repository again.
+ */
+export function createInstanceCreateAction(deps: InstanceCreateDeps) {
+  const { clusters, auditor, catalog, events } = deps;
+  return createTemplateAction({
+    id: 'launchpad:instance:create',
+    description:
+      'Creates a new Open edX instance folder (config.yml and application.yml) in a Launchpad cluster repository, as one commit or a pull request, after checking the slug, release and owner.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        cluster: z =>
+          z.string({
+            description: 'Cluster name from launchpad.clusters, e.g. staging',
+          }),
+        slug: z =>
+          z.string({
+            description:
+              'Instance slug: a DNS-1123 label of 2 to 22 characters; the namespace and the prefix of every derived name',
+          }),
+        platformName: z =>
+          z.string({ description: 'PLATFORM_NAME, shown to learners' }),
+        owner: z =>
+          z.string({
+            description:
+              'Owning group or user entity ref (PORTAL_OWNER), e.g. group:default/platform-team',
+          }),
+        release: z =>
+          z
+            .string({
+              description: `EDX_PLATFORM_VERSION: release/<name>.<n> or <name>.<n>; default ${DEFAULT_RELEASE}`,
+            })
+            .optional(),
+        tutorVersion: z =>
+          z
+            .string({
+              description: `TUTOR_VERSION; default ${DEFAULT_TUTOR_VERSION}`,
+            })
+            .optional(),
+        storageType: z =>
+          z
+            .enum(['s3', 'spaces'], {
+              description: 'STORAGE_TYPE; default s3',
+            })
+            .optional(),
+        publishAs: z =>
+          z
+            .enum(['commit', 'pull-request'], {
+              description:
+                "'commit' (default) commits to the cluster repository's branch; 'pull-request' opens a pull request",
+            })
+            .optional(),
+        writeSecrets: z =>
+          z
+            .boolean({
+              description:
+                'true (default): the generated passwords go into config.yml, where Launchpad reads them; false: they go into the Kubernetes Secret launchpad-<slug>-credentials in the instance namespace and never into git',
+            })
+            .optional(),
+      },
+      output: {
+        entityRef: z =>
+          z.string({
+            description: 'The instance entity, e.g. component:staging/chem-201',
+          }),
+        lmsUrl: z => z.string({ description: 'LMS URL' }),
+        studioUrl: z => z.string({ description: 'Studio URL' }),
+        namespace: z => z.string({ description: 'Instance namespace' }),
+        application: z => z.string({ description: 'ArgoCD Application name' }),
+        bucket: z => z.string({ description: 'STORAGE_BUCKET_NAME' }),
+        release: z => z.string({ description: 'EDX_PLATFORM_VERSION written' }),
+        commitSha: z =>
+          z.string({ description: 'The commit (publishAs commit)' }).optional(),
+        commitUrl: z =>
+          z.string({ description: "The commit's page" }).optional(),
+        pullRequestUrl: z =>
+          z
+            .string({
+              description: 'The pull request (publishAs pull-request)',
+            })
+            .optional(),
+      },
+    },
+    async handler(ctx) {
+      const { slug, platformName } = ctx.input;
+      const cluster = clusterFromInput(clusters, ctx.input.cluster);
+      const release = normalizeRelease(ctx.input.release ?? DEFAULT_RELEASE);
+      const publishAs = ctx.input.publishAs ?? 'commit';
+      const writeSecrets = ctx.input.writeSecrets ?? true;
+      const slugCheck = validateInstanceSlug(slug);
+      if (!slugCheck.ok) {
+        throw new InputError(`slug "${slug}" is invalid: ${slugCheck.reason}`);
+      }
+      const owner = ownerRef(ctx.input.owner);
+      const entityRef = instanceEntityRef(cluster.name, slug);
+      const credentials = await ctx.getInitiatorCredentials();
+
+      // In a checkpoint: a retried task must not find its own folder taken.
+      await ctx.checkpoint({
+        key: `validate-${slug}`,
+        fn: async () => {
+          await checkSlugFree(cluster, slug, async ref =>
+            Boolean(await catalog.getEntityByRef(ref, { credentials })),
+          );
+          const ownerEntity = await catalog.getEntityByRef(owner, {
+            credentials,
+          });
+          if (!ownerEntity) {
+            throw new InputError(
+              `owner "${ctx.input.owner}" is not an entity in the catalog`,
+            );
+          }
+        },
+      });
+
+      const render = (secrets?: Record<string, string>, bucket?: string) =>
+        cluster.repository.editor.renderInstance({
+          slug,
+          platformName,
+          edxPlatformVersion: release,
+          tutorVersion: ctx.input.tutorVersion ?? DEFAULT_TUTOR_VERSION,
+          storageType: ctx.input.storageType,
+          storageBucketName: bucket,
+          owner,
+          secrets,
+          writeSecrets,
+        });
+      const preview = render();
+      const { names } = preview;
+      ctx.output('entityRef', entityRef);
+      ctx.output('lmsUrl', `https://${names.lmsHost}`);
+      ctx.output('studioUrl', `https://${names.cmsHost}`);
+      ctx.output('namespace', names.namespace);
+      ctx.output('application', names.application);
+      ctx.output('release', release);
+      if (ctx.isDryRun) {
+        ctx.output('bucket', names.bucket);
+        ctx.logger.info(
+          `Dry run: ${slug} on ${
+            cluster.name
+          } is free; would write ${preview.files
+            .map(f => f.path)
+            .join(' and ')} as a ${publishAs}`,
+        );
+        return;
+      }
+
+      // The bucket name has a random suffix: choose it once per task.
+      const { bucket } = await ctx.checkpoint({
+        key: `bucket-${slug}`,
+        fn: async () => ({ bucket: names.bucket }),
+      });
+      ctx.output('bucket', bucket);
+
+      // Passwords are generated inside the step that stores them, so they
+      // never reach the task state, a log line or an output.
+      const generate = () =>
+        Object.fromEntries(GENERATED_SECRETS.map(k => [k, generatePassword()]));
+      if (!writeSecrets) {
+        await ctx.checkpoint({
+          key: `secrets-${slug}`,
+          fn: async () => {
+            const created = await audited(
+              auditor,
+              {
+                eventId: 'instance-secret-create',
+                meta: { cluster: cluster.name, slug },
+              },
+              () => writeInstanceSecret(cluster, slug, generate()),
+            );
+            ctx.logger.info(
+              created
+                ? `Stored the generated passwords in Secret ${slug}/launchpad-${slug}-credentials (not in git)`
+                : `Secret ${slug}/launchpad-${slug}-credentials already exists; kept it`,
+            );
+          },
+        });
+      }
+
+      const { repository } = cluster;
+      const repoName = `${repository.owner}/${repository.repo}`;
+      const published = await ctx.checkpoint({
+        key: `publish-${slug}`,
+        fn: async () => {
+          const { files } = render(writeSecrets ? generate() : {}, bucket);
+          const message = `Add Open edX instance ${slug}\n\nCreated by the Launchpad portal for ${owner}.`;
+          const meta = {
+            cluster: cluster.name,
+            slug,
+            repository: repoName,
+            publishAs,
+            files: files.map(f => f.path),
+          };
+          if (publishAs === 'pull-request') {
+            const pr = await audited(
+              auditor,
+              { eventId: 'instance-create', meta },
+              () =>
+                repository.writer.openPullRequest({
+                  branch: `launchpad/create-${slug}`,
+                  title: `Add Open edX instance ${slug}`,
+                  body: `Created by the Launchpad portal for ${owner}.`,
+                  files,
+                  message,
+                }),
+              result => ({ pullRequestUrl: result.htmlUrl }),
+            );
+            return { pullRequestUrl: pr.htmlUrl };
+          }
+          // A commit whose answer was lost (GitHub 5xx after writing) left
+          // the folder: validation found it free earlier in this task, so
+          // it is ours. Keep it rather than overwrite it with new passwords.
+          const existing = await readIfPresent(cluster, slug);
+          if (existing) {
+            ctx.logger.info(
+              `${existing.path} is already in ${repoName} (an earlier attempt of this task wrote it); not committing again`,
+            );
+            return { commitSha: existing.commitSha };
+          }
+          const commit = await audited(
+            auditor,
+            { eventId: 'instance-create', meta },
+            () => repository.writer.commitFiles({ message, files }),
+            result => ({ commitSha: result.sha }),
+          );
+          return { commitSha: commit.sha };
+        },
+      });
+
+      if (published.pullRequestUrl) {
+        ctx.output('pullRequestUrl', published.pullRequestUrl);
+        ctx.logger.info(
+          `Opened pull request ${published.pullRequestUrl} adding instances/${slug}`,
+        );
+        return;
+      }
+      if (published.commitSha) {
+        ctx.output('commitSha', published.commitSha);
+        ctx.output('commitUrl', commitUrl(cluster, published.commitSha));
+        ctx.logger.info(
+          `Committed instances/${slug} to ${repoName}@${
+            repository.branch
+          } (${published.commitSha.slice(0, 7)})`,
+        );
+      }
+      const payload: LaunchpadRepositoryChangedPayload = {
+        cluster: cluster.name,
+      };
+      await events.publish({
+        topic: LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
+        eventPayload: payload,
+      });
+    },
+  });
+}
+
+/** The owner as a full entity ref (kind defaults to group); InputError when it is none. */
+function ownerRef(owner: string): string {
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(owner, {
+        defaultKind: 'group',
+        defaultNamespace: 'default',
+      }),
+    );
+  } catch {
+    throw new InputError(`owner "${owner}" is not an entity ref`);
+  }
+}
+
+/**
+ * The slug must be free everywhere it becomes a name: a folder in the
+ * cluster repository, an entity in the catalog, a namespace in the cluster.
+ */
+async function checkSlugFree(
+  cluster: LaunchpadCluster,
+  slug: string,
+  entityExists: (ref: string) => Promise<boolean>,
+) {
+  const taken = (where: string) =>
+    new InputError(`slug "${slug}" is taken in ${cluster.name}: ${where}`);
+  const folder = await readIfPresent(cluster, slug);
+  if (folder) {
+    const { owner, repo } = cluster.repository;
+    throw taken(`${folder.path} exists in ${owner}/${repo}`);
+  }
+  const ref = instanceEntityRef(cluster.name, slug);
+  if (await entityExists(ref)) throw taken(`${ref} is in the catalog`);
+  try {
+    await cluster.kubernetes.core.readNamespace({ name: slug });
+    throw taken(`namespace ${slug} exists`);
+  } catch (error) {
+    if (kubernetesStatus(error) !== 404) throw error;
+  }
+}
+
+/** The instance folder, or undefined when there is none. */
+async function readIfPresent(cluster: LaunchpadCluster, slug: string) {
+  try {
+    return await cluster.repository.readInstance(slug);
+  } catch (error) {
+    assertError(error);
+    if (error.name === 'NotFoundError') return undefined;
+    throw error;
+  }
+}
