@@ -520,7 +520,8 @@ export class ClusterRepositoryReader {
             ? path.slice(prefix.length).split('/')
             : [];
           if (
-            entry.type !== 'File' ||
+            // git archive writes type '0' (File); older writers '\0' (OldFile).
+            (entry.type !== 'File' && entry.type !== 'OldFile') ||
             rest.length !== 2 ||
             !this.files.includes(rest[1])
           ) {
