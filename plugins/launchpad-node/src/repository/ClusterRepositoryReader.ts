@@ -207,8 +207,8 @@ export class ClusterRepositoryReader {
       }
       listing = await this.listFolders(commitSha, previous);
     } catch (error) {
-      // Not awaited: the retry plugin would retry the aborted request
-      // (after waits) before it settles; it never rejects.
+      // The download settles on its own (it never rejects; an abort is not
+      // retried by the retry plugin).
       download?.abort();
       throw error;
     }
