@@ -10,7 +10,34 @@ export {
   EntityInstanceOverviewCard,
   EntityClusterOverviewCard,
   EntityClusterInstancesCard,
+  EntityArgocdCard,
+  EntityAutoscalingCard,
+  EntityWorkloadsCard,
+  EntityBackupsCard,
+  EntityClusterFleetCard,
+  LaunchpadFleetPage,
+  legacyFleetRouteRef,
 } from './plugin';
+export { ArgocdCard, isArgocdCardAvailable } from './components/ArgocdCard';
+export {
+  AutoscalingCard,
+  isAutoscalingCardAvailable,
+} from './components/AutoscalingCard';
+export {
+  WorkloadsCard,
+  isWorkloadsCardAvailable,
+} from './components/WorkloadsCard';
+export { BackupsCard, isBackupsCardAvailable } from './components/BackupsCard';
+export {
+  FleetTable,
+  ClusterFleetCard,
+  isClusterFleetCardAvailable,
+} from './components/FleetTable';
+export type { FleetTableProps } from './components/FleetTable';
+export { FleetPage } from './components/FleetPage';
+export { launchpadApiRef, LaunchpadClient } from './api';
+export type { LaunchpadApi, FleetQuery } from './api';
+export { useInstanceStatus } from './hooks/useInstanceStatus';
 export { InstanceOverviewCard } from './components/InstanceOverviewCard';
 export { ClusterOverviewCard } from './components/ClusterOverviewCard';
 export { ClusterInstancesCard } from './components/ClusterInstancesCard';

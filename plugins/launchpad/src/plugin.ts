@@ -1,11 +1,29 @@
 import {
+  createApiFactory,
   createComponentExtension,
   createPlugin,
+  createRoutableExtension,
+  createRouteRef,
+  discoveryApiRef,
+  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { LaunchpadClient, launchpadApiRef } from './api';
+
+/** The fleet page, for apps on the legacy frontend system. */
+export const legacyFleetRouteRef = createRouteRef({ id: 'launchpad-fleet' });
 
 /** The Launchpad frontend plugin for apps on the legacy frontend system. */
 export const launchpadPlugin = createPlugin({
   id: 'launchpad',
+  apis: [
+    createApiFactory({
+      api: launchpadApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new LaunchpadClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: { fleet: legacyFleetRouteRef },
 });
 
 /** Overview card for `openedx-instance` components. */
@@ -44,5 +62,68 @@ export const EntityClusterInstancesCard = launchpadPlugin.provide(
           m => m.ClusterInstancesCard,
         ),
     },
+  }),
+);
+
+/** ArgoCD sync and health of an `openedx-instance`, with Sync and Refresh. */
+export const EntityArgocdCard = launchpadPlugin.provide(
+  createComponentExtension({
+    name: 'EntityArgocdCard',
+    component: {
+      lazy: () => import('./components/ArgocdCard').then(m => m.ArgocdCard),
+    },
+  }),
+);
+
+/** The HorizontalPodAutoscalers of an `openedx-instance`. */
+export const EntityAutoscalingCard = launchpadPlugin.provide(
+  createComponentExtension({
+    name: 'EntityAutoscalingCard',
+    component: {
+      lazy: () =>
+        import('./components/AutoscalingCard').then(m => m.AutoscalingCard),
+    },
+  }),
+);
+
+/** Deployments, waiting containers and failed Jobs of an `openedx-instance`. */
+export const EntityWorkloadsCard = launchpadPlugin.provide(
+  createComponentExtension({
+    name: 'EntityWorkloadsCard',
+    component: {
+      lazy: () =>
+        import('./components/WorkloadsCard').then(m => m.WorkloadsCard),
+    },
+  }),
+);
+
+/** Velero coverage and database dumps of an `openedx-instance`. */
+export const EntityBackupsCard = launchpadPlugin.provide(
+  createComponentExtension({
+    name: 'EntityBackupsCard',
+    component: {
+      lazy: () => import('./components/BackupsCard').then(m => m.BackupsCard),
+    },
+  }),
+);
+
+/** The fleet table of a `kubernetes-cluster` resource. */
+export const EntityClusterFleetCard = launchpadPlugin.provide(
+  createComponentExtension({
+    name: 'EntityClusterFleetCard',
+    component: {
+      lazy: () =>
+        import('./components/FleetTable').then(m => m.ClusterFleetCard),
+    },
+  }),
+);
+
+/** Every instance across the clusters. */
+export const LaunchpadFleetPage = launchpadPlugin.provide(
+  createRoutableExtension({
+    name: 'LaunchpadFleetPage',
+    component: () =>
+      import('./components/FleetPage').then(m => m.LegacyFleetPage),
+    mountPoint: legacyFleetRouteRef,
   }),
 );

@@ -1,9 +1,99 @@
-import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
+import {
+  ApiBlueprint,
+  PageBlueprint,
+  createFrontendPlugin,
+  createRouteRef,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/frontend-plugin-api';
+import StorageIcon from '@material-ui/icons/Storage';
 import {
   CatalogFilterBlueprint,
   EntityCardBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { isLaunchpadCluster, isLaunchpadInstance } from '../entity';
+import { LaunchpadClient, launchpadApiRef } from '../api';
+
+/** The fleet page (`/launchpad/fleet`). */
+export const fleetRouteRef = createRouteRef();
+
+/** `api:launchpad` — the client of the `launchpad` backend plugin. */
+export const launchpadApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: launchpadApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new LaunchpadClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** `entity-card:launchpad/argocd` */
+export const argocdCard = EntityCardBlueprint.make({
+  name: 'argocd',
+  params: {
+    type: 'content',
+    filter: isLaunchpadInstance,
+    loader: () =>
+      import('../components/ArgocdCard').then(m => <m.ArgocdCard />),
+  },
+});
+
+/** `entity-card:launchpad/autoscaling` */
+export const autoscalingCard = EntityCardBlueprint.make({
+  name: 'autoscaling',
+  params: {
+    type: 'content',
+    filter: isLaunchpadInstance,
+    loader: () =>
+      import('../components/AutoscalingCard').then(m => <m.AutoscalingCard />),
+  },
+});
+
+/** `entity-card:launchpad/workloads` */
+export const workloadsCard = EntityCardBlueprint.make({
+  name: 'workloads',
+  params: {
+    type: 'content',
+    filter: isLaunchpadInstance,
+    loader: () =>
+      import('../components/WorkloadsCard').then(m => <m.WorkloadsCard />),
+  },
+});
+
+/** `entity-card:launchpad/backups` */
+export const backupsCard = EntityCardBlueprint.make({
+  name: 'backups',
+  params: {
+    type: 'content',
+    filter: isLaunchpadInstance,
+    loader: () =>
+      import('../components/BackupsCard').then(m => <m.BackupsCard />),
+  },
+});
+
+/** `entity-card:launchpad/cluster-fleet` */
+export const clusterFleetCard = EntityCardBlueprint.make({
+  name: 'cluster-fleet',
+  params: {
+    type: 'content',
+    filter: isLaunchpadCluster,
+    loader: () =>
+      import('../components/FleetTable').then(m => <m.ClusterFleetCard />),
+  },
+});
+
+/** `page:launchpad/fleet` — with title and icon the app's nav lists it. */
+export const fleetPage = PageBlueprint.make({
+  name: 'fleet',
+  params: {
+    path: '/launchpad/fleet',
+    title: 'Fleet',
+    icon: <StorageIcon />,
+    routeRef: fleetRouteRef,
+    loader: () => import('../components/FleetPage').then(m => <m.FleetPage />),
+  },
+});
 
 /** `entity-card:launchpad/instance-overview` */
 export const instanceOverviewCard = EntityCardBlueprint.make({
@@ -71,10 +161,18 @@ export default createFrontendPlugin({
   pluginId: 'launchpad',
   title: 'Launchpad',
   info: { packageJson: () => import('../../package.json') },
+  routes: { fleet: fleetRouteRef },
   extensions: [
+    launchpadApi,
     instanceOverviewCard,
+    argocdCard,
+    autoscalingCard,
+    workloadsCard,
+    backupsCard,
     clusterOverviewCard,
     clusterInstancesCard,
+    clusterFleetCard,
+    fleetPage,
     clusterCatalogFilter,
     releaseCatalogFilter,
   ],

@@ -1,0 +1,86 @@
+import type { CompoundEntityRef } from '@backstage/catalog-model';
+import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import type {
+  FleetResponse,
+  InstanceStatusResponse,
+} from '@internal/plugin-launchpad-common';
+import type { FleetQuery, LaunchpadApi } from './LaunchpadApi';
+
+/** Cards of one page ask within this window: they share one request. */
+const SHARE_MS = 2_000;
+
+/** The one client of the `launchpad` backend plugin (discoveryApi + fetchApi). */
+export class LaunchpadClient implements LaunchpadApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+  private readonly recent = new Map<
+    string,
+    { at: number; promise: Promise<InstanceStatusResponse> }
+  >();
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  getInstanceStatus(ref: CompoundEntityRef): Promise<InstanceStatusResponse> {
+    const key = `${ref.namespace}/${ref.name}`;
+    const now = Date.now();
+    const hit = this.recent.get(key);
+    if (hit && now - hit.at < SHARE_MS) return hit.promise;
+    const promise = this.request<InstanceStatusResponse>(
+      `/instances/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(
+        ref.name,
+      )}/status`,
+    );
+    this.recent.set(key, { at: now, promise });
+    promise.catch(() => this.recent.delete(key));
+    return promise;
+  }
+
+  getFleet(query: FleetQuery): Promise<FleetResponse> {
+    const params = new URLSearchParams();
+    if (query.filter?.length) params.set('filter', query.filter.join(','));
+    if (query.q) params.set('q', query.q);
+    if (query.sort) params.set('sort', query.sort);
+    if (query.order) params.set('order', query.order);
+    if (query.offset !== undefined) params.set('offset', String(query.offset));
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const base = query.cluster
+      ? `/clusters/${encodeURIComponent(query.cluster)}/fleet`
+      : '/fleet';
+    const qs = params.toString();
+    return this.request<FleetResponse>(qs ? `${base}?${qs}` : base);
+  }
+
+  async syncInstance(ref: CompoundEntityRef) {
+    this.recent.delete(`${ref.namespace}/${ref.name}`);
+    return this.request<{ application: string }>(
+      `/instances/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(
+        ref.name,
+      )}/sync`,
+      { method: 'POST', body: '{}' },
+    );
+  }
+
+  async refreshInstance(ref: CompoundEntityRef) {
+    this.recent.delete(`${ref.namespace}/${ref.name}`);
+    return this.request<{ application: string }>(
+      `/instances/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(
+        ref.name,
+      )}/refresh`,
+      { method: 'POST', body: '{}' },
+    );
+  }
+
+  private async request<T>(path: string, init?: RequestInit): Promise<T> {
+    const base = await this.discoveryApi.getBaseUrl('launchpad');
+    const response = await this.fetchApi.fetch(`${base}${path}`, {
+      ...init,
+      headers: { 'Content-Type': 'application/json', ...init?.headers },
+    });
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    return (await response.json()) as T;
+  }
+}

@@ -1,0 +1,3 @@
+export { launchpadApiRef } from './LaunchpadApi';
+export type { LaunchpadApi, FleetQuery } from './LaunchpadApi';
+export { LaunchpadClient } from './LaunchpadClient';

@@ -1,0 +1,1 @@
+export { ArgocdCard, isArgocdCardAvailable } from './ArgocdCard';

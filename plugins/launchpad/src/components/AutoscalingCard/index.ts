@@ -1,0 +1,1 @@
+export { AutoscalingCard, isAutoscalingCardAvailable } from './AutoscalingCard';

@@ -1,0 +1,3 @@
+export * from './StatusChips';
+export { InstanceStatusCard } from './InstanceStatusCard';
+export { commitUrl, shortRevision } from './revision';

@@ -1,0 +1,87 @@
+import { screen, within } from '@testing-library/react';
+import { WorkloadsCard } from './WorkloadsCard';
+import { instanceStatus } from '../../testing/statusFixtures';
+import {
+  fakeLaunchpadApi,
+  renderStatusCard,
+  slow,
+} from '../../__testUtils__/statusTestUtils';
+
+jest.setTimeout(30_000);
+
+function rowOf(table: string, name: string | RegExp): HTMLElement {
+  const row = within(screen.getByRole('table', { name: table }))
+    .getByText(name)
+    .closest('tr');
+  if (!row) throw new Error(`no row ${name} in ${table}`);
+  return row;
+}
+
+describe('WorkloadsCard', () => {
+  it('shows each Deployment ready of desired', async () => {
+    await renderStatusCard(<WorkloadsCard />, { status: instanceStatus() });
+    await screen.findByRole('table', { name: 'Deployments' }, slow);
+    expect(rowOf('Deployments', 'lms')).toHaveTextContent(/^lms2\/2Available$/);
+    expect(rowOf('Deployments', 'mfe')).toHaveTextContent(/^mfe1\/1Available$/);
+    expect(
+      screen.queryByRole('table', { name: 'Containers waiting' }),
+    ).toBeNull();
+    expect(screen.queryByRole('table', { name: 'Failed Jobs' })).toBeNull();
+  });
+
+  it('shows a degraded instance: failing Deployment, crash-looping and image-pull containers, failed Job', async () => {
+    await renderStatusCard(<WorkloadsCard />, {
+      status: instanceStatus({
+        cluster: 'production',
+        slug: 'legacy-campus',
+        state: 'degraded',
+      }),
+    });
+    await screen.findByRole('table', { name: 'Deployments' }, slow);
+    const lms = rowOf('Deployments', 'lms');
+    expect(lms).toHaveTextContent(/^lms0\/2Failing/);
+    expect(lms).toHaveTextContent(
+      'ReplicaSet "lms-7d9f8b6c5d" has timed out progressing.',
+    );
+    expect(
+      rowOf('Containers waiting', /^lms-7d9f8b6c5d-x2k4p/),
+    ).toHaveTextContent(/CrashLoopBackOff.*14$/);
+    expect(rowOf('Containers waiting', /^mfe-5c6b7d8e9f/)).toHaveTextContent(
+      /ImagePullBackOff/,
+    );
+    expect(rowOf('Failed Jobs', 'lms-job-20261201083000')).toHaveTextContent(
+      /BackoffLimitExceededJob has reached the specified backoff limit25 min ago/,
+    );
+  });
+
+  it('shows progress while loading', async () => {
+    await renderStatusCard(<WorkloadsCard />, { api: fakeLaunchpadApi() });
+    expect(await screen.findByRole('progressbar', {}, slow)).toBeVisible();
+  });
+
+  it('shows the error with its reason', async () => {
+    await renderStatusCard(<WorkloadsCard />, {
+      status: new Error('Instance component:staging/demo was not found'),
+    });
+    expect(
+      (
+        await screen.findAllByText(
+          /component:staging\/demo was not found/,
+          {},
+          slow,
+        )
+      )[0],
+    ).toBeInTheDocument();
+  });
+
+  it('warns that the data is stale', async () => {
+    await renderStatusCard(<WorkloadsCard />, {
+      status: instanceStatus({
+        stale: { seconds: 45, error: 'watch pods: connect ECONNREFUSED' },
+      }),
+    });
+    expect(
+      await screen.findByText(/stale \(last updated 45 s ago\)/, {}, slow),
+    ).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,157 @@
+import type { Entity } from '@backstage/catalog-model';
+import { EmptyState } from '@backstage/core-components';
+import Box from '@material-ui/core/Box';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import type {
+  DeploymentSummary,
+  InstanceStatusResponse,
+} from '@internal/plugin-launchpad-common';
+import { isLaunchpadInstance } from '../../entity';
+import {
+  Age,
+  InstanceStatusCard,
+  StatusText,
+  VerdictStatus,
+} from '../StatusChips';
+
+const DEPLOYMENT_TEXT: Record<DeploymentSummary['verdict'], string> = {
+  ok: 'Available',
+  progressing: 'Rolling out',
+  error: 'Failing',
+};
+
+/** The Workloads card belongs on Open edX instance pages. */
+export function isWorkloadsCardAvailable(entity: Entity): boolean {
+  return isLaunchpadInstance(entity);
+}
+
+function Workloads(props: { status: InstanceStatusResponse }) {
+  const { workloads, namespace, generatedAt } = props.status;
+  if (
+    workloads.deployments.length === 0 &&
+    workloads.waiting.length === 0 &&
+    workloads.failedJobs.length === 0
+  ) {
+    return (
+      <EmptyState
+        missing="data"
+        title="No workloads"
+        description={`Namespace ${namespace} has no Deployments yet.`}
+      />
+    );
+  }
+  return (
+    <>
+      <Table size="small" aria-label="Deployments">
+        <TableHead>
+          <TableRow>
+            <TableCell>Deployment</TableCell>
+            <TableCell>Ready</TableCell>
+            <TableCell>Status</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {workloads.deployments.map(d => (
+            <TableRow key={d.name}>
+              <TableCell>{d.name}</TableCell>
+              <TableCell>
+                {d.ready}/{d.desired}
+              </TableCell>
+              <TableCell>
+                <VerdictStatus verdict={d.verdict}>
+                  {DEPLOYMENT_TEXT[d.verdict]}
+                </VerdictStatus>
+                {d.message && (
+                  <Typography variant="caption" display="block">
+                    {d.message}
+                  </Typography>
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {workloads.waiting.length > 0 && (
+        <Box mt={2}>
+          <Typography variant="subtitle2">Containers waiting</Typography>
+          <Table size="small" aria-label="Containers waiting">
+            <TableHead>
+              <TableRow>
+                <TableCell>Pod / container</TableCell>
+                <TableCell>Reason</TableCell>
+                <TableCell>Restarts</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {workloads.waiting.map(w => (
+                <TableRow key={`${w.pod}/${w.container}`}>
+                  <TableCell>
+                    {w.pod} / {w.container}
+                    {w.init && ' (init)'}
+                  </TableCell>
+                  <TableCell>
+                    <StatusText level="error">{w.reason}</StatusText>
+                    {w.message && (
+                      <Typography variant="caption" display="block">
+                        {w.message}
+                      </Typography>
+                    )}
+                  </TableCell>
+                  <TableCell>{w.restarts}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
+      )}
+      {workloads.failedJobs.length > 0 && (
+        <Box mt={2}>
+          <Typography variant="subtitle2">Failed Jobs</Typography>
+          <Table size="small" aria-label="Failed Jobs">
+            <TableHead>
+              <TableRow>
+                <TableCell>Job</TableCell>
+                <TableCell>Reason</TableCell>
+                <TableCell>Failed</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {workloads.failedJobs.map(job => (
+                <TableRow key={job.name}>
+                  <TableCell>{job.name}</TableCell>
+                  <TableCell>
+                    <StatusText level="error">
+                      {job.reason ?? 'Failed'}
+                    </StatusText>
+                    {job.message && (
+                      <Typography variant="caption" display="block">
+                        {job.message}
+                      </Typography>
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    <Age time={job.failedAt} now={generatedAt} />
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
+      )}
+    </>
+  );
+}
+
+/** The instance's Deployments, containers waiting (CrashLoopBackOff, ImagePullBackOff) and failed Jobs. */
+export function WorkloadsCard() {
+  return (
+    <InstanceStatusCard title="Workloads">
+      {status => <Workloads status={status} />}
+    </InstanceStatusCard>
+  );
+}

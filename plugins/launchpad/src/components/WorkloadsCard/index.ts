@@ -1,0 +1,1 @@
+export { WorkloadsCard, isWorkloadsCardAvailable } from './WorkloadsCard';

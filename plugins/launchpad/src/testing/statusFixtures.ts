@@ -1,0 +1,695 @@
+import {
+  deriveArgocdStatus,
+  deriveAutoscalerStatus,
+  deriveBackupStatus,
+  deriveCronJobStatus,
+  deriveWorkloadsStatus,
+  worstVerdict,
+  type ClusterFreshness,
+  type FleetResponse,
+  type FleetRow,
+  type InstanceStatusResponse,
+  type StatusVerdict,
+} from '@internal/plugin-launchpad-common';
+
+/*
+ * Instance status answers as the `launchpad` backend builds them
+ * (plugins/launchpad-backend/src/status/StatusService.ts): the real
+ * derivation functions of launchpad-common applied to Kubernetes objects
+ * shaped like the sandbox seed's (ArgoCD Applications, autoscaling/v2 HPAs,
+ * apps/v1 Deployments, v1 Pods, batch/v1 Jobs and CronJobs, Velero
+ * Schedules and Backups), so the cards are tested on what the backend
+ * really answers.
+ */
+
+/** The backend's clock for every fixture. */
+export const NOW = '2026-12-01T09:00:00Z';
+const NOW_MS = Date.parse(NOW);
+const ago = (minutes: number) =>
+  new Date(NOW_MS - minutes * 60_000).toISOString().replace('.000Z', 'Z');
+
+export const REVISION = '4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39';
+const PREVIOUS = '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c';
+
+export type SeedState =
+  | 'healthy'
+  | 'out-of-sync'
+  | 'degraded'
+  | 'at-max'
+  | 'backup-failing'
+  | 'backup-overdue'
+  | 'crash-looping'
+  | 'metrics-unavailable'
+  | 'syncing';
+
+export function application(
+  cluster: string,
+  slug: string,
+  state: SeedState,
+): Record<string, unknown> {
+  const outOfSync = state === 'out-of-sync';
+  const degraded = state === 'degraded';
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: `${slug}-${cluster}`, namespace: 'argocd' },
+    spec: {
+      project: 'default',
+      source: {
+        repoURL: `https://github.com/acme-edu/launchpad-cluster-${cluster}.git`,
+        targetRevision: 'main',
+        path: `instances/${slug}/env`,
+      },
+      destination: {
+        server: 'https://kubernetes.default.svc',
+        namespace: slug,
+      },
+      syncPolicy: outOfSync
+        ? { syncOptions: ['CreateNamespace=true'] }
+        : { automated: { prune: true, selfHeal: true } },
+    },
+    ...(state === 'syncing'
+      ? {
+          operation: {
+            sync: { revision: REVISION },
+            initiatedBy: { username: 'user:default/guest' },
+          },
+        }
+      : {}),
+    status: {
+      sync: {
+        status: outOfSync ? 'OutOfSync' : 'Synced',
+        revision: REVISION,
+        comparedTo: {
+          source: {
+            repoURL: `https://github.com/acme-edu/launchpad-cluster-${cluster}.git`,
+          },
+        },
+      },
+      health: degraded
+        ? {
+            status: 'Degraded',
+            message: 'Deployment "lms" exceeded its progress deadline',
+          }
+        : { status: 'Healthy' },
+      reconciledAt: ago(1),
+      resources: degraded
+        ? [
+            {
+              group: 'apps',
+              version: 'v1',
+              kind: 'Deployment',
+              namespace: slug,
+              name: 'lms',
+              status: 'Synced',
+              health: {
+                status: 'Degraded',
+                message: 'Deployment "lms" exceeded its progress deadline',
+              },
+            },
+          ]
+        : [],
+      operationState: {
+        operation: {
+          sync: { revision: outOfSync ? PREVIOUS : REVISION },
+          initiatedBy: outOfSync ? { username: 'admin' } : { automated: true },
+        },
+        phase: 'Succeeded',
+        message: 'successfully synced (all tasks run)',
+        startedAt: ago(62),
+        finishedAt: ago(61),
+        syncResult: { revision: outOfSync ? PREVIOUS : REVISION },
+      },
+      history: [
+        { id: 0, revision: PREVIOUS, deployedAt: ago(24 * 60) },
+        ...(outOfSync
+          ? []
+          : [{ id: 1, revision: REVISION, deployedAt: ago(61) }]),
+      ],
+    },
+  };
+}
+
+function hpa(
+  slug: string,
+  name: string,
+  state: SeedState,
+): Record<string, unknown> {
+  const atMax = state === 'at-max' && name === 'lms';
+  const noMetrics = state === 'metrics-unavailable';
+  const current = atMax ? 10 : 2;
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: `${name}-hpa`, namespace: slug },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: {
+            name: 'cpu',
+            target: { type: 'Utilization', averageUtilization: 80 },
+          },
+        },
+        {
+          type: 'Resource',
+          resource: {
+            name: 'memory',
+            target: { type: 'AverageValue', averageValue: '1500Mi' },
+          },
+        },
+      ],
+    },
+    status: {
+      currentReplicas: current,
+      desiredReplicas: current,
+      currentMetrics: noMetrics
+        ? []
+        : [
+            {
+              type: 'Resource',
+              resource: {
+                name: 'cpu',
+                current: {
+                  averageUtilization: atMax ? 97 : 35,
+                  averageValue: '350m',
+                },
+              },
+            },
+            {
+              type: 'Resource',
+              resource: { name: 'memory', current: { averageValue: '900Mi' } },
+            },
+          ],
+      conditions: [
+        {
+          type: 'AbleToScale',
+          status: 'True',
+          reason: 'ReadyForNewScale',
+          lastTransitionTime: ago(300),
+        },
+        noMetrics
+          ? {
+              type: 'ScalingActive',
+              status: 'False',
+              reason: 'FailedGetResourceMetric',
+              message:
+                'the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API',
+              lastTransitionTime: ago(20),
+            }
+          : {
+              type: 'ScalingActive',
+              status: 'True',
+              reason: 'ValidMetricFound',
+              lastTransitionTime: ago(300),
+            },
+        atMax
+          ? {
+              type: 'ScalingLimited',
+              status: 'True',
+              reason: 'TooManyReplicas',
+              message:
+                'the desired replica count is more than the maximum replica count',
+              lastTransitionTime: ago(45),
+            }
+          : {
+              type: 'ScalingLimited',
+              status: 'False',
+              reason: 'DesiredWithinRange',
+              lastTransitionTime: ago(300),
+            },
+      ],
+    },
+  };
+}
+
+function deployment(
+  slug: string,
+  name: string,
+  state: SeedState,
+): Record<string, unknown> {
+  const broken = state === 'degraded' && name === 'lms';
+  const replicas = name === 'lms' || name === 'cms' ? 2 : 1;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: slug, generation: 3 },
+    spec: { replicas },
+    status: {
+      observedGeneration: 3,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: broken ? 0 : replicas,
+      availableReplicas: broken ? 0 : replicas,
+      ...(broken ? { unavailableReplicas: replicas } : {}),
+      conditions: broken
+        ? [
+            {
+              type: 'Available',
+              status: 'False',
+              reason: 'MinimumReplicasUnavailable',
+              message: 'Deployment does not have minimum availability.',
+            },
+            {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: 'ReplicaSet "lms-7d9f8b6c5d" has timed out progressing.',
+            },
+          ]
+        : [
+            {
+              type: 'Available',
+              status: 'True',
+              reason: 'MinimumReplicasAvailable',
+            },
+            {
+              type: 'Progressing',
+              status: 'True',
+              reason: 'NewReplicaSetAvailable',
+            },
+          ],
+    },
+  };
+}
+
+function pods(slug: string, state: SeedState): unknown[] {
+  const waiting = (
+    pod: string,
+    container: string,
+    reason: string,
+    message: string,
+    restartCount: number,
+  ) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: pod, namespace: slug },
+    status: {
+      phase: 'Running',
+      containerStatuses: [
+        {
+          name: container,
+          ready: false,
+          restartCount,
+          image: `docker.io/acme-edu/openedx-${slug}:teak-4f2a9c1`,
+          state: { waiting: { reason, message } },
+        },
+      ],
+    },
+  });
+  if (state === 'degraded' || state === 'crash-looping') {
+    return [
+      waiting(
+        'lms-7d9f8b6c5d-x2k4p',
+        'lms',
+        'CrashLoopBackOff',
+        'back-off 5m0s restarting failed container=lms pod=lms-7d9f8b6c5d-x2k4p_legacy-campus',
+        14,
+      ),
+      waiting(
+        'mfe-5c6b7d8e9f-q7w8e',
+        'mfe',
+        'ImagePullBackOff',
+        'Back-off pulling image "docker.io/acme-edu/openedx-mfe:sumac-missing"',
+        0,
+      ),
+    ];
+  }
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'lms-6b8c9d7f5e-abcde', namespace: slug },
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          {
+            name: 'lms',
+            ready: true,
+            restartCount: 0,
+            state: { running: { startedAt: ago(300) } },
+          },
+        ],
+      },
+    },
+  ];
+}
+
+function jobs(slug: string, state: SeedState): unknown[] {
+  if (state !== 'degraded') return [];
+  return [
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: 'lms-job-20261201083000',
+        namespace: slug,
+        creationTimestamp: ago(30),
+      },
+      status: {
+        failed: 1,
+        startTime: ago(30),
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+            lastTransitionTime: ago(25),
+          },
+        ],
+      },
+    },
+  ];
+}
+
+const SCHEDULE = {
+  apiVersion: 'velero.io/v1',
+  kind: 'Schedule',
+  metadata: {
+    name: 'daily-instances',
+    namespace: 'velero',
+    creationTimestamp: ago(60 * 24 * 30),
+  },
+  spec: {
+    schedule: '0 3 * * *',
+    template: {
+      includedNamespaces: ['*'],
+      excludedNamespaces: ['kube-system'],
+      ttl: '720h0m0s',
+    },
+  },
+  status: { phase: 'Enabled', lastBackup: ago(6 * 60) },
+};
+
+function backup(
+  name: string,
+  phase: string,
+  startedMinutesAgo: number,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    metadata: {
+      name,
+      namespace: 'velero',
+      labels: { 'velero.io/schedule-name': 'daily-instances' },
+      creationTimestamp: ago(startedMinutesAgo),
+    },
+    spec: {
+      includedNamespaces: ['*'],
+      excludedNamespaces: ['kube-system'],
+      ttl: '720h0m0s',
+    },
+    status: {
+      phase,
+      startTimestamp: ago(startedMinutesAgo),
+      ...(phase === 'Completed' ||
+      phase === 'Failed' ||
+      phase === 'PartiallyFailed'
+        ? { completionTimestamp: ago(startedMinutesAgo - 10) }
+        : {}),
+      ...extra,
+    },
+  };
+}
+
+function backups(state: SeedState): unknown[] {
+  if (state === 'backup-failing') {
+    return [
+      backup('daily-instances-20261201030000', 'Failed', 6 * 60, {
+        failureReason:
+          'error checking if backup already exists in object storage: AccessDenied',
+      }),
+      backup('daily-instances-20261130030000', 'PartiallyFailed', 30 * 60, {
+        errors: 3,
+        warnings: 1,
+      }),
+      backup(
+        'daily-instances-20261127030000',
+        'Completed',
+        4 * 24 * 60 + 6 * 60,
+      ),
+    ];
+  }
+  if (state === 'backup-overdue') {
+    return [
+      backup(
+        'daily-instances-20261127030000',
+        'Completed',
+        4 * 24 * 60 + 6 * 60,
+      ),
+    ];
+  }
+  return [
+    backup('daily-instances-20261201030000', 'Completed', 6 * 60),
+    backup('daily-instances-20261130030000', 'Completed', 30 * 60),
+  ];
+}
+
+function cronJobs(slug: string, state: SeedState, dumps: boolean): unknown[] {
+  if (!dumps) return [];
+  const cronJob = (name: string, failing: boolean) => ({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name, namespace: slug },
+    spec: { schedule: '30 2 * * *', suspend: false },
+    status: {
+      lastScheduleTime: ago(6 * 60 + 30),
+      lastSuccessfulTime: failing ? ago(30 * 60 + 20) : ago(6 * 60 + 20),
+    },
+  });
+  return [
+    cronJob('mongodb-dump', false),
+    cronJob('mysql-dump', state === 'backup-failing'),
+  ];
+}
+
+export function freshness(
+  cluster: string,
+  stale?: { seconds: number; error: string },
+): ClusterFreshness {
+  return stale
+    ? {
+        cluster,
+        state: 'stale',
+        lastGoodAt: new Date(NOW_MS - stale.seconds * 1000).toISOString(),
+        staleSeconds: stale.seconds,
+        error: stale.error,
+      }
+    : { cluster, state: 'ok', lastGoodAt: NOW };
+}
+
+/** The same combination as StatusService.instanceVerdict. */
+function instanceVerdict(
+  parts: StatusVerdict[],
+  backupVerdict: string,
+  cronFailing: boolean,
+): StatusVerdict {
+  const known = parts.filter(
+    (v): v is Exclude<StatusVerdict, 'unknown'> => v !== 'unknown',
+  );
+  if (
+    ['overdue', 'failing', 'not-covered'].includes(backupVerdict) ||
+    cronFailing
+  )
+    known.push('warning');
+  return known.length ? worstVerdict(...known) : 'unknown';
+}
+
+export interface StatusFixtureOptions {
+  cluster?: string;
+  slug?: string;
+  state?: SeedState;
+  dumpCronJobs?: boolean;
+  stale?: { seconds: number; error: string };
+  /** No Application of the instance's name on the cluster. */
+  noApplication?: boolean;
+}
+
+/** What `GET /instances/:namespace/:name/status` answers for an instance in that state. */
+export function instanceStatus(
+  options: StatusFixtureOptions = {},
+): InstanceStatusResponse {
+  const cluster = options.cluster ?? 'staging';
+  const slug = options.slug ?? 'demo';
+  const state = options.state ?? 'healthy';
+  const app = `${slug}-${cluster}`;
+  const argocd = options.noApplication
+    ? undefined
+    : {
+        ...deriveArgocdStatus(application(cluster, slug, state)),
+        application: app,
+        url: `http://127.0.0.1:7101/argocd/applications/${app}`,
+      };
+  const autoscalers = ['cms', 'lms'].map(name =>
+    deriveAutoscalerStatus(hpa(slug, name, state)),
+  );
+  const workloads = deriveWorkloadsStatus({
+    deployments: ['cms', 'cms-worker', 'lms', 'lms-worker', 'mfe'].map(name =>
+      deployment(slug, name, state),
+    ),
+    pods: pods(slug, state),
+    jobs: jobs(slug, state),
+  });
+  const backupsStatus = {
+    ...deriveBackupStatus({
+      namespace: slug,
+      schedules: [SCHEDULE],
+      backups: backups(state),
+      now: NOW,
+    }),
+    cronJobs: cronJobs(slug, state, options.dumpCronJobs ?? false).map(
+      deriveCronJobStatus,
+    ),
+  };
+  return {
+    entityRef: `component:${cluster}/${slug}`,
+    cluster,
+    namespace: slug,
+    freshness: freshness(cluster, options.stale),
+    ...(argocd ? { argocd } : {}),
+    autoscalers,
+    workloads,
+    backups: backupsStatus,
+    workflows: [],
+    verdict: instanceVerdict(
+      [
+        ...(argocd ? [argocd.verdict] : []),
+        ...autoscalers.map(a => a.verdict),
+        workloads.verdict,
+      ],
+      backupsStatus.verdict,
+      backupsStatus.cronJobs.some(c => c.verdict === 'failing'),
+    ),
+    generatedAt: NOW,
+  };
+}
+
+/** The fleet row of an instance, as StatusService.row builds it. */
+export function fleetRow(
+  options: StatusFixtureOptions & { title?: string; release?: string },
+): FleetRow {
+  const status = instanceStatus(options);
+  const sum = (values: Array<number | undefined>) =>
+    values.every(v => v === undefined)
+      ? undefined
+      : values.reduce<number>((n, v) => n + (v ?? 0), 0);
+  const { autoscalers, workloads, argocd } = status;
+  return {
+    entityRef: status.entityRef,
+    name: status.namespace,
+    ...(options.title ? { title: options.title } : {}),
+    cluster: status.cluster,
+    namespace: status.namespace,
+    release: options.release ?? 'teak',
+    sync: argocd?.sync ?? 'Unknown',
+    health: argocd?.health ?? 'Unknown',
+    replicas: {
+      current: sum(autoscalers.map(h => h.currentReplicas)),
+      desired: sum(autoscalers.map(h => h.desiredReplicas)),
+      max: sum(autoscalers.map(h => h.maxReplicas)),
+      atMax: autoscalers.some(h => h.atMax),
+    },
+    workloads: {
+      ready: workloads.deployments.reduce((n, d) => n + d.ready, 0),
+      desired: workloads.deployments.reduce((n, d) => n + d.desired, 0),
+      crashLooping: workloads.crashLooping,
+      failedJobs: workloads.failedJobs.length,
+      verdict: workloads.verdict,
+    },
+    backup: status.backups.verdict,
+    verdict: status.verdict,
+    problems: [
+      ...(argocd?.problems ?? []),
+      ...workloads.problems,
+      ...autoscalers.flatMap(h => h.problems),
+      ...status.backups.problems,
+    ]
+      .filter(p => p.severity !== 'info')
+      .slice(0, 3)
+      .map(p => p.message),
+    stale: status.freshness.state !== 'ok',
+  };
+}
+
+/** The seed's eight instances (packages/sandbox/src/seed/instances.ts) as fleet rows. */
+export const SEED_ROWS: FleetRow[] = [
+  fleetRow({ cluster: 'staging', slug: 'demo', title: 'Acme Demo (staging)' }),
+  fleetRow({
+    cluster: 'staging',
+    slug: 'physics-101',
+    title: 'Physics 101',
+    state: 'out-of-sync',
+  }),
+  fleetRow({
+    cluster: 'staging',
+    slug: 'summer-school',
+    title: 'Summer School',
+    state: 'syncing',
+  }),
+  fleetRow({
+    cluster: 'staging',
+    slug: 'broken-config',
+    title: 'Broken Config',
+  }),
+  fleetRow({
+    cluster: 'production',
+    slug: 'demo',
+    title: 'Acme Demo',
+    dumpCronJobs: true,
+  }),
+  fleetRow({
+    cluster: 'production',
+    slug: 'university',
+    title: 'Acme University',
+    state: 'at-max',
+    dumpCronJobs: true,
+  }),
+  fleetRow({
+    cluster: 'production',
+    slug: 'legacy-campus',
+    title: 'Legacy Campus',
+    state: 'degraded',
+    release: 'sumac',
+  }),
+  fleetRow({
+    cluster: 'production',
+    slug: 'archive',
+    title: 'Course Archive',
+    state: 'backup-failing',
+    release: 'sumac',
+  }),
+];
+
+/** A fleet answer over those rows (the summary counts them all, as the backend does). */
+export function fleetResponse(
+  rows: FleetRow[],
+  page: { offset?: number; limit?: number; totalCount?: number } = {},
+): FleetResponse {
+  const byVerdict = { ok: 0, progressing: 0, warning: 0, error: 0, unknown: 0 };
+  for (const row of SEED_ROWS) byVerdict[row.verdict]++;
+  return {
+    items: rows,
+    totalCount: page.totalCount ?? rows.length,
+    offset: page.offset ?? 0,
+    limit: page.limit ?? 20,
+    summary: {
+      total: SEED_ROWS.length,
+      outOfSync: SEED_ROWS.filter(r => r.sync === 'OutOfSync').length,
+      degraded: SEED_ROWS.filter(r => r.health === 'Degraded').length,
+      atMax: SEED_ROWS.filter(r => r.replicas.atMax).length,
+      crashLooping: SEED_ROWS.filter(r => r.workloads.crashLooping > 0).length,
+      backupOverdue: SEED_ROWS.filter(
+        r => r.backup === 'overdue' || r.backup === 'failing',
+      ).length,
+      byVerdict,
+    },
+    clusters: [freshness('staging'), freshness('production')],
+    generatedAt: NOW,
+  };
+}
