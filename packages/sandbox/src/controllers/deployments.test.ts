@@ -216,16 +216,30 @@ describe('deployments, replica sets and pods', () => {
       merge,
     );
     expect(patched.metadata?.generation).toBe(2);
+    // RollingUpdate with the defaults (maxSurge 25% → 1, maxUnavailable 25% → 0):
+    // one new pod at a time, never fewer than 3 available, never more than 4 pods.
     const rolling = await read();
     expect(rolling.status?.observedGeneration).toBe(2);
-    expect(rolling.status?.updatedReplicas).toBe(3);
-    expect(rolling.status?.replicas).toBe(6);
-    expect(rolling.status?.availableReplicas).toBe(3);
+    expect(rolling.status).toMatchObject({
+      replicas: 4,
+      updatedReplicas: 1,
+      availableReplicas: 3,
+    });
     expect(
       rolling.status?.conditions?.find(c => c.type === 'Progressing')?.reason,
     ).toBe('ReplicaSetUpdated');
-    await sandbox.settle(POD_START_MS);
-    const done = await read();
+    const updated: number[] = [];
+    let done = rolling;
+    for (let i = 0; i < 10; i++) {
+      await sandbox.settle(POD_START_MS);
+      done = await read();
+      const status = done.status ?? {};
+      updated.push(status.updatedReplicas ?? 0);
+      expect(status.availableReplicas ?? 0).toBeGreaterThanOrEqual(3);
+      expect(status.replicas ?? 0).toBeLessThanOrEqual(4);
+      if (status.updatedReplicas === 3 && status.replicas === 3) break;
+    }
+    expect(updated).toEqual([2, 3, 3]);
     expect(done.status).toMatchObject({
       observedGeneration: 2,
       replicas: 3,

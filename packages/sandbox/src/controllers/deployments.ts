@@ -106,13 +106,34 @@ export function podTemplateHash(template: unknown): string {
     .join('');
 }
 
+/** maxSurge (rounded up) and maxUnavailable (rounded down), never both 0 (deployment/util ResolveFenceposts). */
+function rollingLimits(
+  spec: DeploymentSpec,
+  replicas: number,
+): { surge: number; unavailable: number } {
+  const resolve = (value: number | string, up: boolean) => {
+    if (typeof value === 'number') return value;
+    const percent = Number(value.replace('%', ''));
+    if (!Number.isFinite(percent)) return 0;
+    const exact = (replicas * percent) / 100;
+    return up ? Math.ceil(exact) : Math.floor(exact);
+  };
+  const rolling = (spec.strategy?.rollingUpdate ?? {}) as {
+    maxSurge?: number | string;
+    maxUnavailable?: number | string;
+  };
+  const surge = resolve(rolling.maxSurge ?? '25%', true);
+  const unavailable = resolve(rolling.maxUnavailable ?? '25%', false);
+  return {
+    surge,
+    unavailable: surge === 0 && unavailable === 0 ? 1 : unavailable,
+  };
+}
+
 /** `maxUnavailable` of a rolling update (default 25%, rounded down), as the deployment controller resolves it. */
 function maxUnavailable(spec: DeploymentSpec, replicas: number): number {
   if (spec.strategy?.type === 'Recreate') return 0;
-  const value = spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%';
-  if (typeof value === 'number') return value;
-  const percent = Number(value.replace('%', ''));
-  return Number.isFinite(percent) ? Math.floor((replicas * percent) / 100) : 0;
+  return rollingLimits(spec, replicas).unavailable;
 }
 
 const isReady = (pod: KubeObject) =>
@@ -314,7 +335,8 @@ export class DeploymentController {
             ],
           },
           spec: {
-            replicas: desired,
+            // The first ReplicaSet starts at full size; a new one grows as the rollout allows.
+            replicas: owned.length ? 0 : desired,
             selector: {
               matchLabels: {
                 ...(spec.selector?.matchLabels ?? {}),
@@ -334,21 +356,9 @@ export class DeploymentController {
       );
     }
     if (current) {
-      const currentStatus = (current.status ?? {}) as ReplicaSetStatus;
-      const rolledOut = (currentStatus.availableReplicas ?? 0) >= desired;
-      const recreate = spec.strategy?.type === 'Recreate';
-      for (const rs of owned) {
-        if (rs.metadata.uid === current.metadata.uid) {
-          this.scaleReplicaSet(
-            rs,
-            desired,
-            revisionOf(rs) < maxRevision ? maxRevision + 1 : undefined,
-          );
-        } else if (rolledOut || recreate) {
-          // Old ReplicaSets scale down once the new one is available (Recreate: at once).
-          this.scaleReplicaSet(rs, 0);
-        }
-      }
+      const bump =
+        revisionOf(current) < maxRevision ? maxRevision + 1 : undefined;
+      this.rollOut(spec, desired, current, owned, bump);
       this.store.update(DEPLOYMENTS, ns, name, obj => {
         obj.metadata.annotations = {
           ...obj.metadata.annotations,
@@ -361,6 +371,89 @@ export class DeploymentController {
     // The pods' state follows the Deployment (a hold lifted, a pod-state changed).
     for (const rs of owned) this.markReplicaSet(rs);
     this.writeDeploymentStatus(ns, name, current?.metadata.name);
+  }
+
+  /**
+   * One step of the rollout (k8s.io/kubernetes pkg/controller/deployment
+   * rolling.go, recreate.go): RollingUpdate grows the new ReplicaSet while
+   * all pods stay within `replicas + maxSurge` and shrinks old ones while at
+   * least `replicas - maxUnavailable` stay available; Recreate removes the
+   * old pods first. Each step waits for pods to become available.
+   */
+  private rollOut(
+    spec: DeploymentSpec,
+    desired: number,
+    current: KubeObject,
+    owned: KubeObject[],
+    revision: number | undefined,
+  ) {
+    const replicasOf = (rs: KubeObject) =>
+      (rs.spec as { replicas?: number }).replicas ?? 0;
+    const statusOf = (rs: KubeObject) => (rs.status ?? {}) as ReplicaSetStatus;
+    const olds = owned
+      .filter(rs => rs.metadata.uid !== current.metadata.uid)
+      .sort(
+        (a, b) =>
+          Date.parse(a.metadata.creationTimestamp!) -
+          Date.parse(b.metadata.creationTimestamp!),
+      );
+    const scaled = new Map(owned.map(rs => [rs.metadata.uid!, replicasOf(rs)]));
+    const total = () => [...scaled.values()].reduce((n, r) => n + r, 0);
+    const activeOlds = olds.filter(rs => replicasOf(rs) > 0);
+    if (!activeOlds.length) {
+      scaled.set(current.metadata.uid!, desired);
+    } else if (spec.strategy?.type === 'Recreate') {
+      for (const rs of activeOlds) scaled.set(rs.metadata.uid!, 0);
+      const oldPods = olds.reduce(
+        (n, rs) => n + (statusOf(rs).replicas ?? 0),
+        0,
+      );
+      scaled.set(current.metadata.uid!, oldPods === 0 ? desired : 0);
+    } else {
+      const { surge, unavailable } = rollingLimits(spec, desired);
+      let next = replicasOf(current);
+      if (next > desired) next = desired;
+      else if (next < desired)
+        next += Math.max(
+          0,
+          Math.min(desired + surge - total(), desired - next),
+        );
+      scaled.set(current.metadata.uid!, next);
+      const minAvailable = desired - unavailable;
+      const newUnavailable = next - (statusOf(current).availableReplicas ?? 0);
+      let budget = total() - minAvailable - newUnavailable;
+      // Unhealthy old pods go first, then available ones while enough stay available.
+      for (const rs of activeOlds) {
+        if (budget <= 0) break;
+        const have = scaled.get(rs.metadata.uid!)!;
+        const down = Math.min(
+          budget,
+          Math.max(0, have - (statusOf(rs).availableReplicas ?? 0)),
+        );
+        scaled.set(rs.metadata.uid!, have - down);
+        budget -= down;
+      }
+      const available = owned.reduce(
+        (n, rs) => n + (statusOf(rs).availableReplicas ?? 0),
+        0,
+      );
+      let canScaleDown = Math.min(budget, available - minAvailable);
+      for (const rs of activeOlds) {
+        if (canScaleDown <= 0) break;
+        const have = scaled.get(rs.metadata.uid!)!;
+        const down = Math.min(have, canScaleDown);
+        scaled.set(rs.metadata.uid!, have - down);
+        canScaleDown -= down;
+      }
+    }
+    for (const rs of owned) {
+      const isCurrent = rs.metadata.uid === current.metadata.uid;
+      this.scaleReplicaSet(
+        rs,
+        scaled.get(rs.metadata.uid!)!,
+        isCurrent ? revision : undefined,
+      );
+    }
   }
 
   private scaleReplicaSet(rs: KubeObject, replicas: number, revision?: number) {
