@@ -99,7 +99,7 @@ describe('GitHub App credentials (against the sandbox)', () => {
 
   it('publishes the app id, private key and installation id in /_sandbox/state', async () => {
     const state = (await (await fetch(`${sandbox.adminUrl}/state`)).json()) as {
-      github: { app: unknown };
+      githubApp: unknown;
     };
     expect(state.githubApp).toEqual(sandbox.github.app);
     expect(sandbox.github.app).toMatchObject({
