@@ -153,9 +153,9 @@ export async function startSandbox(
   const clusterToken = options.clusterToken ?? DEFAULT_CLUSTER_TOKEN;
   const seed = options.seed ?? 'default';
   const onError = options.onError ?? (() => {});
-  const clusterInfos = (
-    options.clusters ?? SEED_CLUSTERS.map(c => c.name)
-  ).map(clusterNamed);
+  const clusterInfos = (options.clusters ?? SEED_CLUSTERS.map(c => c.name)).map(
+    clusterNamed,
+  );
   if (new Set(clusterInfos.map(c => c.name)).size !== clusterInfos.length)
     throw new Error('clusters must not repeat a name');
   const scales = scalesOf(options.scale);
@@ -221,9 +221,7 @@ export async function startSandbox(
         seedVeleroSchedules(runtime.store, overdue, clock);
         for (const instance of instances)
           seedInstanceObjects(runtime.store, runtime.info, instance, clock);
-        for (const scale of scales.filter(
-          x => x.cluster === runtime.info.name,
-        ))
+        for (const scale of scales.filter(x => x.cluster === runtime.info.name))
           seedScaleObjects(runtime.store, scale.instances);
         for (const instance of instances.filter(
           i => i.state === 'scaling-at-max',
