@@ -555,7 +555,15 @@ describe('Velero as its CRDs and controllers behave', () => {
       storageLocation: 'default',
     });
 
-    sandbox.clock.advance(120_000);
+    // Items backed up: Finalizing until the finalizer completes it (no completionTimestamp yet).
+    sandbox.clock.advance(113_000);
+    const finalizing = await getBackup('manual-1');
+    expect(finalizing.status?.phase).toBe('Finalizing');
+    expect(finalizing.status?.completionTimestamp).toBeUndefined();
+    expect(finalizing.status?.progress?.itemsBackedUp).toBe(
+      finalizing.status?.progress?.totalItems,
+    );
+    sandbox.clock.advance(7_000);
     const done = await getBackup('manual-1');
     expect(done.status?.phase).toBe('Completed');
     // Velero's BackupStatus counts are omitempty: none on a clean backup.

@@ -19,6 +19,8 @@ export const DEFAULT_STORAGE_LOCATION = 'default';
 
 const TICK_MS = 30_000;
 const START_DELAY_MS = 2_000;
+/** How long before completion the items are backed up and the backup is Finalizing. */
+const FINALIZE_MS = 5_000;
 /** Velero's server defaults (pkg/cmd/server/config): --default-backup-ttl, CSI and item-operation timeouts. */
 const DEFAULT_TTL = '720h0m0s';
 const DEFAULT_CSI_SNAPSHOT_TIMEOUT = '10m0s';
@@ -102,6 +104,8 @@ interface Pending {
   /** The deterministic outcome of a scheduled backup; on-demand ones complete. */
   outcome?: Outcome;
   schedule?: string;
+  /** The outcome, decided once when the items are backed up. */
+  decided?: { outcome: Outcome; reason?: string };
   timers: ClockTimer[];
 }
 
@@ -218,6 +222,7 @@ export class VeleroController {
     const now = this.clock.nowMs();
     for (const at of [
       entry.start + START_DELAY_MS,
+      entry.start + this.backupDuration - FINALIZE_MS,
       entry.start + this.backupDuration,
     ]) {
       if (at > now) {
@@ -368,17 +373,26 @@ export class VeleroController {
     return { outcome: entry.outcome ?? 'Completed' };
   }
 
-  /** Moves one backup to the phase its age calls for. */
+  /**
+   * Moves one backup to the phase its age calls for: InProgress, then (items
+   * backed up) Finalizing / FinalizingPartiallyFailed or Failed, then the
+   * finalizer's Completed / PartiallyFailed (backup_controller.go runBackup,
+   * backup_finalizer_controller.go).
+   */
   private progress(name: string, now: number) {
     const entry = this.pending.get(name);
     if (!entry) return;
     const { start } = entry;
     if (now < start + START_DELAY_MS) return;
+    const itemsDone = now >= start + this.backupDuration - FINALIZE_MS;
     const done = now >= start + this.backupDuration;
     const startedAt = start + START_DELAY_MS;
     const seed = createHash('sha1').update(name).digest();
     const totalItems = 400 + (seed[1] % 200);
-    const final = done ? this.finalOutcome(entry) : undefined;
+    if (itemsDone) entry.decided ??= this.finalOutcome(entry);
+    const final = entry.decided;
+    // Failed is final at once; the others wait for the finalizer.
+    const finishing = !!final && !done && final.outcome !== 'Failed';
     const updated = this.store.update(BACKUPS, VELERO_NAMESPACE, name, obj => {
       const status = (obj.status ?? {}) as Record<string, unknown>;
       const spec = (obj.spec ?? {}) as BackupSpec;
@@ -428,13 +442,22 @@ export class VeleroController {
         return;
       }
       const { outcome, reason } = final;
-      const backedUp =
-        outcome === 'Failed' ? Math.floor(totalItems / 3) : totalItems;
+      const failed = outcome === 'Failed';
+      const backedUp = failed ? Math.floor(totalItems / 3) : totalItems;
+      const completedAt = failed
+        ? start + this.backupDuration - FINALIZE_MS
+        : start + this.backupDuration;
+      let phase: string = outcome;
+      if (finishing) {
+        phase =
+          outcome === 'Completed' ? 'Finalizing' : 'FinalizingPartiallyFailed';
+      }
       obj.status = {
         ...status,
-        phase: outcome,
+        phase,
         startTimestamp: kubeTime(startedAt),
-        completionTimestamp: kubeTime(start + this.backupDuration),
+        // runBackup stamps only terminal phases; the finalizer stamps the rest.
+        ...(finishing ? {} : { completionTimestamp: kubeTime(completedAt) }),
         progress: { totalItems, itemsBackedUp: backedUp },
         // BackupStatus counts are `omitempty`: a clean backup has none.
         ...(outcome === 'Completed'
@@ -450,7 +473,8 @@ export class VeleroController {
       };
     });
     const phase = updated && phaseOf(updated);
-    if (!updated || done || phase === 'FailedValidation') this.drop(name);
+    const settled = !!final && !finishing;
+    if (!updated || settled || phase === 'FailedValidation') this.drop(name);
   }
 
   private collectExpired(now: number) {
