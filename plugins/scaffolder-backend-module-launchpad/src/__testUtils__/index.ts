@@ -123,3 +123,25 @@ export function actionContext<I extends JsonObject, O extends JsonObject>(
   const lines = () => logger.info.mock.calls.map(call => String(call[0]));
   return { ctx, outputs, logger, lines };
 }
+
+/**
+ * Runs `work` while moving the sandbox clock (speed 0: nothing moves by
+ * itself), so workflows and builds progress while the action polls. Bounded:
+ * at most `maxSteps` steps of `stepMs` simulated time.
+ */
+export async function whileAdvancing<T>(
+  sandbox: Sandbox,
+  work: Promise<T>,
+  options: { stepMs?: number; maxSteps?: number } = {},
+): Promise<T> {
+  let done = false;
+  const tracked = work.finally(() => {
+    done = true;
+  });
+  tracked.catch(() => undefined);
+  for (let i = 0; i < (options.maxSteps ?? 200) && !done; i++) {
+    await sandbox.settle(options.stepMs ?? 1000);
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+  return tracked;
+}
