@@ -641,6 +641,44 @@ describe('Velero as its CRDs and controllers behave', () => {
     expect(invalid.status?.startTimestamp).toBeUndefined();
   });
 
+  it('validates a Schedule as soon as it is written: Enabled, or FailedValidation with its errors', async () => {
+    const create = (name: string, schedule: string) =>
+      custom.createNamespacedCustomObject({
+        ...velero('schedules'),
+        body: {
+          apiVersion: 'velero.io/v1',
+          kind: 'Schedule',
+          metadata: { name },
+          spec: { schedule, template: { ttl: '24h0m0s' } },
+        },
+      });
+    const read = async (name: string) =>
+      (
+        (await custom.getNamespacedCustomObject({
+          ...velero('schedules'),
+          name,
+        })) as VeleroObject
+      ).status;
+    await create('six-hourly', '0 */6 * * *');
+    await create('bad-cron', '61 * * * *');
+    expect(await read('six-hourly')).toEqual({ phase: 'Enabled' });
+    const bad = await read('bad-cron');
+    expect(bad?.phase).toBe('FailedValidation');
+    expect(bad?.validationErrors?.[0]).toMatch(/^invalid schedule: /);
+    await custom.patchNamespacedCustomObject(
+      {
+        ...velero('schedules'),
+        name: 'six-hourly',
+        body: { spec: { schedule: '' } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect(await read('six-hourly')).toEqual({
+      phase: 'FailedValidation',
+      validationErrors: ['Schedule must be a non-empty valid Cron expression'],
+    });
+  });
+
   it("labels a Schedule's backups with velero.io/schedule-name and records lastBackup when it created one, failed or not", async () => {
     await custom.createNamespacedCustomObject({
       ...velero('schedules'),

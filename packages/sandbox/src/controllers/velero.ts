@@ -4,7 +4,7 @@ import type { FaultRegistry } from '../faults';
 import type { KubeStore, StoreChangeEvent } from '../kube/store';
 import { resource } from '../kube/resources';
 import { kubeTime, type KubeObject } from '../kube/types';
-import { cronOccurrences } from './cron';
+import { cronOccurrences, validateCron } from './cron';
 
 export const SCHEDULES = resource('velero.io', 'schedules');
 export const BACKUPS = resource('velero.io', 'backups');
@@ -73,6 +73,14 @@ function decodable(spec: BackupSpec | undefined): boolean {
     spec?.csiSnapshotTimeout,
     spec?.itemOperationTimeout,
   ].every(d => d === undefined || d === '' || parseGoDuration(d) !== undefined);
+}
+
+/** The validation error Velero's parseCronSchedule (schedule_controller.go) reports, if any. */
+function scheduleError(schedule: string | undefined): string | undefined {
+  if (!schedule?.trim())
+    return 'Schedule must be a non-empty valid Cron expression';
+  const error = validateCron(schedule);
+  return error ? `invalid schedule: ${error}` : undefined;
 }
 
 /** Velero names scheduled backups `<schedule>-<UTC yyyyMMddHHmmss>` (Schedule.TimestampedName). */
@@ -193,10 +201,19 @@ export class VeleroController {
     return this.options.backupDurationMs ?? 120_000;
   }
 
-  /** A Backup created by a client (or left unprocessed) is picked up as Velero's backup controller does. */
+  /**
+   * A Backup created by a client (or left unprocessed) is picked up as
+   * Velero's backup controller does; a Schedule written is validated at once,
+   * as the schedule controller reconciles on every change.
+   */
   private onEvent(event: StoreChangeEvent) {
-    if (this.stopped || event.resource !== 'velero.io/backups') return;
+    if (this.stopped) return;
     if (event.object.metadata.namespace !== VELERO_NAMESPACE) return;
+    if (event.resource === 'velero.io/schedules') {
+      if (event.type !== 'DELETED') this.validateSchedule(event.object);
+      return;
+    }
+    if (event.resource !== 'velero.io/backups') return;
     if (event.type === 'DELETED') {
       this.drop(event.object.metadata.name!);
       return;
@@ -240,6 +257,32 @@ export class VeleroController {
     this.pending.delete(name);
   }
 
+  /** Writes the phase the Schedule's cron calls for, when it differs (schedule_controller.go Reconcile). */
+  private validateSchedule(schedule: KubeObject) {
+    const spec = (schedule.spec ?? {}) as ScheduleSpec;
+    if (!decodable(spec.template)) return;
+    const error = scheduleError(spec.schedule);
+    const phase = error ? 'FailedValidation' : 'Enabled';
+    if ((schedule.status as { phase?: string } | undefined)?.phase === phase)
+      return;
+    this.store.update(
+      SCHEDULES,
+      VELERO_NAMESPACE,
+      schedule.metadata.name!,
+      obj => {
+        const { validationErrors: _, ...status } = (obj.status ?? {}) as Record<
+          string,
+          unknown
+        >;
+        obj.status = {
+          ...status,
+          phase,
+          ...(error ? { validationErrors: [error] } : {}),
+        };
+      },
+    );
+  }
+
   private runSchedule(schedule: KubeObject, now: number) {
     const name = schedule.metadata.name!;
     const spec = (schedule.spec ?? {}) as ScheduleSpec;
@@ -248,27 +291,11 @@ export class VeleroController {
     const after =
       this.lastChecked.get(name) ?? (Number.isNaN(created) ? now : created);
     this.lastChecked.set(name, now);
-    // pkg/controller/schedule_controller.go parseCronSchedule
-    let fireTimes: Date[];
-    try {
-      if (!spec.schedule?.trim())
-        throw new Error('Schedule must be a non-empty valid Cron expression');
-      fireTimes = cronOccurrences(spec.schedule, after, now, 24);
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      this.store.update(SCHEDULES, VELERO_NAMESPACE, name, obj => {
-        obj.status = {
-          ...(obj.status as object | undefined),
-          phase: 'FailedValidation',
-          validationErrors: [
-            message.startsWith('Schedule must')
-              ? message
-              : `invalid schedule: ${message}`,
-          ],
-        };
-      });
+    if (scheduleError(spec.schedule) || !spec.schedule) {
+      this.validateSchedule(schedule);
       return;
     }
+    let fireTimes = cronOccurrences(spec.schedule, after, now, 24);
     if (spec.paused) fireTimes = [];
     for (const at of fireTimes) this.createBackup(schedule, at, now);
     this.store.update(SCHEDULES, VELERO_NAMESPACE, name, obj => {
