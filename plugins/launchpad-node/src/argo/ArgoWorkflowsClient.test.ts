@@ -51,6 +51,31 @@ describe('DefaultArgoWorkflowsClient (against the sandbox)', () => {
     ).toEqual([]);
   });
 
+  it('submits to, gets from and lists another namespace when asked', async () => {
+    const workflow = await client.submit({
+      namespace: 'demo',
+      resourceName: 'storage-provision-template',
+      parameters: {
+        namespace: 'demo',
+        'bucket-name': 'launchpad-demo-abc1234',
+      },
+      labels: { 'launchpad.openedx.org/instance': 'demo' },
+    });
+    expect(workflow.metadata.namespace).toBe('demo');
+    const name = workflow.metadata.name!;
+    expect(
+      (await client.getWorkflow(name, { namespace: 'demo' })).metadata.name,
+    ).toBe(name);
+    await expect(client.getWorkflow(name)).rejects.toMatchObject({
+      name: 'NotFoundError',
+    });
+    const listed = await client.listWorkflows({
+      namespace: 'demo',
+      labelSelector: 'launchpad.openedx.org/instance=demo',
+    });
+    expect(listed.map(w => w.metadata.name)).toContain(name);
+  });
+
   it('answers an unknown template with NotFoundError naming the cluster', async () => {
     await expect(
       client.submit({ resourceName: 'no-such-template' }),

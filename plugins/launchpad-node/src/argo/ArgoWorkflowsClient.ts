@@ -41,6 +41,7 @@ export class DefaultArgoWorkflowsClient implements ArgoWorkflowsClient {
 
   async submit(options: ArgoSubmitOptions): Promise<ArgoWorkflow> {
     const kind = options.resourceKind ?? 'ClusterWorkflowTemplate';
+    const namespace = options.namespace ?? this.namespace;
     // WorkflowSubmitRequest: SubmitOpts.parameters are `name=value` strings
     // and SubmitOpts.labels / annotations one `a=b,c=d` string
     // (argo-workflows pkg/apis/workflow/v1alpha1/common.go SubmitOpts).
@@ -59,10 +60,10 @@ export class DefaultArgoWorkflowsClient implements ArgoWorkflowsClient {
     };
     return this.call<ArgoWorkflow>(
       'POST',
-      `/workflows/${encodeURIComponent(this.namespace)}/submit`,
+      `/workflows/${encodeURIComponent(namespace)}/submit`,
       `submit ${kind} ${options.resourceName}`,
       {
-        namespace: this.namespace,
+        namespace,
         resourceKind: kind,
         resourceName: options.resourceName,
         submitOptions,
@@ -70,18 +71,21 @@ export class DefaultArgoWorkflowsClient implements ArgoWorkflowsClient {
     );
   }
 
-  async getWorkflow(name: string): Promise<ArgoWorkflow> {
+  async getWorkflow(
+    name: string,
+    options: { namespace?: string } = {},
+  ): Promise<ArgoWorkflow> {
     return this.call<ArgoWorkflow>(
       'GET',
-      `/workflows/${encodeURIComponent(this.namespace)}/${encodeURIComponent(
-        name,
-      )}`,
+      `/workflows/${encodeURIComponent(
+        options.namespace ?? this.namespace,
+      )}/${encodeURIComponent(name)}`,
       `get workflow ${name}`,
     );
   }
 
   async listWorkflows(
-    options: { labelSelector?: string } = {},
+    options: { labelSelector?: string; namespace?: string } = {},
   ): Promise<ArgoWorkflow[]> {
     const query = options.labelSelector
       ? `?listOptions.labelSelector=${encodeURIComponent(
@@ -90,7 +94,9 @@ export class DefaultArgoWorkflowsClient implements ArgoWorkflowsClient {
       : '';
     const list = await this.call<{ items?: ArgoWorkflow[] | null }>(
       'GET',
-      `/workflows/${encodeURIComponent(this.namespace)}${query}`,
+      `/workflows/${encodeURIComponent(
+        options.namespace ?? this.namespace,
+      )}${query}`,
       'list workflows',
     );
     // The Argo Server answers `items: null` when nothing matches.

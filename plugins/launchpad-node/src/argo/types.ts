@@ -22,6 +22,8 @@ export interface ArgoSubmitOptions {
   name?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** Default the client's namespace (`argoWorkflows.namespace`). */
+  namespace?: string;
 }
 
 /** Small typed client for the Argo Server API of one cluster. */
@@ -31,6 +33,12 @@ export interface ArgoWorkflowsClient {
   readonly namespace: string;
   submit(options: ArgoSubmitOptions): Promise<ArgoWorkflow>;
   /** The Workflow, or NotFoundError. */
-  getWorkflow(name: string): Promise<ArgoWorkflow>;
-  listWorkflows(options?: { labelSelector?: string }): Promise<ArgoWorkflow[]>;
+  getWorkflow(
+    name: string,
+    options?: { namespace?: string },
+  ): Promise<ArgoWorkflow>;
+  listWorkflows(options?: {
+    labelSelector?: string;
+    namespace?: string;
+  }): Promise<ArgoWorkflow[]>;
 }
