@@ -4,9 +4,16 @@ import {
 } from './instanceCreate';
 import { createWorkflowSubmitAction } from './workflowSubmit';
 import { createPicassoBuildAction } from './picassoBuild';
+import { createArgocdSyncAction } from './argocdSync';
+import { createArgocdApplyAction } from './argocdApply';
 
 export { createInstanceCreateAction, type InstanceCreateDeps };
-export { createWorkflowSubmitAction, createPicassoBuildAction };
+export {
+  createWorkflowSubmitAction,
+  createPicassoBuildAction,
+  createArgocdSyncAction,
+  createArgocdApplyAction,
+};
 export type { LaunchpadActionDeps } from './shared';
 
 /** Every Launchpad action, built with the module's services. */
@@ -15,5 +22,7 @@ export function createLaunchpadActions(deps: InstanceCreateDeps) {
     createInstanceCreateAction(deps),
     createWorkflowSubmitAction(deps),
     createPicassoBuildAction(deps),
+    createArgocdApplyAction(deps),
+    createArgocdSyncAction(deps),
   ];
 }

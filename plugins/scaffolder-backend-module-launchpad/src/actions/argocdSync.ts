@@ -1,0 +1,224 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  argoAppName,
+  validateInstanceSlug,
+} from '@internal/plugin-launchpad-common';
+import type {
+  ArgoCdApplication,
+  ArgoCdClient,
+} from '@internal/plugin-launchpad-node';
+import { examples } from './argocdSync.examples';
+import {
+  audited,
+  clusterFromInput,
+  messageOf,
+  sleep,
+  type LaunchpadActionDeps,
+} from './shared';
+
+const DEFAULT_TIMEOUT_MINUTES = 15;
+const DEFAULT_POLL_SECONDS = 5;
+
+/** The link to an Application in the ArgoCD UI (`/applications/<namespace>/<name>`). */
+export function argocdAppUrl(argocd: ArgoCdClient, name: string): string {
+  return `${argocd.uiUrl}/applications/argocd/${name}`;
+}
+
+/**
+ * `launchpad:argocd:sync`: syncs an instance's Application through the
+ * ArgoCD API and optionally waits until it is Synced and Healthy.
+ */
+export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
+  const { clusters, auditor } = deps;
+  return createTemplateAction({
+    id: 'launchpad:argocd:sync',
+    description:
+      "Syncs an instance's ArgoCD Application (<slug>-<environment>) through the ArgoCD API and optionally waits until it is Synced and Healthy.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        cluster: z =>
+          z.string({ description: 'Cluster name from launchpad.clusters' }),
+        slug: z => z.string({ description: 'Instance slug' }),
+        application: z =>
+          z
+            .string({
+              description: 'Application name; default <slug>-<environment>',
+            })
+            .optional(),
+        prune: z =>
+          z
+            .boolean({
+              description:
+                'Prune resources no longer in git (default: the Application’s policy)',
+            })
+            .optional(),
+        wait: z =>
+          z
+            .boolean({
+              description: 'Wait until Synced and Healthy (default true)',
+            })
+            .optional(),
+        timeoutMinutes: z =>
+          z
+            .number({
+              description: `How long to wait; default ${DEFAULT_TIMEOUT_MINUTES}`,
+            })
+            .optional(),
+        pollIntervalSeconds: z =>
+          z
+            .number({
+              description: `Seconds between reads; default ${DEFAULT_POLL_SECONDS}`,
+            })
+            .optional(),
+      },
+      output: {
+        application: z =>
+          z.string({ description: 'Application name, e.g. demo-staging' }),
+        syncStatus: z =>
+          z.string({ description: 'Synced, OutOfSync or Unknown' }),
+        healthStatus: z =>
+          z.string({ description: 'Healthy, Progressing, Degraded, Missing…' }),
+        revision: z =>
+          z.string({ description: 'The git revision synced' }).optional(),
+        url: z => z.string({ description: 'The Application in the ArgoCD UI' }),
+      },
+    },
+    async handler(ctx) {
+      const { slug } = ctx.input;
+      const cluster = clusterFromInput(clusters, ctx.input.cluster);
+      const slugCheck = validateInstanceSlug(slug);
+      if (!slugCheck.ok) {
+        throw new InputError(`slug "${slug}" is invalid: ${slugCheck.reason}`);
+      }
+      const { argocd } = cluster;
+      if (!argocd) {
+        throw new InputError(
+          `cluster "${cluster.name}" has no argocd block in launchpad.clusters`,
+        );
+      }
+      const name =
+        ctx.input.application ?? argoAppName(slug, cluster.config.environment);
+      ctx.output('application', name);
+      ctx.output('url', argocdAppUrl(argocd, name));
+      if (ctx.isDryRun) {
+        const app = await argocd.getApplication(name);
+        ctx.output('syncStatus', app.status?.sync?.status ?? 'Unknown');
+        ctx.output('healthStatus', app.status?.health?.status ?? 'Unknown');
+        ctx.logger.info(`Dry run: would sync ${name} on ${cluster.name}`);
+        return;
+      }
+      const final = await ctx.checkpoint({
+        key: `argocd-sync-${slug}`,
+        fn: async () => {
+          await audited(
+            auditor,
+            {
+              eventId: 'argocd-sync',
+              meta: { cluster: cluster.name, slug, application: name },
+            },
+            async () => {
+              try {
+                await argocd.sync(
+                  name,
+                  ctx.input.prune !== undefined
+                    ? { prune: ctx.input.prune }
+                    : {},
+                );
+                ctx.logger.info(`Started a sync of ${name}`);
+              } catch (error) {
+                // Another operation (an automated sync) is running: wait for it.
+                if (!(error instanceof Error) || error.name !== 'ConflictError')
+                  throw error;
+                ctx.logger.info(
+                  `${name} is already syncing; waiting for that operation`,
+                );
+              }
+            },
+          );
+          const app =
+            ctx.input.wait ?? true
+              ? await waitSyncedHealthy({
+                  argocd,
+                  name,
+                  logger: ctx.logger,
+                  signal: ctx.signal,
+                  timeoutMs:
+                    (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) *
+                    60_000,
+                  pollMs:
+                    (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) *
+                    1000,
+                })
+              : await argocd.getApplication(name);
+          return {
+            syncStatus: app.status?.sync?.status ?? 'Unknown',
+            healthStatus: app.status?.health?.status ?? 'Unknown',
+            revision: app.status?.sync?.revision ?? null,
+          };
+        },
+      });
+      ctx.output('syncStatus', final.syncStatus);
+      ctx.output('healthStatus', final.healthStatus);
+      if (final.revision) ctx.output('revision', final.revision);
+    },
+  });
+}
+
+/**
+ * Polls the Application until its operation has finished and it is Synced
+ * and Healthy; a failed operation fails with ArgoCD's message. A line per
+ * change of sync, health or operation phase.
+ */
+async function waitSyncedHealthy(options: {
+  argocd: ArgoCdClient;
+  name: string;
+  logger: LoggerService;
+  signal?: AbortSignal;
+  timeoutMs: number;
+  pollMs: number;
+}): Promise<ArgoCdApplication> {
+  const { argocd, name } = options;
+  const deadline = Date.now() + options.timeoutMs;
+  let last = '';
+  for (;;) {
+    const app = await argocd.getApplication(name);
+    const sync = app.status?.sync?.status ?? 'Unknown';
+    const health = app.status?.health?.status ?? 'Unknown';
+    const operation = app.status?.operationState;
+    const phase = app.operation ? 'Pending' : operation?.phase ?? 'none';
+    const state = `${name}: ${sync}, ${health} (operation ${phase})`;
+    if (state !== last) {
+      options.logger.info(state);
+      last = state;
+    }
+    const running =
+      Boolean(app.operation) || phase === 'Running' || phase === 'Terminating';
+    if (!running && (phase === 'Failed' || phase === 'Error')) {
+      throw new Error(
+        `Sync of ${name} ${phase}: ${
+          operation?.message ?? 'no message'
+        } (${argocdAppUrl(argocd, name)})`,
+      );
+    }
+    if (!running && sync === 'Synced' && health === 'Healthy') return app;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `Timed out after ${Math.round(
+          options.timeoutMs / 60_000,
+        )} min waiting for ${name} to be Synced and Healthy (now ${sync}, ${health}); see ${argocdAppUrl(
+          argocd,
+          name,
+        )}`,
+      );
+    }
+    try {
+      await sleep(options.pollMs, options.signal);
+    } catch (error) {
+      throw new Error(`Stopped waiting for ${name}: ${messageOf(error)}`);
+    }
+  }
+}
