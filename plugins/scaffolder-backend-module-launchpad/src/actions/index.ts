@@ -6,6 +6,7 @@ import { createWorkflowSubmitAction } from './workflowSubmit';
 import { createPicassoBuildAction } from './picassoBuild';
 import { createArgocdSyncAction } from './argocdSync';
 import { createArgocdApplyAction } from './argocdApply';
+import { createInstancePrepareAction } from './instancePrepare';
 
 export { createInstanceCreateAction, type InstanceCreateDeps };
 export {
@@ -13,6 +14,7 @@ export {
   createPicassoBuildAction,
   createArgocdSyncAction,
   createArgocdApplyAction,
+  createInstancePrepareAction,
 };
 export type { LaunchpadActionDeps } from './shared';
 
@@ -20,6 +22,7 @@ export type { LaunchpadActionDeps } from './shared';
 export function createLaunchpadActions(deps: InstanceCreateDeps) {
   return [
     createInstanceCreateAction(deps),
+    createInstancePrepareAction(deps),
     createWorkflowSubmitAction(deps),
     createPicassoBuildAction(deps),
     createArgocdApplyAction(deps),

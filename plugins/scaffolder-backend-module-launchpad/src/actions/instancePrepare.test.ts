@@ -1,0 +1,201 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { startSandbox, type Sandbox } from '@internal/sandbox';
+import {
+  DefaultLaunchpadClustersService,
+  type LaunchpadClustersService,
+} from '@internal/plugin-launchpad-node';
+import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
+import { actionContext, exampleInputs, mockDeps } from '../__testUtils__';
+import { createInstancePrepareAction } from './instancePrepare';
+import { examples } from './instancePrepare.examples';
+
+/**
+ * The sandbox's Kubernetes API does not serve ServiceAccounts, Roles and
+ * RoleBindings yet: this stand-in keeps those three kinds in memory (create →
+ * 201, a duplicate → 409 AlreadyExists Status, get) and forwards every other
+ * request to the sandbox, so the real client-node talks HTTP to both.
+ */
+async function startRbacStandIn(target: string) {
+  const objects = new Map<string, unknown>();
+  const OWN =
+    /^\/(?:api\/v1|apis\/rbac\.authorization\.k8s\.io\/v1)\/namespaces\/([^/]+)\/(serviceaccounts|roles|rolebindings)(?:\/([^/?]+))?/;
+  const server = http.createServer(async (req, res) => {
+    const url = req.url ?? '/';
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const own = OWN.exec(url);
+    if (own) {
+      const [, namespace, plural, name] = own;
+      const send = (status: number, value: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(value));
+      };
+      if (req.method === 'POST') {
+        const object = JSON.parse(body.toString()) as {
+          metadata: { name: string };
+        };
+        const key = `${namespace}/${plural}/${object.metadata.name}`;
+        if (objects.has(key)) {
+          send(409, {
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            reason: 'AlreadyExists',
+            code: 409,
+            message: `${plural} "${object.metadata.name}" already exists`,
+          });
+          return;
+        }
+        objects.set(key, object);
+        send(201, object);
+        return;
+      }
+      const found = objects.get(`${namespace}/${plural}/${name}`);
+      if (found) send(200, found);
+      else
+        send(404, {
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'NotFound',
+          code: 404,
+        });
+      return;
+    }
+    const upstream = await fetch(`${target}${url}`, {
+      method: req.method,
+      headers: Object.fromEntries(
+        Object.entries(req.headers).filter(
+          (e): e is [string, string] =>
+            typeof e[1] === 'string' && e[0] !== 'host',
+        ),
+      ),
+      body: body.length ? body : undefined,
+    });
+    res.writeHead(upstream.status, {
+      'content-type':
+        upstream.headers.get('content-type') ?? 'application/json',
+    });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    objects,
+    close: () => new Promise<void>(resolve => server.close(() => resolve())),
+  };
+}
+
+describe('launchpad:instance:prepare (against the sandbox)', () => {
+  let sandbox: Sandbox;
+  let standIn: Awaited<ReturnType<typeof startRbacStandIn>>;
+  let clusters: LaunchpadClustersService;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ speed: 0 });
+    standIn = await startRbacStandIn(sandbox.clusters[0].kubernetesUrl);
+    const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
+    config.launchpad.clusters[0].kubernetes.url = standIn.url;
+    clusters = DefaultLaunchpadClustersService.fromConfig(
+      new ConfigReader(config),
+      {
+        logger: mockServices.logger.mock(),
+      },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await standIn?.close();
+    await sandbox?.stop();
+  }, 30_000);
+
+  it('runs the example: namespace, ServiceAccount, token Secret, Role and RoleBinding; a re-run creates nothing', async () => {
+    const [example, ...others] = exampleInputs(
+      examples,
+      'launchpad:instance:prepare',
+    );
+    expect(others).toEqual([]);
+    const { auditor } = mockDeps();
+    const action = createInstancePrepareAction({ clusters, auditor });
+    const first = actionContext(action, example.input);
+    await action.handler(first.ctx);
+    expect(first.outputs).toEqual({
+      namespace: 'chem-301',
+      serviceAccount: 'workflow-executor',
+      created: [
+        'namespace',
+        'serviceAccount',
+        'tokenSecret',
+        'role',
+        'roleBinding',
+      ],
+    });
+    const { core } = clusters.get('staging').kubernetes;
+    // The namespace and the Secret are in the sandbox itself.
+    const namespace = await core.readNamespace({ name: 'chem-301' });
+    expect(namespace.metadata?.labels?.['launchpad.openedx.org/instance']).toBe(
+      'chem-301',
+    );
+    const token = await core.readNamespacedSecret({
+      namespace: 'chem-301',
+      name: 'workflow-executor.service-account-token',
+    });
+    expect(token.type).toBe('kubernetes.io/service-account-token');
+    expect(token.metadata?.annotations).toEqual({
+      'kubernetes.io/service-account.name': 'workflow-executor',
+    });
+    expect(
+      standIn.objects.get('chem-301/roles/workflow-executor'),
+    ).toMatchObject({
+      rules: [
+        {
+          apiGroups: ['argoproj.io'],
+          resources: ['workflowtaskresults'],
+          verbs: ['create', 'patch'],
+        },
+      ],
+    });
+    expect(
+      standIn.objects.get('chem-301/rolebindings/workflow-executor'),
+    ).toMatchObject({
+      roleRef: { kind: 'Role', name: 'workflow-executor' },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: 'workflow-executor',
+          namespace: 'chem-301',
+        },
+      ],
+    });
+
+    const again = actionContext(action, example.input);
+    await action.handler(again.ctx);
+    expect(again.outputs.created).toEqual([]);
+    expect(again.lines()).toEqual([
+      'Namespace chem-301 was already prepared; nothing to create',
+    ]);
+    expect(auditor.createEvent).toHaveBeenCalledTimes(2);
+  }, 30_000);
+
+  it('keeps an existing namespace and adds only what is missing', async () => {
+    const { core } = clusters.get('staging').kubernetes;
+    await core.createNamespace({ body: { metadata: { name: 'half-done' } } });
+    const { auditor } = mockDeps();
+    const action = createInstancePrepareAction({ clusters, auditor });
+    const { ctx, outputs } = actionContext(action, {
+      cluster: 'staging',
+      slug: 'half-done',
+    });
+    await action.handler(ctx);
+    expect(outputs.created).toEqual([
+      'serviceAccount',
+      'tokenSecret',
+      'role',
+      'roleBinding',
+    ]);
+  }, 30_000);
+});
