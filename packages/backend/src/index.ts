@@ -16,6 +16,8 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
+// Launchpad actions: create, prepare, provision, apply, sync and build instances
+backend.add(import('@internal/plugin-scaffolder-backend-module-launchpad'));
 
 // techdocs plugin
 backend.add(import('@backstage/plugin-techdocs-backend'));
