@@ -145,3 +145,5 @@ export async function whileAdvancing<T>(
   }
   return tracked;
 }
+
+export { startRbacStandIn } from './rbacStandIn';

@@ -289,11 +289,87 @@ describe('launchpad:instance:create (against the sandbox)', () => {
     await action.handler(third.ctx);
     expect(third.outputs.commitSha).toBe(afterRetry);
     expect(await head()).toBe(afterRetry);
-    // One audited write in all: the first attempt failed before writing.
+    // Two audited writes: the failed one, then the retry's; one commit in all.
     expect(
       deps.auditor.createEvent.mock.calls.filter(
         ([event]) => event.eventId === 'instance-create',
       ),
-    ).toHaveLength(1);
+    ).toHaveLength(2);
+    const commit = await sandbox.git.readCommit(
+      'acme-edu',
+      'launchpad-cluster-staging',
+      afterRetry,
+    );
+    expect(commit.parents).toEqual([before]);
   }, 60_000);
+
+  it('a GitHub rate limit during the write is waited out: one commit', async () => {
+    const { action, deps } = build();
+    const before = await head();
+    const limited = async <T extends JsonValue | void>(opts: {
+      key: string;
+      fn: () => Promise<T> | T;
+    }) => {
+      if (opts.key.startsWith('publish-')) {
+        sandbox.faults.add({
+          kind: 'rate-limit',
+          retryAfterSeconds: 1,
+          count: 1,
+        });
+      }
+      return opts.fn();
+    };
+    const { ctx, outputs } = actionContext(
+      action,
+      {
+        cluster: 'staging',
+        slug: 'limited-one',
+        platformName: 'Limited',
+        owner: 'group:default/platform-team',
+      },
+      { checkpoint: limited },
+    );
+    await action.handler(ctx);
+    const commit = await sandbox.git.readCommit(
+      'acme-edu',
+      'launchpad-cluster-staging',
+      String(outputs.commitSha),
+    );
+    expect(commit.parents).toEqual([before]);
+    expect(sandbox.faults.list()).toEqual([]);
+    expect(deps.auditor.createEvent).toHaveBeenCalledTimes(1);
+  }, 30_000);
+
+  it('a retry after a commit whose answer was lost keeps the folder it wrote instead of committing again', async () => {
+    const { action } = build();
+    const { checkpoint, store } = memoryCheckpoint();
+    const input = {
+      cluster: 'staging',
+      slug: 'lost-answer',
+      platformName: 'Lost',
+      owner: 'group:default/platform-team',
+    };
+    // The commit lands, then the step fails before its result is stored.
+    const losing = async <T extends JsonValue | void>(opts: {
+      key: string;
+      fn: () => Promise<T> | T;
+    }) => {
+      if (!opts.key.startsWith('publish-')) return checkpoint(opts);
+      await opts.fn();
+      throw new Error('connection reset');
+    };
+    await expect(
+      action.handler(actionContext(action, input, { checkpoint: losing }).ctx),
+    ).rejects.toThrow('connection reset');
+    const landed = await head();
+    expect(store.has('publish-lost-answer')).toBe(false);
+
+    const retry = actionContext(action, input, { checkpoint });
+    await action.handler(retry.ctx);
+    expect(await head()).toBe(landed);
+    expect(retry.outputs.commitSha).toBe(landed);
+    expect(retry.lines()).toContain(
+      'instances/lost-answer is already in acme-edu/launchpad-cluster-staging (an earlier attempt of this task wrote it); not committing again',
+    );
+  }, 30_000);
 });

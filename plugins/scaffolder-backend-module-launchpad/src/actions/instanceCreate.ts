@@ -149,9 +149,11 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
       const credentials = await ctx.getInitiatorCredentials();
 
       // In a checkpoint: a retried task must not find its own folder taken.
+      let validatedNow = false;
       await ctx.checkpoint({
         key: `validate-${slug}`,
         fn: async () => {
+          validatedNow = true;
           await checkSlugFree(cluster, slug, async ref =>
             Boolean(await catalog.getEntityByRef(ref, { credentials })),
           );
@@ -263,7 +265,10 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
           // A commit whose answer was lost (GitHub 5xx after writing) left
           // the folder: validation found it free earlier in this task, so
           // it is ours. Keep it rather than overwrite it with new passwords.
-          const existing = await readIfPresent(cluster, slug);
+          // (Validated in this attempt: no earlier attempt got this far.)
+          const existing = validatedNow
+            ? undefined
+            : await readIfPresent(cluster, slug);
           if (existing) {
             ctx.logger.info(
               `${existing.path} is already in ${repoName} (an earlier attempt of this task wrote it); not committing again`,
