@@ -18,7 +18,15 @@ import {
   whileAdvancing,
 } from './__testUtils__';
 import YAML from 'yaml';
-import { createLaunchpadActions } from './actions';
+import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createArgocdApplyAction,
+  createArgocdSyncAction,
+  createInstanceCreateAction,
+  createInstancePrepareAction,
+  createPicassoBuildAction,
+  createWorkflowSubmitAction,
+} from './actions';
 
 /** A first `tutor k8s render` of an instance: Deployments and Services. */
 function renderedEnv(slug: string): Record<string, string> {
@@ -79,13 +87,13 @@ describe('a new instance end to end (against the sandbox)', () => {
 
   it('ends with the files committed, three workflows Succeeded, a build run completed and the Application Synced and Healthy', async () => {
     const deps = mockDeps();
-    const actions = new Map(
-      createLaunchpadActions({ clusters, ...deps }).map(a => [a.id, a]),
-    );
+    const all = { clusters, ...deps };
     const { checkpoint } = memoryCheckpoint();
     const log: string[] = [];
-    const run = async (id: string, input: JsonObject) => {
-      const action = actions.get(id)!;
+    const run = async <I extends JsonObject, O extends JsonObject>(
+      action: TemplateAction<I, O, 'v2'>,
+      input: JsonObject,
+    ) => {
       const { ctx, outputs, lines } = actionContext(action, input, {
         checkpoint,
       });
@@ -97,7 +105,7 @@ describe('a new instance end to end (against the sandbox)', () => {
     const fast = { pollIntervalSeconds: 0.02 };
 
     github.take();
-    const created = await run('launchpad:instance:create', {
+    const created = await run(createInstanceCreateAction(all), {
       ...base,
       platformName: 'End to end',
       owner: 'group:default/platform-team',
@@ -108,7 +116,7 @@ describe('a new instance end to end (against the sandbox)', () => {
     // The overhead the benchmark goal counts: GitHub requests per created instance.
     expect(createRequests).toBeLessThanOrEqual(10);
 
-    const prepared = await run('launchpad:instance:prepare', base);
+    const prepared = await run(createInstancePrepareAction(all), base);
     // The namespace came with the passwords' Secret.
     expect(prepared.created).toEqual([
       'serviceAccount',
@@ -121,7 +129,7 @@ describe('a new instance end to end (against the sandbox)', () => {
       'mongodb-provision-template',
       'storage-provision-template',
     ]) {
-      const workflow = await run('launchpad:workflow:submit', {
+      const workflow = await run(createWorkflowSubmitAction(all), {
         ...base,
         template,
         ...fast,
@@ -135,7 +143,7 @@ describe('a new instance end to end (against the sandbox)', () => {
         'Workflow e2e-one/storage-provision-e2e-one Succeeded',
       ]),
     );
-    const applied = await run('launchpad:argocd:apply', base);
+    const applied = await run(createArgocdApplyAction(all), base);
     expect(applied.application).toBe('e2e-one-staging');
     // Real Picasso renders env/ with `tutor k8s render`; the sandbox's build
     // only re-tags manifests already there, so the first render is committed
@@ -144,10 +152,13 @@ describe('a new instance end to end (against the sandbox)', () => {
       message: 'Render e2e-one env',
       changes: renderedEnv('e2e-one'),
     });
-    const built = await run('launchpad:picasso:build', { ...base, ...fast });
+    const built = await run(createPicassoBuildAction(all), {
+      ...base,
+      ...fast,
+    });
     expect(built).toMatchObject({ conclusion: 'success' });
     expect(String(built.image)).toContain(':');
-    const synced = await run('launchpad:argocd:sync', { ...base, ...fast });
+    const synced = await run(createArgocdSyncAction(all), { ...base, ...fast });
     expect(synced).toMatchObject({
       syncStatus: 'Synced',
       healthStatus: 'Healthy',
