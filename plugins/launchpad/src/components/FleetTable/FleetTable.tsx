@@ -65,6 +65,9 @@ const BACKUP_LEVEL = {
   unknown: 'pending',
 } as const;
 
+// Status words wrap mid-word in narrow cells ("Sync ed"): keep them whole.
+const nowrap = { whiteSpace: 'nowrap' } as const;
+
 const columns: TableColumn<FleetRow>[] = [
   {
     title: 'Instance',
@@ -88,19 +91,22 @@ const columns: TableColumn<FleetRow>[] = [
       </>
     ),
   },
-  { title: 'Cluster', field: 'cluster' },
+  { title: 'Cluster', field: 'cluster', cellStyle: nowrap },
   {
     title: 'Sync',
+    cellStyle: nowrap,
     field: 'sync',
     render: row => <SyncStatus sync={row.sync} />,
   },
   {
     title: 'Health',
+    cellStyle: nowrap,
     field: 'health',
     render: row => <HealthStatus health={row.health} />,
   },
   {
     title: 'Replicas',
+    cellStyle: nowrap,
     field: 'replicas',
     render: row =>
       row.replicas.current === undefined ? (
@@ -118,6 +124,7 @@ const columns: TableColumn<FleetRow>[] = [
   },
   {
     title: 'Workloads',
+    cellStyle: nowrap,
     field: 'workloads',
     render: row => (
       <>
@@ -139,6 +146,7 @@ const columns: TableColumn<FleetRow>[] = [
   },
   {
     title: 'Backup',
+    cellStyle: nowrap,
     field: 'backup',
     render: row => (
       <StatusText level={BACKUP_LEVEL[row.backup] ?? 'pending'}>
@@ -146,9 +154,10 @@ const columns: TableColumn<FleetRow>[] = [
       </StatusText>
     ),
   },
-  { title: 'Release', field: 'release' },
+  { title: 'Release', field: 'release', cellStyle: nowrap },
   {
     title: 'Verdict',
+    cellStyle: nowrap,
     field: 'verdict',
     render: row => (
       <span title={row.problems.join('\n')}>
