@@ -1,5 +1,8 @@
-import { NotFoundError } from '@backstage/errors';
-import type { LaunchpadCluster } from '@internal/plugin-launchpad-node';
+import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  githubError,
+  type LaunchpadCluster,
+} from '@internal/plugin-launchpad-node';
 import YAML from 'yaml';
 import { kubernetesStatus } from './shared';
 
@@ -130,18 +133,34 @@ async function readConfigYaml(
   const octokit = await cluster.repository.octokit();
   // GET /repos/{owner}/{repo}/contents/{path} with the raw media type
   // answers the file's text (docs.github.com/en/rest/repos/contents).
-  const response = await octokit.rest.repos.getContent({
-    owner,
-    repo,
-    path: `instances/${slug}/config.yml`,
-    ref: branch,
-    mediaType: { format: 'raw' },
-  });
-  const text = response.data as unknown;
-  if (typeof text !== 'string') {
-    throw new NotFoundError(`instances/${slug}/config.yml is not a file`);
+  const path = `instances/${slug}/config.yml`;
+  let text: unknown;
+  try {
+    const response = await octokit.rest.repos.getContent({
+      owner,
+      repo,
+      path,
+      ref: branch,
+      mediaType: { format: 'raw' },
+    });
+    text = response.data;
+  } catch (error) {
+    throw githubError(error, {
+      action: `read ${path}`,
+      cluster: cluster.name,
+      repository: `${owner}/${repo}`,
+    });
   }
-  const parsed: unknown = YAML.parse(text);
+  if (typeof text !== 'string') {
+    throw new NotFoundError(`${path} is not a file`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(text);
+  } catch {
+    // yaml's message quotes the offending line, which may hold a secret.
+    throw new InputError(`${path} does not parse as YAML`);
+  }
   return parsed && typeof parsed === 'object'
     ? (parsed as Record<string, unknown>)
     : {};
