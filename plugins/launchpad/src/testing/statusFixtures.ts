@@ -3,6 +3,7 @@ import {
   deriveAutoscalerStatus,
   deriveBackupStatus,
   deriveCronJobStatus,
+  deriveWorkflowStatus,
   deriveWorkloadsStatus,
   worstVerdict,
   type ClusterFreshness,
@@ -501,6 +502,52 @@ function instanceVerdict(
   return known.length ? worstVerdict(...known) : 'unknown';
 }
 
+/** An Argo Workflow from a ClusterWorkflowTemplate, as the sandbox's Argo controller writes it. */
+export function workflow(
+  slug: string,
+  template: string,
+  phase: 'Running' | 'Succeeded' | 'Failed',
+): Record<string, unknown> {
+  const name = `${template}-${slug}`;
+  const step = (id: string, stepName: string, nodePhase: string, message?: string) => ({
+    id,
+    name: `${name}[0].${stepName}`,
+    displayName: stepName,
+    type: 'Pod',
+    templateName: stepName,
+    phase: nodePhase,
+    startedAt: ago(9),
+    ...(nodePhase === 'Running' ? {} : { finishedAt: ago(8) }),
+    ...(message ? { message } : {}),
+  });
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: {
+      name,
+      namespace: slug,
+      creationTimestamp: ago(10),
+      labels: { 'workflows.argoproj.io/cluster-workflow-template': template },
+    },
+    spec: { workflowTemplateRef: { name: template, clusterScope: true } },
+    status: {
+      phase,
+      startedAt: ago(10),
+      ...(phase === 'Running' ? {} : { finishedAt: ago(8) }),
+      ...(phase === 'Failed' ? { message: 'child failed' } : {}),
+      nodes: {
+        [name]: { id: name, name, displayName: name, type: 'Steps', phase, startedAt: ago(10) },
+        [`${name}-1`]: step(
+          `${name}-1`,
+          'create-database',
+          phase,
+          phase === 'Failed' ? "ERROR 1044 (42000): Access denied for user 'launchpad'" : undefined,
+        ),
+      },
+    },
+  };
+}
+
 export interface StatusFixtureOptions {
   cluster?: string;
   slug?: string;
@@ -509,6 +556,8 @@ export interface StatusFixtureOptions {
   stale?: { seconds: number; error: string };
   /** No Application of the instance's name on the cluster. */
   noApplication?: boolean;
+  /** Argo Workflows in the namespace. */
+  workflows?: Array<{ template: string; phase: 'Running' | 'Succeeded' | 'Failed' }>;
 }
 
 /** What `GET /instances/:namespace/:name/status` answers for an instance in that state. */
@@ -556,7 +605,11 @@ export function instanceStatus(
     autoscalers,
     workloads,
     backups: backupsStatus,
-    workflows: [],
+    workflows: (options.workflows ?? []).map(w => ({
+      name: `${w.template}-${slug}`,
+      template: w.template,
+      ...deriveWorkflowStatus(workflow(slug, w.template, w.phase)),
+    })),
     verdict: instanceVerdict(
       [
         ...(argocd ? [argocd.verdict] : []),

@@ -54,6 +54,25 @@ describe('WorkloadsCard', () => {
     );
   });
 
+  it('shows the provisioning workflows and the step that failed', async () => {
+    await renderStatusCard(<WorkloadsCard />, {
+      status: instanceStatus({
+        slug: 'summer-school',
+        workflows: [
+          { template: 'mysql-provision', phase: 'Failed' },
+          { template: 'storage-provision', phase: 'Running' },
+        ],
+      }),
+    });
+    await screen.findByRole('table', { name: 'Workflows' }, slow);
+    expect(rowOf('Workflows', 'mysql-provision-summer-school')).toHaveTextContent(
+      /Failed.*create-database: ERROR 1044 \(42000\): Access denied/,
+    );
+    expect(
+      rowOf('Workflows', 'storage-provision-summer-school'),
+    ).toHaveTextContent(/Running10 min ago$/);
+  });
+
   it('shows progress while loading', async () => {
     await renderStatusCard(<WorkloadsCard />, { api: fakeLaunchpadApi() });
     expect(await screen.findByRole('progressbar', {}, slow)).toBeVisible();

@@ -19,6 +19,74 @@ import {
   VerdictStatus,
 } from '../StatusChips';
 
+const WORKFLOW_LEVEL = {
+  pending: 'pending',
+  running: 'running',
+  succeeded: 'ok',
+  failed: 'error',
+  unknown: 'pending',
+} as const;
+
+/** Argo Workflows in the namespace (provisioning, deprovisioning), newest first. */
+function Workflows(props: { status: InstanceStatusResponse }) {
+  const { workflows, generatedAt } = props.status;
+  if (workflows.length === 0) return null;
+  return (
+    <Box mt={2}>
+      <Typography variant="subtitle2">Workflows</Typography>
+      <Table size="small" aria-label="Workflows">
+        <TableHead>
+          <TableRow>
+            <TableCell>Workflow</TableCell>
+            <TableCell>Phase</TableCell>
+            <TableCell>Started</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {workflows.map(run => (
+            <TableRow key={run.name}>
+              <TableCell>
+                {run.name}
+                {run.template && (
+                  <Typography variant="caption" display="block">
+                    {run.template}
+                  </Typography>
+                )}
+              </TableCell>
+              <TableCell>
+                <StatusText level={WORKFLOW_LEVEL[run.verdict] ?? 'pending'}>
+                  {run.phase ?? 'Pending'}
+                </StatusText>
+                {run.failedSteps.map(step => (
+                  <Typography
+                    key={step.name}
+                    variant="caption"
+                    display="block"
+                    color="error"
+                  >
+                    {step.name}
+                    {step.message && `: ${step.message}`}
+                  </Typography>
+                ))}
+                {run.failedSteps.length === 0 &&
+                  run.verdict === 'failed' &&
+                  run.message && (
+                    <Typography variant="caption" display="block">
+                      {run.message}
+                    </Typography>
+                  )}
+              </TableCell>
+              <TableCell>
+                <Age time={run.startedAt} now={generatedAt} />
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </Box>
+  );
+}
+
 const DEPLOYMENT_TEXT: Record<DeploymentSummary['verdict'], string> = {
   ok: 'Available',
   progressing: 'Rolling out',
@@ -31,13 +99,15 @@ export function isWorkloadsCardAvailable(entity: Entity): boolean {
 }
 
 function Workloads(props: { status: InstanceStatusResponse }) {
-  const { workloads, namespace, generatedAt } = props.status;
+  const { workloads, namespace, generatedAt, workflows } = props.status;
   if (
     workloads.deployments.length === 0 &&
     workloads.waiting.length === 0 &&
     workloads.failedJobs.length === 0
   ) {
-    return (
+    return workflows.length > 0 ? (
+      <Workflows status={props.status} />
+    ) : (
       <EmptyState
         missing="data"
         title="No workloads"
@@ -143,6 +213,7 @@ function Workloads(props: { status: InstanceStatusResponse }) {
           </Table>
         </Box>
       )}
+      <Workflows status={props.status} />
     </>
   );
 }
