@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import YAML from 'yaml';
+import { createLaunchpadActions } from './actions';
+
+/** templates/new-openedx-instance only calls these actions with inputs they declare. */
+describe('templates/new-openedx-instance', () => {
+  const template = YAML.parse(
+    fs.readFileSync(
+      path.resolve(
+        __dirname,
+        '../../../templates/new-openedx-instance/template.yaml',
+      ),
+      'utf8',
+    ),
+  ) as {
+    spec: {
+      steps: Array<{
+        id: string;
+        action: string;
+        input: Record<string, unknown>;
+      }>;
+    };
+  };
+  const actions = new Map(
+    createLaunchpadActions({
+      clusters: {} as LaunchpadClustersService,
+      auditor: mockServices.auditor.mock(),
+      catalog: catalogServiceMock(),
+      events: mockServices.events.mock(),
+    }).map(a => [a.id, a]),
+  );
+
+  it('runs the steps in the CLI order', () => {
+    expect(template.spec.steps.map(s => s.action)).toEqual([
+      'launchpad:instance:create',
+      'launchpad:instance:prepare',
+      'launchpad:workflow:submit',
+      'launchpad:workflow:submit',
+      'launchpad:workflow:submit',
+      'launchpad:argocd:apply',
+      'launchpad:picasso:build',
+      'launchpad:picasso:build',
+      'launchpad:argocd:sync',
+    ]);
+  });
+
+  it.each(template.spec.steps.map(s => [s.id, s] as const))(
+    'step %s passes only inputs its action declares, and every required one',
+    (_id, step) => {
+      const schema = actions.get(step.action)?.schema?.input as {
+        properties: Record<string, unknown>;
+        required?: string[];
+      };
+      expect(Object.keys(schema.properties)).toEqual(
+        expect.arrayContaining(Object.keys(step.input)),
+      );
+      expect(Object.keys(step.input)).toEqual(
+        expect.arrayContaining(schema.required ?? []),
+      );
+    },
+  );
+});
