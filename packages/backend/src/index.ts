@@ -38,6 +38,8 @@ backend.add(
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 // Launchpad clusters, Open edX instances, their databases and buckets
 backend.add(import('@internal/plugin-catalog-backend-module-launchpad'));
+// Launchpad status API: instance and fleet status from watch caches, ArgoCD sync
+backend.add(import('@internal/plugin-launchpad-backend'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));

@@ -1,0 +1,16 @@
+export interface Config {
+  launchpad?: {
+    /** How the status caches watch the clusters (all optional). */
+    status?: {
+      /** Server-side timeout asked for each watch, in seconds (default 300); the watch then resumes from its resourceVersion. */
+      watchTimeoutSeconds?: number;
+      /** A watch silent for its timeout plus this many seconds is taken as dead and restarted (default 60). */
+      silenceGraceSeconds?: number;
+      /** First retry delay after a failed list or watch, doubled up to retryMaxSeconds (defaults 1 and 60). */
+      retryInitialSeconds?: number;
+      retryMaxSeconds?: number;
+      /** Page size of the initial lists (default 500). */
+      pageSize?: number;
+    };
+  };
+}

@@ -1,0 +1,14 @@
+import type { Config } from '@backstage/config';
+import type { WatchTiming } from './status/KindWatcher';
+
+/** `launchpad.status` (all optional): how the watch caches talk to the clusters. */
+export function readStatusTiming(config: Config): WatchTiming {
+  const status = config.getOptionalConfig('launchpad.status');
+  return {
+    watchTimeoutSeconds: status?.getOptionalNumber('watchTimeoutSeconds') ?? 300,
+    silenceGraceMs: (status?.getOptionalNumber('silenceGraceSeconds') ?? 60) * 1000,
+    initialBackoffMs: (status?.getOptionalNumber('retryInitialSeconds') ?? 1) * 1000,
+    maxBackoffMs: (status?.getOptionalNumber('retryMaxSeconds') ?? 60) * 1000,
+    pageSize: status?.getOptionalNumber('pageSize') ?? 500,
+  };
+}

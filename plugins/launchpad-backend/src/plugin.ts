@@ -1,0 +1,50 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { launchpadClustersServiceRef } from '@internal/plugin-launchpad-node';
+import { createRouter } from './router';
+import { ClusterStatusCache } from './status/ClusterStatusCache';
+import { InstanceEntities } from './status/InstanceEntities';
+import { StatusService } from './status/StatusService';
+import { readStatusTiming } from './config';
+
+/** The `launchpad` backend plugin: status from watch caches, ArgoCD sync and refresh. */
+export const launchpadPlugin = createBackendPlugin({
+  pluginId: 'launchpad',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+        clusters: launchpadClustersServiceRef,
+      },
+      async init({ config, logger, httpRouter, httpAuth, auth, permissions, lifecycle, catalog, clusters }) {
+        const timing = readStatusTiming(config);
+        const caches = new Map(
+          clusters.list().map(cluster => [
+            cluster.name,
+            ClusterStatusCache.create({ cluster, logger, timing }),
+          ]),
+        );
+        for (const cache of caches.values()) cache.start();
+        lifecycle.addShutdownHook(async () => {
+          await Promise.all([...caches.values()].map(c => c.stop()));
+        });
+        const status = StatusService.create({ caches, clusters, logger });
+        const instances = new InstanceEntities(catalog, auth, logger);
+        httpRouter.use(
+          await createRouter({ httpAuth, auth, permissions, catalog, clusters, status, instances, logger }),
+        );
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+      },
+    });
+  },
+});

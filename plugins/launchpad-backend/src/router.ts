@@ -1,0 +1,194 @@
+import type {
+  AuthService,
+  BackstageCredentials,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  ENTITY_TYPES,
+  FLEET_FILTERS,
+  FLEET_SORT_KEYS,
+  launchpadArgocdSyncPermission,
+  launchpadStatusReadPermission,
+} from '@internal/plugin-launchpad-common';
+import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { instanceTarget, type StatusService } from './status/StatusService';
+import type { InstanceEntities } from './status/InstanceEntities';
+
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  auth: AuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  clusters: LaunchpadClustersService;
+  status: StatusService;
+  instances: InstanceEntities;
+  logger: LoggerService;
+}
+
+const listParam = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform(v => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap(s => s.split(',')).filter(Boolean)))
+    .pipe(z.array(z.enum(values)));
+
+const fleetQuery = z.object({
+  cluster: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform(v => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap(s => s.split(',')).filter(Boolean))),
+  filter: listParam(FLEET_FILTERS as unknown as readonly [string, ...string[]]),
+  q: z.string().max(200).optional(),
+  sort: z.enum(FLEET_SORT_KEYS).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+const syncBody = z
+  .object({
+    revision: z.string().min(1).optional(),
+    prune: z.boolean().optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict();
+
+const refreshBody = z.object({ type: z.enum(['normal', 'hard']).default('normal') }).strict();
+
+function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, where: string): z.infer<T> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue.path.join('.') || where;
+    throw new InputError(`Invalid ${where}: ${field}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { httpAuth, permissions, catalog, status, instances, clusters } = options;
+  const router = Router();
+  router.use(express.json());
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  /** The instance entity the caller may see, or 404 (also for other kinds and types). */
+  async function instanceEntity(
+    namespace: string,
+    name: string,
+    credentials: BackstageCredentials,
+  ): Promise<Entity> {
+    const ref = { kind: 'component', namespace, name };
+    const entity = await catalog.getEntityByRef(ref, { credentials });
+    if (!entity || entity.spec?.type !== ENTITY_TYPES.instance) {
+      throw new NotFoundError(`No Open edX instance component:${namespace}/${name}`);
+    }
+    return entity;
+  }
+
+  async function authorize(
+    permission: typeof launchpadStatusReadPermission,
+    entityRef: string,
+    credentials: BackstageCredentials,
+    action: string,
+  ) {
+    const [decision] = await permissions.authorize([{ permission, resourceRef: entityRef }], { credentials });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`You may not ${action} ${entityRef}`);
+    }
+  }
+
+  router.get('/instances/:namespace/:name/status', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const entity = await instanceEntity(req.params.namespace, req.params.name, credentials);
+    const target = instanceTarget(entity);
+    if (!target) {
+      throw new NotFoundError(
+        `component:${req.params.namespace}/${req.params.name} has no launchpad.openedx.org/cluster or backstage.io/kubernetes-namespace annotation`,
+      );
+    }
+    await authorize(launchpadStatusReadPermission, target.entityRef, credentials, 'read the status of');
+    res.json(status.instanceStatus(target));
+  });
+
+  async function fleet(req: express.Request, res: express.Response, cluster?: string) {
+    const credentials = await httpAuth.credentials(req);
+    const query = parse(fleetQuery, req.query, 'query');
+    if (cluster) query.cluster = [cluster];
+    const known = new Set(clusters.list().map(c => c.name));
+    const unknown = query.cluster.find(c => !known.has(c));
+    if (unknown) throw new NotFoundError(`No cluster "${unknown}" in launchpad.clusters`);
+
+    let entities = await instances.list();
+    const [decision] = await permissions.authorizeConditional([{ permission: launchpadStatusReadPermission }], { credentials });
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError('You may not read instance status');
+    }
+    if (decision.result === AuthorizeResult.CONDITIONAL) {
+      // Conditions are catalog-entity rules: decide per instance, in one batch.
+      const refs = entities.map(e => instanceTarget(e)?.entityRef ?? '');
+      const decisions = await permissions.authorize(
+        refs.map(resourceRef => ({ permission: launchpadStatusReadPermission, resourceRef })),
+        { credentials },
+      );
+      entities = entities.filter((_e, i) => decisions[i]?.result === AuthorizeResult.ALLOW);
+    }
+    res.json(
+      status.fleet(entities, {
+        cluster: query.cluster,
+        filter: query.filter as Parameters<StatusService['fleet']>[1]['filter'],
+        q: query.q,
+        sort: query.sort,
+        order: query.order,
+        offset: query.offset,
+        limit: query.limit,
+      }),
+    );
+  }
+
+  router.get('/fleet', (req, res) => fleet(req, res));
+  router.get('/clusters/:cluster/fleet', (req, res) => fleet(req, res, req.params.cluster));
+
+  async function argocdOf(req: express.Request, action: string) {
+    const credentials = await httpAuth.credentials(req);
+    const entity = await instanceEntity(req.params.namespace, req.params.name, credentials);
+    const target = instanceTarget(entity);
+    if (!target?.application) {
+      throw new NotFoundError(`component:${req.params.namespace}/${req.params.name} has no argocd/app-name annotation`);
+    }
+    await authorize(launchpadArgocdSyncPermission, target.entityRef, credentials, action);
+    const argocd = clusters.get(target.cluster).argocd;
+    if (!argocd) {
+      throw new ServiceUnavailableError(`Cluster "${target.cluster}" has no argocd block in launchpad.clusters`);
+    }
+    return { argocd, target };
+  }
+
+  router.post('/instances/:namespace/:name/sync', async (req, res) => {
+    const body = parse(syncBody, req.body, 'body');
+    const { argocd, target } = await argocdOf(req, 'sync');
+    const app = await argocd.sync(target.application!, body);
+    options.logger.info(`ArgoCD sync of ${target.application} requested`, { cluster: target.cluster, entityRef: target.entityRef });
+    res.status(202).json({ application: target.application, operation: app.operation ?? null });
+  });
+
+  router.post('/instances/:namespace/:name/refresh', async (req, res) => {
+    const body = parse(refreshBody, req.body, 'body');
+    const { argocd, target } = await argocdOf(req, 'refresh');
+    const app = await argocd.refresh(target.application!, body.type);
+    res.json({ application: target.application, reconciledAt: app.status?.reconciledAt ?? null });
+  });
+
+  return router;
+}
