@@ -5,9 +5,12 @@ import type { WatchTiming } from './status/KindWatcher';
 export function readStatusTiming(config: Config): WatchTiming {
   const status = config.getOptionalConfig('launchpad.status');
   return {
-    watchTimeoutSeconds: status?.getOptionalNumber('watchTimeoutSeconds') ?? 300,
-    silenceGraceMs: (status?.getOptionalNumber('silenceGraceSeconds') ?? 60) * 1000,
-    initialBackoffMs: (status?.getOptionalNumber('retryInitialSeconds') ?? 1) * 1000,
+    watchTimeoutSeconds:
+      status?.getOptionalNumber('watchTimeoutSeconds') ?? 300,
+    silenceGraceMs:
+      (status?.getOptionalNumber('silenceGraceSeconds') ?? 60) * 1000,
+    initialBackoffMs:
+      (status?.getOptionalNumber('retryInitialSeconds') ?? 1) * 1000,
     maxBackoffMs: (status?.getOptionalNumber('retryMaxSeconds') ?? 60) * 1000,
     pageSize: status?.getOptionalNumber('pageSize') ?? 500,
   };

@@ -5,5 +5,8 @@
  * @packageDocumentation
  */
 export { launchpadPlugin as default } from './plugin';
-export { ClusterStatusCache, type ClusterCacheState } from './status/ClusterStatusCache';
+export {
+  ClusterStatusCache,
+  type ClusterCacheState,
+} from './status/ClusterStatusCache';
 export { StatusService } from './status/StatusService';

@@ -1,12 +1,23 @@
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import type { FleetResponse, InstanceStatusResponse } from '@internal/plugin-launchpad-common';
+import type {
+  FleetResponse,
+  InstanceStatusResponse,
+} from '@internal/plugin-launchpad-common';
 import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import request from 'supertest';
 import { launchpadPlugin } from './plugin';
-import { eventually, seedInstanceEntities, testStatusConfig } from './__testUtils__';
+import {
+  eventually,
+  seedInstanceEntities,
+  testStatusConfig,
+} from './__testUtils__';
 
 type Server = Awaited<ReturnType<typeof startTestBackend>>['server'];
 
@@ -23,9 +34,17 @@ describe('launchpad backend: status API against the sandbox', () => {
         launchpadPlugin,
         catalogServiceMock.factory({ entities: seedInstanceEntities() }),
         // Requests without a token are anonymous (the default mock signs them in as a user).
-        mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
+        mockServices.httpAuth.factory({
+          defaultCredentials: mockCredentials.none(),
+        }),
         mockServices.rootConfig.factory({
-          data: { ...sandboxLaunchpadConfig(sandbox), launchpad: { ...sandboxLaunchpadConfig(sandbox).launchpad, status: testStatusConfig() } },
+          data: {
+            ...sandboxLaunchpadConfig(sandbox),
+            launchpad: {
+              ...sandboxLaunchpadConfig(sandbox).launchpad,
+              status: testStatusConfig(),
+            },
+          },
         }),
       ],
     });
@@ -34,7 +53,9 @@ describe('launchpad backend: status API against the sandbox', () => {
     await eventually('both clusters watched', async () => {
       const res = await request(server).get('/api/launchpad/fleet').set(auth);
       const body = res.body as FleetResponse;
-      return res.status === 200 && body.clusters.every(c => c.state === 'ok') ? body : undefined;
+      return res.status === 200 && body.clusters.every(c => c.state === 'ok')
+        ? body
+        : undefined;
     });
   }, 120_000);
 
@@ -44,38 +65,68 @@ describe('launchpad backend: status API against the sandbox', () => {
   }, 60_000);
 
   const status = async (ref: string) => {
-    const res = await request(server).get(`/api/launchpad/instances/${ref}/status`).set(auth);
+    const res = await request(server)
+      .get(`/api/launchpad/instances/${ref}/status`)
+      .set(auth);
     expect(res.status).toBe(200);
     return res.body as InstanceStatusResponse;
   };
 
   it('needs credentials except on /health', async () => {
-    expect((await request(server).get('/api/launchpad/health')).status).toBe(200);
-    expect((await request(server).get('/api/launchpad/fleet')).status).toBe(401);
-    expect((await request(server).get('/api/launchpad/instances/staging/demo/status')).status).toBe(401);
+    expect((await request(server).get('/api/launchpad/health')).status).toBe(
+      200,
+    );
+    expect((await request(server).get('/api/launchpad/fleet')).status).toBe(
+      401,
+    );
+    expect(
+      (
+        await request(server).get(
+          '/api/launchpad/instances/staging/demo/status',
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it('answers 404 for an unknown instance and 400 for a bad query', async () => {
-    const missing = await request(server).get('/api/launchpad/instances/staging/nope/status').set(auth);
+    const missing = await request(server)
+      .get('/api/launchpad/instances/staging/nope/status')
+      .set(auth);
     expect(missing.status).toBe(404);
     expect(missing.body.error.name).toBe('NotFoundError');
-    const bad = await request(server).get('/api/launchpad/fleet?filter=shiny').set(auth);
+    const bad = await request(server)
+      .get('/api/launchpad/fleet?filter=shiny')
+      .set(auth);
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('filter');
-    expect((await request(server).get('/api/launchpad/clusters/moon/fleet').set(auth)).status).toBe(404);
+    expect(
+      (
+        await request(server)
+          .get('/api/launchpad/clusters/moon/fleet')
+          .set(auth)
+      ).status,
+    ).toBe(404);
   });
 
   it('shows each seeded state on the instance status', async () => {
     const demo = await status('staging/demo');
-    expect(demo.argocd).toMatchObject({ application: 'demo-staging', sync: 'Synced', health: 'Healthy' });
+    expect(demo.argocd).toMatchObject({
+      application: 'demo-staging',
+      sync: 'Synced',
+      health: 'Healthy',
+    });
     expect(demo.freshness.state).toBe('ok');
     expect(demo.workloads.deployments.length).toBeGreaterThan(0);
     expect(demo.backups.verdict).toBe('covered');
 
-    expect((await status('staging/physics-101')).argocd?.sync).toBe('OutOfSync');
+    expect((await status('staging/physics-101')).argocd?.sync).toBe(
+      'OutOfSync',
+    );
     const university = await status('production/university');
     expect(university.autoscalers.some(a => a.atMax)).toBe(true);
-    expect((await status('production/legacy-campus')).argocd?.health).toBe('Degraded');
+    expect((await status('production/legacy-campus')).argocd?.health).toBe(
+      'Degraded',
+    );
     // Its own schedule's backups fail for three days: the last good one is too old, and the cause known.
     const archive = await status('production/archive');
     expect(archive.backups.verdict).toBe('failing');
@@ -88,30 +139,66 @@ describe('launchpad backend: status API against the sandbox', () => {
   });
 
   it('serves the fleet, filtered, sorted and paged, with counts that agree with the instances', async () => {
-    const all = (await request(server).get('/api/launchpad/fleet?limit=500').set(auth)).body as FleetResponse;
+    const all = (
+      await request(server).get('/api/launchpad/fleet?limit=500').set(auth)
+    ).body as FleetResponse;
     expect(all.totalCount).toBe(8);
     expect(all.summary).toMatchObject({ total: 8 });
     const byRef = new Map(all.items.map(r => [r.entityRef, r]));
     expect(byRef.get('component:staging/physics-101')?.sync).toBe('OutOfSync');
-    expect(byRef.get('component:production/university')?.replicas.atMax).toBe(true);
-    expect(byRef.get('component:production/legacy-campus')?.health).toBe('Degraded');
+    expect(byRef.get('component:production/university')?.replicas.atMax).toBe(
+      true,
+    );
+    expect(byRef.get('component:production/legacy-campus')?.health).toBe(
+      'Degraded',
+    );
     expect(byRef.get('component:production/archive')?.backup).toBe('failing');
-    const overdue = (await request(server).get('/api/launchpad/fleet?filter=backup-overdue').set(auth)).body as FleetResponse;
-    expect(overdue.items.map(r => r.entityRef)).toEqual(['component:production/archive']);
+    const overdue = (
+      await request(server)
+        .get('/api/launchpad/fleet?filter=backup-overdue')
+        .set(auth)
+    ).body as FleetResponse;
+    expect(overdue.items.map(r => r.entityRef)).toEqual([
+      'component:production/archive',
+    ]);
 
-    const degraded = (await request(server).get('/api/launchpad/fleet?filter=degraded').set(auth)).body as FleetResponse;
-    expect(degraded.items.map(r => r.entityRef)).toEqual(['component:production/legacy-campus']);
+    const degraded = (
+      await request(server)
+        .get('/api/launchpad/fleet?filter=degraded')
+        .set(auth)
+    ).body as FleetResponse;
+    expect(degraded.items.map(r => r.entityRef)).toEqual([
+      'component:production/legacy-campus',
+    ]);
     expect(degraded.summary.degraded).toBe(1);
 
-    const staging = (await request(server).get('/api/launchpad/clusters/staging/fleet?sort=name&order=desc&limit=2').set(auth)).body as FleetResponse;
+    const staging = (
+      await request(server)
+        .get(
+          '/api/launchpad/clusters/staging/fleet?sort=name&order=desc&limit=2',
+        )
+        .set(auth)
+    ).body as FleetResponse;
     expect(staging.totalCount).toBe(4);
-    expect(staging.items.map(r => r.name)).toEqual(['summer-school', 'physics-101']);
-    const page2 = (await request(server).get('/api/launchpad/clusters/staging/fleet?sort=name&order=desc&limit=2&offset=2').set(auth)).body as FleetResponse;
+    expect(staging.items.map(r => r.name)).toEqual([
+      'summer-school',
+      'physics-101',
+    ]);
+    const page2 = (
+      await request(server)
+        .get(
+          '/api/launchpad/clusters/staging/fleet?sort=name&order=desc&limit=2&offset=2',
+        )
+        .set(auth)
+    ).body as FleetResponse;
     expect(page2.items.map(r => r.name)).toEqual(['demo', 'broken-config']);
   });
 
   it('syncs an out-of-sync instance through the ArgoCD API and the cache sees it Synced', async () => {
-    const res = await request(server).post('/api/launchpad/instances/staging/physics-101/sync').set(auth).send({});
+    const res = await request(server)
+      .post('/api/launchpad/instances/staging/physics-101/sync')
+      .set(auth)
+      .send({});
     expect(res.status).toBe(202);
     expect(res.body.application).toBe('physics-101-staging');
     // The Application carries the requested operation (ArgoCD's sync answer).
@@ -125,7 +212,10 @@ describe('launchpad backend: status API against the sandbox', () => {
       },
       60_000,
     );
-    const bad = await request(server).post('/api/launchpad/instances/staging/physics-101/sync').set(auth).send({ prune: 'yes' });
+    const bad = await request(server)
+      .post('/api/launchpad/instances/staging/physics-101/sync')
+      .set(auth)
+      .send({ prune: 'yes' });
     expect(bad.status).toBe(400);
   }, 90_000);
 
@@ -144,10 +234,14 @@ describe('launchpad backend: status API against the sandbox', () => {
     } finally {
       sandbox.faults.remove(fault.id);
     }
-    await eventually('production back', async () => {
-      const s = await status('production/demo');
-      return s.freshness.state === 'ok' ? s : undefined;
-    }, 30_000);
+    await eventually(
+      'production back',
+      async () => {
+        const s = await status('production/demo');
+        return s.freshness.state === 'ok' ? s : undefined;
+      },
+      30_000,
+    );
   }, 60_000);
 });
 
@@ -165,19 +259,30 @@ describe('launchpad backend: permissions and a cluster down from the start', () 
       features: [
         launchpadPlugin,
         catalogServiceMock.factory({ entities: seedInstanceEntities() }),
-        mockServices.rootConfig.factory({ data: { ...config, launchpad: { ...config.launchpad, status: testStatusConfig() } } }),
+        mockServices.rootConfig.factory({
+          data: {
+            ...config,
+            launchpad: { ...config.launchpad, status: testStatusConfig() },
+          },
+        }),
       ],
     });
     try {
       const auth = { Authorization: mockCredentials.user.header() };
       const down = await eventually('production reported down', async () => {
-        const res = await request(backend.server).get('/api/launchpad/instances/production/demo/status').set(auth);
+        const res = await request(backend.server)
+          .get('/api/launchpad/instances/production/demo/status')
+          .set(auth);
         return res.status === 503 ? res : undefined;
       });
       expect(down.body.error.message).toContain('production');
       const staging = await eventually('staging answers', async () => {
-        const res = await request(backend.server).get('/api/launchpad/instances/staging/demo/status').set(auth);
-        return res.status === 200 && res.body.freshness.state === 'ok' ? res : undefined;
+        const res = await request(backend.server)
+          .get('/api/launchpad/instances/staging/demo/status')
+          .set(auth);
+        return res.status === 200 && res.body.freshness.state === 'ok'
+          ? res
+          : undefined;
       });
       expect(staging.body.cluster).toBe('staging');
     } finally {
@@ -189,15 +294,28 @@ describe('launchpad backend: permissions and a cluster down from the start', () 
         launchpadPlugin,
         catalogServiceMock.factory({ entities: seedInstanceEntities() }),
         mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-        mockServices.rootConfig.factory({ data: { ...config, launchpad: { ...config.launchpad, status: testStatusConfig() } } }),
+        mockServices.rootConfig.factory({
+          data: {
+            ...config,
+            launchpad: { ...config.launchpad, status: testStatusConfig() },
+          },
+        }),
       ],
     });
     try {
       const auth = { Authorization: mockCredentials.user.header() };
-      const res = await request(denied.server).get('/api/launchpad/instances/staging/demo/status').set(auth);
+      const res = await request(denied.server)
+        .get('/api/launchpad/instances/staging/demo/status')
+        .set(auth);
       expect(res.status).toBe(403);
-      expect((await request(denied.server).get('/api/launchpad/fleet').set(auth)).status).toBe(403);
-      const sync = await request(denied.server).post('/api/launchpad/instances/staging/physics-101/sync').set(auth).send({});
+      expect(
+        (await request(denied.server).get('/api/launchpad/fleet').set(auth))
+          .status,
+      ).toBe(403);
+      const sync = await request(denied.server)
+        .post('/api/launchpad/instances/staging/physics-101/sync')
+        .set(auth)
+        .send({});
       expect(sync.status).toBe(403);
     } finally {
       await denied.stop();

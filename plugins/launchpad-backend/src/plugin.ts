@@ -26,13 +26,25 @@ export const launchpadPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         clusters: launchpadClustersServiceRef,
       },
-      async init({ config, logger, httpRouter, httpAuth, auth, permissions, lifecycle, catalog, clusters }) {
+      async init({
+        config,
+        logger,
+        httpRouter,
+        httpAuth,
+        auth,
+        permissions,
+        lifecycle,
+        catalog,
+        clusters,
+      }) {
         const timing = readStatusTiming(config);
         const caches = new Map(
-          clusters.list().map(cluster => [
-            cluster.name,
-            ClusterStatusCache.create({ cluster, logger, timing }),
-          ]),
+          clusters
+            .list()
+            .map(cluster => [
+              cluster.name,
+              ClusterStatusCache.create({ cluster, logger, timing }),
+            ]),
         );
         for (const cache of caches.values()) cache.start();
         lifecycle.addShutdownHook(async () => {
@@ -41,7 +53,16 @@ export const launchpadPlugin = createBackendPlugin({
         const status = StatusService.create({ caches, clusters, logger });
         const instances = new InstanceEntities(catalog, auth, logger);
         httpRouter.use(
-          await createRouter({ httpAuth, auth, permissions, catalog, clusters, status, instances, logger }),
+          await createRouter({
+            httpAuth,
+            auth,
+            permissions,
+            catalog,
+            clusters,
+            status,
+            instances,
+            logger,
+          }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },

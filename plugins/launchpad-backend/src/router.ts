@@ -6,7 +6,12 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -38,14 +43,26 @@ const listParam = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .union([z.string(), z.array(z.string())])
     .optional()
-    .transform(v => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap(s => s.split(',')).filter(Boolean)))
+    .transform(v =>
+      v === undefined
+        ? []
+        : (Array.isArray(v) ? v : [v])
+            .flatMap(s => s.split(','))
+            .filter(Boolean),
+    )
     .pipe(z.array(z.enum(values)));
 
 const fleetQuery = z.object({
   cluster: z
     .union([z.string(), z.array(z.string())])
     .optional()
-    .transform(v => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap(s => s.split(',')).filter(Boolean))),
+    .transform(v =>
+      v === undefined
+        ? []
+        : (Array.isArray(v) ? v : [v])
+            .flatMap(s => s.split(','))
+            .filter(Boolean),
+    ),
   filter: listParam(FLEET_FILTERS as unknown as readonly [string, ...string[]]),
   q: z.string().max(200).optional(),
   sort: z.enum(FLEET_SORT_KEYS).optional(),
@@ -62,9 +79,15 @@ const syncBody = z
   })
   .strict();
 
-const refreshBody = z.object({ type: z.enum(['normal', 'hard']).default('normal') }).strict();
+const refreshBody = z
+  .object({ type: z.enum(['normal', 'hard']).default('normal') })
+  .strict();
 
-function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, where: string): z.infer<T> {
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  where: string,
+): z.infer<T> {
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -74,8 +97,11 @@ function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, where: string)
   return result.data;
 }
 
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, permissions, catalog, status, instances, clusters } = options;
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { httpAuth, permissions, catalog, status, instances, clusters } =
+    options;
   const router = Router();
   router.use(express.json());
 
@@ -92,7 +118,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const ref = { kind: 'component', namespace, name };
     const entity = await catalog.getEntityByRef(ref, { credentials });
     if (!entity || entity.spec?.type !== ENTITY_TYPES.instance) {
-      throw new NotFoundError(`No Open edX instance component:${namespace}/${name}`);
+      throw new NotFoundError(
+        `No Open edX instance component:${namespace}/${name}`,
+      );
     }
     return entity;
   }
@@ -103,7 +131,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     credentials: BackstageCredentials,
     action: string,
   ) {
-    const [decision] = await permissions.authorize([{ permission, resourceRef: entityRef }], { credentials });
+    const [decision] = await permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      { credentials },
+    );
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`You may not ${action} ${entityRef}`);
     }
@@ -111,27 +142,44 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/instances/:namespace/:name/status', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    const entity = await instanceEntity(req.params.namespace, req.params.name, credentials);
+    const entity = await instanceEntity(
+      req.params.namespace,
+      req.params.name,
+      credentials,
+    );
     const target = instanceTarget(entity);
     if (!target) {
       throw new NotFoundError(
         `component:${req.params.namespace}/${req.params.name} has no launchpad.openedx.org/cluster or backstage.io/kubernetes-namespace annotation`,
       );
     }
-    await authorize(launchpadStatusReadPermission, target.entityRef, credentials, 'read the status of');
+    await authorize(
+      launchpadStatusReadPermission,
+      target.entityRef,
+      credentials,
+      'read the status of',
+    );
     res.json(status.instanceStatus(target));
   });
 
-  async function fleet(req: express.Request, res: express.Response, cluster?: string) {
+  async function fleet(
+    req: express.Request,
+    res: express.Response,
+    cluster?: string,
+  ) {
     const credentials = await httpAuth.credentials(req);
     const query = parse(fleetQuery, req.query, 'query');
     if (cluster) query.cluster = [cluster];
     const known = new Set(clusters.list().map(c => c.name));
     const unknown = query.cluster.find(c => !known.has(c));
-    if (unknown) throw new NotFoundError(`No cluster "${unknown}" in launchpad.clusters`);
+    if (unknown)
+      throw new NotFoundError(`No cluster "${unknown}" in launchpad.clusters`);
 
     let entities = await instances.list();
-    const [decision] = await permissions.authorizeConditional([{ permission: launchpadStatusReadPermission }], { credentials });
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: launchpadStatusReadPermission }],
+      { credentials },
+    );
     if (decision.result === AuthorizeResult.DENY) {
       throw new NotAllowedError('You may not read instance status');
     }
@@ -139,10 +187,15 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       // Conditions are catalog-entity rules: decide per instance, in one batch.
       const refs = entities.map(e => instanceTarget(e)?.entityRef ?? '');
       const decisions = await permissions.authorize(
-        refs.map(resourceRef => ({ permission: launchpadStatusReadPermission, resourceRef })),
+        refs.map(resourceRef => ({
+          permission: launchpadStatusReadPermission,
+          resourceRef,
+        })),
         { credentials },
       );
-      entities = entities.filter((_e, i) => decisions[i]?.result === AuthorizeResult.ALLOW);
+      entities = entities.filter(
+        (_e, i) => decisions[i]?.result === AuthorizeResult.ALLOW,
+      );
     }
     res.json(
       status.fleet(entities, {
@@ -158,19 +211,34 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   }
 
   router.get('/fleet', (req, res) => fleet(req, res));
-  router.get('/clusters/:cluster/fleet', (req, res) => fleet(req, res, req.params.cluster));
+  router.get('/clusters/:cluster/fleet', (req, res) =>
+    fleet(req, res, req.params.cluster),
+  );
 
   async function argocdOf(req: express.Request, action: string) {
     const credentials = await httpAuth.credentials(req);
-    const entity = await instanceEntity(req.params.namespace, req.params.name, credentials);
+    const entity = await instanceEntity(
+      req.params.namespace,
+      req.params.name,
+      credentials,
+    );
     const target = instanceTarget(entity);
     if (!target?.application) {
-      throw new NotFoundError(`component:${req.params.namespace}/${req.params.name} has no argocd/app-name annotation`);
+      throw new NotFoundError(
+        `component:${req.params.namespace}/${req.params.name} has no argocd/app-name annotation`,
+      );
     }
-    await authorize(launchpadArgocdSyncPermission, target.entityRef, credentials, action);
+    await authorize(
+      launchpadArgocdSyncPermission,
+      target.entityRef,
+      credentials,
+      action,
+    );
     const argocd = clusters.get(target.cluster).argocd;
     if (!argocd) {
-      throw new ServiceUnavailableError(`Cluster "${target.cluster}" has no argocd block in launchpad.clusters`);
+      throw new ServiceUnavailableError(
+        `Cluster "${target.cluster}" has no argocd block in launchpad.clusters`,
+      );
     }
     return { argocd, target };
   }
@@ -179,15 +247,26 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const body = parse(syncBody, req.body, 'body');
     const { argocd, target } = await argocdOf(req, 'sync');
     const app = await argocd.sync(target.application!, body);
-    options.logger.info(`ArgoCD sync of ${target.application} requested`, { cluster: target.cluster, entityRef: target.entityRef });
-    res.status(202).json({ application: target.application, operation: app.operation ?? null });
+    options.logger.info(`ArgoCD sync of ${target.application} requested`, {
+      cluster: target.cluster,
+      entityRef: target.entityRef,
+    });
+    res
+      .status(202)
+      .json({
+        application: target.application,
+        operation: app.operation ?? null,
+      });
   });
 
   router.post('/instances/:namespace/:name/refresh', async (req, res) => {
     const body = parse(refreshBody, req.body, 'body');
     const { argocd, target } = await argocdOf(req, 'refresh');
     const app = await argocd.refresh(target.application!, body.type);
-    res.json({ application: target.application, reconciledAt: app.status?.reconciledAt ?? null });
+    res.json({
+      application: target.application,
+      reconciledAt: app.status?.reconciledAt ?? null,
+    });
   });
 
   return router;

@@ -1,5 +1,9 @@
 import type { Entity } from '@backstage/catalog-model';
-import { ANNOTATIONS, ENTITY_TYPES, LABELS } from '@internal/plugin-launchpad-common';
+import {
+  ANNOTATIONS,
+  ENTITY_TYPES,
+  LABELS,
+} from '@internal/plugin-launchpad-common';
 import { SEED_CLUSTERS, SEED_INSTANCES, type Sandbox } from '@internal/sandbox';
 
 /** The instance entities the catalog provider emits for the sandbox's seed (the annotations status reads). */
@@ -59,7 +63,11 @@ export async function eventually<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}${
+          last ? `: ${String(last)}` : ''
+        }`,
+      );
     }
     await new Promise(r => setTimeout(r, 100));
   }

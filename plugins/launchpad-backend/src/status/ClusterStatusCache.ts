@@ -1,6 +1,11 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { LaunchpadCluster } from '@internal/plugin-launchpad-node';
-import { WATCHED_KINDS, type KindName, type Slim, type WatchedKind } from './kinds';
+import {
+  WATCHED_KINDS,
+  type KindName,
+  type Slim,
+  type WatchedKind,
+} from './kinds';
 import { KindWatcher, type KindState, type WatchTiming } from './KindWatcher';
 
 export interface ClusterCacheState {
@@ -48,7 +53,14 @@ export class ClusterStatusCache {
     this.watchers = new Map(
       (options.kinds ?? WATCHED_KINDS).map(kind => [
         kind.name,
-        new KindWatcher(kind, options.cluster.kubernetes, options.timing, logger, changed => this.changed(changed), options.now),
+        new KindWatcher(
+          kind,
+          options.cluster.kubernetes,
+          options.timing,
+          logger,
+          changed => this.changed(changed),
+          options.now,
+        ),
       ]),
     );
   }
@@ -76,7 +88,10 @@ export class ClusterStatusCache {
   }
 
   restartCount(): number {
-    return [...this.watchers.values()].reduce((n, w) => n + w.restartCount(), 0);
+    return [...this.watchers.values()].reduce(
+      (n, w) => n + w.restartCount(),
+      0,
+    );
   }
 
   state(): ClusterCacheState {

@@ -33,7 +33,8 @@ export class InstanceEntities {
   ) {}
 
   async list(): Promise<Entity[]> {
-    if (this.cached && this.now() - this.cached.at < this.maxAgeMs) return this.cached.entities;
+    if (this.cached && this.now() - this.cached.at < this.maxAgeMs)
+      return this.cached.entities;
     this.inFlight ??= this.load().finally(() => {
       this.inFlight = undefined;
     });
@@ -42,7 +43,11 @@ export class InstanceEntities {
     } catch (error) {
       // The catalog being briefly away must not blank the fleet page.
       if (this.cached) {
-        this.logger.warn(`Catalog read failed, serving the previous instance list: ${String(error)}`);
+        this.logger.warn(
+          `Catalog read failed, serving the previous instance list: ${String(
+            error,
+          )}`,
+        );
         return this.cached.entities;
       }
       throw error;
@@ -52,7 +57,10 @@ export class InstanceEntities {
   private async load(): Promise<Entity[]> {
     const credentials = await this.auth.getOwnServiceCredentials();
     const { items } = await this.catalog.getEntities(
-      { filter: { kind: 'Component', 'spec.type': ENTITY_TYPES.instance }, fields: FIELDS },
+      {
+        filter: { kind: 'Component', 'spec.type': ENTITY_TYPES.instance },
+        fields: FIELDS,
+      },
       { credentials },
     );
     this.cached = { at: this.now(), entities: items };

@@ -25,7 +25,17 @@ function fakeApiServer() {
   const state = {
     listStatus: 200,
     watchMode: 'silent' as 'silent' | 'gone' | 'events',
-    pods: [{ metadata: { name: 'lms-1', namespace: 'demo', resourceVersion: '5' }, spec: { containers: [{ name: 'lms', env: [{ name: 'MYSQL_PASSWORD', value: 's3cret' }] }] }, status: { phase: 'Running' } }],
+    pods: [
+      {
+        metadata: { name: 'lms-1', namespace: 'demo', resourceVersion: '5' },
+        spec: {
+          containers: [
+            { name: 'lms', env: [{ name: 'MYSQL_PASSWORD', value: 's3cret' }] },
+          ],
+        },
+        status: { phase: 'Running' },
+      },
+    ],
   };
   const open = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
@@ -34,7 +44,12 @@ function fakeApiServer() {
       seen.watches.push(url.searchParams.toString());
       if (state.watchMode === 'gone') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } })}\n`);
+        res.end(
+          `${JSON.stringify({
+            type: 'ERROR',
+            object: { kind: 'Status', code: 410, reason: 'Expired' },
+          })}\n`,
+        );
         state.watchMode = 'silent';
         return;
       }
@@ -42,24 +57,53 @@ function fakeApiServer() {
       res.flushHeaders();
       open.add(res);
       if (state.watchMode === 'events') {
-        res.write(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'lms-2', namespace: 'demo', resourceVersion: '9' }, status: { phase: 'Pending' } } })}\n`);
+        res.write(
+          `${JSON.stringify({
+            type: 'ADDED',
+            object: {
+              metadata: {
+                name: 'lms-2',
+                namespace: 'demo',
+                resourceVersion: '9',
+              },
+              status: { phase: 'Pending' },
+            },
+          })}\n`,
+        );
       }
       return; // silent: never another byte, never closed
     }
     seen.lists++;
     if (state.listStatus !== 200) {
       res.writeHead(state.listStatus, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: state.listStatus, message: 'boom' }));
+      res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          code: state.listStatus,
+          message: 'boom',
+        }),
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: state.pods }));
+    res.end(
+      JSON.stringify({
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: '7' },
+        items: state.pods,
+      }),
+    );
   });
   return {
     seen,
     state,
     async start(): Promise<string> {
-      await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+      await new Promise<void>(resolve =>
+        server.listen(0, '127.0.0.1', resolve),
+      );
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
     async stop() {
@@ -90,7 +134,13 @@ function kubernetesFor(url: string): ClusterKubernetes {
 }
 
 const pods = WATCHED_KINDS.find(k => k.name === 'pods')!;
-const timing = { watchTimeoutSeconds: 1, silenceGraceMs: 500, initialBackoffMs: 100, maxBackoffMs: 400, pageSize: 100 };
+const timing = {
+  watchTimeoutSeconds: 1,
+  silenceGraceMs: 500,
+  initialBackoffMs: 100,
+  maxBackoffMs: 400,
+  pageSize: 100,
+};
 
 describe('KindWatcher', () => {
   let fake: ReturnType<typeof fakeApiServer>;
@@ -104,15 +154,32 @@ describe('KindWatcher', () => {
   it('lists, keeps only slim objects (no env), and restarts a watch that stays silent past its timeout', async () => {
     fake = fakeApiServer();
     const url = await fake.start();
-    watcher = new KindWatcher(pods, kubernetesFor(url), timing, mockServices.logger.mock(), () => {});
+    watcher = new KindWatcher(
+      pods,
+      kubernetesFor(url),
+      timing,
+      mockServices.logger.mock(),
+      () => {},
+    );
     watcher.start();
-    await eventually('listed', () => (watcher!.state().phase === 'ok' ? true : undefined), 10_000);
+    await eventually(
+      'listed',
+      () => (watcher!.state().phase === 'ok' ? true : undefined),
+      10_000,
+    );
     const [pod] = watcher.list('demo');
     expect(pod.metadata?.name).toBe('lms-1');
     expect(JSON.stringify(pod)).not.toContain('s3cret');
     expect(pod.spec).toBeUndefined();
     // Silent for timeout (1 s) + grace (0.5 s): restarted, with a new watch request.
-    await eventually('restarted', () => (watcher!.restartCount() >= 1 && fake.seen.watches.length >= 2 ? true : undefined), 15_000);
+    await eventually(
+      'restarted',
+      () =>
+        watcher!.restartCount() >= 1 && fake.seen.watches.length >= 2
+          ? true
+          : undefined,
+      15_000,
+    );
     // The data stayed available through the restart.
     expect(watcher.list('demo').map(p => p.metadata?.name)).toContain('lms-1');
     // Watches ask for bookmarks and a server-side timeout.
@@ -126,12 +193,30 @@ describe('KindWatcher', () => {
     fake.state.listStatus = 500;
     const url = await fake.start();
     const changes: string[] = [];
-    watcher = new KindWatcher(pods, kubernetesFor(url), timing, mockServices.logger.mock(), k => changes.push(k));
+    watcher = new KindWatcher(
+      pods,
+      kubernetesFor(url),
+      timing,
+      mockServices.logger.mock(),
+      k => changes.push(k),
+    );
     watcher.start();
-    await eventually('error', () => (watcher!.state().phase === 'error' ? true : undefined), 10_000);
-    await eventually('retried', () => (fake.seen.lists >= 3 ? true : undefined), 10_000);
+    await eventually(
+      'error',
+      () => (watcher!.state().phase === 'error' ? true : undefined),
+      10_000,
+    );
+    await eventually(
+      'retried',
+      () => (fake.seen.lists >= 3 ? true : undefined),
+      10_000,
+    );
     fake.state.listStatus = 200;
-    await eventually('ok again', () => (watcher!.state().phase === 'ok' ? true : undefined), 10_000);
+    await eventually(
+      'ok again',
+      () => (watcher!.state().phase === 'ok' ? true : undefined),
+      10_000,
+    );
     expect(watcher.list().length).toBe(1);
     expect(changes.length).toBeGreaterThan(0);
   }, 30_000);
@@ -140,9 +225,22 @@ describe('KindWatcher', () => {
     fake = fakeApiServer();
     fake.state.watchMode = 'gone';
     const url = await fake.start();
-    watcher = new KindWatcher(pods, kubernetesFor(url), { ...timing, watchTimeoutSeconds: 30 }, mockServices.logger.mock(), () => {});
+    watcher = new KindWatcher(
+      pods,
+      kubernetesFor(url),
+      { ...timing, watchTimeoutSeconds: 30 },
+      mockServices.logger.mock(),
+      () => {},
+    );
     watcher.start();
-    await eventually('relisted and watching again', () => (fake.seen.lists >= 2 && fake.seen.watches.length >= 2 ? true : undefined), 10_000);
+    await eventually(
+      'relisted and watching again',
+      () =>
+        fake.seen.lists >= 2 && fake.seen.watches.length >= 2
+          ? true
+          : undefined,
+      10_000,
+    );
     // The second watch starts from the new list, not from the expired version.
     expect(fake.seen.watches[1]).toContain('resourceVersion=7');
     expect(watcher.state().phase).toBe('ok');
@@ -152,20 +250,46 @@ describe('KindWatcher', () => {
     fake = fakeApiServer();
     fake.state.watchMode = 'events';
     const url = await fake.start();
-    watcher = new KindWatcher(pods, kubernetesFor(url), { ...timing, watchTimeoutSeconds: 30 }, mockServices.logger.mock(), () => {});
+    watcher = new KindWatcher(
+      pods,
+      kubernetesFor(url),
+      { ...timing, watchTimeoutSeconds: 30 },
+      mockServices.logger.mock(),
+      () => {},
+    );
     watcher.start();
-    await eventually('event applied', () => (watcher!.list('demo').some(p => p.metadata?.name === 'lms-2') ? true : undefined), 10_000);
+    await eventually(
+      'event applied',
+      () =>
+        watcher!.list('demo').some(p => p.metadata?.name === 'lms-2')
+          ? true
+          : undefined,
+      10_000,
+    );
     const added = watcher.list('demo').find(p => p.metadata?.name === 'lms-2')!;
-    expect(added.status).toMatchObject({ phase: 'Pending', containerStatuses: [] });
+    expect(added.status).toMatchObject({
+      phase: 'Pending',
+      containerStatuses: [],
+    });
   }, 30_000);
 
   it('reports a kind the cluster does not serve as absent, not as an error', async () => {
     fake = fakeApiServer();
     fake.state.listStatus = 404;
     const url = await fake.start();
-    watcher = new KindWatcher(pods, kubernetesFor(url), timing, mockServices.logger.mock(), () => {});
+    watcher = new KindWatcher(
+      pods,
+      kubernetesFor(url),
+      timing,
+      mockServices.logger.mock(),
+      () => {},
+    );
     watcher.start();
-    await eventually('absent', () => (watcher!.state().phase === 'absent' ? true : undefined), 10_000);
+    await eventually(
+      'absent',
+      () => (watcher!.state().phase === 'absent' ? true : undefined),
+      10_000,
+    );
     expect(watcher.list()).toEqual([]);
   }, 30_000);
 });

@@ -173,7 +173,9 @@ export class KindWatcher {
           this.backoffMs = this.timing.initialBackoffMs;
           if (this.stateValue.phase !== 'ok') {
             if (this.stateValue.phase === 'error') {
-              this.logger.info(`Watch of ${this.kind.name} is back`, { kind: this.kind.name });
+              this.logger.info(`Watch of ${this.kind.name} is back`, {
+                kind: this.kind.name,
+              });
             }
             this.stateValue = { phase: 'ok', since: this.now() };
             this.onChange(this.kind.name);
@@ -235,7 +237,12 @@ export class KindWatcher {
       resourceVersion = page.metadata?.resourceVersion;
     } while (continueToken);
     this.lastActivity = this.now();
-    return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items };
+    return {
+      apiVersion: 'v1',
+      kind: 'List',
+      metadata: { resourceVersion },
+      items,
+    };
   }
 
   private failed(error: unknown): void {
@@ -245,12 +252,21 @@ export class KindWatcher {
     const message = messageOf(error);
     if (absent) {
       if (this.stateValue.phase !== 'absent') {
-        this.logger.info(`The cluster does not serve ${this.kind.name}; checking again later`, { kind: this.kind.name });
+        this.logger.info(
+          `The cluster does not serve ${this.kind.name}; checking again later`,
+          { kind: this.kind.name },
+        );
         this.stateValue = { phase: 'absent', since: this.now() };
         this.onChange(this.kind.name);
       }
-    } else if (this.stateValue.phase !== 'error' || this.stateValue.message !== message) {
-      this.logger.warn(`Watch of ${this.kind.name} failed: ${message}`, { kind: this.kind.name, status: code });
+    } else if (
+      this.stateValue.phase !== 'error' ||
+      this.stateValue.message !== message
+    ) {
+      this.logger.warn(`Watch of ${this.kind.name} failed: ${message}`, {
+        kind: this.kind.name,
+        status: code,
+      });
       this.stateValue = { phase: 'error', since: this.now(), message };
       this.onChange(this.kind.name);
     }
@@ -271,19 +287,26 @@ export class KindWatcher {
 
   private checkLiveness(): void {
     if (this.stopped) return;
-    const limit = this.timing.watchTimeoutSeconds * 1000 + this.timing.silenceGraceMs;
+    const limit =
+      this.timing.watchTimeoutSeconds * 1000 + this.timing.silenceGraceMs;
     if (this.launchedAt !== undefined) {
       // A list or watch request that never answers (a black-holed API server).
       const waited = this.now() - this.launchedAt;
-      if (waited > limit) this.failed(new Error(`no answer for ${Math.round(waited / 1000)} s`));
+      if (waited > limit)
+        this.failed(new Error(`no answer for ${Math.round(waited / 1000)} s`));
       return;
     }
     if (this.stateValue.phase !== 'ok') return; // a retry is scheduled
     const silentFor = this.now() - this.lastActivity;
     if (silentFor <= limit) return;
-    this.logger.warn(`Watch of ${this.kind.name} silent for ${Math.round(silentFor / 1000)} s; restarting it`, {
-      kind: this.kind.name,
-    });
+    this.logger.warn(
+      `Watch of ${this.kind.name} silent for ${Math.round(
+        silentFor / 1000,
+      )} s; restarting it`,
+      {
+        kind: this.kind.name,
+      },
+    );
     this.restarts++;
     this.launch();
   }

@@ -29,7 +29,7 @@ import type { Slim } from './kinds';
 
 /** Velero backs up the namespace's Kubernetes objects and volumes; a managed database lives outside it. */
 export const MANAGED_DATABASES_NOTE =
-  'Velero backs up the namespace (objects and volumes). Managed MySQL and MongoDB databases are outside the cluster and not covered: their dumps (CronJobs) and the provider\'s own backups are what protects them.';
+  "Velero backs up the namespace (objects and volumes). Managed MySQL and MongoDB databases are outside the cluster and not covered: their dumps (CronJobs) and the provider's own backups are what protects them.";
 
 const BACKUP_MEMO_MS = 30_000;
 const ROWS_MEMO_MS = 10_000;
@@ -61,9 +61,16 @@ function freshnessOf(cache: ClusterStatusCache, now: number): ClusterFreshness {
   return {
     cluster: state.cluster,
     state: state.state,
-    ...(state.lastGoodAt !== undefined ? { lastGoodAt: new Date(state.lastGoodAt).toISOString() } : {}),
+    ...(state.lastGoodAt !== undefined
+      ? { lastGoodAt: new Date(state.lastGoodAt).toISOString() }
+      : {}),
     ...(state.state === 'stale' && state.lastGoodAt !== undefined
-      ? { staleSeconds: Math.max(0, Math.round((now - state.lastGoodAt) / 1000)) }
+      ? {
+          staleSeconds: Math.max(
+            0,
+            Math.round((now - state.lastGoodAt) / 1000),
+          ),
+        }
       : {}),
     ...(state.error ? { error: state.error } : {}),
   };
@@ -75,25 +82,42 @@ function freshnessOf(cache: ClusterStatusCache, now: number): ClusterFreshness {
  * Completed one), so a fleet of namespaces costs groups × namespaces, not
  * backups × namespaces.
  */
-function backupGroups(backups: ReadonlyArray<Slim>): Array<{ sample: Slim; backups: Slim[] }> {
+function backupGroups(
+  backups: ReadonlyArray<Slim>,
+): Array<{ sample: Slim; backups: Slim[] }> {
   const groups = new Map<string, Slim[]>();
   for (const backup of backups) {
-    const spec = (backup.spec ?? {}) as { includedNamespaces?: string[]; excludedNamespaces?: string[] };
-    const key = JSON.stringify([[...(spec.includedNamespaces ?? [])].sort(), [...(spec.excludedNamespaces ?? [])].sort()]);
+    const spec = (backup.spec ?? {}) as {
+      includedNamespaces?: string[];
+      excludedNamespaces?: string[];
+    };
+    const key = JSON.stringify([
+      [...(spec.includedNamespaces ?? [])].sort(),
+      [...(spec.excludedNamespaces ?? [])].sort(),
+    ]);
     const list = groups.get(key) ?? [];
     list.push(backup);
     groups.set(key, list);
   }
   const startOf = (b: Slim) => {
     const status = (b.status ?? {}) as { startTimestamp?: string };
-    return Date.parse(status.startTimestamp ?? b.metadata?.creationTimestamp?.toString() ?? '') || 0;
+    return (
+      Date.parse(
+        status.startTimestamp ??
+          b.metadata?.creationTimestamp?.toString() ??
+          '',
+      ) || 0
+    );
   };
   return [...groups.values()].map(list => {
     const bySchedule = new Map<string, Slim[]>();
     for (const b of [...list].sort((x, y) => startOf(y) - startOf(x))) {
       const label = b.metadata?.labels?.['velero.io/schedule-name'] ?? '';
       const kept = bySchedule.get(label) ?? [];
-      const done = kept.some(k => (k.status as { phase?: string } | undefined)?.phase === 'Completed');
+      const done = kept.some(
+        k =>
+          (k.status as { phase?: string } | undefined)?.phase === 'Completed',
+      );
       if (!done) kept.push(b);
       bySchedule.set(label, kept);
     }
@@ -107,22 +131,42 @@ interface Memo<T> {
   value: T;
 }
 
-function compare(a: string | number | undefined, b: string | number | undefined): number {
+function compare(
+  a: string | number | undefined,
+  b: string | number | undefined,
+): number {
   if (a === b) return 0;
   if (a === undefined) return 1;
   if (b === undefined) return -1;
-  return typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
+  return typeof a === 'number' && typeof b === 'number'
+    ? a - b
+    : String(a).localeCompare(String(b));
 }
 
-const VERDICT_RANK: Record<StatusVerdict, number> = { error: 0, warning: 1, progressing: 2, unknown: 3, ok: 4 };
-const BACKUP_RANK: Record<BackupDerivedStatus['verdict'], number> = { failing: 0, overdue: 1, 'not-covered': 2, unknown: 3, covered: 4 };
+const VERDICT_RANK: Record<StatusVerdict, number> = {
+  error: 0,
+  warning: 1,
+  progressing: 2,
+  unknown: 3,
+  ok: 4,
+};
+const BACKUP_RANK: Record<BackupDerivedStatus['verdict'], number> = {
+  failing: 0,
+  overdue: 1,
+  'not-covered': 2,
+  unknown: 3,
+  covered: 4,
+};
 
 /**
  * Instance and fleet status, from the per-cluster caches only: the cost of an
  * answer never reaches a cluster.
  */
 export class StatusService {
-  private readonly backupMemo = new Map<string, Memo<Map<string, BackupDerivedStatus>>>();
+  private readonly backupMemo = new Map<
+    string,
+    Memo<Map<string, BackupDerivedStatus>>
+  >();
   private readonly rowsMemo = new Map<string, Memo<Map<string, FleetRow>>>();
 
   static create(options: {
@@ -131,7 +175,11 @@ export class StatusService {
     logger: LoggerService;
     now?: () => number;
   }) {
-    return new StatusService(options.caches, options.clusters, options.now ?? Date.now);
+    return new StatusService(
+      options.caches,
+      options.clusters,
+      options.now ?? Date.now,
+    );
   }
 
   private constructor(
@@ -153,15 +201,21 @@ export class StatusService {
   instanceStatus(target: InstanceTarget): InstanceStatusResponse {
     const cache = this.caches.get(target.cluster);
     if (!cache) {
-      throw new ServiceUnavailableError(`Cluster "${target.cluster}" is not configured in launchpad.clusters`);
+      throw new ServiceUnavailableError(
+        `Cluster "${target.cluster}" is not configured in launchpad.clusters`,
+      );
     }
     const now = this.now();
     const freshness = freshnessOf(cache, now);
     if (freshness.state === 'starting' && freshness.error) {
-      throw new ServiceUnavailableError(`Cluster "${target.cluster}" is not answering: ${freshness.error}`);
+      throw new ServiceUnavailableError(
+        `Cluster "${target.cluster}" is not answering: ${freshness.error}`,
+      );
     }
     const ns = target.namespace;
-    const app = target.application ? this.application(cache, target.application) : undefined;
+    const app = target.application
+      ? this.application(cache, target.application)
+      : undefined;
     const argocd = app
       ? {
           ...deriveArgocdStatus(app),
@@ -189,7 +243,9 @@ export class StatusService {
       .list('workflows', ns)
       .map(wf => {
         const labels = wf.metadata?.labels ?? {};
-        const spec = (wf.spec ?? {}) as { workflowTemplateRef?: { name?: string } };
+        const spec = (wf.spec ?? {}) as {
+          workflowTemplateRef?: { name?: string };
+        };
         return {
           name: wf.metadata?.name ?? '?',
           template:
@@ -213,7 +269,13 @@ export class StatusService {
       workloads,
       backups,
       workflows,
-      verdict: this.instanceVerdict(argocd?.verdict, autoscalers.map(a => a.verdict), workloads.verdict, backups.verdict, backups.cronJobs.some(c => c.verdict === 'failing')),
+      verdict: this.instanceVerdict(
+        argocd?.verdict,
+        autoscalers.map(a => a.verdict),
+        workloads.verdict,
+        backups.verdict,
+        backups.cronJobs.some(c => c.verdict === 'failing'),
+      ),
       generatedAt: new Date(now).toISOString(),
     };
   }
@@ -235,7 +297,9 @@ export class StatusService {
     },
   ): FleetResponse {
     const now = this.now();
-    const selected = new Set(query.cluster?.length ? query.cluster : [...this.caches.keys()]);
+    const selected = new Set(
+      query.cluster?.length ? query.cluster : [...this.caches.keys()],
+    );
     const rows: FleetRow[] = [];
     for (const entity of entities) {
       const target = instanceTarget(entity);
@@ -248,12 +312,21 @@ export class StatusService {
     const text = query.q?.trim().toLowerCase();
     const filtered = rows.filter(
       row =>
-        (!text || row.name.includes(text) || (row.title ?? '').toLowerCase().includes(text) || row.namespace.includes(text)) &&
+        (!text ||
+          row.name.includes(text) ||
+          (row.title ?? '').toLowerCase().includes(text) ||
+          row.namespace.includes(text)) &&
         (query.filter ?? []).every(f => matches(row, f)),
     );
     const sort = query.sort ?? 'name';
     const direction = query.order === 'desc' ? -1 : 1;
-    filtered.sort((a, b) => direction * (compareRows(a, b, sort) || compare(a.name, b.name) || compare(a.cluster, b.cluster)));
+    filtered.sort(
+      (a, b) =>
+        direction *
+        (compareRows(a, b, sort) ||
+          compare(a.name, b.name) ||
+          compare(a.cluster, b.cluster)),
+    );
     return {
       items: filtered.slice(query.offset, query.offset + query.limit),
       totalCount: filtered.length,
@@ -268,19 +341,37 @@ export class StatusService {
     };
   }
 
-  private row(cache: ClusterStatusCache, entity: Entity, target: InstanceTarget, now: number): FleetRow {
-    const key = cache.version('applications', 'hpas', 'deployments', 'pods', 'jobs', 'cronjobs', 'schedules', 'backups');
+  private row(
+    cache: ClusterStatusCache,
+    entity: Entity,
+    target: InstanceTarget,
+    now: number,
+  ): FleetRow {
+    const key = cache.version(
+      'applications',
+      'hpas',
+      'deployments',
+      'pods',
+      'jobs',
+      'cronjobs',
+      'schedules',
+      'backups',
+    );
     let memo = this.rowsMemo.get(cache.name);
     if (!memo || memo.key !== key || now - memo.at > ROWS_MEMO_MS) {
       memo = { key, at: now, value: new Map() };
       this.rowsMemo.set(cache.name, memo);
     }
-    const memoKey = `${target.entityRef}|${entity.metadata.etag ?? ''}|${target.application ?? ''}`;
+    const memoKey = `${target.entityRef}|${entity.metadata.etag ?? ''}|${
+      target.application ?? ''
+    }`;
     const cached = memo.value.get(memoKey);
     if (cached) return cached;
 
     const ns = target.namespace;
-    const app = target.application ? this.application(cache, target.application) : undefined;
+    const app = target.application
+      ? this.application(cache, target.application)
+      : undefined;
     const argocd = app ? deriveArgocdStatus(app) : undefined;
     const hpas = cache.list('hpas', ns).map(deriveAutoscalerStatus);
     const workloads = deriveWorkloadsStatus({
@@ -289,9 +380,13 @@ export class StatusService {
       jobs: cache.list('jobs', ns),
     });
     const backup = this.backupStatus(cache, ns, now);
-    const cronFailing = cache.list('cronjobs', ns).some(c => deriveCronJobStatus(c).verdict === 'failing');
+    const cronFailing = cache
+      .list('cronjobs', ns)
+      .some(c => deriveCronJobStatus(c).verdict === 'failing');
     const sum = (values: Array<number | undefined>) =>
-      values.every(v => v === undefined) ? undefined : values.reduce<number>((n, v) => n + (v ?? 0), 0);
+      values.every(v => v === undefined)
+        ? undefined
+        : values.reduce<number>((n, v) => n + (v ?? 0), 0);
     const state = cache.state();
     const row: FleetRow = {
       entityRef: target.entityRef,
@@ -299,8 +394,12 @@ export class StatusService {
       ...(entity.metadata.title ? { title: entity.metadata.title } : {}),
       cluster: target.cluster,
       namespace: ns,
-      ...(typeof entity.spec?.owner === 'string' ? { owner: entity.spec.owner } : {}),
-      ...(entity.metadata.labels?.[LABELS.release] ? { release: entity.metadata.labels[LABELS.release] } : {}),
+      ...(typeof entity.spec?.owner === 'string'
+        ? { owner: entity.spec.owner }
+        : {}),
+      ...(entity.metadata.labels?.[LABELS.release]
+        ? { release: entity.metadata.labels[LABELS.release] }
+        : {}),
       sync: argocd?.sync ?? 'Unknown',
       health: argocd?.health ?? 'Unknown',
       replicas: {
@@ -317,8 +416,19 @@ export class StatusService {
         verdict: workloads.verdict,
       },
       backup: backup.verdict,
-      verdict: this.instanceVerdict(argocd?.verdict, hpas.map(h => h.verdict), workloads.verdict, backup.verdict, cronFailing),
-      problems: [...(argocd?.problems ?? []), ...workloads.problems, ...hpas.flatMap(h => h.problems), ...backup.problems]
+      verdict: this.instanceVerdict(
+        argocd?.verdict,
+        hpas.map(h => h.verdict),
+        workloads.verdict,
+        backup.verdict,
+        cronFailing,
+      ),
+      problems: [
+        ...(argocd?.problems ?? []),
+        ...workloads.problems,
+        ...hpas.flatMap(h => h.problems),
+        ...backup.problems,
+      ]
         .filter(p => p.severity !== 'info')
         .slice(0, MAX_ROW_PROBLEMS)
         .map(p => p.message),
@@ -336,30 +446,55 @@ export class StatusService {
     cronFailing: boolean,
   ): StatusVerdict {
     const known = [argocd, ...autoscalers, workloads].filter(
-      (v): v is Exclude<StatusVerdict, 'unknown'> => v !== undefined && v !== 'unknown',
+      (v): v is Exclude<StatusVerdict, 'unknown'> =>
+        v !== undefined && v !== 'unknown',
     );
     // An instance without a recent backup is at risk, not down: a warning.
-    if (backup === 'overdue' || backup === 'failing' || backup === 'not-covered' || cronFailing) known.push('warning');
+    if (
+      backup === 'overdue' ||
+      backup === 'failing' ||
+      backup === 'not-covered' ||
+      cronFailing
+    )
+      known.push('warning');
     if (known.length === 0) return 'unknown';
     return worstVerdict(...known);
   }
 
-  private application(cache: ClusterStatusCache, name: string): Slim | undefined {
+  private application(
+    cache: ClusterStatusCache,
+    name: string,
+  ): Slim | undefined {
     // Applications live in ArgoCD's namespace (`argocd`), or with apps-in-any-namespace elsewhere.
     const all = cache.list('applications');
-    return all.find(a => a.metadata?.name === name && a.metadata?.namespace === 'argocd') ?? all.find(a => a.metadata?.name === name);
+    return (
+      all.find(
+        a => a.metadata?.name === name && a.metadata?.namespace === 'argocd',
+      ) ?? all.find(a => a.metadata?.name === name)
+    );
   }
 
   private argocdUrl(cluster: string, application: string): { url?: string } {
     try {
       const client = this.clusters.get(cluster).argocd;
-      return client ? { url: `${client.uiUrl.replace(/\/$/, '')}/applications/${encodeURIComponent(application)}` } : {};
+      return client
+        ? {
+            url: `${client.uiUrl.replace(
+              /\/$/,
+              '',
+            )}/applications/${encodeURIComponent(application)}`,
+          }
+        : {};
     } catch {
       return {};
     }
   }
 
-  private backupStatus(cache: ClusterStatusCache, namespace: string, now: number): BackupDerivedStatus {
+  private backupStatus(
+    cache: ClusterStatusCache,
+    namespace: string,
+    now: number,
+  ): BackupDerivedStatus {
     const key = cache.version('schedules', 'backups');
     let memo = this.backupMemo.get(cache.name);
     if (!memo || memo.key !== key || now - memo.at > BACKUP_MEMO_MS) {
@@ -373,18 +508,37 @@ export class StatusService {
     const status = deriveBackupStatus({
       namespace,
       schedules: [...cache.list('schedules')],
-      backups: groups.filter(g => backupCoversNamespace(g.sample, namespace)).flatMap(g => g.backups),
+      backups: groups
+        .filter(g => backupCoversNamespace(g.sample, namespace))
+        .flatMap(g => g.backups),
       now,
     });
     memo.value.set(namespace, status);
     return status;
   }
 
-  private readonly groupsMemo = new Map<string, Array<{ sample: Slim; backups: Slim[] }>>();
+  private readonly groupsMemo = new Map<
+    string,
+    Array<{ sample: Slim; backups: Slim[] }>
+  >();
 
   private summarise(rows: FleetRow[]): FleetSummary {
-    const byVerdict: Record<StatusVerdict, number> = { ok: 0, progressing: 0, warning: 0, error: 0, unknown: 0 };
-    const summary: FleetSummary = { total: rows.length, outOfSync: 0, degraded: 0, atMax: 0, crashLooping: 0, backupOverdue: 0, byVerdict };
+    const byVerdict: Record<StatusVerdict, number> = {
+      ok: 0,
+      progressing: 0,
+      warning: 0,
+      error: 0,
+      unknown: 0,
+    };
+    const summary: FleetSummary = {
+      total: rows.length,
+      outOfSync: 0,
+      degraded: 0,
+      atMax: 0,
+      crashLooping: 0,
+      backupOverdue: 0,
+      byVerdict,
+    };
     for (const row of rows) {
       byVerdict[row.verdict]++;
       if (matches(row, 'out-of-sync')) summary.outOfSync++;
@@ -429,7 +583,10 @@ function compareRows(a: FleetRow, b: FleetRow, key: FleetSortKey): number {
     case 'replicas':
       return compare(a.replicas.current, b.replicas.current);
     case 'workloads':
-      return compare(a.workloads.ready - a.workloads.desired, b.workloads.ready - b.workloads.desired);
+      return compare(
+        a.workloads.ready - a.workloads.desired,
+        b.workloads.ready - b.workloads.desired,
+      );
     case 'backup':
       return compare(BACKUP_RANK[a.backup], BACKUP_RANK[b.backup]);
     case 'release':

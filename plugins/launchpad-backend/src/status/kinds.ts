@@ -1,4 +1,7 @@
-import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type {
+  KubernetesListObject,
+  KubernetesObject,
+} from '@kubernetes/client-node';
 import type { ClusterKubernetes } from '@internal/plugin-launchpad-node';
 
 /*
@@ -66,7 +69,18 @@ export function toWire(value: unknown): Json {
 
 function meta(object: Json, extra: string[] = []): Json {
   const m = obj(object.metadata) ?? {};
-  return pick(m, ['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation', ...extra]) ?? {};
+  return (
+    pick(m, [
+      'name',
+      'namespace',
+      'uid',
+      'resourceVersion',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'generation',
+      ...extra,
+    ]) ?? {}
+  );
 }
 
 function slim(object: Json, fields: Json): Slim {
@@ -74,9 +88,12 @@ function slim(object: Json, fields: Json): Slim {
 }
 
 const conditions = (value: unknown) =>
-  arr(value).map(c => pick(c, ['type', 'status', 'reason', 'message', 'lastTransitionTime']));
+  arr(value).map(c =>
+    pick(c, ['type', 'status', 'reason', 'message', 'lastTransitionTime']),
+  );
 
-const source = (value: unknown) => pick(value, ['repoURL', 'path', 'targetRevision', 'chart']);
+const source = (value: unknown) =>
+  pick(value, ['repoURL', 'path', 'targetRevision', 'chart']);
 
 function projectApplication(app: Json): Slim {
   const spec = obj(app.spec) ?? {};
@@ -91,7 +108,9 @@ function projectApplication(app: Json): Slim {
     metadata: meta(app),
     spec: {
       ...(spec.source ? { source: source(spec.source) } : {}),
-      ...(Array.isArray(spec.sources) ? { sources: arr(spec.sources).map(source) } : {}),
+      ...(Array.isArray(spec.sources)
+        ? { sources: arr(spec.sources).map(source) }
+        : {}),
       destination: pick(spec.destination, ['namespace', 'server', 'name']),
     },
     ...(operation ? { operation: syncOf(operation) } : {}),
@@ -108,12 +127,21 @@ function projectApplication(app: Json): Slim {
             },
           }
         : {}),
-      history: arr(status.history).map(h => pick(h, ['id', 'revision', 'revisions', 'deployedAt'])),
-      conditions: arr(status.conditions).map(c => pick(c, ['type', 'message', 'lastTransitionTime'])),
+      history: arr(status.history).map(h =>
+        pick(h, ['id', 'revision', 'revisions', 'deployedAt']),
+      ),
+      conditions: arr(status.conditions).map(c =>
+        pick(c, ['type', 'message', 'lastTransitionTime']),
+      ),
       // Only the resources worth naming on the card.
       resources: arr(status.resources)
-        .filter(r => ['Degraded', 'Missing'].includes(String(obj(r.health)?.status)))
-        .map(r => ({ ...pick(r, ['group', 'kind', 'namespace', 'name', 'status']), health: pick(r.health, ['status', 'message']) })),
+        .filter(r =>
+          ['Degraded', 'Missing'].includes(String(obj(r.health)?.status)),
+        )
+        .map(r => ({
+          ...pick(r, ['group', 'kind', 'namespace', 'name', 'status']),
+          health: pick(r.health, ['status', 'message']),
+        })),
     },
   });
 }
@@ -121,8 +149,21 @@ function projectApplication(app: Json): Slim {
 function projectHpa(hpa: Json): Slim {
   return slim(hpa, {
     metadata: meta(hpa),
-    spec: pick(hpa.spec, ['scaleTargetRef', 'minReplicas', 'maxReplicas', 'metrics', 'targetCPUUtilizationPercentage']),
-    status: pick(hpa.status, ['currentReplicas', 'desiredReplicas', 'currentMetrics', 'conditions', 'lastScaleTime', 'currentCPUUtilizationPercentage']),
+    spec: pick(hpa.spec, [
+      'scaleTargetRef',
+      'minReplicas',
+      'maxReplicas',
+      'metrics',
+      'targetCPUUtilizationPercentage',
+    ]),
+    status: pick(hpa.status, [
+      'currentReplicas',
+      'desiredReplicas',
+      'currentMetrics',
+      'conditions',
+      'lastScaleTime',
+      'currentCPUUtilizationPercentage',
+    ]),
   });
 }
 
@@ -138,7 +179,14 @@ function projectDeployment(d: Json): Slim {
       containers: arr(podSpec?.containers).map(c => pick(c, ['name', 'image'])),
     },
     status: {
-      ...pick(d.status, ['replicas', 'readyReplicas', 'availableReplicas', 'updatedReplicas', 'unavailableReplicas', 'observedGeneration']),
+      ...pick(d.status, [
+        'replicas',
+        'readyReplicas',
+        'availableReplicas',
+        'updatedReplicas',
+        'unavailableReplicas',
+        'observedGeneration',
+      ]),
       conditions: conditions(obj(d.status)?.conditions),
     },
   });
@@ -150,11 +198,32 @@ function containerStatus(c: Json): Json {
   return {
     ...pick(c, ['name', 'ready', 'restartCount', 'image']),
     state: {
-      ...(state.waiting ? { waiting: pick(state.waiting, ['reason', 'message']) } : {}),
+      ...(state.waiting
+        ? { waiting: pick(state.waiting, ['reason', 'message']) }
+        : {}),
       ...(state.running ? { running: pick(state.running, ['startedAt']) } : {}),
-      ...(state.terminated ? { terminated: pick(state.terminated, ['reason', 'exitCode', 'message', 'finishedAt']) } : {}),
+      ...(state.terminated
+        ? {
+            terminated: pick(state.terminated, [
+              'reason',
+              'exitCode',
+              'message',
+              'finishedAt',
+            ]),
+          }
+        : {}),
     },
-    ...(last.terminated ? { lastState: { terminated: pick(last.terminated, ['reason', 'exitCode', 'finishedAt']) } } : {}),
+    ...(last.terminated
+      ? {
+          lastState: {
+            terminated: pick(last.terminated, [
+              'reason',
+              'exitCode',
+              'finishedAt',
+            ]),
+          },
+        }
+      : {}),
   };
 }
 
@@ -165,14 +234,22 @@ function projectPod(pod: Json): Slim {
   return slim(pod, {
     metadata: {
       ...meta(pod),
-      labels: pick(labels, ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'job-name']),
-      ownerReferences: arr(m.ownerReferences).map(o => pick(o, ['kind', 'name', 'controller'])),
+      labels: pick(labels, [
+        'app.kubernetes.io/name',
+        'app.kubernetes.io/instance',
+        'job-name',
+      ]),
+      ownerReferences: arr(m.ownerReferences).map(o =>
+        pick(o, ['kind', 'name', 'controller']),
+      ),
     },
     status: {
       ...pick(status, ['phase', 'reason', 'message', 'startTime']),
       conditions: conditions(status.conditions),
       containerStatuses: arr(status.containerStatuses).map(containerStatus),
-      initContainerStatuses: arr(status.initContainerStatuses).map(containerStatus),
+      initContainerStatuses: arr(status.initContainerStatuses).map(
+        containerStatus,
+      ),
     },
   });
 }
@@ -182,11 +259,19 @@ function projectJob(job: Json): Slim {
   return slim(job, {
     metadata: {
       ...meta(job, ['labels']),
-      ownerReferences: arr(m.ownerReferences).map(o => pick(o, ['kind', 'name'])),
+      ownerReferences: arr(m.ownerReferences).map(o =>
+        pick(o, ['kind', 'name']),
+      ),
     },
     spec: pick(job.spec, ['backoffLimit', 'completions', 'suspend']),
     status: {
-      ...pick(job.status, ['active', 'succeeded', 'failed', 'startTime', 'completionTime']),
+      ...pick(job.status, [
+        'active',
+        'succeeded',
+        'failed',
+        'startTime',
+        'completionTime',
+      ]),
       conditions: conditions(obj(job.status)?.conditions),
     },
   });
@@ -215,16 +300,39 @@ function projectWorkflow(wf: Json): Slim {
     if (!n) continue;
     const failed = n.phase === 'Failed' || n.phase === 'Error';
     if (!failed && n.type !== 'Retry') continue;
-    kept[id] = pick(n, ['id', 'name', 'displayName', 'type', 'phase', 'message', 'startedAt', 'finishedAt', ...(n.type === 'Retry' ? ['children'] : [])]);
+    kept[id] = pick(n, [
+      'id',
+      'name',
+      'displayName',
+      'type',
+      'phase',
+      'message',
+      'startedAt',
+      'finishedAt',
+      ...(n.type === 'Retry' ? ['children'] : []),
+    ]);
   }
   const spec = obj(wf.spec) ?? {};
   return slim(wf, {
     metadata: meta(wf, ['labels', 'generateName']),
     spec: {
-      ...(spec.workflowTemplateRef ? { workflowTemplateRef: pick(spec.workflowTemplateRef, ['name', 'clusterScope']) } : {}),
+      ...(spec.workflowTemplateRef
+        ? {
+            workflowTemplateRef: pick(spec.workflowTemplateRef, [
+              'name',
+              'clusterScope',
+            ]),
+          }
+        : {}),
     },
     status: {
-      ...pick(status, ['phase', 'message', 'startedAt', 'finishedAt', 'progress']),
+      ...pick(status, [
+        'phase',
+        'message',
+        'startedAt',
+        'finishedAt',
+        'progress',
+      ]),
       nodes: kept,
     },
   });
@@ -236,7 +344,11 @@ function projectSchedule(s: Json): Slim {
     metadata: meta(s),
     spec: {
       ...pick(spec, ['schedule', 'paused']),
-      template: pick(spec.template, ['includedNamespaces', 'excludedNamespaces', 'ttl']),
+      template: pick(spec.template, [
+        'includedNamespaces',
+        'excludedNamespaces',
+        'ttl',
+      ]),
     },
     status: pick(s.status, ['phase', 'lastBackup', 'validationErrors']),
   });
@@ -248,7 +360,15 @@ function projectBackup(b: Json): Slim {
   return slim(b, {
     metadata: { ...meta(b), labels: pick(labels, ['velero.io/schedule-name']) },
     spec: pick(b.spec, ['includedNamespaces', 'excludedNamespaces', 'ttl']),
-    status: pick(b.status, ['phase', 'startTimestamp', 'completionTimestamp', 'expiration', 'errors', 'warnings', 'failureReason']),
+    status: pick(b.status, [
+      'phase',
+      'startTimestamp',
+      'completionTimestamp',
+      'expiration',
+      'errors',
+      'warnings',
+      'failureReason',
+    ]),
   });
 }
 
@@ -256,9 +376,12 @@ type Page = { limit: number; _continue?: string };
 const custom =
   (group: string, version: string, plural: string) =>
   (k8s: ClusterKubernetes, page: Page) =>
-    k8s.custom.listCustomObjectForAllNamespaces({ group, version, plural, ...page }) as Promise<
-      KubernetesListObject<KubernetesObject>
-    >;
+    k8s.custom.listCustomObjectForAllNamespaces({
+      group,
+      version,
+      plural,
+      ...page,
+    }) as Promise<KubernetesListObject<KubernetesObject>>;
 
 export const WATCHED_KINDS: WatchedKind[] = [
   {
@@ -270,7 +393,8 @@ export const WATCHED_KINDS: WatchedKind[] = [
   {
     name: 'hpas',
     path: '/apis/autoscaling/v2/horizontalpodautoscalers',
-    list: (k8s, page) => k8s.autoscaling.listHorizontalPodAutoscalerForAllNamespaces(page),
+    list: (k8s, page) =>
+      k8s.autoscaling.listHorizontalPodAutoscalerForAllNamespaces(page),
     project: projectHpa,
   },
   {
