@@ -251,12 +251,10 @@ export async function createRouter(
       cluster: target.cluster,
       entityRef: target.entityRef,
     });
-    res
-      .status(202)
-      .json({
-        application: target.application,
-        operation: app.operation ?? null,
-      });
+    res.status(202).json({
+      application: target.application,
+      operation: app.operation ?? null,
+    });
   });
 
   router.post('/instances/:namespace/:name/refresh', async (req, res) => {
