@@ -19,6 +19,7 @@ export const MODEL_GROUPS = [
   ['kubernetes-models', 'batch/v1'],
   ['kubernetes-models', 'autoscaling/v2'],
   ['kubernetes-models', 'networking.k8s.io/v1'],
+  ['kubernetes-models', 'rbac.authorization.k8s.io/v1'],
   ['@kubernetes-models/argo-cd', 'argoproj.io/v1alpha1'],
   // No @kubernetes-models/argo-workflows: Argo's kinds follow its minimal CRDs (src/argo/crd.ts).
 ] as const;

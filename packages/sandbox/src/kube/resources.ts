@@ -44,6 +44,7 @@ const BUILT_IN_GROUPS = new Set([
   'batch',
   'autoscaling',
   'networking.k8s.io',
+  'rbac.authorization.k8s.io',
 ]);
 export const isBuiltIn = (type: ResourceType) =>
   BUILT_IN_GROUPS.has(type.group);
@@ -142,6 +143,8 @@ const HorizontalPodAutoscaler = k8s(
   'HorizontalPodAutoscaler',
 );
 const Ingress = k8s('networking.k8s.io/v1', 'Ingress');
+const ServiceAccount = k8s('v1', 'ServiceAccount');
+const rbac = (name: string) => k8s('rbac.authorization.k8s.io/v1', name);
 const argoCd = (name: string) => () =>
   model('@kubernetes-models/argo-cd', 'argoproj.io/v1alpha1', name);
 const Application = argoCd('Application');
@@ -187,6 +190,54 @@ export const RESOURCE_TYPES: ResourceType[] = [
     ['ns'],
   ),
   t('', 'v1', 'Secret', 'secrets', true, false, modelValidator(Secret)),
+  // What Launchpad's prepare step creates: the workflow executor's
+  // ServiceAccount, Role and RoleBinding (none has a status subresource).
+  t(
+    '',
+    'v1',
+    'ServiceAccount',
+    'serviceaccounts',
+    true,
+    false,
+    modelValidator(ServiceAccount),
+    ['sa'],
+  ),
+  t(
+    'rbac.authorization.k8s.io',
+    'v1',
+    'Role',
+    'roles',
+    true,
+    false,
+    modelValidator(rbac('Role')),
+  ),
+  t(
+    'rbac.authorization.k8s.io',
+    'v1',
+    'RoleBinding',
+    'rolebindings',
+    true,
+    false,
+    modelValidator(rbac('RoleBinding')),
+  ),
+  t(
+    'rbac.authorization.k8s.io',
+    'v1',
+    'ClusterRole',
+    'clusterroles',
+    false,
+    false,
+    modelValidator(rbac('ClusterRole')),
+  ),
+  t(
+    'rbac.authorization.k8s.io',
+    'v1',
+    'ClusterRoleBinding',
+    'clusterrolebindings',
+    false,
+    false,
+    modelValidator(rbac('ClusterRoleBinding')),
+  ),
   t(
     '',
     'v1',
