@@ -102,4 +102,21 @@ describe('ServiceAccounts and RBAC (what an instance namespace is prepared with)
     );
     expect(invalid.status).toBe(422);
   });
+
+  it("merges a Secret's stringData into data, as the API server does", async () => {
+    const core = kubeConfigFor(sandbox.clusters[0]).makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'secrets-ns' } } });
+    const created = await core.createNamespacedSecret({
+      namespace: 'secrets-ns',
+      body: {
+        metadata: { name: 'credentials' },
+        data: { KEPT: Buffer.from('old').toString('base64') },
+        stringData: { MYSQL_PASSWORD: 'hunter2' },
+      },
+    });
+    expect(created.stringData).toBeUndefined();
+    expect(Buffer.from(created.data!.MYSQL_PASSWORD, 'base64').toString()).toBe('hunter2');
+    expect(Buffer.from(created.data!.KEPT, 'base64').toString()).toBe('old');
+  });
 });
+

@@ -526,6 +526,7 @@ export class KubeStore {
     obj.metadata = obj.metadata ?? {};
     this.checkTypeMeta(type, obj);
     if (!admission) return obj;
+    if (type.group === '' && type.kind === 'Secret') mergeStringData(obj);
     let unknown: string[] = [];
     if (isBuiltIn(type)) {
       ({ object: obj, unknown } = decodeBuiltIn(type, obj));
@@ -625,5 +626,26 @@ export class KubeStore {
 
   private bucket(type: ResourceType): Map<string, KubeObject> {
     return this.objects.get(resourceKey(type))!;
+  }
+}
+
+/**
+ * A Secret's write-only `stringData` is merged into `data` (base64), keys in
+ * `stringData` winning, and never stored or returned, as the API server does
+ * (k8s.io/kubernetes pkg/apis/core/v1/conversion.go: Convert_v1_Secret_To_core_Secret).
+ */
+function mergeStringData(secret: KubeObject): void {
+  const record = secret as KubeObject & {
+    data?: Record<string, string>;
+    stringData?: unknown;
+  };
+  const stringData = record.stringData;
+  if (stringData === undefined) return;
+  delete record.stringData;
+  if (typeof stringData !== 'object' || stringData === null) return;
+  record.data = { ...(record.data ?? {}) };
+  for (const [key, value] of Object.entries(stringData)) {
+    if (typeof value === 'string')
+      record.data[key] = Buffer.from(value, 'utf8').toString('base64');
   }
 }
