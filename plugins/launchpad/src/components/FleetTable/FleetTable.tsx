@@ -65,8 +65,15 @@ const BACKUP_LEVEL = {
   unknown: 'pending',
 } as const;
 
-// Status words wrap mid-word in narrow cells ("Sync ed"): keep them whole.
-const nowrap = { whiteSpace: 'nowrap' } as const;
+// Status words wrap mid-word in narrow cells ("Sync ed"): keep them whole,
+// with half the default cell padding; the verdict comes first after the name
+// so it stays in view when a narrow screen scrolls the table.
+const nowrap = {
+  whiteSpace: 'nowrap',
+  paddingLeft: 8,
+  paddingRight: 8,
+} as const;
+const narrowHeader = { paddingLeft: 8, paddingRight: 8 } as const;
 
 const columns: TableColumn<FleetRow>[] = [
   {
@@ -91,22 +98,41 @@ const columns: TableColumn<FleetRow>[] = [
       </>
     ),
   },
-  { title: 'Cluster', field: 'cluster', cellStyle: nowrap },
+  {
+    title: 'Verdict',
+    cellStyle: nowrap,
+    headerStyle: narrowHeader,
+    field: 'verdict',
+    render: row => (
+      <span title={row.problems.join('\n')}>
+        <VerdictStatus verdict={row.verdict} />
+      </span>
+    ),
+  },
+  {
+    title: 'Cluster',
+    field: 'cluster',
+    cellStyle: nowrap,
+    headerStyle: narrowHeader,
+  },
   {
     title: 'Sync',
     cellStyle: nowrap,
+    headerStyle: narrowHeader,
     field: 'sync',
     render: row => <SyncStatus sync={row.sync} />,
   },
   {
     title: 'Health',
     cellStyle: nowrap,
+    headerStyle: narrowHeader,
     field: 'health',
     render: row => <HealthStatus health={row.health} />,
   },
   {
     title: 'Replicas',
     cellStyle: nowrap,
+    headerStyle: narrowHeader,
     field: 'replicas',
     render: row =>
       row.replicas.current === undefined ? (
@@ -125,6 +151,7 @@ const columns: TableColumn<FleetRow>[] = [
   {
     title: 'Workloads',
     cellStyle: nowrap,
+    headerStyle: narrowHeader,
     field: 'workloads',
     render: row => (
       <>
@@ -147,6 +174,7 @@ const columns: TableColumn<FleetRow>[] = [
   {
     title: 'Backup',
     cellStyle: nowrap,
+    headerStyle: narrowHeader,
     field: 'backup',
     render: row => (
       <StatusText level={BACKUP_LEVEL[row.backup] ?? 'pending'}>
@@ -154,16 +182,11 @@ const columns: TableColumn<FleetRow>[] = [
       </StatusText>
     ),
   },
-  { title: 'Release', field: 'release', cellStyle: nowrap },
   {
-    title: 'Verdict',
+    title: 'Release',
+    field: 'release',
     cellStyle: nowrap,
-    field: 'verdict',
-    render: row => (
-      <span title={row.problems.join('\n')}>
-        <VerdictStatus verdict={row.verdict} />
-      </span>
-    ),
+    headerStyle: narrowHeader,
   },
 ];
 
