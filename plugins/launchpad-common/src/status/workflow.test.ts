@@ -88,6 +88,37 @@ describe('deriveWorkflowStatus', () => {
     expect(JSON.stringify(s)).not.toContain('hunter2-secret');
   });
 
+  it('does not name the failed attempts of a retry that succeeded', () => {
+    const s = deriveWorkflowStatus({
+      status: {
+        phase: 'Succeeded',
+        nodes: {
+          r: {
+            id: 'r',
+            displayName: 'create-user',
+            type: 'Retry',
+            phase: 'Succeeded',
+            children: ['a0', 'a1'],
+          },
+          a0: {
+            id: 'a0',
+            displayName: 'create-user(0)',
+            type: 'Pod',
+            phase: 'Failed',
+            message: 'exit code 1',
+          },
+          a1: {
+            id: 'a1',
+            displayName: 'create-user(1)',
+            type: 'Pod',
+            phase: 'Succeeded',
+          },
+        },
+      },
+    });
+    expect(s).toMatchObject({ verdict: 'succeeded', failedSteps: [] });
+  });
+
   it.each([
     ['', 'pending'],
     [undefined, 'pending'],

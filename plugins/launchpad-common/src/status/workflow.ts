@@ -47,14 +47,17 @@ export function deriveWorkflowStatus(workflow: unknown): WorkflowDerivedStatus {
 
   const nodes = asObject(path(status, 'nodes')) ?? {};
   // A retried step fails once per attempt: name the Retry node, with its last attempt's message.
-  const retryParentOf = new Map<string, { name: string }>();
+  // An attempt whose retry later succeeded is no failed step.
+  const retryParentOf = new Map<string, { name: string; failed: boolean }>();
   for (const node of Object.values(nodes)) {
     if (asString(path(node, 'type')) !== 'Retry') continue;
     const name =
       asString(path(node, 'displayName')) ?? asString(path(node, 'name'));
     if (!name) continue;
+    const phase = asString(path(node, 'phase'));
+    const failed = phase === 'Failed' || phase === 'Error';
     for (const child of asArray(path(node, 'children'))) {
-      if (typeof child === 'string') retryParentOf.set(child, { name });
+      if (typeof child === 'string') retryParentOf.set(child, { name, failed });
     }
   }
   const failed = new Map<
@@ -68,6 +71,7 @@ export function deriveWorkflowStatus(workflow: unknown): WorkflowDerivedStatus {
     if (type && GROUP_NODE_TYPES.has(type)) continue;
     const nodeId = asString(path(node, 'id')) ?? id;
     const parent = retryParentOf.get(nodeId);
+    if (parent && !parent.failed) continue;
     const name =
       parent?.name ??
       asString(path(node, 'displayName')) ??
