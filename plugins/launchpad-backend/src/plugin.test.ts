@@ -21,6 +21,33 @@ import {
 
 type Server = Awaited<ReturnType<typeof startTestBackend>>['server'];
 
+/** The launchpad plugin against a sandbox, over the seed's instance entities, with fast watch timings. */
+function startStatusBackend(
+  sandbox: Sandbox,
+  features: Array<
+    Parameters<typeof startTestBackend>[0]['features'] extends
+      | Array<infer F>
+      | undefined
+      ? F
+      : never
+  > = [],
+) {
+  const config = sandboxLaunchpadConfig(sandbox);
+  return startTestBackend({
+    features: [
+      launchpadPlugin,
+      catalogServiceMock.factory({ entities: seedInstanceEntities() }),
+      mockServices.rootConfig.factory({
+        data: {
+          ...config,
+          launchpad: { ...config.launchpad, status: testStatusConfig() },
+        },
+      }),
+      ...features,
+    ],
+  });
+}
+
 describe('launchpad backend: status API against the sandbox', () => {
   let sandbox: Sandbox;
   let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
@@ -29,25 +56,12 @@ describe('launchpad backend: status API against the sandbox', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ speed: 1 });
-    backend = await startTestBackend({
-      features: [
-        launchpadPlugin,
-        catalogServiceMock.factory({ entities: seedInstanceEntities() }),
-        // Requests without a token are anonymous (the default mock signs them in as a user).
-        mockServices.httpAuth.factory({
-          defaultCredentials: mockCredentials.none(),
-        }),
-        mockServices.rootConfig.factory({
-          data: {
-            ...sandboxLaunchpadConfig(sandbox),
-            launchpad: {
-              ...sandboxLaunchpadConfig(sandbox).launchpad,
-              status: testStatusConfig(),
-            },
-          },
-        }),
-      ],
-    });
+    backend = await startStatusBackend(sandbox, [
+      // Requests without a token are anonymous (the default mock signs them in as a user).
+      mockServices.httpAuth.factory({
+        defaultCredentials: mockCredentials.none(),
+      }),
+    ]);
     server = backend.server;
     // Every cluster's caches have listed.
     await eventually('both clusters watched', async () => {
@@ -254,19 +268,7 @@ describe('launchpad backend: permissions and a cluster down from the start', () 
   it('403 when the policy denies, 503 naming the cluster when it never answered', async () => {
     sandbox = await startSandbox({ speed: 1 });
     sandbox.faults.add({ kind: 'down', cluster: 'production' });
-    const config = sandboxLaunchpadConfig(sandbox);
-    const backend = await startTestBackend({
-      features: [
-        launchpadPlugin,
-        catalogServiceMock.factory({ entities: seedInstanceEntities() }),
-        mockServices.rootConfig.factory({
-          data: {
-            ...config,
-            launchpad: { ...config.launchpad, status: testStatusConfig() },
-          },
-        }),
-      ],
-    });
+    const backend = await startStatusBackend(sandbox);
     try {
       const auth = { Authorization: mockCredentials.user.header() };
       const down = await eventually('production reported down', async () => {
@@ -289,19 +291,9 @@ describe('launchpad backend: permissions and a cluster down from the start', () 
       await backend.stop();
     }
 
-    const denied = await startTestBackend({
-      features: [
-        launchpadPlugin,
-        catalogServiceMock.factory({ entities: seedInstanceEntities() }),
-        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-        mockServices.rootConfig.factory({
-          data: {
-            ...config,
-            launchpad: { ...config.launchpad, status: testStatusConfig() },
-          },
-        }),
-      ],
-    });
+    const denied = await startStatusBackend(sandbox, [
+      mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+    ]);
     try {
       const auth = { Authorization: mockCredentials.user.header() };
       const res = await request(denied.server)

@@ -39,30 +39,21 @@ export interface RouterOptions {
   logger: LoggerService;
 }
 
+/** A query parameter given once, repeated, or comma-separated: its values. */
+const commaList = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform(v =>
+    v === undefined
+      ? []
+      : (Array.isArray(v) ? v : [v]).flatMap(s => s.split(',')).filter(Boolean),
+  );
+
 const listParam = <T extends string>(values: readonly [T, ...T[]]) =>
-  z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .transform(v =>
-      v === undefined
-        ? []
-        : (Array.isArray(v) ? v : [v])
-            .flatMap(s => s.split(','))
-            .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(values)));
+  commaList.pipe(z.array(z.enum(values)));
 
 const fleetQuery = z.object({
-  cluster: z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .transform(v =>
-      v === undefined
-        ? []
-        : (Array.isArray(v) ? v : [v])
-            .flatMap(s => s.split(','))
-            .filter(Boolean),
-    ),
+  cluster: commaList,
   filter: listParam(FLEET_FILTERS as unknown as readonly [string, ...string[]]),
   q: z.string().max(200).optional(),
   sort: z.enum(FLEET_SORT_KEYS).optional(),

@@ -134,6 +134,7 @@ function kubernetesFor(url: string): ClusterKubernetes {
 }
 
 const pods = WATCHED_KINDS.find(k => k.name === 'pods')!;
+
 const timing = {
   watchTimeoutSeconds: 1,
   silenceGraceMs: 500,
@@ -141,6 +142,24 @@ const timing = {
   maxBackoffMs: 400,
   pageSize: 100,
 };
+
+/** A watcher of pods against `fake`, started; `changes` records its change callbacks. */
+async function startWatcher(
+  fake: ReturnType<typeof fakeApiServer>,
+  overrides: Partial<typeof timing> = {},
+  changes: string[] = [],
+): Promise<KindWatcher> {
+  const url = await fake.start();
+  const watcher = new KindWatcher(
+    pods,
+    kubernetesFor(url),
+    { ...timing, ...overrides },
+    mockServices.logger.mock(),
+    kind => changes.push(kind),
+  );
+  watcher.start();
+  return watcher;
+}
 
 describe('KindWatcher', () => {
   let fake: ReturnType<typeof fakeApiServer>;
@@ -153,15 +172,7 @@ describe('KindWatcher', () => {
 
   it('lists, keeps only slim objects (no env), and restarts a watch that stays silent past its timeout', async () => {
     fake = fakeApiServer();
-    const url = await fake.start();
-    watcher = new KindWatcher(
-      pods,
-      kubernetesFor(url),
-      timing,
-      mockServices.logger.mock(),
-      () => {},
-    );
-    watcher.start();
+    watcher = await startWatcher(fake);
     await eventually(
       'listed',
       () => (watcher!.state().phase === 'ok' ? true : undefined),
@@ -191,16 +202,8 @@ describe('KindWatcher', () => {
   it('marks a failing list as an error, retries with backoff, and recovers', async () => {
     fake = fakeApiServer();
     fake.state.listStatus = 500;
-    const url = await fake.start();
     const changes: string[] = [];
-    watcher = new KindWatcher(
-      pods,
-      kubernetesFor(url),
-      timing,
-      mockServices.logger.mock(),
-      k => changes.push(k),
-    );
-    watcher.start();
+    watcher = await startWatcher(fake, {}, changes);
     await eventually(
       'error',
       () => (watcher!.state().phase === 'error' ? true : undefined),
@@ -224,15 +227,7 @@ describe('KindWatcher', () => {
   it('relists after 410 Gone on the watch', async () => {
     fake = fakeApiServer();
     fake.state.watchMode = 'gone';
-    const url = await fake.start();
-    watcher = new KindWatcher(
-      pods,
-      kubernetesFor(url),
-      { ...timing, watchTimeoutSeconds: 30 },
-      mockServices.logger.mock(),
-      () => {},
-    );
-    watcher.start();
+    watcher = await startWatcher(fake, { watchTimeoutSeconds: 30 });
     await eventually(
       'relisted and watching again',
       () =>
@@ -249,15 +244,7 @@ describe('KindWatcher', () => {
   it('applies watch events to the cache, projected', async () => {
     fake = fakeApiServer();
     fake.state.watchMode = 'events';
-    const url = await fake.start();
-    watcher = new KindWatcher(
-      pods,
-      kubernetesFor(url),
-      { ...timing, watchTimeoutSeconds: 30 },
-      mockServices.logger.mock(),
-      () => {},
-    );
-    watcher.start();
+    watcher = await startWatcher(fake, { watchTimeoutSeconds: 30 });
     await eventually(
       'event applied',
       () =>
@@ -276,15 +263,7 @@ describe('KindWatcher', () => {
   it('reports a kind the cluster does not serve as absent, not as an error', async () => {
     fake = fakeApiServer();
     fake.state.listStatus = 404;
-    const url = await fake.start();
-    watcher = new KindWatcher(
-      pods,
-      kubernetesFor(url),
-      timing,
-      mockServices.logger.mock(),
-      () => {},
-    );
-    watcher.start();
+    watcher = await startWatcher(fake);
     await eventually(
       'absent',
       () => (watcher!.state().phase === 'absent' ? true : undefined),
