@@ -1,12 +1,12 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { validateInstanceSlug } from '@internal/plugin-launchpad-common';
 import { kubernetesError } from '@internal/plugin-launchpad-node';
 import { argocdAppUrl } from './argocdSync';
 import { examples } from './argocdApply.examples';
 import {
   audited,
-  clusterFromInput,
+  instanceClusterFromInput,
+  instanceInputSchema,
   kubernetesStatus,
   type LaunchpadActionDeps,
 } from './shared';
@@ -48,9 +48,7 @@ export function createArgocdApplyAction(deps: LaunchpadActionDeps) {
     supportsDryRun: true,
     schema: {
       input: {
-        cluster: z =>
-          z.string({ description: 'Cluster name from launchpad.clusters' }),
-        slug: z => z.string({ description: 'Instance slug' }),
+        ...instanceInputSchema('Instance slug'),
       },
       output: {
         application: z =>
@@ -67,11 +65,7 @@ export function createArgocdApplyAction(deps: LaunchpadActionDeps) {
     },
     async handler(ctx) {
       const { slug } = ctx.input;
-      const cluster = clusterFromInput(clusters, ctx.input.cluster);
-      const slugCheck = validateInstanceSlug(slug);
-      if (!slugCheck.ok) {
-        throw new InputError(`slug "${slug}" is invalid: ${slugCheck.reason}`);
-      }
+      const cluster = instanceClusterFromInput(clusters, ctx.input);
       const read = await cluster.repository.readInstance(slug);
       const manifest = read.application as ApplicationObject | undefined;
       if (!manifest) {

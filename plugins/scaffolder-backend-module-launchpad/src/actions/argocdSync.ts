@@ -1,10 +1,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import {
-  argoAppName,
-  validateInstanceSlug,
-} from '@internal/plugin-launchpad-common';
+import { argoAppName } from '@internal/plugin-launchpad-common';
 import type {
   ArgoCdApplication,
   ArgoCdClient,
@@ -12,7 +9,8 @@ import type {
 import { examples } from './argocdSync.examples';
 import {
   audited,
-  clusterFromInput,
+  instanceClusterFromInput,
+  instanceInputSchema,
   messageOf,
   sleep,
   type LaunchpadActionDeps,
@@ -40,9 +38,7 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
     supportsDryRun: true,
     schema: {
       input: {
-        cluster: z =>
-          z.string({ description: 'Cluster name from launchpad.clusters' }),
-        slug: z => z.string({ description: 'Instance slug' }),
+        ...instanceInputSchema('Instance slug'),
         application: z =>
           z
             .string({
@@ -89,11 +85,7 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
     },
     async handler(ctx) {
       const { slug } = ctx.input;
-      const cluster = clusterFromInput(clusters, ctx.input.cluster);
-      const slugCheck = validateInstanceSlug(slug);
-      if (!slugCheck.ok) {
-        throw new InputError(`slug "${slug}" is invalid: ${slugCheck.reason}`);
-      }
+      const cluster = instanceClusterFromInput(clusters, ctx.input);
       const { argocd } = cluster;
       if (!argocd) {
         throw new InputError(

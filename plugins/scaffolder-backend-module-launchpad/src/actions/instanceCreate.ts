@@ -6,7 +6,6 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   instanceEntityRef,
   LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
-  validateInstanceSlug,
   type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
 import type { LaunchpadCluster } from '@internal/plugin-launchpad-node';
@@ -14,6 +13,7 @@ import { examples } from './instanceCreate.examples';
 import { writeInstanceSecret } from './instanceSecrets';
 import {
   audited,
+  assertInstanceSlug,
   clusterFromInput,
   commitUrl,
   generatePassword,
@@ -140,10 +140,7 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
       const release = normalizeRelease(ctx.input.release ?? DEFAULT_RELEASE);
       const publishAs = ctx.input.publishAs ?? 'commit';
       const writeSecrets = ctx.input.writeSecrets ?? true;
-      const slugCheck = validateInstanceSlug(slug);
-      if (!slugCheck.ok) {
-        throw new InputError(`slug "${slug}" is invalid: ${slugCheck.reason}`);
-      }
+      assertInstanceSlug(slug);
       const owner = ownerRef(ctx.input.owner);
       const entityRef = instanceEntityRef(cluster.name, slug);
       const credentials = await ctx.getInitiatorCredentials();

@@ -1,13 +1,16 @@
-import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { validateInstanceSlug } from '@internal/plugin-launchpad-common';
 import {
   kubernetesError,
   type LaunchpadCluster,
 } from '@internal/plugin-launchpad-node';
 import { examples } from './instancePrepare.examples';
 import { createOrKeep, instanceLabels } from './instanceSecrets';
-import { audited, clusterFromInput, type LaunchpadActionDeps } from './shared';
+import {
+  audited,
+  instanceClusterFromInput,
+  instanceInputSchema,
+  type LaunchpadActionDeps,
+} from './shared';
 
 /** The service account Launchpad's provision workflows run as in an instance namespace. */
 export const WORKFLOW_EXECUTOR = 'workflow-executor';
@@ -124,9 +127,7 @@ export function createInstancePrepareAction(deps: LaunchpadActionDeps) {
     supportsDryRun: true,
     schema: {
       input: {
-        cluster: z =>
-          z.string({ description: 'Cluster name from launchpad.clusters' }),
-        slug: z => z.string({ description: 'Instance slug (the namespace)' }),
+        ...instanceInputSchema('Instance slug (the namespace)'),
       },
       output: {
         namespace: z => z.string({ description: 'The instance namespace' }),
@@ -141,11 +142,7 @@ export function createInstancePrepareAction(deps: LaunchpadActionDeps) {
     },
     async handler(ctx) {
       const { slug } = ctx.input;
-      const cluster = clusterFromInput(clusters, ctx.input.cluster);
-      const slugCheck = validateInstanceSlug(slug);
-      if (!slugCheck.ok) {
-        throw new InputError(`slug "${slug}" is invalid: ${slugCheck.reason}`);
-      }
+      const cluster = instanceClusterFromInput(clusters, ctx.input);
       ctx.output('namespace', slug);
       ctx.output('serviceAccount', WORKFLOW_EXECUTOR);
       if (ctx.isDryRun) {

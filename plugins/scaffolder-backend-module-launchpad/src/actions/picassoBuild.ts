@@ -1,7 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { validateInstanceSlug } from '@internal/plugin-launchpad-common';
 import type {
   LaunchpadCluster,
   WorkflowRunInfo,
@@ -9,7 +7,8 @@ import type {
 import { examples } from './picassoBuild.examples';
 import {
   audited,
-  clusterFromInput,
+  instanceClusterFromInput,
+  instanceInputSchema,
   messageOf,
   sleep,
   type LaunchpadActionDeps,
@@ -42,9 +41,7 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
     supportsDryRun: true,
     schema: {
       input: {
-        cluster: z =>
-          z.string({ description: 'Cluster name from launchpad.clusters' }),
-        slug: z => z.string({ description: 'Instance slug (INSTANCE_NAME)' }),
+        ...instanceInputSchema('Instance slug (INSTANCE_NAME)'),
         service: z =>
           z
             .enum(['openedx', 'mfe'], {
@@ -115,11 +112,7 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
     async handler(ctx) {
       const { slug } = ctx.input;
       const service = ctx.input.service ?? 'openedx';
-      const cluster = clusterFromInput(clusters, ctx.input.cluster);
-      const slugCheck = validateInstanceSlug(slug);
-      if (!slugCheck.ok) {
-        throw new InputError(`slug "${slug}" is invalid: ${slugCheck.reason}`);
-      }
+      const cluster = instanceClusterFromInput(clusters, ctx.input);
       const { repository } = cluster;
       const branch = ctx.input.strainRepositoryBranch ?? repository.branch;
       const inputs: Record<string, string> = {

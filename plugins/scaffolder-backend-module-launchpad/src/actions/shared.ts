@@ -4,7 +4,9 @@ import type {
   AuditorServiceEventSeverityLevel,
 } from '@backstage/backend-plugin-api';
 import { assertError, InputError } from '@backstage/errors';
+import type { TemplateActionOptions } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
+import { validateInstanceSlug } from '@internal/plugin-launchpad-common';
 import type {
   LaunchpadCluster,
   LaunchpadClustersService,
@@ -35,6 +37,44 @@ export function clusterFromInput(
     );
   }
   return found;
+}
+
+/** InputError naming the slug and why, unless it is a valid instance slug. */
+export function assertInstanceSlug(slug: string): void {
+  const slugCheck = validateInstanceSlug(slug);
+  if (!slugCheck.ok) {
+    throw new InputError(`slug "${slug}" is invalid: ${slugCheck.reason}`);
+  }
+}
+
+/**
+ * What every per-instance action starts with: the cluster by name
+ * ({@link clusterFromInput}), then the slug checked ({@link assertInstanceSlug}).
+ */
+export function instanceClusterFromInput(
+  clusters: LaunchpadClustersService,
+  input: { cluster: string; slug: string },
+): LaunchpadCluster {
+  const cluster = clusterFromInput(clusters, input.cluster);
+  assertInstanceSlug(input.slug);
+  return cluster;
+}
+
+/** The zod (v3) the scaffolder hands each input schema field. */
+type SchemaZod = Parameters<
+  NonNullable<NonNullable<TemplateActionOptions['schema']>['input']>[string]
+>[0];
+
+/**
+ * The `cluster` and `slug` inputs of a per-instance action, for the top of
+ * its `schema.input`; `slugDescription` says what the slug is used as.
+ */
+export function instanceInputSchema(slugDescription: string) {
+  return {
+    cluster: (z: SchemaZod) =>
+      z.string({ description: 'Cluster name from launchpad.clusters' }),
+    slug: (z: SchemaZod) => z.string({ description: slugDescription }),
+  };
 }
 
 /**

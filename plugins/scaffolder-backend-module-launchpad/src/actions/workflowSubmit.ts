@@ -7,7 +7,6 @@ import {
   mongodbDatabaseName,
   mysqlDatabaseName,
   mysqlUsername,
-  validateInstanceSlug,
 } from '@internal/plugin-launchpad-common';
 import {
   kubernetesError,
@@ -17,7 +16,8 @@ import { examples } from './workflowSubmit.examples';
 import { instanceLabels, readInstanceSecrets } from './instanceSecrets';
 import {
   audited,
-  clusterFromInput,
+  instanceClusterFromInput,
+  instanceInputSchema,
   kubernetesStatus,
   messageOf,
   sleep,
@@ -113,9 +113,7 @@ export function createWorkflowSubmitAction(deps: LaunchpadActionDeps) {
     supportsDryRun: true,
     schema: {
       input: {
-        cluster: z =>
-          z.string({ description: 'Cluster name from launchpad.clusters' }),
-        slug: z => z.string({ description: 'Instance slug (its namespace)' }),
+        ...instanceInputSchema('Instance slug (its namespace)'),
         template: z =>
           z.string({
             description:
@@ -190,11 +188,7 @@ export function createWorkflowSubmitAction(deps: LaunchpadActionDeps) {
     },
     async handler(ctx) {
       const { slug, template } = ctx.input;
-      const cluster = clusterFromInput(clusters, ctx.input.cluster);
-      const slugCheck = validateInstanceSlug(slug);
-      if (!slugCheck.ok) {
-        throw new InputError(`slug "${slug}" is invalid: ${slugCheck.reason}`);
-      }
+      const cluster = instanceClusterFromInput(clusters, ctx.input);
       const name = ctx.input.name ?? workflowName(template, slug);
       const namespace = slug;
       const url = cluster.argo
