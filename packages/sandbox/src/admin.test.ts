@@ -8,11 +8,11 @@ let core: CoreV1Api;
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: 'none', speed: 0 });
   core = kubeConfigFor(sandbox.clusters[0]).makeApiClient(CoreV1Api);
-});
+}, 60_000);
 
 afterAll(async () => {
   await sandbox.stop();
-});
+}, 60_000);
 
 const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
   fetch(`${sandbox.adminUrl}${path}`, {

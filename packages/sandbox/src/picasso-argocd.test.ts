@@ -10,10 +10,10 @@ describe('Picasso build → ArgoCD sync', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {
     sandbox = await startSandbox({ speed: 0 });
-  });
+  }, 60_000);
   afterAll(async () => {
     await sandbox.stop();
-  });
+  }, 60_000);
 
   it('syncs the instance to the commit the build made', async () => {
     const octokit = new Octokit({

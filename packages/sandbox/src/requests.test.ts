@@ -69,7 +69,7 @@ async function openWatch(path: string): Promise<AbortController> {
 }
 
 describe('GET /_sandbox/requests', () => {
-  afterAll(() => watches.forEach(w => w.abort()));
+  afterAll(() => watches.forEach(w => w.abort()), 60_000);
 
   it('counts requests per service, cluster, method and route template, and resets', async () => {
     expect((await admin('/requests', 'DELETE')).status).toBe(204);

@@ -52,11 +52,11 @@ beforeAll(async () => {
   await kc
     .makeApiClient(CoreV1Api)
     .createNamespace({ body: { metadata: { name: 'wf-test' } } });
-});
+}, 60_000);
 
 afterAll(async () => {
   await sandbox.stop();
-});
+}, 60_000);
 
 async function submit(resourceName: string, parameters: string[]) {
   return fetch(`${argoUrl}/api/v1/workflows/wf-test/submit`, {

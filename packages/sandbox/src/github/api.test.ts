@@ -111,10 +111,10 @@ describe('sandbox GitHub API', () => {
       extraTokens: [{ token: 'outsider-token', login: 'outsider' }],
     });
     octokit = new Octokit({ baseUrl: gh.url, auth: gh.token, log });
-  });
+  }, 30_000);
   afterEach(async () => {
     await gh.stop();
-  });
+  }, 30_000);
 
   describe('authentication and errors', () => {
     it('answers 401 in GitHub shape without or with a wrong token', async () => {

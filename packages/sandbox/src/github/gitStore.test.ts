@@ -29,11 +29,11 @@ describe('GitStore', () => {
     store = await GitStore.create({ dir, clock });
     pushes = [];
     store.onPush(e => pushes.push(e));
-  });
+  }, 30_000);
   afterEach(async () => {
     clock.stop();
     await fs.promises.rm(dir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   it('seeds 1,000 instances (4,000 files) in one commit that git itself reads back', async () => {
     const files: Record<string, string> = {};

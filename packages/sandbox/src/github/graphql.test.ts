@@ -54,10 +54,10 @@ describe('GitHub GraphQL (POST /graphql)', () => {
   beforeAll(async () => {
     gh = await startTestGitHub();
     await gh.git.createRepository(OWNER, REPO, { files: FILES });
-  });
+  }, 60_000);
   afterAll(async () => {
     await gh?.stop();
-  });
+  }, 60_000);
   beforeEach(() => {
     statuses = [];
     octokit = new RetryingOctokit({
@@ -73,7 +73,7 @@ describe('GitHub GraphQL (POST /graphql)', () => {
         },
       },
     });
-  });
+  }, 30_000);
 
   async function blobShas(): Promise<Array<{ path: string; sha: string }>> {
     const tree = await octokit.rest.git.getTree({

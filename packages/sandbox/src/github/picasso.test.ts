@@ -119,11 +119,11 @@ describe('Picasso simulation', () => {
           'instances/fresh/config.yml': 'EDX_PLATFORM_VERSION: master\n',
         },
       });
-    });
+    }, 30_000);
     afterEach(async () => {
       clock.stop();
       await fs.promises.rm(dir, { recursive: true, force: true });
-    });
+    }, 30_000);
     const build = (inputs: Record<string, string>, runNumber = 7) =>
       runPicassoBuild(
         { git, faults },

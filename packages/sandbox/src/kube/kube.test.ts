@@ -23,11 +23,11 @@ beforeAll(async () => {
   kc = kubeConfigFor(sandbox.clusters[0]);
   core = kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: 'team-a' } } });
-});
+}, 60_000);
 
 afterAll(async () => {
   await sandbox.stop();
-});
+}, 60_000);
 
 async function apiError(
   promise: Promise<unknown>,

@@ -14,7 +14,7 @@ const NAMESPACES = resource('', 'namespaces');
 
 describe('KubeStore', () => {
   const clock = new SandboxClock(1);
-  afterAll(() => clock.stop());
+  afterAll(() => clock.stop(), 60_000);
 
   it('expires resourceVersions that fell out of the event log, answering watches with 410', async () => {
     const store = new KubeStore(clock, 5);

@@ -4,7 +4,7 @@ describe('scale seeding', () => {
   let sandbox: Sandbox;
   afterAll(async () => {
     await sandbox?.stop();
-  });
+  }, 60_000);
 
   it('seeds 1,000 extra instances into one cluster repository, each with its Application', async () => {
     const started = Date.now();

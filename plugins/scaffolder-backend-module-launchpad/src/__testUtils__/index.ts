@@ -9,7 +9,10 @@ import type {
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import type { JsonObject, JsonValue } from '@backstage/types';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
-import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import {
+  DefaultLaunchpadClustersService,
+  type LaunchpadClustersService,
+} from '@internal/plugin-launchpad-node';
 import {
   countingFetch,
   sandboxLaunchpadConfig,
@@ -48,6 +51,49 @@ export async function startLaunchpadSandbox() {
     },
   );
   return { sandbox, clusters, github };
+}
+
+type LaunchpadSandbox = Awaited<ReturnType<typeof startLaunchpadSandbox>>;
+
+/**
+ * The setup every action test block shares: {@link startLaunchpadSandbox} in
+ * `beforeAll`, stopped in `afterAll`, its faults cleared after each test.
+ * `env` reads the started sandbox, clusters service and GitHub fetch counter;
+ * `build()` makes the action under test with fresh {@link mockDeps}.
+ */
+export function useActionSandbox<A>(
+  create: (
+    deps: { clusters: LaunchpadClustersService } & ReturnType<typeof mockDeps>,
+  ) => A,
+) {
+  let started: LaunchpadSandbox | undefined;
+  const current = (): LaunchpadSandbox => {
+    if (!started) throw new Error('the sandbox is not started (beforeAll)');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startLaunchpadSandbox();
+  }, 60_000);
+  afterAll(async () => {
+    await started?.sandbox.stop();
+  }, 30_000);
+  afterEach(() => started?.sandbox.faults.clear());
+  const env = {
+    get sandbox() {
+      return current().sandbox;
+    },
+    get clusters() {
+      return current().clusters;
+    },
+    get github() {
+      return current().github;
+    },
+  };
+  const build = () => {
+    const deps = mockDeps();
+    return { deps, action: create({ clusters: env.clusters, ...deps }) };
+  };
+  return { env, build };
 }
 
 /** The services an action is built with, as mocks that record what they got. */

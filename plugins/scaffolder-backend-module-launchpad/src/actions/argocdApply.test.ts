@@ -1,10 +1,7 @@
-import type { Sandbox } from '@internal/sandbox';
-import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import {
   actionContext,
   exampleInputs,
-  mockDeps,
-  startLaunchpadSandbox,
+  useActionSandbox,
 } from '../__testUtils__';
 import { createArgocdApplyAction } from './argocdApply';
 import { examples } from './argocdApply.examples';
@@ -17,20 +14,8 @@ const APPS = {
 };
 
 describe('launchpad:argocd:apply (against the sandbox)', () => {
-  let sandbox: Sandbox;
-  let clusters: LaunchpadClustersService;
-  beforeAll(async () => {
-    ({ sandbox, clusters } = await startLaunchpadSandbox());
-  }, 60_000);
-  afterAll(async () => {
-    await sandbox?.stop();
-  }, 30_000);
-
-  const build = () => {
-    const deps = mockDeps();
-    return { deps, action: createArgocdApplyAction({ clusters, ...deps }) };
-  };
-  const custom = () => clusters.get('staging').kubernetes.custom;
+  const { env, build } = useActionSandbox(createArgocdApplyAction);
+  const custom = () => env.clusters.get('staging').kubernetes.custom;
   const readApp = async (name: string) =>
     (await custom().getNamespacedCustomObject({ ...APPS, name })) as {
       metadata: { resourceVersion: string; labels: Record<string, string> };
@@ -58,7 +43,7 @@ describe('launchpad:argocd:apply (against the sandbox)', () => {
   }, 30_000);
 
   it('creates or updates a new instance Application, leaves it unchanged on a re-run, and puts back a drifted spec keeping its status', async () => {
-    const staging = clusters.get('staging');
+    const staging = env.clusters.get('staging');
     const { files } = staging.repository.editor.renderInstance({
       slug: 'apply-one',
       platformName: 'Apply',
@@ -87,7 +72,7 @@ describe('launchpad:argocd:apply (against the sandbox)', () => {
     await action.handler(second.ctx);
     expect(second.outputs.result).toBe('unchanged');
 
-    await sandbox.settle(5_000);
+    await env.sandbox.settle(5_000);
     const drifted = await readApp('apply-one-staging');
     await custom().replaceNamespacedCustomObject({
       ...APPS,

@@ -1,30 +1,15 @@
-import type { Sandbox } from '@internal/sandbox';
-import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import {
   actionContext,
   exampleInputs,
   memoryCheckpoint,
-  mockDeps,
-  startLaunchpadSandbox,
+  useActionSandbox,
   whileAdvancing,
 } from '../__testUtils__';
 import { createArgocdSyncAction } from './argocdSync';
 import { examples } from './argocdSync.examples';
 
 describe('launchpad:argocd:sync (against the sandbox)', () => {
-  let sandbox: Sandbox;
-  let clusters: LaunchpadClustersService;
-  beforeAll(async () => {
-    ({ sandbox, clusters } = await startLaunchpadSandbox());
-  }, 60_000);
-  afterAll(async () => {
-    await sandbox?.stop();
-  }, 30_000);
-
-  const build = () => {
-    const deps = mockDeps();
-    return { deps, action: createArgocdSyncAction({ clusters, ...deps }) };
-  };
+  const { env, build } = useActionSandbox(createArgocdSyncAction);
 
   it('runs the example: syncs demo and waits for Synced and Healthy; a retry does not sync again', async () => {
     const [example, ...others] = exampleInputs(
@@ -39,7 +24,7 @@ describe('launchpad:argocd:sync (against the sandbox)', () => {
       { ...example.input, pollIntervalSeconds: 0.02 },
       { checkpoint },
     );
-    await whileAdvancing(sandbox, action.handler(ctx));
+    await whileAdvancing(env.sandbox, action.handler(ctx));
     expect(outputs).toMatchObject({
       application: 'demo-staging',
       syncStatus: 'Synced',

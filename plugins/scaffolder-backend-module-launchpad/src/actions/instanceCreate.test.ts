@@ -1,36 +1,19 @@
 import type { JsonValue } from '@backstage/types';
-import type { Sandbox } from '@internal/sandbox';
-import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import {
   actionContext,
   exampleInputs,
   memoryCheckpoint,
-  mockDeps,
-  startLaunchpadSandbox,
+  useActionSandbox,
 } from '../__testUtils__';
 import { createInstanceCreateAction } from './instanceCreate';
 import { examples } from './instanceCreate.examples';
 
 describe('launchpad:instance:create (against the sandbox)', () => {
-  let sandbox: Sandbox;
-  let clusters: LaunchpadClustersService;
-  let github: Awaited<ReturnType<typeof startLaunchpadSandbox>>['github'];
-  beforeAll(async () => {
-    ({ sandbox, clusters, github } = await startLaunchpadSandbox());
-  }, 60_000);
-  afterAll(async () => {
-    await sandbox?.stop();
-  }, 30_000);
-  afterEach(() => sandbox.faults.clear());
-
-  const build = () => {
-    const deps = mockDeps();
-    return { deps, action: createInstanceCreateAction({ clusters, ...deps }) };
-  };
+  const { env, build } = useActionSandbox(createInstanceCreateAction);
   const head = async () =>
-    (await clusters.get('staging').repository.writer.readHead()) as string;
+    (await env.clusters.get('staging').repository.writer.readHead()) as string;
   const readFile = async (path: string) => {
-    const octokit = await clusters.get('staging').repository.octokit();
+    const octokit = await env.clusters.get('staging').repository.octokit();
     const { data } = await octokit.rest.repos.getContent({
       owner: 'acme-edu',
       repo: 'launchpad-cluster-staging',
@@ -109,7 +92,7 @@ describe('launchpad:instance:create (against the sandbox)', () => {
     expect(lines().join('\n')).toContain('Opened pull request');
     expect(await head()).toBe(before);
     // The passwords stayed out of git: they are in the instance Secret.
-    const secret = await clusters
+    const secret = await env.clusters
       .get('staging')
       .kubernetes.core.readNamespacedSecret({
         namespace: slug,
@@ -120,7 +103,7 @@ describe('launchpad:instance:create (against the sandbox)', () => {
       'base64',
     ).toString();
     expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    const onBranch = await sandbox.git.readFile(
+    const onBranch = await env.sandbox.git.readFile(
       'acme-edu',
       'launchpad-cluster-staging',
       `instances/${slug}/config.yml`,
@@ -140,7 +123,7 @@ describe('launchpad:instance:create (against the sandbox)', () => {
 
   it('writes the files in one GraphQL commit and a handful of GitHub requests', async () => {
     const { action } = build();
-    github.take();
+    env.github.take();
     const before = await head();
     const { ctx } = actionContext(action, {
       cluster: 'staging',
@@ -149,13 +132,13 @@ describe('launchpad:instance:create (against the sandbox)', () => {
       owner: 'group:default/platform-team',
     });
     await action.handler(ctx);
-    const requests = github.take();
+    const requests = env.github.take();
     const commits = requests.filter(
       r => r.method === 'POST' && r.path === '/graphql',
     );
     // readInstance (2 requests, validation), head read, commit.
     expect(requests.length).toBeLessThanOrEqual(8);
-    const commit = await sandbox.git.readCommit(
+    const commit = await env.sandbox.git.readCommit(
       'acme-edu',
       'launchpad-cluster-staging',
       await head(),
@@ -195,7 +178,7 @@ describe('launchpad:instance:create (against the sandbox)', () => {
       const { action, deps } = build();
       const { namespace, ...override } = change as Record<string, unknown>;
       if (namespace) {
-        await clusters.get('staging').kubernetes.core.createNamespace({
+        await env.clusters.get('staging').kubernetes.core.createNamespace({
           body: { metadata: { name: String(override.slug) } },
         });
       }
@@ -263,7 +246,7 @@ describe('launchpad:instance:create (against the sandbox)', () => {
       fn: () => Promise<T> | T;
     }) => {
       if (opts.key.startsWith('publish-')) {
-        sandbox.faults.add({
+        env.sandbox.faults.add({
           kind: 'http-error',
           service: 'github',
           status: 502,
@@ -276,7 +259,7 @@ describe('launchpad:instance:create (against the sandbox)', () => {
     await expect(action.handler(first.ctx)).rejects.toMatchObject({
       name: 'ServiceUnavailableError',
     });
-    sandbox.faults.clear();
+    env.sandbox.faults.clear();
     expect(await head()).toBe(before);
     expect(store.has('validate-retry-one')).toBe(true);
 
@@ -295,7 +278,7 @@ describe('launchpad:instance:create (against the sandbox)', () => {
         ([event]) => event.eventId === 'instance-create',
       ),
     ).toHaveLength(2);
-    const commit = await sandbox.git.readCommit(
+    const commit = await env.sandbox.git.readCommit(
       'acme-edu',
       'launchpad-cluster-staging',
       afterRetry,
@@ -311,7 +294,7 @@ describe('launchpad:instance:create (against the sandbox)', () => {
       fn: () => Promise<T> | T;
     }) => {
       if (opts.key.startsWith('publish-')) {
-        sandbox.faults.add({
+        env.sandbox.faults.add({
           kind: 'rate-limit',
           retryAfterSeconds: 1,
           count: 1,
@@ -330,13 +313,13 @@ describe('launchpad:instance:create (against the sandbox)', () => {
       { checkpoint: limited },
     );
     await action.handler(ctx);
-    const commit = await sandbox.git.readCommit(
+    const commit = await env.sandbox.git.readCommit(
       'acme-edu',
       'launchpad-cluster-staging',
       String(outputs.commitSha),
     );
     expect(commit.parents).toEqual([before]);
-    expect(sandbox.faults.list()).toEqual([]);
+    expect(env.sandbox.faults.list()).toEqual([]);
     expect(deps.auditor.createEvent).toHaveBeenCalledTimes(1);
   }, 30_000);
 

@@ -1,31 +1,15 @@
-import type { Sandbox } from '@internal/sandbox';
-import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import {
   actionContext,
   exampleInputs,
   memoryCheckpoint,
-  mockDeps,
-  startLaunchpadSandbox,
+  useActionSandbox,
   whileAdvancing,
 } from '../__testUtils__';
 import { createPicassoBuildAction } from './picassoBuild';
 import { examples } from './picassoBuild.examples';
 
 describe('launchpad:picasso:build (against the sandbox)', () => {
-  let sandbox: Sandbox;
-  let clusters: LaunchpadClustersService;
-  beforeAll(async () => {
-    ({ sandbox, clusters } = await startLaunchpadSandbox());
-  }, 60_000);
-  afterAll(async () => {
-    await sandbox?.stop();
-  }, 30_000);
-  afterEach(() => sandbox.faults.clear());
-
-  const build = () => {
-    const deps = mockDeps();
-    return { deps, action: createPicassoBuildAction({ clusters, ...deps }) };
-  };
+  const { env, build } = useActionSandbox(createPicassoBuildAction);
   const fast = { pollIntervalSeconds: 0.02 };
   const builds = (deps: ReturnType<typeof mockDeps>) =>
     deps.auditor.createEvent.mock.calls.filter(
@@ -52,13 +36,13 @@ describe('launchpad:picasso:build (against the sandbox)', () => {
         ...example.input,
         ...fast,
       });
-      await whileAdvancing(sandbox, action.handler(ctx));
+      await whileAdvancing(env.sandbox, action.handler(ctx));
       expect(outputs).toMatchObject({
         runId: expect.any(Number),
         runUrl: expect.stringMatching(/\/actions\/runs\/\d+$/),
         conclusion: 'success',
       });
-      const config = await sandbox.git.readFile(
+      const config = await env.sandbox.git.readFile(
         'acme-edu',
         'launchpad-cluster-staging',
         'instances/demo/config.yml',
@@ -81,21 +65,21 @@ describe('launchpad:picasso:build (against the sandbox)', () => {
     const { action, deps } = build();
     const { checkpoint } = memoryCheckpoint();
     const input = { cluster: 'staging', slug: 'physics-101', ...fast };
-    sandbox.faults.add({
+    env.sandbox.faults.add({
       kind: 'build-fails',
       instance: 'physics-101',
       count: 1,
     });
     const first = actionContext(action, input, { checkpoint });
     await expect(
-      whileAdvancing(sandbox, action.handler(first.ctx)),
+      whileAdvancing(env.sandbox, action.handler(first.ctx)),
     ).rejects.toThrow(
       /^Picasso build of the openedx image for physics-101 concluded failure: http.*\/actions\/runs\/\d+$/,
     );
     expect(first.outputs.conclusion).toBe('failure');
 
     const retry = actionContext(action, input, { checkpoint });
-    await whileAdvancing(sandbox, action.handler(retry.ctx));
+    await whileAdvancing(env.sandbox, action.handler(retry.ctx));
     expect(retry.outputs.conclusion).toBe('success');
     expect(retry.outputs.runId).not.toBe(first.outputs.runId);
 

@@ -1,11 +1,8 @@
-import type { Sandbox } from '@internal/sandbox';
-import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import {
   actionContext,
   exampleInputs,
   memoryCheckpoint,
-  mockDeps,
-  startLaunchpadSandbox,
+  useActionSandbox,
   whileAdvancing,
 } from '../__testUtils__';
 import { createWorkflowSubmitAction } from './workflowSubmit';
@@ -14,22 +11,9 @@ import { examples } from './workflowSubmit.examples';
 const ARGO = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' };
 
 describe('launchpad:workflow:submit (against the sandbox)', () => {
-  let sandbox: Sandbox;
-  let clusters: LaunchpadClustersService;
-  beforeAll(async () => {
-    ({ sandbox, clusters } = await startLaunchpadSandbox());
-  }, 60_000);
-  afterAll(async () => {
-    await sandbox?.stop();
-  }, 30_000);
-  afterEach(() => sandbox.faults.clear());
-
-  const build = () => {
-    const deps = mockDeps();
-    return { deps, action: createWorkflowSubmitAction({ clusters, ...deps }) };
-  };
+  const { env, build } = useActionSandbox(createWorkflowSubmitAction);
   const fast = { pollIntervalSeconds: 0.02 };
-  const custom = () => clusters.get('staging').kubernetes.custom;
+  const custom = () => env.clusters.get('staging').kubernetes.custom;
   const readWorkflow = async (namespace: string, name: string) =>
     (await custom().getNamespacedCustomObject({
       ...ARGO,
@@ -64,7 +48,7 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
       ...mysqlExample.input,
       ...fast,
     });
-    await whileAdvancing(sandbox, action.handler(ctx));
+    await whileAdvancing(env.sandbox, action.handler(ctx));
     expect(outputs).toMatchObject({
       name: 'mysql-provision-demo',
       namespace: 'demo',
@@ -97,7 +81,7 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
       namespace: 'demo',
       'database-name': 'launchpad-demo-openedx',
       username: 'launchpad-demo',
-      password: expect.stringMatching(/^sandbox-mysql-/),
+      password: expect.stringMatching(/^env.sandbox-mysql-/),
     });
     expect(
       JSON.stringify([
@@ -123,7 +107,7 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
       ...storageExample.input,
       ...fast,
     });
-    await whileAdvancing(sandbox, action.handler(ctx));
+    await whileAdvancing(env.sandbox, action.handler(ctx));
     expect(outputs.phase).toBe('Succeeded');
     const workflow = await readWorkflow('demo', 'storage-provision-demo');
     expect(workflow.spec.ttlStrategy).toEqual({ secondsAfterCompletion: 3600 });
@@ -174,7 +158,7 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
     const { action, deps } = build();
     const { checkpoint } = memoryCheckpoint();
     await deleteWorkflow('physics-101', 'mongodb-provision-physics-101');
-    sandbox.faults.add({
+    env.sandbox.faults.add({
       kind: 'workflow-step-fails',
       template: 'mongodb-provision-template',
       step: 'create-user',
@@ -188,7 +172,7 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
     };
     await expect(
       whileAdvancing(
-        sandbox,
+        env.sandbox,
         action.handler(actionContext(action, input, { checkpoint }).ctx),
       ),
     ).rejects.toThrow(
@@ -198,10 +182,10 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
       'physics-101',
       'mongodb-provision-physics-101',
     );
-    sandbox.faults.clear();
+    env.sandbox.faults.clear();
 
     const retry = actionContext(action, input, { checkpoint });
-    await whileAdvancing(sandbox, action.handler(retry.ctx));
+    await whileAdvancing(env.sandbox, action.handler(retry.ctx));
     expect(retry.outputs.phase).toBe('Succeeded');
     expect(retry.lines()).toContain(
       'Workflow physics-101/mongodb-provision-physics-101 failed earlier; deleting it and submitting again',
@@ -243,7 +227,7 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
     );
     // The checkpoint was lost with the process: the step runs again.
     const recovered = actionContext(action, input);
-    await whileAdvancing(sandbox, action.handler(recovered.ctx));
+    await whileAdvancing(env.sandbox, action.handler(recovered.ctx));
     expect(recovered.outputs.phase).toBe('Succeeded');
     expect(recovered.lines()[0]).toMatch(
       /^Workflow physics-101\/storage-provision-physics-101 already exists/,

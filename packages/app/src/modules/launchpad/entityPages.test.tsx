@@ -260,7 +260,7 @@ describe('Launchpad entity pages and catalog index', () => {
       configurable: true,
       value: () => ({ x: 0, y: 0, width: 100, height: 20 }),
     });
-  });
+  }, 60_000);
 
   it('show an instance with its overview, About and Relations cards', async () => {
     renderPage('/catalog/staging/component/demo');
