@@ -2,6 +2,7 @@ import {
   actionContext,
   exampleInputs,
   memoryCheckpoint,
+  mockDeps,
   useActionSandbox,
   whileAdvancing,
 } from '../__testUtils__';

@@ -81,7 +81,7 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
       namespace: 'demo',
       'database-name': 'launchpad-demo-openedx',
       username: 'launchpad-demo',
-      password: expect.stringMatching(/^env.sandbox-mysql-/),
+      password: expect.stringMatching(/^sandbox-mysql-/),
     });
     expect(
       JSON.stringify([
