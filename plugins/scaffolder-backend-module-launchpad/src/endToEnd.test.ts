@@ -1,20 +1,12 @@
-import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
-import { startSandbox, type Sandbox } from '@internal/sandbox';
-import {
-  DefaultLaunchpadClustersService,
-  type LaunchpadClustersService,
-} from '@internal/plugin-launchpad-node';
-import {
-  countingFetch,
-  sandboxLaunchpadConfig,
-} from '@internal/plugin-launchpad-node/testUtils';
+import type { Sandbox } from '@internal/sandbox';
+import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import {
   actionContext,
   memoryCheckpoint,
   mockDeps,
-  startRbacStandIn,
+  startRbacLaunchpadSandbox,
+  type startRbacStandIn,
   whileAdvancing,
 } from './__testUtils__';
 import YAML from 'yaml';
@@ -66,19 +58,10 @@ describe('a new instance end to end (against the sandbox)', () => {
   let sandbox: Sandbox;
   let standIn: Awaited<ReturnType<typeof startRbacStandIn>>;
   let clusters: LaunchpadClustersService;
-  const github = countingFetch();
+  let github: Awaited<ReturnType<typeof startRbacLaunchpadSandbox>>['github'];
   beforeAll(async () => {
-    sandbox = await startSandbox({ speed: 0 });
-    standIn = await startRbacStandIn(sandbox.clusters[0].kubernetesUrl);
-    const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
-    config.launchpad.clusters[0].kubernetes.url = standIn.url;
-    clusters = DefaultLaunchpadClustersService.fromConfig(
-      new ConfigReader(config),
-      {
-        logger: mockServices.logger.mock(),
-        github: { retryAfterBaseValue: 1, fetch: github.fetch },
-      },
-    );
+    ({ sandbox, standIn, clusters, github } =
+      await startRbacLaunchpadSandbox());
   }, 60_000);
   afterAll(async () => {
     await standIn?.close();

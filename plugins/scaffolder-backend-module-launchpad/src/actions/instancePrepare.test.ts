@@ -1,16 +1,11 @@
-import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { startSandbox, type Sandbox } from '@internal/sandbox';
-import {
-  DefaultLaunchpadClustersService,
-  type LaunchpadClustersService,
-} from '@internal/plugin-launchpad-node';
-import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
+import type { Sandbox } from '@internal/sandbox';
+import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import {
   actionContext,
   exampleInputs,
   mockDeps,
-  startRbacStandIn,
+  startRbacLaunchpadSandbox,
+  type startRbacStandIn,
 } from '../__testUtils__';
 import { createInstancePrepareAction } from './instancePrepare';
 import { examples } from './instancePrepare.examples';
@@ -20,16 +15,7 @@ describe('launchpad:instance:prepare (against the sandbox)', () => {
   let standIn: Awaited<ReturnType<typeof startRbacStandIn>>;
   let clusters: LaunchpadClustersService;
   beforeAll(async () => {
-    sandbox = await startSandbox({ speed: 0 });
-    standIn = await startRbacStandIn(sandbox.clusters[0].kubernetesUrl);
-    const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
-    config.launchpad.clusters[0].kubernetes.url = standIn.url;
-    clusters = DefaultLaunchpadClustersService.fromConfig(
-      new ConfigReader(config),
-      {
-        logger: mockServices.logger.mock(),
-      },
-    );
+    ({ sandbox, standIn, clusters } = await startRbacLaunchpadSandbox());
   }, 60_000);
   afterAll(async () => {
     await standIn?.close();
