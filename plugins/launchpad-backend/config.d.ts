@@ -1,5 +1,10 @@
 export interface Config {
   launchpad?: {
+    /** Who the permission policy (packages/backend) treats as the platform team. */
+    permissions?: {
+      /** Group refs whose members may do everything (default `group:default/platform-team`). */
+      platformTeams?: string[];
+    };
     /** How the status caches watch the clusters (all optional). */
     status?: {
       /** Server-side timeout asked for each watch, in seconds (default 300); the watch then resumes from its resourceVersion. */

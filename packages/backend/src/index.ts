@@ -4,6 +4,7 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import { permissionModuleLaunchpadPolicy } from './permissions/module';
 
 const backend = createBackend();
 
@@ -43,10 +44,8 @@ backend.add(import('@internal/plugin-launchpad-backend'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Launchpad's policy: platform team, instance owners, readers (src/permissions)
+backend.add(permissionModuleLaunchpadPolicy);
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
