@@ -1,4 +1,4 @@
-import { httpError } from '../errors';
+import { apiFetch } from '../apiFetch';
 import type {
   ArgoSubmitOptions,
   ArgoWorkflow,
@@ -109,27 +109,16 @@ export class DefaultArgoWorkflowsClient implements ArgoWorkflowsClient {
     action: string,
     body?: unknown,
   ): Promise<T> {
-    const context = { action, cluster: this.options.cluster };
-    let response: Response;
-    try {
-      response = await this.fetchImpl(`${this.url}/api/v1${path}`, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(this.options.token
-            ? { authorization: `Bearer ${this.options.token}` }
-            : {}),
-        },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (error) {
-      throw await httpError('Argo Server', error, context);
-    }
-    if (!response.ok) {
-      throw await httpError('Argo Server', response, context);
-    }
+    const response = await apiFetch({
+      service: 'Argo Server',
+      url: `${this.url}/api/v1${path}`,
+      method,
+      body,
+      token: this.options.token,
+      timeoutMs: this.options.timeoutMs,
+      fetch: this.fetchImpl,
+      context: { action, cluster: this.options.cluster },
+    });
     return (await response.json()) as T;
   }
 }

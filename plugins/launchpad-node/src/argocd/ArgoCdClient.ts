@@ -1,4 +1,4 @@
-import { httpError } from '../errors';
+import { apiFetch } from '../apiFetch';
 import type {
   ArgoCdApplication,
   ArgoCdClient,
@@ -132,30 +132,18 @@ export class DefaultArgoCdClient implements ArgoCdClient {
     action: string,
     body?: unknown,
   ): Promise<T> {
-    const context = { action, cluster: this.options.cluster };
-    let response: Response;
-    try {
-      response = await this.fetchImpl(`${this.url}/api/v1${path}`, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(this.options.token
-            ? { authorization: `Bearer ${this.options.token}` }
-            : {}),
-        },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (error) {
-      throw await httpError('ArgoCD', error, context);
-    }
-    if (!response.ok) {
-      throw await httpError('ArgoCD', response, context, {
-        conflict: (status, grpcCode) =>
-          status === 400 && grpcCode === GRPC_FAILED_PRECONDITION,
-      });
-    }
+    const response = await apiFetch({
+      service: 'ArgoCD',
+      url: `${this.url}/api/v1${path}`,
+      method,
+      body,
+      token: this.options.token,
+      timeoutMs: this.options.timeoutMs,
+      fetch: this.fetchImpl,
+      context: { action, cluster: this.options.cluster },
+      conflict: (status, grpcCode) =>
+        status === 400 && grpcCode === GRPC_FAILED_PRECONDITION,
+    });
     const text = await response.text();
     return (text ? JSON.parse(text) : {}) as T;
   }
