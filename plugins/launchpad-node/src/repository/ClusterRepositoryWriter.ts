@@ -326,28 +326,20 @@ export class ClusterRepositoryWriter {
         deletions,
         expected,
       );
-      if (result.ok) {
-        this.knownHeads.set(branch, result.sha);
-        return {
-          sha: result.sha,
-          parentSha: result.parentSha,
-          branch,
-          via: result.via,
-          attempts: attempt,
-        };
-      }
+      if (result.ok) return this.committed(branch, result, attempt);
       const current = await this.readHead(branch);
       if (await this.landed(current, expected, files, deletions)) {
         // A retried request whose first try landed (its answer was lost, a
         // 502 say): the head is this very commit.
-        this.knownHeads.set(branch, current);
-        return {
-          sha: current,
-          parentSha: expected,
+        return this.committed(
           branch,
-          via: this.mutationMissing ? 'git-data' : 'graphql',
-          attempts: attempt,
-        };
+          {
+            sha: current,
+            parentSha: expected,
+            via: this.mutationMissing ? 'git-data' : 'graphql',
+          },
+          attempt,
+        );
       }
       this.logger.info(
         `Branch ${branch} of ${this.repository} moved (expected ${expected}, now ${current}); retrying the commit`,
@@ -369,6 +361,22 @@ export class ClusterRepositoryWriter {
   }
 
   /** One commit on `expected`: GraphQL first, the git data API when GraphQL cannot serve it. */
+  /** A commit that landed on `branch`: now its known head, as a result. */
+  private committed(
+    branch: string,
+    commit: Pick<CommitResult, 'sha' | 'parentSha' | 'via'>,
+    attempts: number,
+  ): CommitResult {
+    this.knownHeads.set(branch, commit.sha);
+    return {
+      sha: commit.sha,
+      parentSha: commit.parentSha,
+      branch,
+      via: commit.via,
+      attempts,
+    };
+  }
+
   private async attempt(
     branch: string,
     message: string,
@@ -752,15 +760,7 @@ export class ClusterRepositoryWriter {
       }
       const result = await this.attempt(branch, message, [], deleted, head);
       if (result.ok) {
-        this.knownHeads.set(branch, result.sha);
-        return {
-          sha: result.sha,
-          parentSha: result.parentSha,
-          branch,
-          via: result.via,
-          attempts: attempt,
-          deleted,
-        };
+        return { ...this.committed(branch, result, attempt), deleted };
       }
     }
     throw new ConflictError(
