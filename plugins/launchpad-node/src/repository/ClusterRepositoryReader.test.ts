@@ -6,7 +6,7 @@ import {
   describeGitHubError,
   type GitHubClientOptions,
 } from '../github';
-import { countingFetch } from '../testUtils';
+import { countingFetch, withFault } from '../testUtils';
 
 const OWNER = 'test-org';
 const REPO = 'cluster-repo';
@@ -183,20 +183,21 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
     const { counter, reader, logger } = await setup({ tarball: true });
     // The API answers its 302; the download host fails (and keeps failing
     // through the retry plugin's retries).
-    const fault = sandbox.faults.add({
-      kind: 'http-error',
-      service: 'github',
-      status: 502,
-      pathPrefix: '/_codeload/',
-    });
-    try {
-      const full = await reader.read();
-      expect(full.changed && full.instances[2].files['config.yml']).toContain(
-        'LMS_HOST: gamma.example.test',
-      );
-    } finally {
-      sandbox.faults.remove(fault.id);
-    }
+    await withFault(
+      sandbox,
+      {
+        kind: 'http-error',
+        service: 'github',
+        status: 502,
+        pathPrefix: '/_codeload/',
+      },
+      async () => {
+        const full = await reader.read();
+        expect(full.changed && full.instances[2].files['config.yml']).toContain(
+          'LMS_HOST: gamma.example.test',
+        );
+      },
+    );
     const paths = counter.take().map(r => r.path);
     expect(paths.filter(p => p.includes('/tarball/'))).toHaveLength(4);
     expect(paths[paths.length - 1]).toBe('/graphql');
@@ -327,44 +328,45 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
       logger.warn.mock.calls.filter(c =>
         String(c[0]).startsWith('GitHub GraphQL blob read'),
       );
-    const fault = sandbox.faults.add({
-      kind: 'http-error',
-      service: 'github',
-      status: 502,
-      pathPrefix: '/graphql',
-    });
-    try {
-      const full = await reader.read();
-      expect(full.changed && full.instances[1].files['config.yml']).toContain(
-        'LMS_HOST: beta.example.test',
-      );
-      const requests = counter.take();
-      // The first batch's query, retried 3 times by the retry plugin; the
-      // other two batches go straight to REST with it: 6 blob requests.
-      expect(requests.filter(r => r.path === '/graphql')).toEqual(
-        Array(4).fill(expect.objectContaining({ status: 502 })),
-      );
-      expect(
-        requests.filter(r =>
-          r.path.startsWith(`/repos/${OWNER}/${repo}/git/blobs/`),
-        ),
-      ).toHaveLength(6);
-      expect(full.requests).toBe(3 + 1 + 6);
-      expect(graphqlWarnings()).toEqual([
-        [
-          expect.stringMatching(
-            /failed, reading blobs over REST instead: .*502/,
+    await withFault(
+      sandbox,
+      {
+        kind: 'http-error',
+        service: 'github',
+        status: 502,
+        pathPrefix: '/graphql',
+      },
+      async () => {
+        const full = await reader.read();
+        expect(full.changed && full.instances[1].files['config.yml']).toContain(
+          'LMS_HOST: beta.example.test',
+        );
+        const requests = counter.take();
+        // The first batch's query, retried 3 times by the retry plugin; the
+        // other two batches go straight to REST with it: 6 blob requests.
+        expect(requests.filter(r => r.path === '/graphql')).toEqual(
+          Array(4).fill(expect.objectContaining({ status: 502 })),
+        );
+        expect(
+          requests.filter(r =>
+            r.path.startsWith(`/repos/${OWNER}/${repo}/git/blobs/`),
           ),
-        ],
-      ]);
+        ).toHaveLength(6);
+        expect(full.requests).toBe(3 + 1 + 6);
+        expect(graphqlWarnings()).toEqual([
+          [
+            expect.stringMatching(
+              /failed, reading blobs over REST instead: .*502/,
+            ),
+          ],
+        ]);
 
-      // Still failing on the next read: no second warning.
-      await commit({ ...instanceFiles('alpha', 2) });
-      expect((await reader.read()).changed).toBe(true);
-      expect(graphqlWarnings()).toHaveLength(1);
-    } finally {
-      sandbox.faults.remove(fault.id);
-    }
+        // Still failing on the next read: no second warning.
+        await commit({ ...instanceFiles('alpha', 2) });
+        expect((await reader.read()).changed).toBe(true);
+        expect(graphqlWarnings()).toHaveLength(1);
+      },
+    );
     counter.take();
 
     // Once GraphQL answers again, blobs go through it.
@@ -378,18 +380,19 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
 
   it('falls back to REST blobs on a GitHub without GraphQL (404, not retried)', async () => {
     const { counter, reader, logger } = await setup();
-    const fault = sandbox.faults.add({
-      kind: 'http-error',
-      service: 'github',
-      status: 404,
-      pathPrefix: '/graphql',
-    });
-    try {
-      const full = await reader.read();
-      expect(full.changed && full.instances).toHaveLength(3);
-    } finally {
-      sandbox.faults.remove(fault.id);
-    }
+    await withFault(
+      sandbox,
+      {
+        kind: 'http-error',
+        service: 'github',
+        status: 404,
+        pathPrefix: '/graphql',
+      },
+      async () => {
+        const full = await reader.read();
+        expect(full.changed && full.instances).toHaveLength(3);
+      },
+    );
     const requests = counter.take();
     expect(requests.filter(r => r.path === '/graphql')).toEqual([
       expect.objectContaining({ status: 404 }),
@@ -565,19 +568,20 @@ describe('createGitHubClient (against the sandbox)', () => {
     const { counter, logger, octokit } = sandboxClient(sandbox, {
       rateLimitRetries: 1,
     });
-    const fault = sandbox.faults.add({
-      kind: 'rate-limit',
-      retryAfterSeconds: 1,
-    });
-    try {
-      await expect(
-        octokit.rest.repos.get({ owner: OWNER, repo: 'client-repo' }),
-      ).rejects.toMatchObject({
-        status: 403,
-      });
-    } finally {
-      sandbox.faults.remove(fault.id);
-    }
+    await withFault(
+      sandbox,
+      {
+        kind: 'rate-limit',
+        retryAfterSeconds: 1,
+      },
+      async () => {
+        await expect(
+          octokit.rest.repos.get({ owner: OWNER, repo: 'client-repo' }),
+        ).rejects.toMatchObject({
+          status: 403,
+        });
+      },
+    );
     expect(counter.requests.map(r => r.status)).toEqual([403, 403]);
     expect(logger.warn).toHaveBeenLastCalledWith(
       expect.stringMatching(/giving up/),
@@ -608,16 +612,13 @@ describe('createGitHubClient (against the sandbox)', () => {
       .catch((e: unknown) => e);
     expect(describeGitHubError(missing)).toMatch(/^Not Found/);
 
-    const fault = sandbox.faults.add({ kind: 'down', service: 'github' });
-    try {
+    await withFault(sandbox, { kind: 'down', service: 'github' }, async () => {
       const down = await octokit.rest.repos
         .get({ owner: OWNER, repo: 'client-repo' })
         .catch((e: unknown) => e);
       expect(describeGitHubError(down)).toMatch(
         /^GitHub did not answer: fetch failed: .+/,
       );
-    } finally {
-      sandbox.faults.remove(fault.id);
-    }
+    });
   });
 });

@@ -6,7 +6,7 @@ import {
 } from '@backstage/errors';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import { createGitHubClient } from '../github';
-import { countingFetch } from '../testUtils';
+import { countingFetch, withFault } from '../testUtils';
 import { createInstanceReader, parseInstanceFiles } from './instanceConfig';
 
 const CONFIG = `# Launchpad writes credentials next to the settings
@@ -237,20 +237,21 @@ describe('readInstance (against the sandbox)', () => {
   });
 
   it('types a GitHub failure, naming the cluster, the repository and the instance', async () => {
-    const fault = sandbox.faults.add({
-      kind: 'http-error',
-      service: 'github',
-      status: 502,
-      pathPrefix: '/graphql',
-    });
-    try {
-      const failure = readInstance('demo');
-      await expect(failure).rejects.toThrow(ServiceUnavailableError);
-      await expect(failure).rejects.toThrow(
-        /^Could not read instance demo \(cluster staging, repository test-org\/instance-config\): GitHub answered 502/,
-      );
-    } finally {
-      sandbox.faults.remove(fault.id);
-    }
+    await withFault(
+      sandbox,
+      {
+        kind: 'http-error',
+        service: 'github',
+        status: 502,
+        pathPrefix: '/graphql',
+      },
+      async () => {
+        const failure = readInstance('demo');
+        await expect(failure).rejects.toThrow(ServiceUnavailableError);
+        await expect(failure).rejects.toThrow(
+          /^Could not read instance demo \(cluster staging, repository test-org\/instance-config\): GitHub answered 502/,
+        );
+      },
+    );
   });
 });

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { countingFetch, type RecordedRequest } from './countingFetch';
+export { withFault, type SandboxFaults } from './withFault';
 export {
   sandboxLaunchpadConfig,
   type GitHubAppConfig,
