@@ -5,10 +5,6 @@ import {
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
-  catalogProcessingExtensionPoint,
-  type EntityProvider,
-} from '@backstage/plugin-catalog-node';
-import {
   DefaultLaunchpadClustersService,
   launchpadClustersServiceRef,
   type LaunchpadClustersService,
@@ -20,7 +16,7 @@ import {
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import type { LaunchpadEntityProvider } from './LaunchpadEntityProvider';
 import { catalogModuleLaunchpad } from './module';
-import { capturingConnection } from './testHelpers';
+import { capturingConnection, capturingProviders } from './testHelpers';
 
 /**
  * The clusters service is root-scoped: the catalog module and any other
@@ -66,18 +62,9 @@ describe('launchpadClustersServiceRef shared by the catalog module and another p
         });
       },
     });
-    const added: EntityProvider[] = [];
+    const { added, extensionPoints } = capturingProviders();
     const backend = await startTestBackend({
-      extensionPoints: [
-        [
-          catalogProcessingExtensionPoint,
-          {
-            addEntityProvider: (
-              ...providers: Array<EntityProvider | EntityProvider[]>
-            ) => added.push(...providers.flat()),
-          },
-        ],
-      ],
+      extensionPoints,
       features: [
         catalogModuleLaunchpad,
         probe,

@@ -3,8 +3,6 @@ import {
   type BackendFeature,
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import type { EntityProvider } from '@backstage/plugin-catalog-node';
-import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import {
   DefaultLaunchpadClustersService,
   launchpadClustersServiceRef,
@@ -12,6 +10,7 @@ import {
   type LaunchpadClustersService,
 } from '@internal/plugin-launchpad-node';
 import { catalogModuleLaunchpad } from './module';
+import { capturingProviders } from './testHelpers';
 
 /**
  * Starts a backend with the module and the given `launchpad.clusters`, and
@@ -21,18 +20,9 @@ async function startWithClusters(
   clusters: object[],
   extraFeatures: BackendFeature[] = [],
 ) {
-  const added: EntityProvider[] = [];
+  const { added, extensionPoints } = capturingProviders();
   const backend = await startTestBackend({
-    extensionPoints: [
-      [
-        catalogProcessingExtensionPoint,
-        {
-          addEntityProvider: (
-            ...providers: Array<EntityProvider | EntityProvider[]>
-          ) => added.push(...providers.flat()),
-        },
-      ],
-    ],
+    extensionPoints,
     features: [
       catalogModuleLaunchpad,
       mockServices.rootConfig.factory({

@@ -1,11 +1,7 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  catalogProcessingExtensionPoint,
-  type EntityProvider,
-  type EntityProviderMutation,
-} from '@backstage/plugin-catalog-node';
+import type { EntityProviderMutation } from '@backstage/plugin-catalog-node';
 import {
   eventsServiceFactory,
   eventsServiceRef,
@@ -22,7 +18,11 @@ import {
 } from './LaunchpadEntityProvider';
 import { catalogModuleLaunchpad } from './module';
 import { GITHUB_PUSH_TOPIC, refreshReason } from './refreshEvents';
-import { sandboxClusters, sandboxConfig } from './testHelpers';
+import {
+  sandboxClusters,
+  sandboxConfig,
+  capturingProviders,
+} from './testHelpers';
 
 /** Resolves with the next full mutation, or rejects after `ms`. */
 function recorder() {
@@ -67,7 +67,7 @@ describe('refresh on demand (events)', () => {
   let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
   /** The events service a writer in another plugin (the scaffolder) gets. */
   let writerEvents: EventsService;
-  const providers: EntityProvider[] = [];
+  const { added: providers, extensionPoints } = capturingProviders();
 
   beforeAll(async () => {
     sandbox = await startSandbox({});
@@ -80,16 +80,7 @@ describe('refresh on demand (events)', () => {
       },
     });
     backend = await startTestBackend({
-      extensionPoints: [
-        [
-          catalogProcessingExtensionPoint,
-          {
-            addEntityProvider: (
-              ...added: Array<EntityProvider | EntityProvider[]>
-            ) => providers.push(...added.flat()),
-          },
-        ],
-      ],
+      extensionPoints,
       features: [
         mockServices.rootConfig.factory({
           data: {

@@ -1,9 +1,15 @@
-import type { LoggerService } from '@backstage/backend-plugin-api';
-import { ConfigReader } from '@backstage/config';
 import type {
-  DeferredEntity,
-  EntityProviderConnection,
-  EntityProviderMutation,
+  ExtensionPoint,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
+import {
+  catalogProcessingExtensionPoint,
+  type CatalogProcessingExtensionPoint,
+  type DeferredEntity,
+  type EntityProvider,
+  type EntityProviderConnection,
+  type EntityProviderMutation,
 } from '@backstage/plugin-catalog-node';
 import {
   DefaultLaunchpadClustersService,
@@ -64,4 +70,26 @@ export function capturingConnection() {
       return full.entities;
     },
   };
+}
+
+/**
+ * The `extensionPoints` of a `startTestBackend` call for the module: a
+ * catalog processing extension point that records, in `added`, the entity
+ * providers the module adds.
+ */
+export function capturingProviders() {
+  const added: EntityProvider[] = [];
+  const extensionPoint: [
+    ExtensionPoint<CatalogProcessingExtensionPoint>,
+    Partial<CatalogProcessingExtensionPoint>,
+  ] = [
+    catalogProcessingExtensionPoint,
+    {
+      addEntityProvider: (
+        ...providers: Array<EntityProvider | EntityProvider[]>
+      ) => added.push(...providers.flat()),
+    },
+  ];
+  const extensionPoints: [typeof extensionPoint] = [extensionPoint];
+  return { added, extensionPoints };
 }
