@@ -17,6 +17,39 @@ const log = {
   error: () => {},
 };
 
+/** The sandbox's GitHub App as an `integrations.github[].apps` entry. */
+function sandboxAppConfig(
+  sandbox: Sandbox,
+  privateKey = sandbox.github.app.privateKey,
+) {
+  return {
+    appId: sandbox.github.app.appId,
+    privateKey,
+    // Backstage's config schema requires them; the App path does not use them.
+    clientId: sandbox.github.app.clientId,
+    clientSecret: 'unused-client-secret',
+  };
+}
+
+/** Backstage's credentials provider configured with the sandbox's GitHub App. */
+function appCredentialsProvider(sandbox: Sandbox, privateKey?: string) {
+  return DefaultGithubCredentialsProvider.fromIntegrations(
+    ScmIntegrations.fromConfig(
+      new ConfigReader({
+        integrations: {
+          github: [
+            {
+              host: new URL(sandbox.github.url).host,
+              apiBaseUrl: sandbox.github.url,
+              apps: [sandboxAppConfig(sandbox, privateKey)],
+            },
+          ],
+        },
+      }),
+    ),
+  );
+}
+
 /**
  * The GitHub App path end to end: Backstage's own credentials provider (what
  * `integrations.github[].apps` configures) asks the sandbox's GitHub for an
@@ -32,29 +65,10 @@ describe('GitHub App credentials (against the sandbox)', () => {
     await sandbox?.stop();
   }, 30_000);
 
-  const appConfig = (privateKey = sandbox.github.app.privateKey) => ({
-    appId: sandbox.github.app.appId,
-    privateKey,
-    // Backstage's config schema requires them; the App path does not use them.
-    clientId: sandbox.github.app.clientId,
-    clientSecret: 'unused-client-secret',
-  });
+  const appConfig = (privateKey?: string) =>
+    sandboxAppConfig(sandbox, privateKey);
   const credentialsProvider = (privateKey?: string) =>
-    DefaultGithubCredentialsProvider.fromIntegrations(
-      ScmIntegrations.fromConfig(
-        new ConfigReader({
-          integrations: {
-            github: [
-              {
-                host: new URL(sandbox.github.url).host,
-                apiBaseUrl: sandbox.github.url,
-                apps: [appConfig(privateKey)],
-              },
-            ],
-          },
-        }),
-      ),
-    );
+    appCredentialsProvider(sandbox, privateKey);
   const repositoryUrl = () =>
     `${sandbox.github.url}/${sandbox.clusters[0].repository}`;
 
@@ -193,28 +207,9 @@ describe('GitHub App credentials on a GitHub clock far from this machine’s', (
   }, 30_000);
 
   it('still gets a token: @octokit/auth-app re-signs for the clock in GitHub’s Date header', async () => {
-    const credentials = await DefaultGithubCredentialsProvider.fromIntegrations(
-      ScmIntegrations.fromConfig(
-        new ConfigReader({
-          integrations: {
-            github: [
-              {
-                host: new URL(sandbox.github.url).host,
-                apiBaseUrl: sandbox.github.url,
-                apps: [
-                  {
-                    appId: sandbox.github.app.appId,
-                    privateKey: sandbox.github.app.privateKey,
-                    clientId: sandbox.github.app.clientId,
-                    clientSecret: 'unused-client-secret',
-                  },
-                ],
-              },
-            ],
-          },
-        }),
-      ),
-    ).getCredentials({ url: `${sandbox.github.url}/acme-edu/cluster` });
+    const credentials = await appCredentialsProvider(sandbox).getCredentials({
+      url: `${sandbox.github.url}/acme-edu/cluster`,
+    });
     expect(credentials.type).toBe('app');
     const repo = await new Octokit({
       baseUrl: sandbox.github.url,
