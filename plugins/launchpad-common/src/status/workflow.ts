@@ -54,8 +54,8 @@ export function deriveWorkflowStatus(workflow: unknown): WorkflowDerivedStatus {
     const name =
       asString(path(node, 'displayName')) ?? asString(path(node, 'name'));
     if (!name) continue;
-    const phase = asString(path(node, 'phase'));
-    const failed = phase === 'Failed' || phase === 'Error';
+    const retryPhase = asString(path(node, 'phase'));
+    const failed = retryPhase === 'Failed' || retryPhase === 'Error';
     for (const child of asArray(path(node, 'children'))) {
       if (typeof child === 'string') retryParentOf.set(child, { name, failed });
     }
