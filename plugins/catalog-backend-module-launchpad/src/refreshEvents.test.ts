@@ -133,7 +133,7 @@ describe('refresh on demand (events)', () => {
       connected.set(cluster, { provider, record });
     }
   }, 60_000);
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => jest.restoreAllMocks(), 30_000);
 
   it('re-reads a cluster at once when a writer publishes launchpad.repository.changed', async () => {
     const staging = connected.get('staging')!;

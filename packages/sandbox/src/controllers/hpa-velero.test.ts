@@ -324,7 +324,7 @@ describe('Velero as its CRDs and controllers behave', () => {
     await core.createNamespace({
       body: { metadata: { name: 'velero-fixtures' } },
     });
-  });
+  }, 60_000);
 
   it('has no status subresource: status is kept on create, written with the object, and /status is 404', async () => {
     // velero config/crd/v1/bases/velero.io_backups.yaml and velero.io_schedules.yaml declare no subresources.

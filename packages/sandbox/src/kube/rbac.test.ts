@@ -115,8 +115,9 @@ describe('ServiceAccounts and RBAC (what an instance namespace is prepared with)
       },
     });
     expect(created.stringData).toBeUndefined();
-    expect(Buffer.from(created.data!.MYSQL_PASSWORD, 'base64').toString()).toBe('hunter2');
+    expect(Buffer.from(created.data!.MYSQL_PASSWORD, 'base64').toString()).toBe(
+      'hunter2',
+    );
     expect(Buffer.from(created.data!.KEPT, 'base64').toString()).toBe('old');
   });
 });
-

@@ -46,10 +46,10 @@ describe('ClusterRepositoryReader (against the sandbox)', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ seed: 'none' });
-  });
+  }, 60_000);
   afterAll(async () => {
     await sandbox?.stop();
-  });
+  }, 60_000);
 
   let repoCounter = 0;
   async function setup(
@@ -536,10 +536,10 @@ describe('createGitHubClient (against the sandbox)', () => {
     await sandbox.git.createRepository(OWNER, 'client-repo', {
       files: { 'a.txt': 'a' },
     });
-  });
+  }, 60_000);
   afterAll(async () => {
     await sandbox?.stop();
-  });
+  }, 60_000);
 
   it('logs a secondary rate limit and retries after it, never logging the token', async () => {
     const { counter, logger, octokit } = sandboxClient(sandbox);

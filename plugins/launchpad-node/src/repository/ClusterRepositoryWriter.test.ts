@@ -67,7 +67,7 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
   afterAll(async () => {
     await sandbox?.stop();
   }, 30_000);
-  afterEach(() => sandbox.faults.clear());
+  afterEach(() => sandbox.faults.clear(), 30_000);
 
   /**
    * A writer on a fresh repository. `throttled` uses the portal's own client

@@ -9,7 +9,10 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { InstanceStatusResponse } from '@internal/plugin-launchpad-common';
 import { launchpadApiRef, type LaunchpadApi } from '../api';
 import { instanceEntity } from '../testing/fixtures';
-import { instanceStatus, type StatusFixtureOptions } from '../testing/statusFixtures';
+import {
+  instanceStatus,
+  type StatusFixtureOptions,
+} from '../testing/statusFixtures';
 
 /** A busy machine can take longer than the default to render. */
 export const slow = { timeout: 10_000 };

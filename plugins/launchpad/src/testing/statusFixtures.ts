@@ -509,7 +509,12 @@ export function workflow(
   phase: 'Running' | 'Succeeded' | 'Failed',
 ): Record<string, unknown> {
   const name = `${template}-${slug}`;
-  const step = (id: string, stepName: string, nodePhase: string, message?: string) => ({
+  const step = (
+    id: string,
+    stepName: string,
+    nodePhase: string,
+    message?: string,
+  ) => ({
     id,
     name: `${name}[0].${stepName}`,
     displayName: stepName,
@@ -536,12 +541,21 @@ export function workflow(
       ...(phase === 'Running' ? {} : { finishedAt: ago(8) }),
       ...(phase === 'Failed' ? { message: 'child failed' } : {}),
       nodes: {
-        [name]: { id: name, name, displayName: name, type: 'Steps', phase, startedAt: ago(10) },
+        [name]: {
+          id: name,
+          name,
+          displayName: name,
+          type: 'Steps',
+          phase,
+          startedAt: ago(10),
+        },
         [`${name}-1`]: step(
           `${name}-1`,
           'create-database',
           phase,
-          phase === 'Failed' ? "ERROR 1044 (42000): Access denied for user 'launchpad'" : undefined,
+          phase === 'Failed'
+            ? "ERROR 1044 (42000): Access denied for user 'launchpad'"
+            : undefined,
         ),
       },
     },
@@ -557,7 +571,10 @@ export interface StatusFixtureOptions {
   /** No Application of the instance's name on the cluster. */
   noApplication?: boolean;
   /** Argo Workflows in the namespace. */
-  workflows?: Array<{ template: string; phase: 'Running' | 'Succeeded' | 'Failed' }>;
+  workflows?: Array<{
+    template: string;
+    phase: 'Running' | 'Succeeded' | 'Failed';
+  }>;
 }
 
 /** What `GET /instances/:namespace/:name/status` answers for an instance in that state. */

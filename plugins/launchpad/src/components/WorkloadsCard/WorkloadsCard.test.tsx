@@ -65,7 +65,9 @@ describe('WorkloadsCard', () => {
       }),
     });
     await screen.findByRole('table', { name: 'Workflows' }, slow);
-    expect(rowOf('Workflows', 'mysql-provision-summer-school')).toHaveTextContent(
+    expect(
+      rowOf('Workflows', 'mysql-provision-summer-school'),
+    ).toHaveTextContent(
       /Failed.*create-database: ERROR 1044 \(42000\): Access denied/,
     );
     expect(
