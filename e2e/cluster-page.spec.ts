@@ -12,12 +12,11 @@ test('a cluster page lists the instances found in its cluster repository', async
   await expect(
     page.getByRole('heading', { name: 'Staging' }).first(),
   ).toBeVisible();
-  // The "Open edX instances" card (the fleet status card lists them too).
+  // The "Open edX instances" card's table, with its Title and LMS columns
+  // (the fleet status card lists the instances too, with other columns).
   const instances = page
-    .locator('.MuiCard-root', {
-      has: page.getByRole('heading', { name: /^Open edX instances/ }),
-    })
-    .getByRole('table');
+    .getByRole('table')
+    .filter({ has: page.getByRole('columnheader', { name: 'LMS' }) });
   for (const slug of [
     'demo',
     'physics-101',
