@@ -11,8 +11,9 @@ import {
   deriveCronJobStatus,
   deriveWorkflowStatus,
   deriveWorkloadsStatus,
+  deriveInstanceVerdict,
+  fleetRowStatus,
   LABELS,
-  worstVerdict,
   type BackupDerivedStatus,
   type ClusterFreshness,
   type FleetFilter,
@@ -33,7 +34,6 @@ export const MANAGED_DATABASES_NOTE =
 
 const BACKUP_MEMO_MS = 30_000;
 const ROWS_MEMO_MS = 10_000;
-const MAX_ROW_PROBLEMS = 3;
 
 /** The instance's coordinates in its cluster, from the annotations the catalog provider writes. */
 export interface InstanceTarget {
@@ -269,13 +269,13 @@ export class StatusService {
       workloads,
       backups,
       workflows,
-      verdict: this.instanceVerdict(
-        argocd?.verdict,
-        autoscalers.map(a => a.verdict),
-        workloads.verdict,
-        backups.verdict,
-        backups.cronJobs.some(c => c.verdict === 'failing'),
-      ),
+      verdict: deriveInstanceVerdict({
+        argocd,
+        autoscalers,
+        workloads,
+        backup: backups,
+        cronJobs: backups.cronJobs,
+      }),
       generatedAt: new Date(now).toISOString(),
     };
   }
@@ -380,13 +380,7 @@ export class StatusService {
       jobs: cache.list('jobs', ns),
     });
     const backup = this.backupStatus(cache, ns, now);
-    const cronFailing = cache
-      .list('cronjobs', ns)
-      .some(c => deriveCronJobStatus(c).verdict === 'failing');
-    const sum = (values: Array<number | undefined>) =>
-      values.every(v => v === undefined)
-        ? undefined
-        : values.reduce<number>((n, v) => n + (v ?? 0), 0);
+    const cronJobs = cache.list('cronjobs', ns).map(deriveCronJobStatus);
     const state = cache.state();
     const row: FleetRow = {
       entityRef: target.entityRef,
@@ -400,65 +394,17 @@ export class StatusService {
       ...(entity.metadata.labels?.[LABELS.release]
         ? { release: entity.metadata.labels[LABELS.release] }
         : {}),
-      sync: argocd?.sync ?? 'Unknown',
-      health: argocd?.health ?? 'Unknown',
-      replicas: {
-        current: sum(hpas.map(h => h.currentReplicas)),
-        desired: sum(hpas.map(h => h.desiredReplicas)),
-        max: sum(hpas.map(h => h.maxReplicas)),
-        atMax: hpas.some(h => h.atMax),
-      },
-      workloads: {
-        ready: workloads.deployments.reduce((n, d) => n + d.ready, 0),
-        desired: workloads.deployments.reduce((n, d) => n + d.desired, 0),
-        crashLooping: workloads.crashLooping,
-        failedJobs: workloads.failedJobs.length,
-        verdict: workloads.verdict,
-      },
-      backup: backup.verdict,
-      verdict: this.instanceVerdict(
-        argocd?.verdict,
-        hpas.map(h => h.verdict),
-        workloads.verdict,
-        backup.verdict,
-        cronFailing,
-      ),
-      problems: [
-        ...(argocd?.problems ?? []),
-        ...workloads.problems,
-        ...hpas.flatMap(h => h.problems),
-        ...backup.problems,
-      ]
-        .filter(p => p.severity !== 'info')
-        .slice(0, MAX_ROW_PROBLEMS)
-        .map(p => p.message),
+      ...fleetRowStatus({
+        argocd,
+        autoscalers: hpas,
+        workloads,
+        backup,
+        cronJobs,
+      }),
       stale: state.state !== 'ok',
     };
     memo.value.set(memoKey, row);
     return row;
-  }
-
-  private instanceVerdict(
-    argocd: StatusVerdict | undefined,
-    autoscalers: StatusVerdict[],
-    workloads: StatusVerdict,
-    backup: BackupDerivedStatus['verdict'],
-    cronFailing: boolean,
-  ): StatusVerdict {
-    const known = [argocd, ...autoscalers, workloads].filter(
-      (v): v is Exclude<StatusVerdict, 'unknown'> =>
-        v !== undefined && v !== 'unknown',
-    );
-    // An instance without a recent backup is at risk, not down: a warning.
-    if (
-      backup === 'overdue' ||
-      backup === 'failing' ||
-      backup === 'not-covered' ||
-      cronFailing
-    )
-      known.push('warning');
-    if (known.length === 0) return 'unknown';
-    return worstVerdict(...known);
   }
 
   private application(

@@ -12,4 +12,5 @@ export * from './cronjob';
 export * from './backup';
 export * from './workloads';
 export * from './api';
+export * from './instance';
 export { cronPeriodMs } from './cron';

@@ -5,12 +5,12 @@ import {
   deriveCronJobStatus,
   deriveWorkflowStatus,
   deriveWorkloadsStatus,
-  worstVerdict,
+  deriveInstanceVerdict,
+  fleetRowStatus,
   type ClusterFreshness,
   type FleetResponse,
   type FleetRow,
   type InstanceStatusResponse,
-  type StatusVerdict,
 } from '@internal/plugin-launchpad-common';
 
 /*
@@ -485,23 +485,6 @@ export function freshness(
     : { cluster, state: 'ok', lastGoodAt: NOW };
 }
 
-/** The same combination as StatusService.instanceVerdict. */
-function instanceVerdict(
-  parts: StatusVerdict[],
-  backupVerdict: string,
-  cronFailing: boolean,
-): StatusVerdict {
-  const known = parts.filter(
-    (v): v is Exclude<StatusVerdict, 'unknown'> => v !== 'unknown',
-  );
-  if (
-    ['overdue', 'failing', 'not-covered'].includes(backupVerdict) ||
-    cronFailing
-  )
-    known.push('warning');
-  return known.length ? worstVerdict(...known) : 'unknown';
-}
-
 /** An Argo Workflow from a ClusterWorkflowTemplate, as the sandbox's Argo controller writes it. */
 export function workflow(
   slug: string,
@@ -627,15 +610,13 @@ export function instanceStatus(
       template: w.template,
       ...deriveWorkflowStatus(workflow(slug, w.template, w.phase)),
     })),
-    verdict: instanceVerdict(
-      [
-        ...(argocd ? [argocd.verdict] : []),
-        ...autoscalers.map(a => a.verdict),
-        workloads.verdict,
-      ],
-      backupsStatus.verdict,
-      backupsStatus.cronJobs.some(c => c.verdict === 'failing'),
-    ),
+    verdict: deriveInstanceVerdict({
+      argocd,
+      autoscalers,
+      workloads,
+      backup: backupsStatus,
+      cronJobs: backupsStatus.cronJobs,
+    }),
     generatedAt: NOW,
   };
 }
@@ -645,10 +626,6 @@ export function fleetRow(
   options: StatusFixtureOptions & { title?: string; release?: string },
 ): FleetRow {
   const status = instanceStatus(options);
-  const sum = (values: Array<number | undefined>) =>
-    values.every(v => v === undefined)
-      ? undefined
-      : values.reduce<number>((n, v) => n + (v ?? 0), 0);
   const { autoscalers, workloads, argocd } = status;
   return {
     entityRef: status.entityRef,
@@ -657,32 +634,13 @@ export function fleetRow(
     cluster: status.cluster,
     namespace: status.namespace,
     release: options.release ?? 'teak',
-    sync: argocd?.sync ?? 'Unknown',
-    health: argocd?.health ?? 'Unknown',
-    replicas: {
-      current: sum(autoscalers.map(h => h.currentReplicas)),
-      desired: sum(autoscalers.map(h => h.desiredReplicas)),
-      max: sum(autoscalers.map(h => h.maxReplicas)),
-      atMax: autoscalers.some(h => h.atMax),
-    },
-    workloads: {
-      ready: workloads.deployments.reduce((n, d) => n + d.ready, 0),
-      desired: workloads.deployments.reduce((n, d) => n + d.desired, 0),
-      crashLooping: workloads.crashLooping,
-      failedJobs: workloads.failedJobs.length,
-      verdict: workloads.verdict,
-    },
-    backup: status.backups.verdict,
-    verdict: status.verdict,
-    problems: [
-      ...(argocd?.problems ?? []),
-      ...workloads.problems,
-      ...autoscalers.flatMap(h => h.problems),
-      ...status.backups.problems,
-    ]
-      .filter(p => p.severity !== 'info')
-      .slice(0, 3)
-      .map(p => p.message),
+    ...fleetRowStatus({
+      argocd,
+      autoscalers,
+      workloads,
+      backup: status.backups,
+      cronJobs: status.backups.cronJobs,
+    }),
     stale: status.freshness.state !== 'ok',
   };
 }
