@@ -5,8 +5,7 @@ import {
   actionContext,
   memoryCheckpoint,
   mockDeps,
-  startRbacLaunchpadSandbox,
-  type startRbacStandIn,
+  startLaunchpadSandbox,
   whileAdvancing,
 } from './__testUtils__';
 import YAML from 'yaml';
@@ -56,15 +55,12 @@ function renderedEnv(slug: string): Record<string, string> {
  */
 describe('a new instance end to end (against the sandbox)', () => {
   let sandbox: Sandbox;
-  let standIn: Awaited<ReturnType<typeof startRbacStandIn>>;
   let clusters: LaunchpadClustersService;
-  let github: Awaited<ReturnType<typeof startRbacLaunchpadSandbox>>['github'];
+  let github: Awaited<ReturnType<typeof startLaunchpadSandbox>>['github'];
   beforeAll(async () => {
-    ({ sandbox, standIn, clusters, github } =
-      await startRbacLaunchpadSandbox());
+    ({ sandbox, clusters, github } = await startLaunchpadSandbox());
   }, 60_000);
   afterAll(async () => {
-    await standIn?.close();
     await sandbox?.stop();
   }, 30_000);
 

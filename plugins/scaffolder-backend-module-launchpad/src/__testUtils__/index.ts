@@ -18,7 +18,6 @@ import {
   sandboxLaunchpadConfig,
 } from '@internal/plugin-launchpad-node/testUtils';
 import YAML from 'yaml';
-import { startRbacStandIn } from './rbacStandIn';
 
 /** The catalog the tests run against: the owner groups exist, no instances yet. */
 export const catalogEntities = [
@@ -52,27 +51,6 @@ export async function startLaunchpadSandbox() {
     },
   );
   return { sandbox, clusters, github };
-}
-
-/**
- * {@link startLaunchpadSandbox} with only the staging cluster, its Kubernetes
- * API reached through {@link startRbacStandIn} (ServiceAccounts, Roles and
- * RoleBindings); close `standIn` before stopping `sandbox`.
- */
-export async function startRbacLaunchpadSandbox() {
-  const sandbox: Sandbox = await startSandbox({ speed: 0 });
-  const standIn = await startRbacStandIn(sandbox.clusters[0].kubernetesUrl);
-  const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
-  config.launchpad.clusters[0].kubernetes.url = standIn.url;
-  const github = countingFetch();
-  const clusters = DefaultLaunchpadClustersService.fromConfig(
-    new ConfigReader(config),
-    {
-      logger: mockServices.logger.mock(),
-      github: { retryAfterBaseValue: 1, fetch: github.fetch },
-    },
-  );
-  return { sandbox, standIn, clusters, github };
 }
 
 type LaunchpadSandbox = Awaited<ReturnType<typeof startLaunchpadSandbox>>;
@@ -213,5 +191,3 @@ export async function whileAdvancing<T>(
   }
   return tracked;
 }
-
-export { startRbacStandIn };

@@ -4,21 +4,18 @@ import {
   actionContext,
   exampleInputs,
   mockDeps,
-  startRbacLaunchpadSandbox,
-  type startRbacStandIn,
+  startLaunchpadSandbox,
 } from '../__testUtils__';
 import { createInstancePrepareAction } from './instancePrepare';
 import { examples } from './instancePrepare.examples';
 
 describe('launchpad:instance:prepare (against the sandbox)', () => {
   let sandbox: Sandbox;
-  let standIn: Awaited<ReturnType<typeof startRbacStandIn>>;
   let clusters: LaunchpadClustersService;
   beforeAll(async () => {
-    ({ sandbox, standIn, clusters } = await startRbacLaunchpadSandbox());
+    ({ sandbox, clusters } = await startLaunchpadSandbox());
   }, 60_000);
   afterAll(async () => {
-    await standIn?.close();
     await sandbox?.stop();
   }, 30_000);
 
@@ -43,8 +40,7 @@ describe('launchpad:instance:prepare (against the sandbox)', () => {
         'roleBinding',
       ],
     });
-    const { core } = clusters.get('staging').kubernetes;
-    // The namespace and the Secret are in the sandbox itself.
+    const { core, rbac } = clusters.get('staging').kubernetes;
     const namespace = await core.readNamespace({ name: 'chem-301' });
     expect(namespace.metadata?.labels?.['launchpad.openedx.org/instance']).toBe(
       'chem-301',
@@ -57,8 +53,16 @@ describe('launchpad:instance:prepare (against the sandbox)', () => {
     expect(token.metadata?.annotations).toEqual({
       'kubernetes.io/service-account.name': 'workflow-executor',
     });
+    const account = await core.readNamespacedServiceAccount({
+      namespace: 'chem-301',
+      name: 'workflow-executor',
+    });
+    expect(account.metadata?.name).toBe('workflow-executor');
     expect(
-      standIn.objects.get('chem-301/roles/workflow-executor'),
+      await rbac.readNamespacedRole({
+        namespace: 'chem-301',
+        name: 'workflow-executor',
+      }),
     ).toMatchObject({
       rules: [
         {
@@ -69,7 +73,10 @@ describe('launchpad:instance:prepare (against the sandbox)', () => {
       ],
     });
     expect(
-      standIn.objects.get('chem-301/rolebindings/workflow-executor'),
+      await rbac.readNamespacedRoleBinding({
+        namespace: 'chem-301',
+        name: 'workflow-executor',
+      }),
     ).toMatchObject({
       roleRef: { kind: 'Role', name: 'workflow-executor' },
       subjects: [
