@@ -54,6 +54,7 @@ describe('scaffolderModuleLaunchpad', () => {
         'launchpad:picasso:build',
         'launchpad:argocd:apply',
         'launchpad:argocd:sync',
+        'launchpad:catalog:refresh',
       ]);
       for (const action of actions) {
         expect(action.description).toBeTruthy();

@@ -7,6 +7,7 @@ import { createPicassoBuildAction } from './picassoBuild';
 import { createArgocdSyncAction } from './argocdSync';
 import { createArgocdApplyAction } from './argocdApply';
 import { createInstancePrepareAction } from './instancePrepare';
+import { createCatalogRefreshAction } from './catalogRefresh';
 
 export { createInstanceCreateAction, type InstanceCreateDeps };
 export {
@@ -15,6 +16,7 @@ export {
   createArgocdSyncAction,
   createArgocdApplyAction,
   createInstancePrepareAction,
+  createCatalogRefreshAction,
 };
 export type { LaunchpadActionDeps } from './shared';
 
@@ -27,5 +29,6 @@ export function createLaunchpadActions(deps: InstanceCreateDeps) {
     createPicassoBuildAction(deps),
     createArgocdApplyAction(deps),
     createArgocdSyncAction(deps),
+    createCatalogRefreshAction(deps),
   ];
 }
