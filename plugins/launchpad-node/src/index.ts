@@ -98,3 +98,11 @@ export {
   type WorkflowRunInfo,
 } from './repository/ClusterRepositoryWriter';
 export { createClusterKubernetes, createKubeConfig } from './kubernetes';
+export {
+  checkInstanceAvailability,
+  instanceHosts,
+  type InstanceAvailability,
+  type InstanceAvailabilityCatalog,
+  type InstanceAvailabilityOptions,
+  type InstanceAvailabilityReason,
+} from './instanceAvailability';

@@ -8,7 +8,10 @@ import {
   LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
   type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
-import type { LaunchpadCluster } from '@internal/plugin-launchpad-node';
+import {
+  checkInstanceAvailability,
+  type LaunchpadCluster,
+} from '@internal/plugin-launchpad-node';
 import { examples } from './instanceCreate.examples';
 import { writeInstanceSecret } from './instanceSecrets';
 import {
@@ -17,7 +20,6 @@ import {
   clusterFromInput,
   commitUrl,
   generatePassword,
-  kubernetesStatus,
   type LaunchpadActionDeps,
 } from './shared';
 
@@ -137,6 +139,11 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
     async handler(ctx) {
       const { slug, platformName } = ctx.input;
       const cluster = clusterFromInput(clusters, ctx.input.cluster);
+      await authorizeLaunchpad(deps.permissions, ctx, {
+        permission: launchpadInstanceCreatePermission,
+        cluster: cluster.name,
+        slug,
+      });
       const release = normalizeRelease(ctx.input.release ?? DEFAULT_RELEASE);
       const publishAs = ctx.input.publishAs ?? 'commit';
       const writeSecrets = ctx.input.writeSecrets ?? true;
@@ -151,9 +158,19 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
         key: `validate-${slug}`,
         fn: async () => {
           validatedNow = true;
-          await checkSlugFree(cluster, slug, async ref =>
-            Boolean(await catalog.getEntityByRef(ref, { credentials })),
-          );
+          // The check the form's live availability makes (launchpad-node).
+          const availability = await checkInstanceAvailability({
+            clusters,
+            catalog,
+            credentials,
+            cluster: cluster.name,
+            slug,
+          });
+          if (!availability.available) {
+            throw new InputError(
+              availability.reasons.map(r => r.message).join('; '),
+            );
+          }
           const ownerEntity = await catalog.getEntityByRef(owner, {
             credentials,
           });
@@ -320,32 +337,6 @@ function ownerRef(owner: string): string {
     );
   } catch {
     throw new InputError(`owner "${owner}" is not an entity ref`);
-  }
-}
-
-/**
- * The slug must be free everywhere it becomes a name: a folder in the
- * cluster repository, an entity in the catalog, a namespace in the cluster.
- */
-async function checkSlugFree(
-  cluster: LaunchpadCluster,
-  slug: string,
-  entityExists: (ref: string) => Promise<boolean>,
-) {
-  const taken = (where: string) =>
-    new InputError(`slug "${slug}" is taken in ${cluster.name}: ${where}`);
-  const folder = await readIfPresent(cluster, slug);
-  if (folder) {
-    const { owner, repo } = cluster.repository;
-    throw taken(`${folder.path} exists in ${owner}/${repo}`);
-  }
-  const ref = instanceEntityRef(cluster.name, slug);
-  if (await entityExists(ref)) throw taken(`${ref} is in the catalog`);
-  try {
-    await cluster.kubernetes.core.readNamespace({ name: slug });
-    throw taken(`namespace ${slug} exists`);
-  } catch (error) {
-    if (kubernetesStatus(error) !== 404) throw error;
   }
 }
 
