@@ -7,12 +7,51 @@ import {
   SidebarSpace,
 } from '@backstage/core-components';
 import { NavContentBlueprint } from '@backstage/plugin-app-react';
+import { catalogEntityCreatePermission } from '@backstage/plugin-catalog-common/alpha';
+import { usePermission } from '@backstage/plugin-permission-react';
 import { SidebarLogo } from './SidebarLogo';
+import CloudIcon from '@material-ui/icons/Cloud';
 import MenuIcon from '@material-ui/icons/Menu';
+import SchoolIcon from '@material-ui/icons/School';
 import SearchIcon from '@material-ui/icons/Search';
 import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
+
+/** The catalog index on the Open edX instances, everyone's. */
+export const INSTANCES_PATH =
+  '/catalog?filters[kind]=component&filters[type]=openedx-instance&filters[user]=all';
+/** The catalog index on the Kubernetes clusters. */
+export const CLUSTERS_PATH =
+  '/catalog?filters[kind]=resource&filters[type]=kubernetes-cluster&filters[user]=all';
+
+/**
+ * Pages that stay reachable by URL but have no sidebar entry: nothing in
+ * this portal documents APIs or publishes TechDocs yet, the visualizer is a
+ * developer tool, and Instances and Clusters replace the bare catalog entry.
+ * Search and notifications have their own sidebar items below.
+ */
+const NOT_IN_NAV = [
+  'page:api-docs',
+  'page:techdocs',
+  'page:app-visualizer',
+  'page:catalog',
+  'page:search',
+  'page:notifications',
+];
+
+/**
+ * "Register existing component" is for the platform team, who curate the
+ * catalog: shown to whoever may create catalog entities, the same permission
+ * Backstage's Create page checks for its own Register button, so the two
+ * agree and the permission policy (packages/backend/src/permissions) decides.
+ */
+function RegisterExistingItem(props: { item: JSX.Element | null }) {
+  const { allowed } = usePermission({
+    permission: catalogEntityCreatePermission,
+  });
+  return allowed ? props.item : null;
+}
 
 export const SidebarContent = NavContentBlueprint.make({
   params: {
@@ -20,10 +59,9 @@ export const SidebarContent = NavContentBlueprint.make({
       const nav = navItems.withComponent(item => (
         <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
       ));
-
-      // Skipped items
-      nav.take('page:search'); // Using search modal instead
-      nav.take('page:notifications'); // Using NotificationsSidebarItem manually instead
+      NOT_IN_NAV.forEach(id => nav.take(id));
+      const register = nav.take('page:catalog-import');
+      const userSettings = nav.take('page:user-settings');
 
       return (
         <Sidebar>
@@ -34,9 +72,17 @@ export const SidebarContent = NavContentBlueprint.make({
           <SidebarDivider />
           <SidebarGroup label="Menu" icon={<MenuIcon />}>
             {nav.take('page:home')}
-            {nav.take('page:catalog')}
+            <SidebarItem
+              icon={SchoolIcon}
+              to={INSTANCES_PATH}
+              text="Instances"
+            />
+            <SidebarItem icon={CloudIcon} to={CLUSTERS_PATH} text="Clusters" />
+            {nav.take('page:launchpad/fleet')}
             {nav.take('page:scaffolder')}
+            <RegisterExistingItem item={register} />
             <SidebarDivider />
+            {/* Pages added later (plugins, other modules) still show up. */}
             <SidebarScrollWrapper>
               {nav.rest({ sortBy: 'title' })}
             </SidebarScrollWrapper>
@@ -50,8 +96,7 @@ export const SidebarContent = NavContentBlueprint.make({
             icon={<UserSettingsSignInAvatar />}
             to="/settings"
           >
-            {nav.take('page:app-visualizer')}
-            {nav.take('page:user-settings')}
+            {userSettings}
           </SidebarGroup>
         </Sidebar>
       );
