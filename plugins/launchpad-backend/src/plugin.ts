@@ -8,6 +8,7 @@ import { createRouter } from './router';
 import { ClusterStatusCache } from './status/ClusterStatusCache';
 import { InstanceEntities } from './status/InstanceEntities';
 import { StatusService } from './status/StatusService';
+import { ClustersService } from './clusters/ClustersService';
 import { readStatusTiming } from './config';
 
 /** The `launchpad` backend plugin: status from watch caches, ArgoCD sync and refresh. */
@@ -61,6 +62,7 @@ export const launchpadPlugin = createBackendPlugin({
             clusters,
             status,
             instances,
+            clusterInfo: ClustersService.create({ clusters, catalog }),
             logger,
           }),
         );

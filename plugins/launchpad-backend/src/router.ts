@@ -27,6 +27,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { instanceTarget, type StatusService } from './status/StatusService';
 import type { InstanceEntities } from './status/InstanceEntities';
+import type { ClustersService } from './clusters/ClustersService';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -36,6 +37,7 @@ export interface RouterOptions {
   clusters: LaunchpadClustersService;
   status: StatusService;
   instances: InstanceEntities;
+  clusterInfo: ClustersService;
   logger: LoggerService;
 }
 
@@ -73,6 +75,12 @@ const syncBody = z
 const refreshBody = z
   .object({ type: z.enum(['normal', 'hard']).default('normal') })
   .strict();
+
+// The slug is checked by the availability itself (a reason naming the
+// field); here only its presence and a bound on what is echoed back.
+const availabilityQuery = z.object({
+  slug: z.string({ error: 'is required' }).min(1, 'is required').max(100),
+});
 
 function parse<T extends z.ZodTypeAny>(
   schema: T,
@@ -200,6 +208,27 @@ export async function createRouter(
       }),
     );
   }
+
+  // Any signed-in user: the answers reveal only cluster names and whether a
+  // name is taken (the catalog check runs with the caller's credentials).
+  router.get('/clusters', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json({ items: options.clusterInfo.list() });
+  });
+
+  router.get('/clusters/:cluster/availability', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { slug } = parse(availabilityQuery, req.query, 'query');
+    res.json(
+      await options.clusterInfo.availability(
+        req.params.cluster,
+        slug,
+        credentials,
+      ),
+    );
+  });
 
   router.get('/fleet', (req, res) => fleet(req, res));
   router.get('/clusters/:cluster/fleet', (req, res) =>

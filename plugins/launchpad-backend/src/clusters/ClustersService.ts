@@ -1,0 +1,86 @@
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  checkInstanceAvailability,
+  type InstanceAvailability,
+  type LaunchpadCluster,
+  type LaunchpadClustersService,
+} from '@internal/plugin-launchpad-node';
+
+/**
+ * A configured cluster as any signed-in user may see it: names, the domain
+ * the hosts derive from, and whether the portal can act on it. Never a URL
+ * with credentials, never a token.
+ */
+export interface ClusterSummary {
+  name: string;
+  title: string;
+  environment: string;
+  domain: string;
+  /** Every credential the portal needs for this cluster is configured. */
+  hasCredentials: boolean;
+  /** The config keys that are missing (e.g. `kubernetes.token`), for an operator to add. */
+  missingCredentials: string[];
+}
+
+/**
+ * What the scaffolder form asks before a new instance: the clusters to choose
+ * from and whether a slug is free in one. The check is launchpad-node's
+ * `checkInstanceAvailability`, the same one `launchpad:instance:create`
+ * makes, so the form never promises what the action refuses.
+ */
+export class ClustersService {
+  static create(options: {
+    clusters: LaunchpadClustersService;
+    catalog: CatalogService;
+  }): ClustersService {
+    return new ClustersService(options.clusters, options.catalog);
+  }
+
+  private constructor(
+    private readonly clusters: LaunchpadClustersService,
+    private readonly catalog: CatalogService,
+  ) {}
+
+  list(): ClusterSummary[] {
+    return this.clusters.list().map(summarize);
+  }
+
+  /** NotFoundError naming the configured clusters for an unknown one (the clusters service's). */
+  async availability(
+    clusterName: string,
+    slug: string,
+    credentials: BackstageCredentials,
+  ): Promise<InstanceAvailability> {
+    const cluster = this.clusters.get(clusterName);
+    return checkInstanceAvailability({
+      clusters: this.clusters,
+      catalog: this.catalog,
+      credentials,
+      cluster: cluster.name,
+      slug,
+    });
+  }
+}
+
+function summarize(cluster: LaunchpadCluster): ClusterSummary {
+  const { config } = cluster;
+  // The portal authenticates to each API with a bearer token from config
+  // (launchpad-node's createKubeConfig and API clients); GitHub's credential
+  // is checked when the backend starts (integrations.github).
+  const missing = [
+    !config.kubernetes.token && 'kubernetes.token',
+    config.argocd && !config.argocd.token && 'argocd.token',
+    config.argoWorkflows &&
+      !config.argoWorkflows.token &&
+      'argoWorkflows.token',
+  ].filter((key): key is string => typeof key === 'string');
+  return {
+    name: cluster.name,
+    title: config.title ?? cluster.name,
+    environment: config.environment,
+    domain: config.domain,
+    hasCredentials: missing.length === 0,
+    missingCredentials: missing,
+  };
+}
