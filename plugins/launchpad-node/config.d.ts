@@ -23,6 +23,13 @@ export interface Config {
        * `integrations.github` entry, with its port if it has one.
        */
       githubHost?: string;
+      /**
+       * Groups (entity refs such as `group:default/physics-dept`) whose
+       * members may create instances on this cluster, besides the platform
+       * team (`launchpad.permissions.platformTeams`). Read by the permission
+       * policy in packages/backend.
+       */
+      createGroups?: string[];
       kubernetes: {
         /** Kubernetes API server URL. */
         url: string;

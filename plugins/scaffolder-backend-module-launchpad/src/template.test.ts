@@ -29,6 +29,7 @@ describe('templates/new-openedx-instance', () => {
     createLaunchpadActions({
       clusters: {} as LaunchpadClustersService,
       auditor: mockServices.auditor.mock(),
+      permissions: mockServices.permissions(),
       catalog: catalogServiceMock(),
       events: mockServices.events.mock(),
     }).map(a => [a.id, a]),

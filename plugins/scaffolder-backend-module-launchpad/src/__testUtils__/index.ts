@@ -100,6 +100,9 @@ export function useActionSandbox<A>(
 export function mockDeps() {
   return {
     auditor: mockServices.auditor.mock(),
+    // Allows everything: the permission checks are tested with the real
+    // policy in packages/backend/src/permissions/actions.test.ts.
+    permissions: mockServices.permissions(),
     catalog: catalogServiceMock({ entities: catalogEntities }),
     events: mockServices.events.mock(),
   };

@@ -1,10 +1,12 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { launchpadInstanceCreatePermission } from '@internal/plugin-launchpad-common';
 import { kubernetesError } from '@internal/plugin-launchpad-node';
 import { argocdAppUrl } from './argocdSync';
 import { examples } from './argocdApply.examples';
 import {
   audited,
+  authorizeLaunchpad,
   instanceClusterFromInput,
   instanceInputSchema,
   kubernetesStatus,
@@ -66,6 +68,11 @@ export function createArgocdApplyAction(deps: LaunchpadActionDeps) {
     async handler(ctx) {
       const { slug } = ctx.input;
       const cluster = instanceClusterFromInput(clusters, ctx.input);
+      await authorizeLaunchpad(deps.permissions, ctx, {
+        permission: launchpadInstanceCreatePermission,
+        cluster: cluster.name,
+        slug,
+      });
       const read = await cluster.repository.readInstance(slug);
       const manifest = read.application as ApplicationObject | undefined;
       if (!manifest) {

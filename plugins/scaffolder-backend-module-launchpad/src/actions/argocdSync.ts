@@ -1,7 +1,11 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { argoAppName } from '@internal/plugin-launchpad-common';
+import {
+  argoAppName,
+  instanceEntityRef,
+  launchpadArgocdSyncPermission,
+} from '@internal/plugin-launchpad-common';
 import type {
   ArgoCdApplication,
   ArgoCdClient,
@@ -9,6 +13,7 @@ import type {
 import { examples } from './argocdSync.examples';
 import {
   audited,
+  authorizeLaunchpad,
   instanceClusterFromInput,
   instanceInputSchema,
   messageOf,
@@ -86,6 +91,11 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
     async handler(ctx) {
       const { slug } = ctx.input;
       const cluster = instanceClusterFromInput(clusters, ctx.input);
+      await authorizeLaunchpad(deps.permissions, ctx, {
+        permission: launchpadArgocdSyncPermission,
+        resourceRef: instanceEntityRef(cluster.name, slug),
+        cluster: cluster.name,
+      });
       const { argocd } = cluster;
       if (!argocd) {
         throw new InputError(

@@ -6,6 +6,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   instanceEntityRef,
   LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
+  launchpadInstanceCreatePermission,
   type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
 import {
@@ -13,10 +14,19 @@ import {
   type LaunchpadCluster,
 } from '@internal/plugin-launchpad-node';
 import { examples } from './instanceCreate.examples';
+import {
+  checkNewRepository,
+  generateRepository,
+  hasFile,
+  parseRepositoryName,
+  repositoryTarget,
+  waitForBranch,
+} from './instanceRepository';
 import { writeInstanceSecret } from './instanceSecrets';
 import {
   audited,
   assertInstanceSlug,
+  authorizeLaunchpad,
   clusterFromInput,
   commitUrl,
   generatePassword,
@@ -112,12 +122,35 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
                 'true (default): the generated passwords go into config.yml, where Launchpad reads them; false: they go into the Kubernetes Secret launchpad-<slug>-credentials in the instance namespace and never into git',
             })
             .optional(),
+        templateRepository: z =>
+          z
+            .string({
+              description:
+                'owner/name of a GitHub template repository: the instance goes into a new private repository generated from it (one commit on its default branch, which application.yml points ArgoCD at) instead of the cluster repository',
+            })
+            .optional(),
+        repository: z =>
+          z
+            .string({
+              description:
+                "owner/name of the new repository (with templateRepository); same owner as the cluster repository; default <that owner>/launchpad-<slug>",
+            })
+            .optional(),
       },
       output: {
         entityRef: z =>
-          z.string({
-            description: 'The instance entity, e.g. component:staging/chem-201',
-          }),
+          z
+            .string({
+              description:
+                'The instance entity, e.g. component:staging/chem-201 (absent for an instance in a new repository: the catalog reads cluster repositories only)',
+            })
+            .optional(),
+        repositoryUrl: z =>
+          z
+            .string({
+              description: 'The new repository (with templateRepository)',
+            })
+            .optional(),
         lmsUrl: z => z.string({ description: 'LMS URL' }),
         studioUrl: z => z.string({ description: 'Studio URL' }),
         namespace: z => z.string({ description: 'Instance namespace' }),
@@ -182,8 +215,53 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
         },
       });
 
-      const render = (secrets?: Record<string, string>, bucket?: string) =>
-        cluster.repository.editor.renderInstance({
+      // A new repository from a template repository, when the template asks
+      // for it: checked before any side effect, in a checkpoint so a retry
+      // does not find the repository it created taken.
+      const intoRepository = ctx.input.templateRepository
+        ? {
+            template: parseRepositoryName(
+              'templateRepository',
+              ctx.input.templateRepository,
+            ),
+            target: parseRepositoryName(
+              'repository',
+              ctx.input.repository ??
+                `${cluster.repository.owner}/launchpad-${slug}`,
+            ),
+          }
+        : undefined;
+      if (!intoRepository && ctx.input.repository) {
+        throw new InputError(
+          `repository "${ctx.input.repository}" needs templateRepository: a new repository is generated from a template repository`,
+        );
+      }
+      if (intoRepository && publishAs === 'pull-request') {
+        throw new InputError(
+          `publishAs "pull-request" does not apply with templateRepository "${ctx.input.templateRepository}": the new repository gets one commit`,
+        );
+      }
+      let repositoryCheckedNow = false;
+      if (intoRepository) {
+        await ctx.checkpoint({
+          key: `validate-repository-${slug}`,
+          fn: async () => {
+            repositoryCheckedNow = true;
+            await checkNewRepository(
+              cluster,
+              intoRepository.template,
+              intoRepository.target,
+            );
+          },
+        });
+      }
+
+      const render = (
+        secrets?: Record<string, string>,
+        bucket?: string,
+        editor = cluster.repository.editor,
+      ) =>
+        editor.renderInstance({
           slug,
           platformName,
           edxPlatformVersion: release,
@@ -196,7 +274,7 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
         });
       const preview = render();
       const { names } = preview;
-      ctx.output('entityRef', entityRef);
+      if (!intoRepository) ctx.output('entityRef', entityRef);
       ctx.output('lmsUrl', `https://${names.lmsHost}`);
       ctx.output('studioUrl', `https://${names.cmsHost}`);
       ctx.output('namespace', names.namespace);
@@ -244,6 +322,95 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
             );
           },
         });
+      }
+
+      if (intoRepository) {
+        const { template, target } = intoRepository;
+        const generated = await ctx.checkpoint({
+          key: `repository-${slug}`,
+          fn: async () => {
+            const result = await audited(
+              auditor,
+              {
+                eventId: 'instance-repository-create',
+                meta: {
+                  cluster: cluster.name,
+                  slug,
+                  repository: `${target.owner}/${target.repo}`,
+                  templateRepository: `${template.owner}/${template.repo}`,
+                },
+              },
+              () =>
+                generateRepository(
+                  cluster,
+                  template,
+                  target,
+                  `Open edX instance ${slug} on ${cluster.name} (Launchpad portal)`,
+                ),
+              r => ({ created: r.created }),
+            );
+            ctx.logger.info(
+              result.created
+                ? `Created repository ${result.owner}/${result.repo} from template ${template.owner}/${template.repo}`
+                : `Repository ${result.owner}/${result.repo} already exists (an earlier attempt of this task created it); using it`,
+            );
+            return { ...result };
+          },
+        });
+        ctx.output('repositoryUrl', generated.htmlUrl);
+        const into = repositoryTarget(cluster, generated, slug, ctx.logger);
+        const intoName = `${generated.owner}/${generated.repo}`;
+        const { commitSha } = await ctx.checkpoint({
+          key: `publish-${slug}`,
+          fn: async () => {
+            await waitForBranch(into.writer, generated.branch, {
+              signal: ctx.signal,
+            });
+            // As below: a commit whose answer was lost is kept.
+            if (
+              !repositoryCheckedNow &&
+              (await hasFile(cluster, generated, `instances/${slug}/config.yml`))
+            ) {
+              ctx.logger.info(
+                `instances/${slug} is already in ${intoName} (an earlier attempt of this task wrote it); not committing again`,
+              );
+              return { commitSha: await into.writer.readHead() };
+            }
+            const { files } = render(
+              writeSecrets ? generate() : {},
+              bucket,
+              into.editor,
+            );
+            const commit = await audited(
+              auditor,
+              {
+                eventId: 'instance-create',
+                meta: {
+                  cluster: cluster.name,
+                  slug,
+                  repository: intoName,
+                  publishAs: 'repository',
+                  files: files.map(f => f.path),
+                },
+              },
+              () =>
+                into.writer.commitFiles({
+                  message: `Add Open edX instance ${slug}\n\nCreated by the Launchpad portal for ${owner}.`,
+                  files,
+                }),
+              result => ({ commitSha: result.sha }),
+            );
+            return { commitSha: commit.sha };
+          },
+        });
+        ctx.output('commitSha', commitSha);
+        ctx.output('commitUrl', `${generated.htmlUrl}/commit/${commitSha}`);
+        ctx.logger.info(
+          `Committed instances/${slug} to ${intoName}@${
+            generated.branch
+          } (${commitSha.slice(0, 7)}); the catalog reads cluster repositories only, so this instance is not in it`,
+        );
+        return;
       }
 
       const { repository } = cluster;

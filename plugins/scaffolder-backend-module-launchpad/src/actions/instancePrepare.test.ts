@@ -25,8 +25,12 @@ describe('launchpad:instance:prepare (against the sandbox)', () => {
       'launchpad:instance:prepare',
     );
     expect(others).toEqual([]);
-    const { auditor } = mockDeps();
-    const action = createInstancePrepareAction({ clusters, auditor });
+    const { auditor, permissions } = mockDeps();
+    const action = createInstancePrepareAction({
+      clusters,
+      auditor,
+      permissions,
+    });
     const first = actionContext(action, example.input);
     await action.handler(first.ctx);
     expect(first.outputs).toEqual({
@@ -100,8 +104,12 @@ describe('launchpad:instance:prepare (against the sandbox)', () => {
   it('keeps an existing namespace and adds only what is missing', async () => {
     const { core } = clusters.get('staging').kubernetes;
     await core.createNamespace({ body: { metadata: { name: 'half-done' } } });
-    const { auditor } = mockDeps();
-    const action = createInstancePrepareAction({ clusters, auditor });
+    const { auditor, permissions } = mockDeps();
+    const action = createInstancePrepareAction({
+      clusters,
+      auditor,
+      permissions,
+    });
     const { ctx, outputs } = actionContext(action, {
       cluster: 'staging',
       slug: 'half-done',

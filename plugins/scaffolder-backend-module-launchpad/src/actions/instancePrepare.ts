@@ -1,4 +1,5 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { launchpadInstanceCreatePermission } from '@internal/plugin-launchpad-common';
 import {
   kubernetesError,
   type LaunchpadCluster,
@@ -7,6 +8,7 @@ import { examples } from './instancePrepare.examples';
 import { createOrKeep, instanceLabels } from './instanceSecrets';
 import {
   audited,
+  authorizeLaunchpad,
   instanceClusterFromInput,
   instanceInputSchema,
   type LaunchpadActionDeps,
@@ -143,6 +145,11 @@ export function createInstancePrepareAction(deps: LaunchpadActionDeps) {
     async handler(ctx) {
       const { slug } = ctx.input;
       const cluster = instanceClusterFromInput(clusters, ctx.input);
+      await authorizeLaunchpad(deps.permissions, ctx, {
+        permission: launchpadInstanceCreatePermission,
+        cluster: cluster.name,
+        slug,
+      });
       ctx.output('namespace', slug);
       ctx.output('serviceAccount', WORKFLOW_EXECUTOR);
       if (ctx.isDryRun) {

@@ -1,5 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  instanceEntityRef,
+  launchpadBuildDispatchPermission,
+} from '@internal/plugin-launchpad-common';
 import type {
   LaunchpadCluster,
   WorkflowRunInfo,
@@ -7,6 +11,7 @@ import type {
 import { examples } from './picassoBuild.examples';
 import {
   audited,
+  authorizeLaunchpad,
   instanceClusterFromInput,
   instanceInputSchema,
   messageOf,
@@ -113,6 +118,11 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
       const { slug } = ctx.input;
       const service = ctx.input.service ?? 'openedx';
       const cluster = instanceClusterFromInput(clusters, ctx.input);
+      await authorizeLaunchpad(deps.permissions, ctx, {
+        permission: launchpadBuildDispatchPermission,
+        resourceRef: instanceEntityRef(cluster.name, slug),
+        cluster: cluster.name,
+      });
       const { repository } = cluster;
       const branch = ctx.input.strainRepositoryBranch ?? repository.branch;
       const inputs: Record<string, string> = {

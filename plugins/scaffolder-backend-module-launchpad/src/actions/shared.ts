@@ -2,8 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type {
   AuditorService,
   AuditorServiceEventSeverityLevel,
+  BackstageCredentials,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { assertError, InputError } from '@backstage/errors';
+import { assertError, InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  type BasicPermission,
+  type ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import type { TemplateActionOptions } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
 import { validateInstanceSlug } from '@internal/plugin-launchpad-common';
@@ -16,6 +23,72 @@ import type {
 export interface LaunchpadActionDeps {
   clusters: LaunchpadClustersService;
   auditor: AuditorService;
+  /** Checks the task initiator's `launchpad.*` permissions ({@link authorizeLaunchpad}). */
+  permissions: PermissionsService;
+}
+
+/** Who the credentials are, for an error message: a user's entity ref or a service's subject. */
+export function principalName(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type?: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (principal.type === 'user' && principal.userEntityRef) {
+    return principal.userEntityRef;
+  }
+  if (principal.type === 'service' && principal.subject) {
+    return `service ${principal.subject}`;
+  }
+  return 'an anonymous caller';
+}
+
+/**
+ * Checks a `launchpad.*` permission for the task's initiator, before the
+ * action has any side effect (in a dry run too): a resource permission on the
+ * instance entity (`component:<cluster>/<slug>`, whose owner the policy's
+ * catalog condition reads), or a basic one (creating: no entity yet).
+ * Anything but ALLOW throws a NotAllowedError naming who, what and where.
+ *
+ * The initiator is who started the task (`POST /v2/tasks`): the scaffolder
+ * keeps those credentials with the task's secrets and
+ * `ctx.getInitiatorCredentials()` reads them back, also after a retry or a
+ * recovery. For a user they carry the user token, and the permission
+ * backend's policy decides; for a service principal (a static token of
+ * `backend.auth.externalAccess`) the principal carries the token's
+ * `accessRestrictions` and the backend's permissions service decides from
+ * them without asking the policy (see packages/backend/src/permissions).
+ */
+export async function authorizeLaunchpad(
+  permissions: PermissionsService,
+  ctx: { getInitiatorCredentials(): Promise<BackstageCredentials> },
+  check: {
+    permission: BasicPermission | ResourcePermission;
+    /** The instance entity, for resource permissions. */
+    resourceRef?: string;
+    /** Cluster (and slug) named in the error. */
+    cluster: string;
+    slug?: string;
+  },
+): Promise<void> {
+  const credentials = await ctx.getInitiatorCredentials();
+  const { permission, resourceRef } = check;
+  const [decision] = await permissions.authorize(
+    [
+      resourceRef
+        ? { permission: permission as ResourcePermission, resourceRef }
+        : { permission: permission as BasicPermission },
+    ],
+    { credentials },
+  );
+  if (decision?.result !== AuthorizeResult.ALLOW) {
+    const where = resourceRef
+      ? `${resourceRef} (cluster ${check.cluster})`
+      : `cluster ${check.cluster}${check.slug ? ` (slug ${check.slug})` : ''}`;
+    throw new NotAllowedError(
+      `${principalName(credentials)} may not ${permission.name} on ${where}`,
+    );
+  }
 }
 
 /**

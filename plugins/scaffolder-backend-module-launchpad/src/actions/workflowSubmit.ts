@@ -4,6 +4,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   deriveWorkflowStatus,
   forumDatabaseName,
+  launchpadWorkflowSubmitPermission,
   mongodbDatabaseName,
   mysqlDatabaseName,
   mysqlUsername,
@@ -16,6 +17,7 @@ import { examples } from './workflowSubmit.examples';
 import { instanceLabels, readInstanceSecrets } from './instanceSecrets';
 import {
   audited,
+  authorizeLaunchpad,
   instanceClusterFromInput,
   instanceInputSchema,
   kubernetesStatus,
@@ -189,6 +191,11 @@ export function createWorkflowSubmitAction(deps: LaunchpadActionDeps) {
     async handler(ctx) {
       const { slug, template } = ctx.input;
       const cluster = instanceClusterFromInput(clusters, ctx.input);
+      await authorizeLaunchpad(deps.permissions, ctx, {
+        permission: launchpadWorkflowSubmitPermission,
+        cluster: cluster.name,
+        slug,
+      });
       const name = ctx.input.name ?? workflowName(template, slug);
       const namespace = slug;
       const url = cluster.argo
