@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { launchpadClustersServiceRef } from '@internal/plugin-launchpad-node';
 import { createRouter } from './router';
@@ -10,6 +11,7 @@ import { InstanceEntities } from './status/InstanceEntities';
 import { StatusService } from './status/StatusService';
 import { ClustersService } from './clusters/ClustersService';
 import { readStatusTiming } from './config';
+import { registerStatusActions } from './actions/statusActions';
 
 /** The `launchpad` backend plugin: status from watch caches, ArgoCD sync and refresh. */
 export const launchpadPlugin = createBackendPlugin({
@@ -26,6 +28,7 @@ export const launchpadPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         clusters: launchpadClustersServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         config,
@@ -37,6 +40,7 @@ export const launchpadPlugin = createBackendPlugin({
         lifecycle,
         catalog,
         clusters,
+        actionsRegistry,
       }) {
         const timing = readStatusTiming(config);
         const caches = new Map(
@@ -67,6 +71,14 @@ export const launchpadPlugin = createBackendPlugin({
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        registerStatusActions({
+          actionsRegistry,
+          permissions,
+          catalog,
+          clusters,
+          status,
+          instances,
+        });
       },
     });
   },

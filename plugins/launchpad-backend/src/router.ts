@@ -27,6 +27,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { instanceTarget, type StatusService } from './status/StatusService';
 import type { InstanceEntities } from './status/InstanceEntities';
+import { visibleInstances } from './status/visibleInstances';
 import type { ClustersService } from './clusters/ClustersService';
 
 export interface RouterOptions {
@@ -174,28 +175,11 @@ export async function createRouter(
     if (unknown)
       throw new NotFoundError(`No cluster "${unknown}" in launchpad.clusters`);
 
-    let entities = await instances.list();
-    const [decision] = await permissions.authorizeConditional(
-      [{ permission: launchpadStatusReadPermission }],
-      { credentials },
+    const entities = await visibleInstances(
+      await instances.list(),
+      permissions,
+      credentials,
     );
-    if (decision.result === AuthorizeResult.DENY) {
-      throw new NotAllowedError('You may not read instance status');
-    }
-    if (decision.result === AuthorizeResult.CONDITIONAL) {
-      // Conditions are catalog-entity rules: decide per instance, in one batch.
-      const refs = entities.map(e => instanceTarget(e)?.entityRef ?? '');
-      const decisions = await permissions.authorize(
-        refs.map(resourceRef => ({
-          permission: launchpadStatusReadPermission,
-          resourceRef,
-        })),
-        { credentials },
-      );
-      entities = entities.filter(
-        (_e, i) => decisions[i]?.result === AuthorizeResult.ALLOW,
-      );
-    }
     res.json(
       status.fleet(entities, {
         cluster: query.cluster,

@@ -53,6 +53,16 @@ export const launchpadStatusReadPermission = createPermission({
   resourceType: LAUNCHPAD_RESOURCE_TYPE,
 });
 
+/**
+ * List instances and their status (the fleet). Basic, so it can be an
+ * actions-registry `visibilityPermission`; each instance is still checked
+ * with `launchpad.status.read`.
+ */
+export const launchpadStatusListPermission = createPermission({
+  name: 'launchpad.status.list',
+  attributes: { action: 'read' },
+});
+
 /** Every Launchpad permission, for the permission framework's registry. */
 export const launchpadPermissions = [
   launchpadInstanceCreatePermission,
@@ -62,4 +72,5 @@ export const launchpadPermissions = [
   launchpadArgocdSyncPermission,
   launchpadWorkflowSubmitPermission,
   launchpadStatusReadPermission,
+  launchpadStatusListPermission,
 ];

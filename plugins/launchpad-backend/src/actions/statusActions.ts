@@ -1,0 +1,283 @@
+import type {
+  PermissionsService,
+  BackstageCredentials,
+} from '@backstage/backend-plugin-api';
+import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  ENTITY_TYPES,
+  FLEET_FILTERS,
+  fleetRowStatus,
+  launchpadStatusListPermission,
+  launchpadStatusReadPermission,
+} from '@internal/plugin-launchpad-common';
+import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import type { InstanceEntities } from '../status/InstanceEntities';
+import { instanceTarget, type StatusService } from '../status/StatusService';
+import { visibleInstances } from '../status/visibleInstances';
+
+export interface StatusActionsOptions {
+  actionsRegistry: ActionsRegistryService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  clusters: LaunchpadClustersService;
+  status: StatusService;
+  instances: InstanceEntities;
+}
+
+/**
+ * Read-only actions for scripts and AI agents (the MCP actions backend exposes
+ * them when `backend.actions.pluginSources` lists `launchpad`). Answers come
+ * from the status caches, like the fleet page: an agent polling them costs no
+ * cluster request. Visibility is the basic `launchpad.status.list`; every
+ * instance is checked again with `launchpad.status.read` and the caller's
+ * credentials, so an agent sees exactly what its user sees.
+ */
+export function registerStatusActions(options: StatusActionsOptions) {
+  const { actionsRegistry, permissions, catalog, clusters, status, instances } =
+    options;
+
+  actionsRegistry.register({
+    name: 'list-instances',
+    title: 'List Open edX instances',
+    description:
+      "Lists the Open edX instances the caller may see, with each one's ArgoCD sync and health, autoscaling, workloads, backup state, overall verdict and problems in words. Filter by cluster, by state (out-of-sync, degraded, at-max, crash-looping, backup-overdue, progressing, error) or by text; paged.",
+    visibilityPermission: launchpadStatusListPermission,
+    attributes: { readOnly: true, idempotent: true, destructive: false },
+    schema: {
+      input: z =>
+        z.object({
+          cluster: z
+            .array(z.string())
+            .optional()
+            .describe('Cluster names from launchpad.clusters; all when absent'),
+          filter: z
+            .array(z.enum(FLEET_FILTERS))
+            .optional()
+            .describe('Only instances in every one of these states'),
+          q: z
+            .string()
+            .max(200)
+            .optional()
+            .describe('Text in the name, title or namespace'),
+          offset: z.number().int().min(0).default(0),
+          limit: z.number().int().min(1).max(200).default(50),
+        }),
+      output: z =>
+        z.object({
+          totalCount: z
+            .number()
+            .describe('Instances matching the filter, before paging'),
+          summary: z.object({
+            total: z.number(),
+            outOfSync: z.number(),
+            degraded: z.number(),
+            atMax: z.number(),
+            crashLooping: z.number(),
+            backupOverdue: z.number(),
+          }),
+          items: z.array(
+            z.object({
+              entityRef: z.string(),
+              name: z.string(),
+              title: z.string().optional(),
+              cluster: z.string(),
+              owner: z.string().optional(),
+              release: z.string().optional(),
+              sync: z.string(),
+              health: z.string(),
+              replicas: z.object({
+                current: z.number().optional(),
+                desired: z.number().optional(),
+                max: z.number().optional(),
+                atMax: z.boolean(),
+              }),
+              backup: z.string(),
+              verdict: z.string(),
+              problems: z.array(z.string()),
+              stale: z
+                .boolean()
+                .describe('The cluster is not answering: the data is older'),
+            }),
+          ),
+          clusters: z.array(
+            z.object({ cluster: z.string(), state: z.string() }),
+          ),
+        }),
+    },
+    examples: [
+      {
+        title: 'Degraded instances on staging',
+        input: {
+          cluster: ['staging'],
+          filter: ['degraded'],
+          offset: 0,
+          limit: 50,
+        },
+      },
+    ],
+    action: async ({ input, credentials }) => {
+      const known = new Set(clusters.list().map(c => c.name));
+      const unknown = input.cluster?.find(c => !known.has(c));
+      if (unknown) {
+        throw new InputError(
+          `cluster "${unknown}" is not in launchpad.clusters (known: ${[
+            ...known,
+          ].join(', ')})`,
+        );
+      }
+      const entities = await visibleInstances(
+        await instances.list(),
+        permissions,
+        credentials,
+      );
+      const fleet = status.fleet(entities, {
+        cluster: input.cluster,
+        filter: input.filter,
+        q: input.q,
+        offset: input.offset,
+        limit: input.limit,
+      });
+      return {
+        output: {
+          totalCount: fleet.totalCount,
+          summary: fleet.summary,
+          items: fleet.items,
+          clusters: fleet.clusters.map(c => ({
+            cluster: c.cluster,
+            state: c.state,
+          })),
+        },
+      };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'get-instance-status',
+    title: "Get an Open edX instance's status",
+    description:
+      'Everything the instance page shows, for one instance: ArgoCD sync, health and revision, each autoscaler (current, desired, max replicas), workloads and crash-looping pods, Velero backup state and database-dump CronJobs, recent provisioning workflows, the overall verdict and its problems in words. Name the instance by entity ref (component:staging/chem-201) or by cluster and slug.',
+    visibilityPermission: launchpadStatusListPermission,
+    attributes: { readOnly: true, idempotent: true, destructive: false },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z
+            .string()
+            .optional()
+            .describe('The instance entity, e.g. component:staging/chem-201'),
+          cluster: z.string().optional().describe('With slug: e.g. staging'),
+          slug: z.string().optional().describe('With cluster: e.g. chem-201'),
+        }),
+      output: z =>
+        z.object({
+          entityRef: z.string(),
+          cluster: z.string(),
+          namespace: z.string(),
+          verdict: z.string(),
+          problems: z.array(z.string()),
+          freshness: z.object({ state: z.string() }).passthrough(),
+          argocd: z.record(z.string(), z.unknown()).optional(),
+          autoscalers: z.array(z.record(z.string(), z.unknown())),
+          workloads: z.record(z.string(), z.unknown()),
+          backups: z.record(z.string(), z.unknown()),
+          workflows: z.array(z.record(z.string(), z.unknown())),
+          generatedAt: z.string(),
+        }),
+    },
+    examples: [
+      {
+        title: 'By entity ref',
+        input: { entityRef: 'component:staging/chem-201' },
+      },
+      {
+        title: 'By cluster and slug',
+        input: { cluster: 'staging', slug: 'chem-201' },
+      },
+    ],
+    action: async ({ input, credentials }) => {
+      const entityRef = instanceRef(input);
+      const entity = await catalog.getEntityByRef(entityRef, { credentials });
+      const target =
+        entity?.spec?.type === ENTITY_TYPES.instance
+          ? instanceTarget(entity)
+          : undefined;
+      if (!target) {
+        throw new NotFoundError(`No Open edX instance ${entityRef}`);
+      }
+      await authorizeRead(permissions, target.entityRef, credentials);
+      const s = status.instanceStatus(target);
+      const { problems } = fleetRowStatus({
+        argocd: s.argocd,
+        autoscalers: s.autoscalers,
+        workloads: s.workloads,
+        backup: s.backups,
+        cronJobs: s.backups.cronJobs,
+      });
+      return {
+        output: {
+          entityRef: s.entityRef,
+          cluster: s.cluster,
+          namespace: s.namespace,
+          verdict: s.verdict,
+          problems,
+          freshness: s.freshness,
+          ...(s.argocd ? { argocd: plain(s.argocd) } : {}),
+          autoscalers: s.autoscalers.map(plain),
+          workloads: plain(s.workloads),
+          backups: plain(s.backups),
+          workflows: s.workflows.map(plain),
+          generatedAt: s.generatedAt,
+        },
+      };
+    },
+  });
+}
+
+/** The derived status types are plain JSON data; the output schema takes them as records. */
+function plain(value: object): Record<string, unknown> {
+  return value as Record<string, unknown>;
+}
+
+function instanceRef(input: {
+  entityRef?: string;
+  cluster?: string;
+  slug?: string;
+}): string {
+  if (input.entityRef) {
+    try {
+      return stringifyEntityRef(
+        parseEntityRef(input.entityRef, { defaultKind: 'component' }),
+      );
+    } catch {
+      throw new InputError(
+        `entityRef "${input.entityRef}" is not an entity ref such as component:staging/chem-201`,
+      );
+    }
+  }
+  if (input.cluster && input.slug) {
+    return stringifyEntityRef({
+      kind: 'component',
+      namespace: input.cluster,
+      name: input.slug,
+    });
+  }
+  throw new InputError('give entityRef, or cluster and slug');
+}
+
+async function authorizeRead(
+  permissions: PermissionsService,
+  entityRef: string,
+  credentials: BackstageCredentials,
+) {
+  const [decision] = await permissions.authorize(
+    [{ permission: launchpadStatusReadPermission, resourceRef: entityRef }],
+    { credentials },
+  );
+  if (decision.result !== AuthorizeResult.ALLOW) {
+    throw new NotAllowedError(`You may not read the status of ${entityRef}`);
+  }
+}
