@@ -1,4 +1,6 @@
+import { mockApis } from '@backstage/test-utils';
 import {
+  configuredKubernetesClusters,
   findInstanceLink,
   isKubernetesTabAvailable,
   isLaunchpadCluster,
@@ -30,6 +32,51 @@ describe('entity predicates', () => {
     expect(isKubernetesTabAvailable(cluster)).toBe(false);
     cluster.metadata.annotations!['backstage.io/kubernetes-id'] = 'staging';
     expect(isKubernetesTabAvailable(cluster)).toBe(true);
+  });
+
+  it("put the Kubernetes tab only on instances of the backend's clusters", () => {
+    const staging = instanceEntity();
+    expect(
+      staging.metadata.annotations?.['launchpad.openedx.org/cluster'],
+    ).toBe('staging');
+    expect(isKubernetesTabAvailable(staging, new Set(['staging']))).toBe(true);
+    expect(isKubernetesTabAvailable(staging, new Set(['production']))).toBe(
+      false,
+    );
+    expect(isKubernetesTabAvailable(staging, new Set())).toBe(false);
+  });
+});
+
+describe('configuredKubernetesClusters', () => {
+  const read = (kubernetes?: object) =>
+    configuredKubernetesClusters(
+      mockApis.config({ data: kubernetes ? { kubernetes } : {} }),
+    );
+
+  it('lists the names of the config locators clusters', () => {
+    expect(
+      read({
+        clusterLocatorMethods: [
+          { type: 'config', clusters: [{ name: 'staging', url: 'x' }] },
+          { type: 'config', clusters: [{ name: 'production', url: 'y' }] },
+        ],
+      }),
+    ).toEqual(new Set(['staging', 'production']));
+  });
+
+  it('knows no cluster without a Kubernetes configuration', () => {
+    expect(read()).toEqual(new Set());
+  });
+
+  it('cannot tell when another locator may add clusters', () => {
+    expect(
+      read({
+        clusterLocatorMethods: [
+          { type: 'config', clusters: [{ name: 'staging', url: 'x' }] },
+          { type: 'catalog' },
+        ],
+      }),
+    ).toBeUndefined();
   });
 });
 

@@ -4,6 +4,7 @@ import {
   CompoundEntityRef,
   parseEntityRef,
 } from '@backstage/catalog-model';
+import type { ConfigApi } from '@backstage/core-plugin-api';
 import {
   clusterEntityRef,
   isLaunchpadCluster as isLaunchpadClusterEntity,
@@ -177,15 +178,47 @@ const KUBERNETES_PLUGIN_ANNOTATIONS = [
 ];
 
 /**
- * Whether the Kubernetes plugin's tab belongs on the entity page: on entities
- * with its annotations (its own rule) and on every Open edX instance. An
+ * The Kubernetes clusters the Kubernetes backend knows, as far as the app can
+ * tell from `kubernetes.clusterLocatorMethods`: the names of `type: config`
+ * clusters, or `undefined` when another locator (catalog, GKE, a local
+ * proxy...) may add clusters the app cannot list.
+ */
+export function configuredKubernetesClusters(
+  config: ConfigApi,
+): ReadonlySet<string> | undefined {
+  const methods = config.getOptionalConfigArray(
+    'kubernetes.clusterLocatorMethods',
+  );
+  if (!methods) return new Set();
+  const names = new Set<string>();
+  for (const method of methods) {
+    if (method.getString('type') !== 'config') return undefined;
+    for (const cluster of method.getOptionalConfigArray('clusters') ?? []) {
+      names.add(cluster.getString('name'));
+    }
+  }
+  return names;
+}
+
+/**
+ * Whether the Kubernetes plugin's tab belongs on the entity page: on other
+ * entities with its annotations (its own rule), and on Open edX instances whose cluster
+ * the Kubernetes backend is configured for (`clusters`, from
+ * `configuredKubernetesClusters`; every instance when it is `undefined`). An
  * instance whose config.yml is malformed may lack the annotations; the
  * Kubernetes backend then falls back to the entity name (the instance slug).
+ * Elsewhere the tab would only say that no cluster serves the instance.
  */
-export function isKubernetesTabAvailable(entity: Entity): boolean {
+export function isKubernetesTabAvailable(
+  entity: Entity,
+  clusters?: ReadonlySet<string>,
+): boolean {
+  // Instances carry the label-selector annotation too: their cluster decides.
+  if (isLaunchpadInstance(entity)) {
+    if (!clusters) return true;
+    const cluster = instanceClusterRef(entity)?.name;
+    return cluster !== undefined && clusters.has(cluster);
+  }
   const annotations = entity.metadata.annotations ?? {};
-  return (
-    isLaunchpadInstance(entity) ||
-    KUBERNETES_PLUGIN_ANNOTATIONS.some(name => Boolean(annotations[name]))
-  );
+  return KUBERNETES_PLUGIN_ANNOTATIONS.some(name => Boolean(annotations[name]));
 }

@@ -53,6 +53,7 @@ export {
   isLaunchpadInstance,
   isLaunchpadCluster,
   isKubernetesTabAvailable,
+  configuredKubernetesClusters,
   readInstance,
   readCluster,
 } from './entity';

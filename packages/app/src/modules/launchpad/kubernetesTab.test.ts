@@ -1,8 +1,12 @@
 import {
+  configApiRef,
   coreExtensionData,
   createExtensionDataRef,
 } from '@backstage/frontend-plugin-api';
-import { createExtensionTester } from '@backstage/frontend-test-utils';
+import {
+  createExtensionTester,
+  mockApis,
+} from '@backstage/frontend-test-utils';
 import { isKubernetesTabAvailable } from '@internal/plugin-launchpad';
 import { kubernetesTabContent } from './kubernetesTab';
 
@@ -18,17 +22,41 @@ function entity(
   kind: string,
   type: string,
   annotations: Record<string, string> = {},
+  cluster = 'staging',
 ): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind,
-    metadata: { name: 'demo', namespace: 'staging', annotations },
+    metadata: {
+      name: 'demo',
+      namespace: cluster,
+      annotations: { 'launchpad.openedx.org/cluster': cluster, ...annotations },
+    },
     spec: { type, owner: 'group:default/platform-team' },
   };
 }
 
 describe('the Kubernetes tab override', () => {
-  const tester = createExtensionTester(kubernetesTabContent);
+  // As in app-config.yaml: the Kubernetes backend knows staging only here.
+  const tester = createExtensionTester(kubernetesTabContent, {
+    apis: [
+      [
+        configApiRef,
+        mockApis.config({
+          data: {
+            kubernetes: {
+              clusterLocatorMethods: [
+                {
+                  type: 'config',
+                  clusters: [{ name: 'staging', url: 'http://127.0.0.1:7101' }],
+                },
+              ],
+            },
+          },
+        }),
+      ],
+    ],
+  });
 
   function tabFilter() {
     const filter = tester.get(filterFunctionRef);
@@ -42,9 +70,12 @@ describe('the Kubernetes tab override', () => {
     expect(tester.get(coreExtensionData.routePath)).toBe('/kubernetes');
   });
 
-  it('shows the tab on every Open edX instance', () => {
+  it("shows the tab on the Open edX instances of the backend's clusters only", () => {
     const filter = tabFilter();
     expect(filter(entity('Component', 'openedx-instance'))).toBe(true);
+    expect(
+      filter(entity('Component', 'openedx-instance', {}, 'production')),
+    ).toBe(false);
   });
 
   it("keeps the plugin's own rule for other entities", () => {

@@ -1,18 +1,61 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { Content, Header, Page } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import FormControl from '@material-ui/core/FormControl';
 import InputLabel from '@material-ui/core/InputLabel';
 import MenuItem from '@material-ui/core/MenuItem';
 import Select from '@material-ui/core/Select';
-import type { FleetResponse } from '@internal/plugin-launchpad-common';
+import {
+  FLEET_FILTERS,
+  type FleetFilter,
+  type FleetResponse,
+} from '@internal/plugin-launchpad-common';
 import { FleetTable } from '../FleetTable';
 
 const ALL = '*';
 
-/** Every Open edX instance across the clusters, with a cluster selector. */
+/**
+ * The fleet page's query parameters, as the backend's: `cluster` (one name)
+ * and `filter` (comma-separated, e.g. `out-of-sync,at-max`). Unknown filter
+ * names are dropped rather than sent (the backend would answer 400).
+ */
+export function fleetPageSearch(options: {
+  cluster?: string;
+  filter?: FleetFilter[];
+}): string {
+  const params = new URLSearchParams();
+  if (options.cluster) params.set('cluster', options.cluster);
+  if (options.filter?.length) params.set('filter', options.filter.join(','));
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
+}
+
+const isFleetFilter = (f: string): f is FleetFilter =>
+  (FLEET_FILTERS as readonly string[]).includes(f);
+
+/**
+ * Every Open edX instance across the clusters, with a cluster selector. The
+ * cluster and the filters live in the URL, so the home page's counts link to
+ * the filtered view and the browser's back button undoes a filter.
+ */
 export function FleetPage() {
-  const [cluster, setCluster] = useState<string>(ALL);
+  const [params, setParams] = useSearchParams();
+  const cluster = params.get('cluster') || ALL;
+  const filterParam = params.getAll('filter').join(',');
+  const filters = useMemo(
+    () => filterParam.split(',').filter(isFleetFilter),
+    [filterParam],
+  );
+  const update = (next: { cluster: string; filter: FleetFilter[] }) =>
+    setParams(
+      new URLSearchParams(
+        fleetPageSearch({
+          cluster: next.cluster === ALL ? undefined : next.cluster,
+          filter: next.filter,
+        }),
+      ),
+    );
   const [clusters, setClusters] = useState<string[]>([]);
   // Across all clusters the answer names every configured cluster.
   const onResponse = useCallback(
@@ -30,10 +73,16 @@ export function FleetPage() {
             labelId="launchpad-fleet-cluster"
             label="Cluster"
             value={cluster}
-            onChange={e => setCluster(String(e.target.value))}
+            onChange={e =>
+              update({ cluster: String(e.target.value), filter: filters })
+            }
           >
             <MenuItem value={ALL}>All clusters</MenuItem>
-            {clusters.map(name => (
+            {/* A cluster from the URL is listed before the answer names it. */}
+            {(cluster === ALL || clusters.includes(cluster)
+              ? clusters
+              : [cluster, ...clusters]
+            ).map(name => (
               <MenuItem key={name} value={name}>
                 {name}
               </MenuItem>
@@ -45,6 +94,8 @@ export function FleetPage() {
         cluster={cluster === ALL ? undefined : cluster}
         title={cluster === ALL ? 'All instances' : `Instances on ${cluster}`}
         onResponse={onResponse}
+        filters={filters}
+        onFiltersChange={filter => update({ cluster, filter })}
       />
     </Content>
   );

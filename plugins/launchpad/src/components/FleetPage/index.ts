@@ -1,1 +1,1 @@
-export { FleetPage, LegacyFleetPage } from './FleetPage';
+export { FleetPage, LegacyFleetPage, fleetPageSearch } from './FleetPage';

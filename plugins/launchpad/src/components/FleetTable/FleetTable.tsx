@@ -211,6 +211,13 @@ export interface FleetTableProps {
   pageSize?: number;
   /** Called with every answer (the fleet page learns the clusters from it). */
   onResponse?: (response: FleetResponse) => void;
+  /**
+   * The selected filters, when the caller keeps them (the fleet page keeps
+   * them in its URL, so a link can open the table filtered); the table keeps
+   * its own otherwise.
+   */
+  filters?: FleetFilter[];
+  onFiltersChange?: (filters: FleetFilter[]) => void;
 }
 
 /**
@@ -225,7 +232,10 @@ export function FleetTable(props: FleetTableProps) {
     onResponse,
   } = props;
   const api = useApi(launchpadApiRef);
-  const [filters, setFilters] = useState<FleetFilter[]>([]);
+  const [ownFilters, setOwnFilters] = useState<FleetFilter[]>([]);
+  const filters = props.filters ?? ownFilters;
+  const setFilters = (next: FleetFilter[]) =>
+    (props.onFiltersChange ?? setOwnFilters)(next);
   const [last, setLast] = useState<FleetResponse>();
   const [error, setError] = useState<Error>();
   // The search text survives the table's remount on a filter change.
@@ -266,10 +276,10 @@ export function FleetTable(props: FleetTableProps) {
   );
 
   const toggle = (filter: FleetFilter) =>
-    setFilters(current =>
-      current.includes(filter)
-        ? current.filter(f => f !== filter)
-        : [...current, filter],
+    setFilters(
+      filters.includes(filter)
+        ? filters.filter(f => f !== filter)
+        : [...filters, filter],
     );
 
   const summary = last?.summary;
