@@ -224,7 +224,7 @@ export function registerStatusActions(options: StatusActionsOptions) {
           namespace: s.namespace,
           verdict: s.verdict,
           problems,
-          freshness: s.freshness,
+          freshness: { ...s.freshness },
           ...(s.argocd ? { argocd: plain(s.argocd) } : {}),
           autoscalers: s.autoscalers.map(plain),
           workloads: plain(s.workloads),
