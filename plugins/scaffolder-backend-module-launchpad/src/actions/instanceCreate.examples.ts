@@ -44,4 +44,26 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Create an instance in a new private repository generated from a template repository (one commit on its default branch; application.yml points ArgoCD at it). The catalog reads cluster repositories only, so this instance is not in the catalog.',
+    example: YAML.stringify({
+      steps: [
+        {
+          id: 'create',
+          action: 'launchpad:instance:create',
+          name: 'Create the instance repository',
+          input: {
+            cluster: 'staging',
+            slug: 'geo-110',
+            platformName: 'Geology 110',
+            owner: 'group:default/platform-team',
+            templateRepository: 'acme-edu/launchpad-instance-template',
+            repository: 'acme-edu/launchpad-geo-110',
+            writeSecrets: false,
+          },
+        },
+      ],
+    }),
+  },
 ];

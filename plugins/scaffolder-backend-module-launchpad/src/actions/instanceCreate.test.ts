@@ -23,10 +23,11 @@ describe('launchpad:instance:create (against the sandbox)', () => {
     return data as unknown as string;
   };
 
+  // The new-repository example runs in instanceCreate.repository.test.ts.
   const [commitExample, pullRequestExample, ...others] = exampleInputs(
     examples,
     'launchpad:instance:create',
-  );
+  ).filter(e => !e.input.templateRepository);
   const expectOutputs = (outputs: Record<string, unknown>, slug: string) =>
     expect(outputs).toMatchObject({
       entityRef: `component:staging/${slug}`,

@@ -133,7 +133,7 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
           z
             .string({
               description:
-                "owner/name of the new repository (with templateRepository); same owner as the cluster repository; default <that owner>/launchpad-<slug>",
+                'owner/name of the new repository (with templateRepository); same owner as the cluster repository; default <that owner>/launchpad-<slug>',
             })
             .optional(),
       },
@@ -369,7 +369,11 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
             // As below: a commit whose answer was lost is kept.
             if (
               !repositoryCheckedNow &&
-              (await hasFile(cluster, generated, `instances/${slug}/config.yml`))
+              (await hasFile(
+                cluster,
+                generated,
+                `instances/${slug}/config.yml`,
+              ))
             ) {
               ctx.logger.info(
                 `instances/${slug} is already in ${intoName} (an earlier attempt of this task wrote it); not committing again`,
@@ -405,10 +409,9 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
         });
         ctx.output('commitSha', commitSha);
         ctx.output('commitUrl', `${generated.htmlUrl}/commit/${commitSha}`);
+        const short = commitSha.slice(0, 7);
         ctx.logger.info(
-          `Committed instances/${slug} to ${intoName}@${
-            generated.branch
-          } (${commitSha.slice(0, 7)}); the catalog reads cluster repositories only, so this instance is not in it`,
+          `Committed instances/${slug} to ${intoName}@${generated.branch} (${short}); the catalog reads cluster repositories only, so this instance is not in it`,
         );
         return;
       }
