@@ -13,4 +13,7 @@ export {
   launchpadApi,
   clusterCatalogFilter,
   releaseCatalogFilter,
+  clusterPickerFormField,
+  slugPickerFormField,
+  releasePickerFormField,
 } from './alpha/plugin';

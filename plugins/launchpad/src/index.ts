@@ -17,7 +17,17 @@ export {
   EntityClusterFleetCard,
   LaunchpadFleetPage,
   legacyFleetRouteRef,
+  LaunchpadClusterPickerFieldExtension,
+  LaunchpadSlugPickerFieldExtension,
+  LaunchpadReleasePickerFieldExtension,
 } from './plugin';
+export {
+  LaunchpadClusterPicker,
+  LaunchpadSlugPicker,
+  LaunchpadReleasePicker,
+  suggestSlug,
+  type LaunchpadSlugPickerUiOptions,
+} from './components/fields';
 export { ArgocdCard, isArgocdCardAvailable } from './components/ArgocdCard';
 export {
   AutoscalingCard,
@@ -36,7 +46,12 @@ export {
 export type { FleetTableProps } from './components/FleetTable';
 export { FleetPage } from './components/FleetPage';
 export { launchpadApiRef, LaunchpadClient } from './api';
-export type { LaunchpadApi, FleetQuery } from './api';
+export type {
+  LaunchpadApi,
+  FleetQuery,
+  LaunchpadClusterSummary,
+  SlugAvailability,
+} from './api';
 export { useInstanceStatus } from './hooks/useInstanceStatus';
 export { InstanceOverviewCard } from './components/InstanceOverviewCard';
 export { ClusterOverviewCard } from './components/ClusterOverviewCard';

@@ -7,7 +7,21 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { LaunchpadClient, launchpadApiRef } from './api';
+import {
+  LaunchpadClusterPicker,
+  launchpadClusterValidation,
+  LaunchpadReleasePicker,
+  launchpadReleaseValidation,
+  LaunchpadSlugPicker,
+  launchpadSlugValidation,
+} from './components/fields';
+import {
+  clusterPickerSchema,
+  releasePickerSchema,
+  slugPickerSchema,
+} from './components/fields/formFields';
 
 /** The fleet page, for apps on the legacy frontend system. */
 export const legacyFleetRouteRef = createRouteRef({ id: 'launchpad-fleet' });
@@ -125,5 +139,36 @@ export const LaunchpadFleetPage = launchpadPlugin.provide(
     component: () =>
       import('./components/FleetPage').then(m => m.LegacyFleetPage),
     mountPoint: legacyFleetRouteRef,
+  }),
+);
+
+/**
+ * Scaffolder form fields for apps on the legacy frontend system: put them
+ * inside `<ScaffolderFieldExtensions>` of the `/create` route.
+ */
+export const LaunchpadClusterPickerFieldExtension = launchpadPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'LaunchpadClusterPicker',
+    component: LaunchpadClusterPicker,
+    validation: launchpadClusterValidation,
+    schema: clusterPickerSchema.schema,
+  }),
+);
+
+export const LaunchpadSlugPickerFieldExtension = launchpadPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'LaunchpadSlugPicker',
+    component: LaunchpadSlugPicker,
+    validation: launchpadSlugValidation,
+    schema: slugPickerSchema.schema,
+  }),
+);
+
+export const LaunchpadReleasePickerFieldExtension = launchpadPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'LaunchpadReleasePicker',
+    component: LaunchpadReleasePicker,
+    validation: launchpadReleaseValidation,
+    schema: releasePickerSchema.schema,
   }),
 );

@@ -11,6 +11,7 @@ import {
   CatalogFilterBlueprint,
   EntityCardBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isLaunchpadCluster, isLaunchpadInstance } from '../entity';
 import { LaunchpadClient, launchpadApiRef } from '../api';
 
@@ -156,6 +157,39 @@ export const releaseCatalogFilter = CatalogFilterBlueprint.make({
   },
 });
 
+/** `scaffolder-form-field:launchpad/cluster-picker` — `ui:field: LaunchpadClusterPicker` */
+export const clusterPickerFormField = FormFieldBlueprint.make({
+  name: 'cluster-picker',
+  params: {
+    field: () =>
+      import('../components/fields/formFields').then(
+        m => m.launchpadClusterPickerField,
+      ),
+  },
+});
+
+/** `scaffolder-form-field:launchpad/slug-picker` — `ui:field: LaunchpadSlugPicker` */
+export const slugPickerFormField = FormFieldBlueprint.make({
+  name: 'slug-picker',
+  params: {
+    field: () =>
+      import('../components/fields/formFields').then(
+        m => m.launchpadSlugPickerField,
+      ),
+  },
+});
+
+/** `scaffolder-form-field:launchpad/release-picker` — `ui:field: LaunchpadReleasePicker` */
+export const releasePickerFormField = FormFieldBlueprint.make({
+  name: 'release-picker',
+  params: {
+    field: () =>
+      import('../components/fields/formFields').then(
+        m => m.launchpadReleasePickerField,
+      ),
+  },
+});
+
 /** The Launchpad frontend plugin for the new frontend system. */
 export default createFrontendPlugin({
   pluginId: 'launchpad',
@@ -175,5 +209,8 @@ export default createFrontendPlugin({
     fleetPage,
     clusterCatalogFilter,
     releaseCatalogFilter,
+    clusterPickerFormField,
+    slugPickerFormField,
+    releasePickerFormField,
   ],
 });

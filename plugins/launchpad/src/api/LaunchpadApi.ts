@@ -17,6 +17,28 @@ export interface FleetQuery {
   limit?: number;
 }
 
+/** A configured cluster (`GET /clusters`): names only, nothing secret. */
+export interface LaunchpadClusterSummary {
+  name: string;
+  title: string;
+  environment: string;
+  /** Instance hosts are `<slug>.<domain>` and `studio.<slug>.<domain>`. */
+  domain: string;
+  /** Every credential the portal needs for the cluster is configured. */
+  hasCredentials: boolean;
+  /** Config keys missing, e.g. `kubernetes.token`. */
+  missingCredentials: string[];
+}
+
+/** Whether a new instance may take a slug (`GET /clusters/:cluster/availability`). */
+export interface SlugAvailability {
+  available: boolean;
+  reasons: Array<{ field: 'cluster' | 'slug'; message: string }>;
+  lmsHost?: string;
+  studioHost?: string;
+  namespace: string;
+}
+
 /** What the Launchpad cards and pages ask the `launchpad` backend plugin. */
 export interface LaunchpadApi {
   /** Everything the instance cards show, in one call. */
@@ -26,6 +48,14 @@ export interface LaunchpadApi {
   syncInstance(ref: CompoundEntityRef): Promise<{ application: string }>;
   /** Asks ArgoCD to compare again. */
   refreshInstance(ref: CompoundEntityRef): Promise<{ application: string }>;
+  /** The clusters new instances can go to (the scaffolder's cluster picker). */
+  listClusters(): Promise<LaunchpadClusterSummary[]>;
+  /** The check `launchpad:instance:create` makes, for the form's slug field. */
+  getSlugAvailability(
+    cluster: string,
+    slug: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<SlugAvailability>;
 }
 
 export const launchpadApiRef = createApiRef<LaunchpadApi>({

@@ -5,7 +5,12 @@ import type {
   FleetResponse,
   InstanceStatusResponse,
 } from '@internal/plugin-launchpad-common';
-import type { FleetQuery, LaunchpadApi } from './LaunchpadApi';
+import type {
+  FleetQuery,
+  LaunchpadApi,
+  LaunchpadClusterSummary,
+  SlugAvailability,
+} from './LaunchpadApi';
 
 /** Cards of one page ask within this window: they share one request. */
 const SHARE_MS = 2_000;
@@ -71,6 +76,26 @@ export class LaunchpadClient implements LaunchpadApi {
         ref.name,
       )}/refresh`,
       { method: 'POST', body: '{}' },
+    );
+  }
+
+  async listClusters(): Promise<LaunchpadClusterSummary[]> {
+    const body = await this.request<{ items: LaunchpadClusterSummary[] }>(
+      '/clusters',
+    );
+    return body.items;
+  }
+
+  getSlugAvailability(
+    cluster: string,
+    slug: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<SlugAvailability> {
+    return this.request<SlugAvailability>(
+      `/clusters/${encodeURIComponent(
+        cluster,
+      )}/availability?${new URLSearchParams({ slug })}`,
+      { signal: options?.signal },
     );
   }
 

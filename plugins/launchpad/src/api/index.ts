@@ -1,3 +1,8 @@
 export { launchpadApiRef } from './LaunchpadApi';
-export type { LaunchpadApi, FleetQuery } from './LaunchpadApi';
+export type {
+  LaunchpadApi,
+  FleetQuery,
+  LaunchpadClusterSummary,
+  SlugAvailability,
+} from './LaunchpadApi';
 export { LaunchpadClient } from './LaunchpadClient';
