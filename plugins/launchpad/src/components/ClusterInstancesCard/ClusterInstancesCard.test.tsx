@@ -1,4 +1,5 @@
 import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import {
   EntityProvider,
@@ -101,26 +102,55 @@ describe('ClusterInstancesCard', () => {
     expect(screen.queryByText('Demo (production)')).not.toBeInTheDocument();
   });
 
-  it('asks the catalog for openedx-instance components on this cluster', async () => {
+  it('asks the catalog for one page of openedx-instance components on this cluster', async () => {
     const catalogApi = catalogApiMock.mock({
-      getEntities: jest.fn().mockResolvedValue({ items: [] }),
+      queryEntities: jest
+        .fn()
+        .mockResolvedValue({ items: [], totalItems: 0, pageInfo: {} }),
     });
     await render(catalogApi);
     await screen.findByText('No Open edX instances', {}, slow);
-    expect(catalogApi.getEntities).toHaveBeenCalledWith(
+    expect(catalogApi.queryEntities).toHaveBeenCalledWith(
       expect.objectContaining({
         filter: {
           kind: 'component',
           'spec.type': 'openedx-instance',
           'metadata.annotations.launchpad.openedx.org/cluster': 'staging',
         },
+        offset: 0,
+        limit: 20,
       }),
+    );
+  });
+
+  it('pages on the server through a large cluster', async () => {
+    const catalogApi = catalogApiMock({
+      entities: Array.from({ length: 45 }, (_, i) =>
+        instanceEntity({ slug: `i-${String(i).padStart(3, '0')}` }),
+      ),
+    });
+    const query = jest.spyOn(catalogApi, 'queryEntities');
+    await render(catalogApi);
+    expect(
+      await screen.findByText('Open edX instances (45)', {}, slow),
+    ).toBeVisible();
+    // 20 rows of 45: the first page only.
+    expect(screen.getByRole('link', { name: 'i-019' })).toBeVisible();
+    expect(screen.queryByRole('link', { name: 'i-020' })).toBeNull();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Next Page' }));
+    expect(
+      await screen.findByRole('link', { name: 'i-020' }, slow),
+    ).toBeVisible();
+    expect(screen.queryByRole('link', { name: 'i-019' })).toBeNull();
+    expect(query).toHaveBeenLastCalledWith(
+      expect.objectContaining({ offset: 20, limit: 20 }),
     );
   });
 
   it('shows progress while the catalog answers', async () => {
     const catalogApi = catalogApiMock.mock({
-      getEntities: jest.fn(() => new Promise<never>(() => {})),
+      queryEntities: jest.fn(() => new Promise<never>(() => {})),
     });
     await render(catalogApi);
     expect(
@@ -131,7 +161,7 @@ describe('ClusterInstancesCard', () => {
 
   it('shows the error when the catalog fails', async () => {
     const catalogApi = catalogApiMock.mock({
-      getEntities: jest
+      queryEntities: jest
         .fn()
         .mockRejectedValue(new Error('catalog is unavailable (503)')),
     });

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Entity, parseEntityRef } from '@backstage/catalog-model';
 import {
   EmptyState,
@@ -76,13 +77,23 @@ const columns: TableColumn<Entity>[] = [
   },
 ];
 
-/** The Open edX instances that run on a `kubernetes-cluster` resource. */
+const PAGE_SIZES = [10, 20, 50, 100];
+
+/**
+ * The Open edX instances that run on a `kubernetes-cluster` resource, paged
+ * by the catalog (a cluster may run a thousand).
+ */
 export function ClusterInstancesCard() {
   const { entity } = useEntity();
   const cluster = clusterName(entity);
-  const { instances, loading, error } = useClusterInstances(cluster);
+  const [page, setPage] = useState({ offset: 0, limit: 20 });
+  const { instances, totalItems, loading, error } = useClusterInstances(
+    cluster,
+    page,
+  );
 
-  if (loading) {
+  // Progress on the first load only; later pages keep the table in place.
+  if (loading && !instances) {
     return (
       <InfoCard title={TITLE}>
         <Progress />
@@ -96,7 +107,7 @@ export function ClusterInstancesCard() {
       </InfoCard>
     );
   }
-  if (!instances?.length) {
+  if (!instances?.length && page.offset === 0) {
     return (
       <InfoCard title={TITLE}>
         <EmptyState
@@ -107,12 +118,28 @@ export function ClusterInstancesCard() {
       </InfoCard>
     );
   }
+  const total = totalItems ?? instances?.length ?? 0;
   return (
     <Table<Entity>
-      title={`${TITLE} (${instances.length})`}
+      title={`${TITLE} (${total})`}
       columns={columns}
-      data={instances}
-      options={{ paging: false, search: false, padding: 'dense' }}
+      data={instances ?? []}
+      isLoading={loading}
+      page={Math.floor(page.offset / page.limit)}
+      totalCount={total}
+      onPageChange={(index, size) =>
+        setPage({ offset: index * size, limit: size })
+      }
+      onRowsPerPageChange={size => setPage({ offset: 0, limit: size })}
+      options={{
+        paging: total > PAGE_SIZES[0],
+        pageSize: page.limit,
+        pageSizeOptions: PAGE_SIZES,
+        emptyRowsWhenPaging: false,
+        search: false,
+        sorting: false,
+        padding: 'dense',
+      }}
     />
   );
 }
