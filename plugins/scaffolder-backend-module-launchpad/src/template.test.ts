@@ -35,6 +35,42 @@ describe('templates/new-openedx-instance', () => {
     }).map(a => [a.id, a]),
   );
 
+  it('needs only { cluster, slug, platformName, owner } from automation and uses the Launchpad form fields', () => {
+    const pages = (
+      template.spec as unknown as {
+        parameters: Array<{
+          required?: string[];
+          properties: Record<
+            string,
+            { default?: unknown; 'ui:field'?: string }
+          >;
+        }>;
+      }
+    ).parameters;
+    const properties = Object.assign({}, ...pages.map(p => p.properties));
+    expect(pages.flatMap(p => p.required ?? []).sort()).toEqual([
+      'cluster',
+      'owner',
+      'platformName',
+      'slug',
+    ]);
+    for (const [name, property] of Object.entries(properties)) {
+      if (!['cluster', 'slug', 'platformName', 'owner'].includes(name)) {
+        expect([name, property.default]).toEqual([name, expect.anything()]);
+      }
+    }
+    expect(
+      Object.fromEntries(
+        Object.entries(properties).map(([k, v]) => [k, v['ui:field']]),
+      ),
+    ).toMatchObject({
+      cluster: 'LaunchpadClusterPicker',
+      slug: 'LaunchpadSlugPicker',
+      release: 'LaunchpadReleasePicker',
+      owner: 'OwnerPicker',
+    });
+  });
+
   it('runs the steps in the CLI order', () => {
     expect(template.spec.steps.map(s => s.action)).toEqual([
       'launchpad:instance:create',
