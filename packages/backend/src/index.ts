@@ -5,6 +5,7 @@
 
 import { createBackend } from '@backstage/backend-defaults';
 import { permissionModuleLaunchpadPolicy } from './permissions/module';
+import { launchpadPermissionsServiceFactory } from './permissions/serviceFactory';
 
 const backend = createBackend();
 
@@ -46,6 +47,8 @@ backend.add(import('@internal/plugin-launchpad-backend'));
 backend.add(import('@backstage/plugin-permission-backend'));
 // Launchpad's policy: platform team, instance owners, readers (src/permissions)
 backend.add(permissionModuleLaunchpadPolicy);
+// Static tokens get launchpad.* and scaffolder.* only as their accessRestrictions name them
+backend.add(launchpadPermissionsServiceFactory);
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));

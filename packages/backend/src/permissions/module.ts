@@ -3,7 +3,11 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { DEFAULT_PLATFORM_TEAMS, LaunchpadPermissionPolicy } from './policy';
+import {
+  DEFAULT_PLATFORM_TEAMS,
+  LaunchpadPermissionPolicy,
+  readCreateGroups,
+} from './policy';
 
 /** Installs {@link LaunchpadPermissionPolicy} as the permission backend's policy. */
 export const permissionModuleLaunchpadPolicy = createBackendModule({
@@ -17,12 +21,16 @@ export const permissionModuleLaunchpadPolicy = createBackendModule({
         userInfo: coreServices.userInfo,
       },
       async init({ policy, config, userInfo }) {
+        // Read once at start-up: a config change takes a restart.
         const platformTeams =
           config.getOptionalStringArray(
             'launchpad.permissions.platformTeams',
           ) ?? DEFAULT_PLATFORM_TEAMS;
         policy.setPolicy(
-          new LaunchpadPermissionPolicy(userInfo, platformTeams),
+          new LaunchpadPermissionPolicy(userInfo, {
+            platformTeams,
+            createGroups: readCreateGroups(config),
+          }),
         );
       },
     });

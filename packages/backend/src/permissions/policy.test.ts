@@ -1,8 +1,14 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import type { BackstageServicePrincipal } from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
 import {
   AuthorizeResult,
   createPermission,
+  type ConditionalPolicyDecision,
+  type PermissionCriteria,
+  type PolicyDecision,
 } from '@backstage/plugin-permission-common';
+import { actionExecutePermission } from '@backstage/plugin-scaffolder-common/alpha';
 import {
   launchpadArgocdSyncPermission,
   launchpadBuildDispatchPermission,
@@ -12,16 +18,24 @@ import {
   launchpadStatusReadPermission,
   launchpadWorkflowSubmitPermission,
 } from '@internal/plugin-launchpad-common';
-import { LaunchpadPermissionPolicy } from './policy';
+import { createLaunchpadActions } from '@internal/plugin-scaffolder-backend-module-launchpad';
+import {
+  LAUNCHPAD_ACTIONS,
+  LaunchpadPermissionPolicy,
+  readCreateGroups,
+  ServicePrincipalRules,
+} from './policy';
 
 const PLATFORM = 'user:default/alice';
 const OWNER = 'user:default/pat';
 const OUTSIDER = 'user:default/olly';
+const CREATOR = 'user:default/chris';
 
 const GROUPS: Record<string, string[]> = {
   [PLATFORM]: ['group:default/platform-team'],
   [OWNER]: ['group:default/physics-dept'],
   [OUTSIDER]: ['group:default/marketing'],
+  [CREATOR]: ['group:default/course-team'],
 };
 
 /** The user info service as the auth backend answers it: the user and its groups. */
@@ -36,7 +50,9 @@ const userInfo = mockServices.userInfo.mock({
   },
 });
 
-const policy = new LaunchpadPermissionPolicy(userInfo);
+const policy = new LaunchpadPermissionPolicy(userInfo, {
+  createGroups: { staging: ['group:default/course-team'] },
+});
 const asUser = (ref: string) => ({
   credentials: mockCredentials.user(ref),
   info: { userEntityRef: ref, ownershipEntityRefs: [] },
@@ -45,6 +61,40 @@ const decide = (
   permission: Parameters<LaunchpadPermissionPolicy['handle']>[0]['permission'],
   who?: string,
 ) => policy.handle({ permission }, who ? asUser(who) : undefined);
+
+/**
+ * Evaluates a scaffolder-action condition the way the scaffolder's
+ * NunjucksWorkflowRunner does (its rules: HAS_ACTION_ID is the action id,
+ * HAS_STRING_PROPERTY the input's value at `key`). The scaffolder does not
+ * export its rules; the real evaluation runs in actions.test.ts.
+ */
+function allows(
+  decision: PolicyDecision,
+  action: string,
+  input: Record<string, unknown> = {},
+): boolean {
+  if (decision.result !== AuthorizeResult.CONDITIONAL) {
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+  const evaluate = (c: PermissionCriteria<any>): boolean => {
+    if ('anyOf' in c) return c.anyOf.some(evaluate);
+    if ('allOf' in c) return c.allOf.every(evaluate);
+    if ('not' in c) return !evaluate(c.not);
+    if (c.rule === 'HAS_ACTION_ID') return c.params.actionId === action;
+    if (c.rule === 'HAS_STRING_PROPERTY') {
+      return input[c.params.key] === c.params.value;
+    }
+    throw new Error(`unknown rule ${c.rule}`);
+  };
+  return evaluate((decision as ConditionalPolicyDecision).conditions);
+}
+
+const CREATE_STEPS = [
+  'launchpad:instance:create',
+  'launchpad:instance:prepare',
+  'launchpad:workflow:submit',
+  'launchpad:argocd:apply',
+];
 
 describe('LaunchpadPermissionPolicy', () => {
   const writes = [
@@ -57,15 +107,19 @@ describe('LaunchpadPermissionPolicy', () => {
   ];
 
   it('lets the platform team do everything', async () => {
-    for (const permission of [launchpadStatusReadPermission, ...writes]) {
+    for (const permission of [
+      launchpadStatusReadPermission,
+      actionExecutePermission,
+      ...writes,
+    ]) {
       expect(await decide(permission, PLATFORM)).toEqual({
         result: AuthorizeResult.ALLOW,
       });
     }
   });
 
-  it('lets everyone, service principals included, read status', async () => {
-    for (const who of [OWNER, OUTSIDER, undefined]) {
+  it('lets every signed-in user read status', async () => {
+    for (const who of [OWNER, OUTSIDER, CREATOR, undefined]) {
       expect((await decide(launchpadStatusReadPermission, who)).result).toBe(
         AuthorizeResult.ALLOW,
       );
@@ -78,41 +132,104 @@ describe('LaunchpadPermissionPolicy', () => {
       launchpadInstanceUpdatePermission,
       launchpadBuildDispatchPermission,
     ]) {
-      const decision = await decide(permission, OWNER);
-      expect(decision).toEqual({
-        result: AuthorizeResult.CONDITIONAL,
-        pluginId: 'catalog',
-        resourceType: 'catalog-entity',
-        conditions: {
-          rule: 'IS_ENTITY_OWNER',
+      for (const [who, claims] of [
+        [OWNER, ['user:default/pat', 'group:default/physics-dept']],
+        [OUTSIDER, ['user:default/olly', 'group:default/marketing']],
+      ] as const) {
+        expect(await decide(permission, who)).toEqual({
+          result: AuthorizeResult.CONDITIONAL,
+          pluginId: 'catalog',
           resourceType: 'catalog-entity',
-          params: {
-            claims: ['user:default/pat', 'group:default/physics-dept'],
+          conditions: {
+            rule: 'IS_ENTITY_OWNER',
+            resourceType: 'catalog-entity',
+            params: { claims },
           },
-        },
-      });
+        });
+      }
     }
   });
 
-  it('keeps creating, deleting and workflow submission for the platform team', async () => {
-    for (const permission of [
-      launchpadInstanceCreatePermission,
-      launchpadInstanceDeletePermission,
-      launchpadWorkflowSubmitPermission,
-    ]) {
-      expect((await decide(permission, OWNER)).result).toBe(
-        AuthorizeResult.DENY,
-      );
-      expect((await decide(permission, OUTSIDER)).result).toBe(
-        AuthorizeResult.DENY,
-      );
+  it('keeps creating, deleting and workflow submission for the platform team and createGroups', async () => {
+    for (const who of [OWNER, OUTSIDER, undefined]) {
+      for (const permission of [
+        launchpadInstanceCreatePermission,
+        launchpadInstanceDeletePermission,
+        launchpadWorkflowSubmitPermission,
+      ]) {
+        expect((await decide(permission, who)).result).toBe(
+          AuthorizeResult.DENY,
+        );
+      }
     }
+    // A createGroups member: create and submit (the cluster is held by the
+    // action-execute condition below), never delete.
+    expect((await decide(launchpadInstanceCreatePermission, CREATOR)).result).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    expect((await decide(launchpadWorkflowSubmitPermission, CREATOR)).result).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    expect((await decide(launchpadInstanceDeletePermission, CREATOR)).result).toBe(
+      AuthorizeResult.DENY,
+    );
   });
 
-  it('lets service principals write nothing through launchpad permissions', async () => {
-    for (const permission of writes) {
-      expect((await decide(permission)).result).toBe(AuthorizeResult.DENY);
-    }
+  describe('scaffolder.action.execute', () => {
+    it('lets owners and outsiders start build, sync and update (checked inside per instance) and non-Launchpad actions, not the create steps', async () => {
+      for (const who of [OWNER, OUTSIDER]) {
+        const decision = await decide(actionExecutePermission, who);
+        expect(decision.result).toBe(AuthorizeResult.CONDITIONAL);
+        for (const action of [
+          'launchpad:picasso:build',
+          'launchpad:argocd:sync',
+          'launchpad:instance:update',
+          'launchpad:catalog:refresh',
+          'fetch:template',
+          'github:repo:create',
+        ]) {
+          expect(allows(decision, action, { cluster: 'staging' })).toBe(true);
+        }
+        for (const action of [
+          ...CREATE_STEPS,
+          'launchpad:instance:delete',
+        ]) {
+          expect(allows(decision, action, { cluster: 'staging' })).toBe(false);
+        }
+      }
+    });
+
+    it("lets a cluster's createGroups run the create steps with that cluster only", async () => {
+      const decision = await decide(actionExecutePermission, CREATOR);
+      for (const action of CREATE_STEPS) {
+        expect(allows(decision, action, { cluster: 'staging' })).toBe(true);
+        expect(allows(decision, action, { cluster: 'production' })).toBe(false);
+        expect(allows(decision, action, {})).toBe(false);
+      }
+      expect(allows(decision, 'launchpad:instance:delete', { cluster: 'staging' })).toBe(
+        false,
+      );
+    });
+
+    it('refuses anonymous callers', async () => {
+      expect((await decide(actionExecutePermission)).result).toBe(
+        AuthorizeResult.DENY,
+      );
+    });
+
+    it('knows every action the Launchpad module registers', () => {
+      // A new launchpad:* action must be classified in LAUNCHPAD_ACTIONS, or
+      // the `not launchpad` condition would let everyone run it.
+      const ids = createLaunchpadActions({
+        clusters: {} as never,
+        auditor: mockServices.auditor.mock(),
+        permissions: mockServices.permissions(),
+        catalog: {} as never,
+        events: mockServices.events.mock(),
+      }).map(a => a.id);
+      expect(ids.length).toBeGreaterThan(5);
+      for (const id of ids) expect(Object.keys(LAUNCHPAD_ACTIONS)).toContain(id);
+    });
   });
 
   it("leaves Backstage's own permissions open, as before", async () => {
@@ -127,7 +244,7 @@ describe('LaunchpadPermissionPolicy', () => {
     expect((await decide(catalogRead)).result).toBe(AuthorizeResult.ALLOW);
   });
 
-  it('reads the platform teams from config', async () => {
+  it('reads the platform teams and createGroups from config', async () => {
     const custom = new LaunchpadPermissionPolicy(userInfo, [
       'group:default/physics-dept',
     ]);
@@ -139,5 +256,125 @@ describe('LaunchpadPermissionPolicy', () => {
         )
       ).result,
     ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      readCreateGroups(
+        new ConfigReader({
+          launchpad: {
+            clusters: [
+              { name: 'staging', createGroups: ['group:default/course-team'] },
+              { name: 'production' },
+            ],
+          },
+        }),
+      ),
+    ).toEqual({ staging: ['group:default/course-team'] });
+  });
+});
+
+describe('ServicePrincipalRules', () => {
+  const rules = ServicePrincipalRules.fromConfig(
+    new ConfigReader({
+      backend: {
+        auth: {
+          externalAccess: [
+            {
+              type: 'static',
+              options: { token: 'x'.repeat(16), subject: 'launchpad-automation' },
+              accessRestrictions: [
+                {
+                  plugin: 'scaffolder',
+                  permission: [
+                    'scaffolder.action.execute',
+                    'launchpad.instance.create',
+                    'launchpad.workflow.submit',
+                  ],
+                },
+                { plugin: 'catalog' },
+              ],
+            },
+            {
+              type: 'static',
+              options: { token: 'y'.repeat(16), subject: 'unrestricted-ci' },
+            },
+          ],
+        },
+      },
+    }),
+  );
+  const principal = (subject: string) =>
+    ({ type: 'service', subject }) as BackstageServicePrincipal;
+  const allow = { result: AuthorizeResult.ALLOW } as const;
+
+  it('allows an automation token only the launchpad and scaffolder permissions its accessRestrictions name', () => {
+    const automation = principal('launchpad-automation');
+    for (const permission of [
+      launchpadInstanceCreatePermission,
+      launchpadWorkflowSubmitPermission,
+    ]) {
+      expect(rules.decide(automation, permission, allow, false)).toEqual(allow);
+    }
+    for (const permission of [
+      launchpadBuildDispatchPermission,
+      launchpadArgocdSyncPermission,
+      launchpadInstanceDeletePermission,
+    ]) {
+      expect(rules.decide(automation, permission, allow, false).result).toBe(
+        AuthorizeResult.DENY,
+      );
+    }
+    // Backstage's own refusal stands.
+    expect(
+      rules.decide(
+        automation,
+        launchpadInstanceCreatePermission,
+        { result: AuthorizeResult.DENY },
+        false,
+      ).result,
+    ).toBe(AuthorizeResult.DENY);
+  });
+
+  it("narrows the token's scaffolder.action.execute to the Launchpad actions whose permission it names", () => {
+    const decision = rules.decide(
+      principal('launchpad-automation'),
+      actionExecutePermission,
+      allow,
+      true,
+    );
+    for (const action of [...CREATE_STEPS, 'launchpad:catalog:refresh']) {
+      expect(allows(decision, action)).toBe(true);
+    }
+    for (const action of [
+      'launchpad:picasso:build',
+      'launchpad:argocd:sync',
+      'launchpad:instance:delete',
+    ]) {
+      expect(allows(decision, action)).toBe(false);
+    }
+  });
+
+  it('gives a token without accessRestrictions no launchpad or scaffolder permission, and leaves plugins and other permissions alone', () => {
+    const ci = principal('unrestricted-ci');
+    for (const permission of [
+      launchpadStatusReadPermission,
+      launchpadInstanceCreatePermission,
+      actionExecutePermission,
+    ]) {
+      expect(rules.decide(ci, permission, allow, true).result).toBe(
+        AuthorizeResult.DENY,
+      );
+    }
+    const catalogRead = createPermission({
+      name: 'catalog.entity.read',
+      attributes: { action: 'read' },
+    });
+    expect(rules.decide(ci, catalogRead, allow, false)).toEqual(allow);
+    expect(
+      rules.decide(
+        principal('plugin:scaffolder'),
+        launchpadInstanceCreatePermission,
+        allow,
+        false,
+      ),
+    ).toEqual(allow);
   });
 });

@@ -1,4 +1,8 @@
-import type { UserInfoService } from '@backstage/backend-plugin-api';
+import type {
+  BackstageServicePrincipal,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import {
   catalogConditions,
   createCatalogConditionalDecision,
@@ -6,6 +10,9 @@ import {
 import {
   AuthorizeResult,
   isResourcePermission,
+  type Permission,
+  type PermissionCondition,
+  type PermissionCriteria,
   type PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import type {
@@ -14,11 +21,18 @@ import type {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  createScaffolderActionConditionalDecision,
+  scaffolderActionConditions,
+} from '@backstage/plugin-scaffolder-backend/alpha';
+import { RESOURCE_TYPE_SCAFFOLDER_ACTION } from '@backstage/plugin-scaffolder-common/alpha';
+import {
   LAUNCHPAD_RESOURCE_TYPE,
   launchpadArgocdSyncPermission,
   launchpadBuildDispatchPermission,
+  launchpadInstanceCreatePermission,
+  launchpadInstanceDeletePermission,
   launchpadInstanceUpdatePermission,
-  launchpadStatusReadPermission,
+  launchpadWorkflowSubmitPermission,
 } from '@internal/plugin-launchpad-common';
 
 /** Where the policy reads who the platform team is (`launchpad.permissions.platformTeams`). */
@@ -31,39 +45,131 @@ const OWNER_PERMISSIONS = new Set([
   launchpadBuildDispatchPermission.name,
 ]);
 
+/** What creating an instance takes: the platform team's, or a cluster's createGroups'. */
+const CREATE_PERMISSIONS = new Set([
+  launchpadInstanceCreatePermission.name,
+  launchpadWorkflowSubmitPermission.name,
+]);
+
 /**
- * Launchpad Portal's permission policy:
+ * Every Launchpad scaffolder action and the `launchpad.*` permission the
+ * action checks inside (`undefined`: it changes nothing and checks nothing).
+ * The scaffolder's `scaffolder.action.execute` conditions are built from this
+ * table; policy.test.ts fails when the module registers an action missing here.
+ */
+export const LAUNCHPAD_ACTIONS: Record<string, string | undefined> = {
+  'launchpad:instance:create': launchpadInstanceCreatePermission.name,
+  'launchpad:instance:prepare': launchpadInstanceCreatePermission.name,
+  'launchpad:workflow:submit': launchpadWorkflowSubmitPermission.name,
+  'launchpad:argocd:apply': launchpadInstanceCreatePermission.name,
+  'launchpad:picasso:build': launchpadBuildDispatchPermission.name,
+  'launchpad:argocd:sync': launchpadArgocdSyncPermission.name,
+  'launchpad:instance:update': launchpadInstanceUpdatePermission.name,
+  'launchpad:instance:delete': launchpadInstanceDeletePermission.name,
+  'launchpad:catalog:refresh': undefined,
+};
+
+/** The create-side actions: a cluster's createGroups may run them with that cluster as input. */
+const CREATE_ACTIONS = Object.keys(LAUNCHPAD_ACTIONS).filter(id =>
+  CREATE_PERMISSIONS.has(LAUNCHPAD_ACTIONS[id] ?? ''),
+);
+
+/** The actions any signed-in user may start: the in-action check then decides per instance. */
+const OWNER_ACTIONS = Object.keys(LAUNCHPAD_ACTIONS).filter(
+  id =>
+    LAUNCHPAD_ACTIONS[id] === undefined ||
+    OWNER_PERMISSIONS.has(LAUNCHPAD_ACTIONS[id] ?? ''),
+);
+
+type ActionCriteria = PermissionCriteria<
+  PermissionCondition<typeof RESOURCE_TYPE_SCAFFOLDER_ACTION>
+>;
+
+const hasActionId = (actionId: string): ActionCriteria =>
+  scaffolderActionConditions.hasActionId({ actionId });
+
+/** `anyOf` over a list the tables guarantee is not empty. */
+function anyOf(criteria: ActionCriteria[]): ActionCriteria {
+  const [first, ...rest] = criteria;
+  if (!first) throw new Error('anyOf needs at least one criterion');
+  return { anyOf: [first, ...rest] };
+}
+
+/** Actions that are not Launchpad's (Backstage's own, other modules'): as before the policy. */
+const notLaunchpadAction: ActionCriteria = {
+  not: anyOf(Object.keys(LAUNCHPAD_ACTIONS).map(hasActionId)),
+};
+
+/** `launchpad.clusters[].createGroups`, by cluster name. */
+export function readCreateGroups(config: Config): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const cluster of config.getOptionalConfigArray('launchpad.clusters') ??
+    []) {
+    const groups = cluster.getOptionalStringArray('createGroups');
+    if (groups?.length) result[cluster.getString('name')] = groups;
+  }
+  return result;
+}
+
+export interface LaunchpadPolicyOptions {
+  /** Groups whose members may do everything (`launchpad.permissions.platformTeams`). */
+  platformTeams?: string[];
+  /** Per cluster name, the groups whose members may create instances there. */
+  createGroups?: Record<string, string[]>;
+}
+
+/**
+ * Launchpad Portal's permission policy, for signed-in users (the permission
+ * backend asks it for user and anonymous requests only; service principals
+ * are decided by {@link ServicePrincipalRules}):
  * - the platform team (members of `launchpad.permissions.platformTeams`) may
  *   do everything;
- * - every signed-in user, and every service principal, may read instance
- *   status (`launchpad.status.read`);
+ * - every signed-in user may read (`launchpad.*` permissions whose action
+ *   attribute is `read`: instance and fleet status);
  * - an instance's owner group may sync, update and rebuild its own instances
  *   (a catalog `isEntityOwner` condition on the instance entity);
- * - every other `launchpad.*` permission (create, delete, submit workflows)
- *   is the platform team's;
- * - Backstage's own permissions (catalog, scaffolder, ...) are allowed to
- *   signed-in users and service principals as before; later issues narrow
- *   the scaffolder's.
+ * - creating instances (`launchpad.instance.create`, `launchpad.workflow.submit`)
+ *   is the platform team's, and the members of a cluster's
+ *   `launchpad.clusters[].createGroups`' (see {@link scaffolderActionDecision}
+ *   for how the cluster is enforced); deleting is the platform team's;
+ * - `scaffolder.action.execute`: the platform team runs every action; others
+ *   run non-Launchpad actions as before, the owner actions (build, sync: the
+ *   check inside the action decides per instance), and the create actions
+ *   only with a cluster whose createGroups include one of their groups;
+ * - Backstage's other permissions (catalog, scaffolder templates and tasks, ...)
+ *   stay allowed.
  */
 export class LaunchpadPermissionPolicy implements PermissionPolicy {
+  private readonly platformTeams: string[];
+  private readonly createGroups: Record<string, string[]>;
+
   constructor(
     private readonly userInfo: UserInfoService,
-    private readonly platformTeams: string[] = DEFAULT_PLATFORM_TEAMS,
-  ) {}
+    options: LaunchpadPolicyOptions | string[] = {},
+  ) {
+    // An array: the platform teams (the constructor's former signature).
+    const opts = Array.isArray(options) ? { platformTeams: options } : options;
+    this.platformTeams = opts.platformTeams ?? DEFAULT_PLATFORM_TEAMS;
+    this.createGroups = opts.createGroups ?? {};
+  }
 
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
     const { permission } = request;
-    if (!permission.name.startsWith('launchpad.')) {
+    const isActionExecute = isResourcePermission(
+      permission,
+      RESOURCE_TYPE_SCAFFOLDER_ACTION,
+    );
+    if (!permission.name.startsWith('launchpad.') && !isActionExecute) {
       return { result: AuthorizeResult.ALLOW };
     }
-    if (permission.name === launchpadStatusReadPermission.name) {
+    if (!isActionExecute && permission.attributes.action === 'read') {
       return { result: AuthorizeResult.ALLOW };
     }
-    // No user: a service principal (a plugin, or automation with a static
-    // token); it reads, and writes nothing through these permissions.
+    // No user: an anonymous request (the permission backend answers service
+    // principals without asking the policy). It changes nothing.
     if (!user) return { result: AuthorizeResult.DENY };
 
     const { ownershipEntityRefs } = await this.userInfo.getUserInfo(
@@ -71,6 +177,30 @@ export class LaunchpadPermissionPolicy implements PermissionPolicy {
     );
     if (ownershipEntityRefs.some(ref => this.platformTeams.includes(ref))) {
       return { result: AuthorizeResult.ALLOW };
+    }
+    const creatableClusters = Object.entries(this.createGroups)
+      .filter(([, groups]) => groups.some(g => ownershipEntityRefs.includes(g)))
+      .map(([cluster]) => cluster);
+
+    if (isResourcePermission(permission, RESOURCE_TYPE_SCAFFOLDER_ACTION)) {
+      return createScaffolderActionConditionalDecision(
+        permission,
+        anyOf([
+          notLaunchpadAction,
+          ...OWNER_ACTIONS.map(hasActionId),
+          ...creatableClusters.map(
+            (cluster): ActionCriteria => ({
+              allOf: [
+                anyOf(CREATE_ACTIONS.map(hasActionId)),
+                scaffolderActionConditions.hasStringProperty({
+                  key: 'cluster',
+                  value: cluster,
+                }),
+              ],
+            }),
+          ),
+        ]),
+      );
     }
     if (
       OWNER_PERMISSIONS.has(permission.name) &&
@@ -81,6 +211,119 @@ export class LaunchpadPermissionPolicy implements PermissionPolicy {
         catalogConditions.isEntityOwner({ claims: ownershipEntityRefs }),
       );
     }
+    // launchpad.instance.create and launchpad.workflow.submit are basic
+    // permissions, and the permission backend rejects a resourceRef on a basic
+    // permission (plugin-permission-backend's /authorize schema), so the
+    // policy cannot see the cluster here: a member of any cluster's
+    // createGroups is allowed, and the cluster is held by the
+    // scaffolder.action.execute condition above, which reads the action's
+    // `cluster` input before the action runs.
+    if (CREATE_PERMISSIONS.has(permission.name) && creatableClusters.length) {
+      return { result: AuthorizeResult.ALLOW };
+    }
     return { result: AuthorizeResult.DENY };
+  }
+}
+
+/**
+ * Service principals: automation with a static token
+ * (`backend.auth.externalAccess`), and backend plugins calling each other.
+ *
+ * How Backstage 1.55 treats them (read from the released packages):
+ * - backend-defaults `ExternalAuthTokenHandler.verifyToken`: a token whose
+ *   entry has `accessRestrictions` is refused (NotAllowedError) by every
+ *   plugin not listed there, and the principal carries the listed plugin's
+ *   `{ permissionNames, permissionAttributes }`;
+ * - plugin-permission-node `ServerPermissionClient` (the default
+ *   `coreServices.permissions`): a service principal is decided locally and
+ *   the policy is never asked — DENY when `permissionNames` is set and does
+ *   not name the permission, or `permissionAttribute.action` does not match,
+ *   ALLOW otherwise, so a token without accessRestrictions may do anything;
+ * - backend-defaults `DefaultAuthService.getPluginRequestToken`: a restricted
+ *   principal may call another plugin on its own behalf only when that
+ *   plugin is listed *without* permission restrictions ("cannot be
+ *   delegated"); the scaffolder reads the template from the catalog that
+ *   way, so `catalog` must be listed without restrictions;
+ * - plugin-scaffolder-backend router: `POST /v2/tasks` stores the caller's
+ *   credentials as JSON in the task's secrets (`__initiatorCredentials`), and
+ *   `ctx.getInitiatorCredentials()` parses them back: the principal (type,
+ *   subject, accessRestrictions) survives, the non-enumerable
+ *   `allAccessRestrictions` does not — so inside a task such a principal can
+ *   be checked against its scaffolder restrictions but cannot call another
+ *   plugin on its own behalf (getPluginRequestToken finds no restrictions for
+ *   the target and refuses).
+ *
+ * These rules (read from config once) close the "no restrictions: anything"
+ * gap for the `launchpad.*` and `scaffolder.*` permissions: an external
+ * principal (any subject but `plugin:<id>`) gets one of them only when its
+ * externalAccess entry's accessRestrictions name it; and its
+ * `scaffolder.action.execute` becomes a condition that lets it run a
+ * Launchpad action only when the permission that action checks is named too.
+ * They apply on top of Backstage's own decision (launchpadPermissionsServiceFactory).
+ */
+export class ServicePrincipalRules {
+  static fromConfig(config: Config): ServicePrincipalRules {
+    const named = new Map<string, Set<string>>();
+    for (const entry of config.getOptionalConfigArray(
+      'backend.auth.externalAccess',
+    ) ?? []) {
+      const subject = entry.getOptionalString('options.subject');
+      if (!subject) continue;
+      const names = new Set<string>(named.get(subject));
+      for (const restriction of entry.getOptionalConfigArray(
+        'accessRestrictions',
+      ) ?? []) {
+        if (!restriction.has('permission')) continue;
+        const value = restriction.get('permission');
+        const list = Array.isArray(value)
+          ? restriction.getStringArray('permission')
+          : [restriction.getString('permission')];
+        // Backstage accepts a list, or names separated by spaces or commas.
+        for (const n of list.flatMap(v => v.split(/[ ,]/)).filter(Boolean)) {
+          names.add(n);
+        }
+      }
+      named.set(subject, names);
+    }
+    return new ServicePrincipalRules(named);
+  }
+
+  constructor(private readonly named: Map<string, Set<string>>) {}
+
+  /** Whether these rules decide for this principal (external, not a plugin). */
+  applies(principal: BackstageServicePrincipal): boolean {
+    return !principal.subject.startsWith('plugin:');
+  }
+
+  /**
+   * The decision for an external principal, given Backstage's own decision
+   * (`granted`): a `launchpad.*`/`scaffolder.*` permission needs both.
+   */
+  decide(
+    principal: BackstageServicePrincipal,
+    permission: Permission,
+    granted: PolicyDecision,
+    conditional: boolean,
+  ): PolicyDecision {
+    const isLaunchpadOrScaffolder =
+      permission.name.startsWith('launchpad.') ||
+      permission.name.startsWith('scaffolder.');
+    if (!this.applies(principal) || !isLaunchpadOrScaffolder) return granted;
+    if (granted.result !== AuthorizeResult.ALLOW) return granted;
+    const named = this.named.get(principal.subject) ?? new Set<string>();
+    if (!named.has(permission.name)) return { result: AuthorizeResult.DENY };
+    if (
+      conditional &&
+      isResourcePermission(permission, RESOURCE_TYPE_SCAFFOLDER_ACTION)
+    ) {
+      const allowed = Object.entries(LAUNCHPAD_ACTIONS)
+        .filter(([, needs]) => needs === undefined || named.has(needs))
+        .map(([id]) => hasActionId(id));
+      return createScaffolderActionConditionalDecision(
+        permission,
+        anyOf([notLaunchpadAction, ...allowed]),
+      );
+    }
+    return { result: AuthorizeResult.ALLOW };
   }
 }
