@@ -44,7 +44,15 @@ export {
   isClusterFleetCardAvailable,
 } from './components/FleetTable';
 export type { FleetTableProps } from './components/FleetTable';
-export { FleetPage } from './components/FleetPage';
+export { FleetPage, fleetPageSearch } from './components/FleetPage';
+export {
+  ClusterSummaryCards,
+  MyInstancesCard,
+  NewInstanceButton,
+  NEW_INSTANCE_PATH,
+  useClusterSummaries,
+} from './components/HomeCards';
+export type { ClusterSummary } from './components/HomeCards';
 export { launchpadApiRef, LaunchpadClient } from './api';
 export type {
   LaunchpadApi,

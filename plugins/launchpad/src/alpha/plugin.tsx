@@ -2,7 +2,6 @@ import {
   ApiBlueprint,
   PageBlueprint,
   createFrontendPlugin,
-  createRouteRef,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
@@ -14,9 +13,9 @@ import {
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isLaunchpadCluster, isLaunchpadInstance } from '../entity';
 import { LaunchpadClient, launchpadApiRef } from '../api';
+import { fleetRouteRef } from '../routes';
 
-/** The fleet page (`/launchpad/fleet`). */
-export const fleetRouteRef = createRouteRef();
+export { fleetRouteRef };
 
 /** `api:launchpad` — the client of the `launchpad` backend plugin. */
 export const launchpadApi = ApiBlueprint.make({

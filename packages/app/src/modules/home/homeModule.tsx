@@ -1,10 +1,11 @@
 import { createFrontendModule } from '@backstage/frontend-plugin-api';
-import { HomePageWidgetBlueprint } from '@backstage/plugin-home-react/alpha';
+import {
+  HomePageLayoutBlueprint,
+  HomePageWidgetBlueprint,
+} from '@backstage/plugin-home-react/alpha';
 import { MarkdownContent } from '@backstage/core-components';
 
 const content = `
-## Launchpad Portal
-
 Every Open edX instance the platform runs, the Kubernetes cluster it runs on,
 who owns it and what it depends on.
 
@@ -14,6 +15,8 @@ who owns it and what it depends on.
   objects.
 - **[Clusters](/catalog?filters[kind]=resource&filters[type]=kubernetes-cluster&filters[user]=all)**:
   each cluster page lists the instances it runs.
+- **[Fleet](/launchpad/fleet)**: sync, health, replicas, workloads and
+  backups of every instance, filtered and sorted on the server.
 - **[Create](/create)**: request a new instance or change an existing one from
   the software templates.
 `;
@@ -22,7 +25,7 @@ const gettingStartedWidget = HomePageWidgetBlueprint.make({
   name: 'getting-started',
   params: {
     name: 'GettingStarted',
-    title: 'Getting Started',
+    title: 'Where things are',
     description: 'Where to find Open edX instances and clusters',
     components: async () => ({
       Content: () => <MarkdownContent content={content} />,
@@ -30,7 +33,15 @@ const gettingStartedWidget = HomePageWidgetBlueprint.make({
   },
 });
 
+/** `home-page-layout:home/launchpad`: the fleet first, then the widgets. */
+const homeLayout = HomePageLayoutBlueprint.make({
+  name: 'launchpad',
+  params: {
+    loader: () => import('./HomeLayout').then(m => m.HomeLayout),
+  },
+});
+
 export const homeModule = createFrontendModule({
   pluginId: 'home',
-  extensions: [gettingStartedWidget],
+  extensions: [gettingStartedWidget, homeLayout],
 });
