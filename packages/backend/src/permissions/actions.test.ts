@@ -78,14 +78,19 @@ function policyPermissions(
     getUserInfo: async credentials => {
       const ref = (credentials.principal as { userEntityRef: string })
         .userEntityRef;
-      return { userEntityRef: ref, ownershipEntityRefs: [ref, ...(groups[ref] ?? [])] };
+      return {
+        userEntityRef: ref,
+        ownershipEntityRefs: [ref, ...(groups[ref] ?? [])],
+      };
     },
   });
   const policy = new LaunchpadPermissionPolicy(userInfo);
   const applies = createConditionAuthorizer(Object.values(permissionRules));
   const byRef = new Map(
     entities.map(e => [
-      `${e.kind.toLocaleLowerCase('en-US')}:${e.metadata.namespace}/${e.metadata.name}`,
+      `${e.kind.toLocaleLowerCase('en-US')}:${e.metadata.namespace}/${
+        e.metadata.name
+      }`,
       e,
     ]),
   );

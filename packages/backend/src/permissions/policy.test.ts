@@ -164,15 +164,15 @@ describe('LaunchpadPermissionPolicy', () => {
     }
     // A createGroups member: create and submit (the cluster is held by the
     // action-execute condition below), never delete.
-    expect((await decide(launchpadInstanceCreatePermission, CREATOR)).result).toBe(
-      AuthorizeResult.ALLOW,
-    );
-    expect((await decide(launchpadWorkflowSubmitPermission, CREATOR)).result).toBe(
-      AuthorizeResult.ALLOW,
-    );
-    expect((await decide(launchpadInstanceDeletePermission, CREATOR)).result).toBe(
-      AuthorizeResult.DENY,
-    );
+    expect(
+      (await decide(launchpadInstanceCreatePermission, CREATOR)).result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (await decide(launchpadWorkflowSubmitPermission, CREATOR)).result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (await decide(launchpadInstanceDeletePermission, CREATOR)).result,
+    ).toBe(AuthorizeResult.DENY);
   });
 
   describe('scaffolder.action.execute', () => {
@@ -190,10 +190,7 @@ describe('LaunchpadPermissionPolicy', () => {
         ]) {
           expect(allows(decision, action, { cluster: 'staging' })).toBe(true);
         }
-        for (const action of [
-          ...CREATE_STEPS,
-          'launchpad:instance:delete',
-        ]) {
+        for (const action of [...CREATE_STEPS, 'launchpad:instance:delete']) {
           expect(allows(decision, action, { cluster: 'staging' })).toBe(false);
         }
       }
@@ -206,9 +203,9 @@ describe('LaunchpadPermissionPolicy', () => {
         expect(allows(decision, action, { cluster: 'production' })).toBe(false);
         expect(allows(decision, action, {})).toBe(false);
       }
-      expect(allows(decision, 'launchpad:instance:delete', { cluster: 'staging' })).toBe(
-        false,
-      );
+      expect(
+        allows(decision, 'launchpad:instance:delete', { cluster: 'staging' }),
+      ).toBe(false);
     });
 
     it('refuses anonymous callers', async () => {
@@ -228,7 +225,8 @@ describe('LaunchpadPermissionPolicy', () => {
         events: mockServices.events.mock(),
       }).map(a => a.id);
       expect(ids.length).toBeGreaterThan(5);
-      for (const id of ids) expect(Object.keys(LAUNCHPAD_ACTIONS)).toContain(id);
+      for (const id of ids)
+        expect(Object.keys(LAUNCHPAD_ACTIONS)).toContain(id);
     });
   });
 
@@ -279,7 +277,10 @@ describe('ServicePrincipalRules', () => {
           externalAccess: [
             {
               type: 'static',
-              options: { token: 'x'.repeat(16), subject: 'launchpad-automation' },
+              options: {
+                token: 'x'.repeat(16),
+                subject: 'launchpad-automation',
+              },
               accessRestrictions: [
                 {
                   plugin: 'scaffolder',
@@ -302,7 +303,7 @@ describe('ServicePrincipalRules', () => {
     }),
   );
   const principal = (subject: string) =>
-    ({ type: 'service', subject }) as BackstageServicePrincipal;
+    ({ type: 'service', subject } as BackstageServicePrincipal);
   const allow = { result: AuthorizeResult.ALLOW } as const;
 
   it('allows an automation token only the launchpad and scaffolder permissions its accessRestrictions name', () => {
