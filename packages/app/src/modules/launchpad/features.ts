@@ -12,8 +12,9 @@ import { kubernetesTabModule } from './kubernetesTab';
  * Launchpad's own cards and filters, and the scaffolder, whose form-fields
  * API receives Launchpad's form fields (`LaunchpadClusterPicker`,
  * `LaunchpadSlugPicker`, `LaunchpadReleasePicker`, attached to
- * `api:scaffolder/form-fields`) for the new-openedx-instance template. Listed explicitly so the app, and its
- * tests, never run without them; `app.packages: all` discovers the rest.
+ * `api:scaffolder/form-fields`) for the new-openedx-instance template.
+ * Listed explicitly so the app, and its tests, never run without them;
+ * `app.packages: all` discovers the rest.
  */
 export const launchpadEntityPageFeatures = [
   catalogPlugin,
