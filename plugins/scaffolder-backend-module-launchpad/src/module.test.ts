@@ -55,6 +55,7 @@ describe('scaffolderModuleLaunchpad', () => {
         'launchpad:argocd:apply',
         'launchpad:argocd:sync',
         'launchpad:catalog:refresh',
+        'launchpad:instance:update',
       ]);
       for (const action of actions) {
         expect(action.description).toBeTruthy();

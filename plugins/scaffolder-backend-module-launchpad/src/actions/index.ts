@@ -8,6 +8,7 @@ import { createArgocdSyncAction } from './argocdSync';
 import { createArgocdApplyAction } from './argocdApply';
 import { createInstancePrepareAction } from './instancePrepare';
 import { createCatalogRefreshAction } from './catalogRefresh';
+import { createInstanceUpdateAction } from './instanceUpdate';
 
 export { createInstanceCreateAction, type InstanceCreateDeps };
 export {
@@ -17,6 +18,7 @@ export {
   createArgocdApplyAction,
   createInstancePrepareAction,
   createCatalogRefreshAction,
+  createInstanceUpdateAction,
 };
 export type { LaunchpadActionDeps } from './shared';
 
@@ -30,5 +32,6 @@ export function createLaunchpadActions(deps: InstanceCreateDeps) {
     createArgocdApplyAction(deps),
     createArgocdSyncAction(deps),
     createCatalogRefreshAction(deps),
+    createInstanceUpdateAction(deps),
   ];
 }
