@@ -82,6 +82,7 @@ describe('templates/new-openedx-instance', () => {
       'launchpad:picasso:build',
       'launchpad:picasso:build',
       'launchpad:argocd:sync',
+      'launchpad:catalog:refresh',
     ]);
   });
 
