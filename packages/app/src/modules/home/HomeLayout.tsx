@@ -8,24 +8,22 @@ import {
 } from '@internal/plugin-launchpad';
 
 /**
- * Widgets the layout places below the fleet, in this order; any other
- * installed widget follows them.
+ * The widgets the layout places below the fleet, in this order. Others that
+ * plugins install (the home plugin's starred entities, jokes, ...) are left
+ * out: the first screen every user sees is the same.
  */
-export const HOME_WIDGET_ORDER = ['GettingStarted'];
+export const HOME_WIDGETS = ['GettingStarted'];
 
 /**
  * The home page answers "how is my fleet?" first: a card per cluster with
  * its counts (each a link to the filtered fleet page), then the instances the
  * user's groups own, then the widgets. A fixed layout rather than the
- * customisable grid: the first screen every user sees is the same.
+ * customisable grid.
  */
 export function HomeLayout(props: HomePageLayoutProps) {
-  const widgets = [...props.widgets]
-    .filter(w => w.name !== 'HomePageStarredEntities')
-    .sort(
-      (a, b) =>
-        rank(HOME_WIDGET_ORDER, a.name) - rank(HOME_WIDGET_ORDER, b.name),
-    );
+  const widgets = HOME_WIDGETS.flatMap(
+    name => props.widgets.find(w => w.name === name) ?? [],
+  );
   return (
     <Page themeId="home">
       <Header
@@ -43,8 +41,8 @@ export function HomeLayout(props: HomePageLayoutProps) {
           <Grid item xs={12} md={6}>
             <MyInstancesCard />
           </Grid>
-          {widgets.map((widget, index) => (
-            <Grid item xs={12} md={6} key={widget.name ?? index}>
+          {widgets.map(widget => (
+            <Grid item xs={12} md={6} key={widget.name}>
               {widget.component}
             </Grid>
           ))}
@@ -52,9 +50,4 @@ export function HomeLayout(props: HomePageLayoutProps) {
       </Content>
     </Page>
   );
-}
-
-function rank(order: string[], name?: string): number {
-  const i = name ? order.indexOf(name) : -1;
-  return i === -1 ? order.length : i;
 }

@@ -44,7 +44,21 @@ function DocumentTitle() {
     useApi(configApiRef).getOptionalString('app.title') ?? 'Launchpad Portal';
   useEffect(() => {
     const title = pageTitleFor(pathname, search);
-    if (title) document.title = `${title} | ${appTitle}`;
+    if (!title) return undefined;
+    const wanted = `${title} | ${appTitle}`;
+    const apply = () => {
+      if (document.title !== wanted) document.title = wanted;
+    };
+    apply();
+    // The catalog index's header sets its own title (the organisation name,
+    // through react-helmet) after this runs: put the page's name back.
+    const observer = new MutationObserver(apply);
+    observer.observe(document.head, {
+      childList: true,
+      subtree: true,
+      characterData: true,
+    });
+    return () => observer.disconnect();
   }, [pathname, search, appTitle]);
   return null;
 }

@@ -28,7 +28,8 @@ export const CLUSTERS_PATH =
 /**
  * Pages that stay reachable by URL but have no sidebar entry: nothing in
  * this portal documents APIs or publishes TechDocs yet, the visualizer is a
- * developer tool, and Instances and Clusters replace the bare catalog entry.
+ * developer tool, the graph page is reached from entity pages, and Instances
+ * and Clusters replace the bare catalog entry.
  * Search and notifications have their own sidebar items below.
  */
 const NOT_IN_NAV = [
@@ -36,6 +37,7 @@ const NOT_IN_NAV = [
   'page:techdocs',
   'page:app-visualizer',
   'page:catalog',
+  'page:catalog-graph',
   'page:search',
   'page:notifications',
 ];
@@ -56,11 +58,20 @@ function RegisterExistingItem(props: { item: JSX.Element | null }) {
 export const SidebarContent = NavContentBlueprint.make({
   params: {
     component: ({ navItems }) => {
+      // The import page's own title, "Register Existing Component", is cut
+      // short in the sidebar: the entry says it in fewer words.
+      const importPage = navItems.take('page:catalog-import');
+      const register = importPage ? (
+        <SidebarItem
+          icon={() => importPage.icon}
+          to={importPage.href}
+          text="Register component"
+        />
+      ) : null;
       const nav = navItems.withComponent(item => (
         <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
       ));
       NOT_IN_NAV.forEach(id => nav.take(id));
-      const register = nav.take('page:catalog-import');
       const userSettings = nav.take('page:user-settings');
 
       return (
