@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   instanceEntityRef,
@@ -9,6 +10,7 @@ import type {
   WorkflowRunInfo,
 } from '@internal/plugin-launchpad-node';
 import { examples } from './picassoBuild.examples';
+import { buildsCurrentConfig, findActiveBuild } from './picassoRuns';
 import {
   audited,
   authorizeLaunchpad,
@@ -76,6 +78,13 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
           z
             .string({ description: 'TUTOR_VERSION override, e.g. v20.0.5' })
             .optional(),
+        ifRunning: z =>
+          z
+            .enum(['refuse', 'wait'], {
+              description:
+                "When a build of the same instance and service is already queued or in progress: 'refuse' (default) fails with its URL; 'wait' waits for it and takes its result when it builds the current config.yml with no overrides, or dispatches after it finishes otherwise. Never a duplicate",
+            })
+            .optional(),
         wait: z =>
           z
             .boolean({
@@ -139,8 +148,42 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
           ? { TUTOR_VERSION: ctx.input.tutorVersion }
           : {}),
       };
+      const ifRunning = ctx.input.ifRunning ?? 'refuse';
+      // Overrides (or another branch) make the build differ from one
+      // dispatched with the config.yml alone: never taken over.
+      const plainBuild =
+        Object.keys(inputs).length === 3 && branch === repository.branch;
+      const refuseOrWait = async (): Promise<WorkflowRunInfo | undefined> => {
+        const { active, untitled } = await findActiveBuild(
+          cluster,
+          PICASSO_WORKFLOW,
+          slug,
+          service,
+        );
+        if (!active) {
+          if (untitled) {
+            ctx.logger.warn(
+              `${untitled} ${PICASSO_WORKFLOW} run(s) in progress have no run-name naming the instance; a build of ${slug} among them cannot be recognised (set run-name: Build \${{ inputs.SERVICE }} image for \${{ inputs.INSTANCE_NAME }})`,
+            );
+          }
+          return undefined;
+        }
+        if (ifRunning === 'refuse') {
+          throw new InputError(
+            `A build of the ${service} image of ${slug} on ${cluster.name} is already ${active.status}: ${active.htmlUrl}; wait for it, or run with ifRunning: wait`,
+          );
+        }
+        return repository.writer.getRun(active.id);
+      };
+
       if (ctx.isDryRun) {
         await repository.readInstance(slug);
+        const active = await refuseOrWait();
+        if (active) {
+          ctx.logger.info(
+            `Dry run: a ${service} build of ${slug} is ${active.status} (${active.htmlUrl}); would wait for it rather than dispatch a duplicate`,
+          );
+        }
         ctx.output('runId', 0);
         ctx.output(
           'runUrl',
@@ -165,6 +208,47 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
         const dispatched = await ctx.checkpoint({
           key: `build-${slug}-${service}-${n}`,
           fn: async () => {
+            // A build of the same instance and service already running
+            // (another task, a person in the Actions tab): refused, or
+            // waited for; never a second one.
+            for (let active = await refuseOrWait(); active; ) {
+              if (plainBuild) {
+                const same = await buildsCurrentConfig(cluster, slug, {
+                  id: active.id,
+                  htmlUrl: active.htmlUrl,
+                  status: active.status ?? 'queued',
+                  headSha: active.headSha,
+                  displayTitle: active.displayTitle,
+                });
+                if (same) {
+                  ctx.logger.info(
+                    `A build of the ${service} image of ${slug} is already ${active.status} with the current config.yml: ${active.htmlUrl}; waiting for it instead of dispatching another`,
+                  );
+                  dispatchedNow = true;
+                  return { runId: active.id, htmlUrl: active.htmlUrl };
+                }
+              }
+              ctx.logger.info(
+                `A build of the ${service} image of ${slug} is ${
+                  active.status
+                } (${active.htmlUrl}) with ${
+                  plainBuild ? 'an older config.yml' : 'other inputs'
+                }; waiting for it to finish before dispatching this one`,
+              );
+              await waitForRun({
+                cluster,
+                runId: active.id,
+                logger: ctx.logger,
+                signal: ctx.signal,
+                timeoutMs:
+                  (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) *
+                  60_000,
+                pollMs:
+                  (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) *
+                  1000,
+              });
+              active = await refuseOrWait();
+            }
             const result = await audited(
               auditor,
               {
