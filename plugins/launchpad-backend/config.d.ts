@@ -17,5 +17,12 @@ export interface Config {
       /** Page size of the initial lists (default 500). */
       pageSize?: number;
     };
+    /** The history tables: workflow runs and ArgoCD transitions (all optional). */
+    history?: {
+      /** Set false to keep no history (default true). */
+      enabled?: boolean;
+      /** Rows older than this are pruned once a day (default 90). */
+      retentionDays?: number;
+    };
   };
 }

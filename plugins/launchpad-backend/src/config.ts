@@ -15,3 +15,15 @@ export function readStatusTiming(config: Config): WatchTiming {
     pageSize: status?.getOptionalNumber('pageSize') ?? 500,
   };
 }
+
+/** `launchpad.history` (all optional): whether history is kept and for how long. */
+export function readHistoryConfig(config: Config): {
+  enabled: boolean;
+  retentionDays: number;
+} {
+  const history = config.getOptionalConfig('launchpad.history');
+  return {
+    enabled: history?.getOptionalBoolean('enabled') ?? true,
+    retentionDays: history?.getOptionalNumber('retentionDays') ?? 90,
+  };
+}

@@ -12,6 +12,7 @@ import { StatusService } from './status/StatusService';
 import { ClustersService } from './clusters/ClustersService';
 import { readStatusTiming } from './config';
 import { registerStatusActions } from './actions/statusActions';
+import { startHistory } from './history';
 
 /** The `launchpad` backend plugin: status from watch caches, ArgoCD sync and refresh. */
 export const launchpadPlugin = createBackendPlugin({
@@ -26,6 +27,8 @@ export const launchpadPlugin = createBackendPlugin({
         auth: coreServices.auth,
         permissions: coreServices.permissions,
         lifecycle: coreServices.lifecycle,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
         clusters: launchpadClustersServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
@@ -38,6 +41,8 @@ export const launchpadPlugin = createBackendPlugin({
         auth,
         permissions,
         lifecycle,
+        database,
+        scheduler,
         catalog,
         clusters,
         actionsRegistry,
@@ -52,7 +57,15 @@ export const launchpadPlugin = createBackendPlugin({
             ]),
         );
         for (const cache of caches.values()) cache.start();
+        const history = await startHistory({
+          config,
+          database,
+          scheduler,
+          caches,
+          logger,
+        });
         lifecycle.addShutdownHook(async () => {
+          await history.stop();
           await Promise.all([...caches.values()].map(c => c.stop()));
         });
         const status = StatusService.create({ caches, clusters, logger });
@@ -66,6 +79,7 @@ export const launchpadPlugin = createBackendPlugin({
             clusters,
             status,
             instances,
+            history: history.service,
             clusterInfo: ClustersService.create({ clusters, catalog }),
             logger,
           }),

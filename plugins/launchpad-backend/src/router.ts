@@ -28,6 +28,7 @@ import { z } from 'zod';
 import { instanceTarget, type StatusService } from './status/StatusService';
 import type { InstanceEntities } from './status/InstanceEntities';
 import { visibleInstances } from './status/visibleInstances';
+import type { HistoryService } from './history/HistoryService';
 import type { ClustersService } from './clusters/ClustersService';
 
 export interface RouterOptions {
@@ -38,6 +39,7 @@ export interface RouterOptions {
   clusters: LaunchpadClustersService;
   status: StatusService;
   instances: InstanceEntities;
+  history: HistoryService;
   clusterInfo: ClustersService;
   logger: LoggerService;
 }
@@ -63,6 +65,10 @@ const fleetQuery = z.object({
   order: z.enum(['asc', 'desc']).optional(),
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+const historyQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 const syncBody = z
@@ -160,6 +166,29 @@ export async function createRouter(
       'read the status of',
     );
     res.json(status.instanceStatus(target));
+  });
+
+  router.get('/instances/:namespace/:name/history', async (req, res) => {
+    const { limit } = parse(historyQuery, req.query, 'query');
+    const credentials = await httpAuth.credentials(req);
+    const entity = await instanceEntity(
+      req.params.namespace,
+      req.params.name,
+      credentials,
+    );
+    const target = instanceTarget(entity);
+    if (!target) {
+      throw new NotFoundError(
+        `component:${req.params.namespace}/${req.params.name} has no launchpad.openedx.org/cluster or backstage.io/kubernetes-namespace annotation`,
+      );
+    }
+    await authorize(
+      launchpadStatusReadPermission,
+      target.entityRef,
+      credentials,
+      'read the history of',
+    );
+    res.json(await options.history.instanceHistory(target, limit));
   });
 
   async function fleet(

@@ -125,3 +125,37 @@ export interface FleetResponse {
   clusters: ClusterFreshness[];
   generatedAt: string;
 }
+
+/** One entry of an instance's history (`GET /instances/:namespace/:name/history`). */
+export type InstanceHistoryEntry =
+  | {
+      type: 'workflow';
+      /** When it started (or was first seen), ISO 8601. */
+      at: string;
+      name: string;
+      template?: string;
+      phase: string;
+      startedAt?: string;
+      finishedAt?: string;
+      durationSeconds?: number;
+      failedStep?: string;
+      message?: string;
+    }
+  | {
+      type: 'argocd';
+      at: string;
+      application: string;
+      /** Absent for the first state recorded. */
+      from?: { sync: string; health: string };
+      to: { sync: string; health: string };
+      revision?: string;
+      message?: string;
+    };
+
+export interface InstanceHistoryResponse {
+  entityRef: string;
+  /** Newest first. */
+  items: InstanceHistoryEntry[];
+  /** False when `launchpad.history.enabled` is false: nothing is recorded. */
+  enabled: boolean;
+}

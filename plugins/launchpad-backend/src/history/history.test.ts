@@ -1,0 +1,305 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+  type TestDatabaseId,
+} from '@backstage/backend-test-utils';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { InstanceHistoryResponse } from '@internal/plugin-launchpad-common';
+import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
+import { startSandbox, type Sandbox } from '@internal/sandbox';
+import type { Knex } from 'knex';
+import request from 'supertest';
+import { launchpadPlugin } from '../plugin';
+import { ClusterStatusCache } from '../status/ClusterStatusCache';
+import {
+  eventually,
+  seedInstanceEntities,
+  testStatusConfig,
+} from '../__testUtils__';
+import { HistoryRecorder } from './HistoryRecorder';
+import { HistoryStore } from './HistoryStore';
+
+// The PostgreSQL on loopback (trust auth), as packages/backend's production test uses it.
+process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??= `postgresql://${
+  process.env.POSTGRES_USER ?? 'postgres'
+}@${process.env.POSTGRES_HOST ?? '127.0.0.1'}:${
+  process.env.POSTGRES_PORT ?? '5432'
+}`;
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+function databaseOf(knex: Knex): DatabaseService {
+  return { getClient: async () => knex };
+}
+
+const TIMING = {
+  watchTimeoutSeconds: 30,
+  silenceGraceMs: 5_000,
+  initialBackoffMs: 200,
+  maxBackoffMs: 1_000,
+  pageSize: 500,
+};
+
+describe.each(databases.eachSupportedId())('history on %s', databaseId => {
+  let sandbox: Sandbox;
+  let knex: Knex;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ speed: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await sandbox?.stop();
+  }, 60_000);
+  beforeEach(async () => {
+    knex = await databases.init(databaseId as TestDatabaseId);
+  }, 60_000);
+
+  it('writes each fact once, however often and by however many writers', async () => {
+    const store = await HistoryStore.create(databaseOf(knex));
+    const twin = await HistoryStore.create(databaseOf(knex)); // a second replica
+    const run = {
+      uid: 'u-1',
+      cluster: 'staging',
+      namespace: 'chem-201',
+      name: 'mysql-provision-chem-201',
+      template: 'mysql-provision-template',
+      phase: 'Running',
+      startedAt: '2026-12-01T10:00:00Z',
+    };
+    await store.upsertWorkflowRuns([run]);
+    await twin.upsertWorkflowRuns([run]);
+    await store.upsertWorkflowRuns([
+      {
+        ...run,
+        phase: 'Failed',
+        finishedAt: '2026-12-01T10:02:30Z',
+        failedStep: 'create-database',
+        message: 'Access denied for user',
+      },
+    ]);
+    const runs = await store.workflowRuns('staging', 'chem-201');
+    expect(runs).toEqual([
+      expect.objectContaining({
+        phase: 'Failed',
+        failedStep: 'create-database',
+      }),
+    ]);
+
+    const transition = {
+      cluster: 'staging',
+      namespace: 'chem-201',
+      application: 'chem-201-staging',
+      appUid: 'app-1',
+      resourceVersion: '42',
+      from: { sync: 'Synced', health: 'Healthy' },
+      to: { sync: 'Synced', health: 'Degraded' },
+      at: Date.now() - 1_000,
+    };
+    await store.addTransition(transition);
+    await twin.addTransition(transition);
+    expect(await store.transitions('staging', 'chem-201-staging')).toHaveLength(
+      1,
+    );
+    expect((await twin.lastStates('staging')).get('app-1')).toEqual({
+      sync: 'Synced',
+      health: 'Degraded',
+    });
+
+    // Nothing is older than a day; everything written before now + 1 ms goes.
+    expect(await store.prune(Date.now() - 24 * 3600_000)).toBe(0);
+    expect(await store.prune(Date.now() + 1)).toBe(2);
+    expect(await store.transitions('staging', 'chem-201-staging')).toEqual([]);
+    expect(await store.workflowRuns('staging', 'chem-201')).toEqual([]);
+  });
+
+  it('records workflow runs and ArgoCD transitions from the watches, kept after the objects are gone', async () => {
+    const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
+    const clusters = DefaultLaunchpadClustersService.fromConfig(
+      new ConfigReader(config),
+      { logger: mockServices.logger.mock() },
+    );
+    const staging = clusters.get('staging');
+    const cache = ClusterStatusCache.create({
+      cluster: staging,
+      logger: mockServices.logger.mock(),
+      timing: TIMING,
+    });
+    const store = await HistoryStore.create(databaseOf(knex));
+    const recorder = new HistoryRecorder(
+      new Map([['staging', cache]]),
+      store,
+      mockServices.logger.mock(),
+    );
+    cache.start();
+    recorder.start();
+    let last: unknown;
+    try {
+      // The seed's applications are recorded once each as their first state,
+      // and summer-school's three provision workflows as Running.
+      await eventually(
+        'first states and running workflows recorded',
+        async () => {
+          await recorder.flush();
+          const states = await store.lastStates('staging');
+          const runs = await store.workflowRuns('staging', 'summer-school');
+          last = { states: states.size, runs: runs.map(r => r.phase) };
+          return states.size > 0 && runs.length === 3 ? true : undefined;
+        },
+      );
+
+      // Three steps of ten simulated minutes, then ArgoCD's next health assessment.
+      sandbox.setLoad('staging', 0, 'summer-school');
+      await sandbox.settle(3 * 600_000 + 31_000, 30_000);
+      const runs = await eventually(
+        'the runs recorded as Succeeded',
+        async () => {
+          await recorder.flush();
+          const rows = await store.workflowRuns('staging', 'summer-school');
+          return rows.length === 3 && rows.every(r => r.phase === 'Succeeded')
+            ? rows
+            : undefined;
+        },
+      );
+      expect(runs.map(r => r.template).sort()).toEqual([
+        'mongodb-provision-template',
+        'mysql-provision-template',
+        'storage-provision-template',
+      ]);
+      expect(runs.every(r => r.finishedAt && r.startedAt)).toBe(true);
+      const transitions = await eventually(
+        'Progressing → Healthy recorded',
+        async () => {
+          await recorder.flush();
+          const rows = await store.transitions(
+            'staging',
+            'summer-school-staging',
+          );
+          return rows[0]?.to.health === 'Healthy' ? rows : undefined;
+        },
+      );
+      expect(transitions[0]).toMatchObject({
+        namespace: 'summer-school',
+        from: { health: 'Progressing' },
+        to: { health: 'Healthy' },
+      });
+
+      // Argo's garbage collection removes a Workflow; the history keeps it.
+      const name = runs[0].name;
+      const object = (await staging.kubernetes.custom.getNamespacedCustomObject(
+        {
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          namespace: 'summer-school',
+          plural: 'workflows',
+          name,
+        },
+      )) as {
+        spec?: { arguments?: { parameters?: Array<{ name?: string; value?: string }> } };
+      };
+      const values = (object.spec?.arguments?.parameters ?? [])
+        .filter(p => /password/i.test(p.name ?? ''))
+        .map(p => p.value)
+        .filter((v): v is string => !!v);
+      await staging.kubernetes.custom.deleteNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: 'summer-school',
+        plural: 'workflows',
+        name,
+      });
+      await eventually('the workflow gone from the cache', () =>
+        cache
+          .list('workflows', 'summer-school')
+          .some(w => w.metadata?.name === name)
+          ? undefined
+          : true,
+      );
+      await recorder.flush();
+      expect(
+        (await store.workflowRuns('staging', 'summer-school')).map(r => r.name),
+      ).toContain(name);
+      // Parameter values (generated passwords among them) are never stored.
+      const dump = JSON.stringify(await knex('launchpad_workflow_runs'));
+      for (const value of values) expect(dump).not.toContain(value);
+    } catch (error) {
+      throw new Error(`${String(error)}; last seen ${JSON.stringify(last)}; cache ${JSON.stringify(cache.state())} workflows ${cache.list('workflows').length} apps ${cache.list('applications').length}`);
+    } finally {
+      await recorder.stop();
+      await cache.stop();
+    }
+  }, 120_000);
+
+  it('two backend replicas on one database record each fact once and serve the history', async () => {
+    const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
+    const start = () =>
+      startTestBackend({
+        features: [
+          launchpadPlugin,
+          catalogServiceMock.factory({ entities: seedInstanceEntities() }),
+          mockServices.database.factory({ knex }),
+          mockServices.rootConfig.factory({
+            data: {
+              ...config,
+              launchpad: { ...config.launchpad, status: testStatusConfig() },
+            },
+          }),
+        ],
+      });
+    const first = await start();
+    const second = await start();
+    try {
+      const countRows = async () => ({
+        runs: Number(
+          (await knex('launchpad_workflow_runs').count({ n: '*' }))[0].n,
+        ),
+        uids: Number(
+          (await knex('launchpad_workflow_runs').countDistinct({ n: 'uid' }))[0]
+            .n,
+        ),
+        transitions: Number(
+          (await knex('launchpad_argocd_transitions').count({ n: '*' }))[0].n,
+        ),
+        keys: (
+          await knex('launchpad_argocd_transitions')
+            .select('app_uid', 'resource_version')
+            .count({ n: '*' })
+            .groupBy('app_uid', 'resource_version')
+        ).filter(r => Number(r.n) > 1).length,
+      });
+      const settled = await eventually(
+        'both replicas recorded the seed',
+        async () => {
+          const rows = await countRows();
+          return rows.runs > 0 && rows.transitions > 0 ? rows : undefined;
+        },
+        60_000,
+      );
+      expect(settled.runs).toBe(settled.uids);
+      expect(settled.keys).toBe(0);
+      // One transition per application: both replicas saw the same first state.
+      const apps = await knex('launchpad_argocd_transitions').countDistinct({
+        n: 'app_uid',
+      });
+      expect(settled.transitions).toBe(Number(apps[0].n));
+
+      const res = await request(second.server)
+        .get('/api/launchpad/instances/staging/summer-school/history')
+        .set('Authorization', mockCredentials.user.header());
+      expect(res.status).toBe(200);
+      const body = res.body as InstanceHistoryResponse;
+      expect(body.enabled).toBe(true);
+      expect(body.items.some(i => i.type === 'workflow')).toBe(true);
+      expect(body.items.some(i => i.type === 'argocd')).toBe(true);
+      const times = body.items.map(i => i.at);
+      expect([...times].sort().reverse()).toEqual(times);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  }, 120_000);
+});
