@@ -1,0 +1,506 @@
+/*
+ * Automation creates an Open edX instance with one REST call: the real
+ * backend (spawned, production configuration on the loopback PostgreSQL)
+ * runs templates/new-openedx-instance against the sandbox, called with the
+ * static automation token as a CI job would. The sandbox runs at speed 0 and
+ * the test moves its clock, so workflows and builds advance only when the
+ * test lets them (and stand still while the backend is down).
+ */
+import { randomBytes } from 'crypto';
+import fs from 'fs';
+import { startSandbox, type Sandbox } from '@internal/sandbox';
+import YAML from 'yaml';
+import {
+  dropDatabases,
+  freePort,
+  makeOverlayDir,
+  type ProductionBackend,
+  sandboxOverlay,
+  startProductionBackend,
+  waitFor,
+} from './__testUtils__/productionBackend';
+
+const OWNER = 'acme-edu';
+const REPO = 'launchpad-cluster-staging';
+const TEMPLATE = 'template:default/new-openedx-instance';
+
+interface TaskEvent {
+  id: number;
+  type: 'log' | 'completion' | 'cancelled' | 'recovered';
+  body: {
+    message?: string;
+    stepId?: string;
+    status?: string;
+    output?: { links?: Array<{ title?: string; url?: string }> };
+    error?: { name?: string; message?: string };
+  };
+}
+
+interface Task {
+  id: string;
+  status: string;
+}
+
+/** A first `tutor k8s render` of an instance (what real Picasso commits to env/). */
+function renderedEnv(slug: string): Record<string, string> {
+  const deployment = (name: string) =>
+    YAML.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, labels: { 'app.kubernetes.io/name': name } },
+      spec: {
+        selector: { matchLabels: { 'app.kubernetes.io/name': name } },
+        template: {
+          metadata: { labels: { 'app.kubernetes.io/name': name } },
+          spec: {
+            containers: [{ name, image: `acme-edu/${slug}-openedx:initial` }],
+          },
+        },
+      },
+    });
+  return {
+    [`instances/${slug}/env/kustomization.yml`]: YAML.stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      namespace: slug,
+      resources: ['k8s/deployments.yml'],
+    }),
+    [`instances/${slug}/env/k8s/deployments.yml`]: ['lms', 'cms']
+      .map(deployment)
+      .join('---\n'),
+  };
+}
+
+describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real backend)', () => {
+  const prefix = `lp_rest_${randomBytes(4).toString('hex')}_`;
+  const token = randomBytes(24).toString('hex');
+  let sandbox: Sandbox;
+  let backend: ProductionBackend | undefined;
+  let overlayDir: string;
+  let port: number;
+
+  const auth = () => ({ Authorization: `Bearer ${token}` });
+  const api = (path: string) => `${backend!.baseUrl}/api/scaffolder${path}`;
+
+  // The sandbox clock, moved by the test: 1 s of simulated time every 100 ms.
+  let driving = false;
+  let clockDriver: Promise<void> = Promise.resolve();
+  const driveClock = () => {
+    if (driving) return;
+    driving = true;
+    clockDriver = (async () => {
+      while (driving) {
+        await sandbox.settle(1000);
+        await new Promise(r => setTimeout(r, 100));
+      }
+    })();
+  };
+  const stopClock = async () => {
+    driving = false;
+    await clockDriver;
+  };
+
+  const startBackend = async () => {
+    backend = startProductionBackend({
+      port,
+      automationToken: token,
+      githubToken: sandbox.github.token,
+      overlayDir,
+      overlay: {
+        backend: { database: { prefix } },
+        ...sandboxOverlay(sandbox),
+        // Short, so the restarted backend's recovery loop (every 10 s) takes
+        // the task up in its first rounds; a few seconds more than the
+        // heartbeat (every second) so a loaded machine never makes a live
+        // task look stale.
+        scaffolder: { taskRecovery: { staleTimeout: { seconds: 15 } } },
+        catalog: {
+          providers: {
+            launchpad: {
+              schedule: {
+                frequency: { seconds: 10 },
+                timeout: { minutes: 1 },
+                initialDelay: { seconds: 1 },
+              },
+            },
+          },
+        },
+      },
+    });
+    // Ready when the template and its owner group are in the catalog (the
+    // scaffolder reads the template from there, the create action the owner).
+    const started = backend;
+    await waitFor(
+      'the template and the platform team in the catalog',
+      async () => {
+        const [template, group] = await Promise.all(
+          [
+            'template/default/new-openedx-instance',
+            'group/default/platform-team',
+          ].map(ref =>
+            fetch(`${started.baseUrl}/api/catalog/entities/by-name/${ref}`, {
+              headers: auth(),
+              signal: AbortSignal.timeout(10_000),
+            }),
+          ),
+        );
+        return template.ok && group.ok ? true : undefined;
+      },
+      180_000,
+      started,
+    );
+  };
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ speed: 0 });
+    port = await freePort();
+    overlayDir = makeOverlayDir();
+    await startBackend();
+  }, 200_000);
+
+  afterAll(async () => {
+    driving = false;
+    await clockDriver;
+    await backend?.stop();
+    await sandbox?.stop();
+    if (overlayDir) fs.rmSync(overlayDir, { recursive: true, force: true });
+    await dropDatabases(prefix);
+  }, 60_000);
+
+  const createTask = async (slug: string) => {
+    const res = await fetch(api('/v2/tasks'), {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        templateRef: TEMPLATE,
+        values: {
+          cluster: 'staging',
+          slug,
+          platformName: `Course ${slug}`,
+          owner: 'group:default/platform-team',
+        },
+      }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  };
+
+  const getTask = async (id: string): Promise<Task> => {
+    const res = await fetch(api(`/v2/tasks/${id}`), {
+      headers: auth(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as Task;
+  };
+
+  /**
+   * All the task's events so far. `GET /v2/tasks/:id/events?after=<id>` is a
+   * long poll (it answers once there are newer events, or [] after 30 s;
+   * the completion event is always included): here it is asked from the
+   * start, so it answers at once.
+   */
+  const getEvents = async (id: string): Promise<TaskEvent[]> => {
+    const res = await fetch(api(`/v2/tasks/${id}/events`), {
+      headers: auth(),
+      signal: AbortSignal.timeout(40_000),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as TaskEvent[];
+  };
+  /** The log lines, without the level prefix (`info: `, coloured) an action's logger adds. */
+  const messages = (events: TaskEvent[]) =>
+    events.flatMap(e =>
+      e.body.message
+        ? [
+            e.body.message
+              // eslint-disable-next-line no-control-regex -- ANSI colour codes
+              .replace(/\u001b\[[0-9;]*m/g, '')
+              .replace(/^(?:info|warn|error|debug): /, ''),
+          ]
+        : [],
+    );
+
+  /** Polls the task (and its events) until `done` says so; bounded. */
+  const pollTask = async (
+    id: string,
+    what: string,
+    done: (task: Task, events: TaskEvent[]) => boolean,
+    timeoutMs: number,
+  ) =>
+    waitFor(
+      what,
+      async () => {
+        const task = await getTask(id);
+        const events = await getEvents(id);
+        return done(task, events) ? { task, events } : undefined;
+      },
+      timeoutMs,
+      backend!,
+      500,
+    );
+  const finished = (task: Task) =>
+    ['completed', 'failed', 'cancelled'].includes(task.status);
+
+  const configPath = (slug: string) => `instances/${slug}/config.yml`;
+  /**
+   * Once the create step has committed, commits the first render of env/
+   * (real Picasso renders it with `tutor k8s render`; the sandbox's build
+   * only re-tags manifests already there). The clock stands still until
+   * then, so no later step has started.
+   */
+  const renderWhenCreated = async (id: string, slug: string) => {
+    const { task, events } = await pollTask(
+      id,
+      `${configPath(slug)} committed`,
+      (t, e) => finished(t) || e.some(ev => ev.body.stepId === 'prepare'),
+      60_000,
+    );
+    if (finished(task)) {
+      throw new Error(
+        `the task ended ${task.status} before preparing:\n${messages(
+          events,
+        ).join('\n')}`,
+      );
+    }
+    const config = await sandbox.git.readFile(OWNER, REPO, configPath(slug));
+    expect(config).toBeDefined();
+    return sandbox.git.commitFiles(OWNER, REPO, {
+      message: `Render ${slug} env`,
+      changes: renderedEnv(slug),
+    });
+  };
+
+  /** The commits on the branch after `base`, newest first. */
+  const commitsSince = async (base: string) => {
+    const commits: Array<{ sha: string; message: string }> = [];
+    let sha = await sandbox.git.headSha(OWNER, REPO);
+    while (sha !== base && commits.length < 100) {
+      const commit = await sandbox.git.readCommit(OWNER, REPO, sha);
+      commits.push({ sha, message: commit.message });
+      sha = commit.parents[0];
+    }
+    return commits;
+  };
+
+  /** Requests the sandbox received by route since it started (GET /_sandbox/requests). */
+  const requestCounts = async () => {
+    const res = await fetch(`${sandbox.adminUrl}/requests`);
+    const counts = (await res.json()) as {
+      services: Record<string, { routes: Record<string, number> }>;
+    };
+    const sum = (service: string, match: RegExp) =>
+      Object.entries(counts.services[service]?.routes ?? {})
+        .filter(([route]) => match.test(route))
+        .reduce((n, [, count]) => n + count, 0);
+    return {
+      // Workflow objects created, through the Kubernetes API or the Argo Server.
+      workflowCreates:
+        sum(
+          'kubernetes',
+          /^POST \/apis\/argoproj\.io\/v1alpha1\/namespaces\/\{namespace\}\/workflows$/,
+        ) + sum('argo', /^POST \/argo\/api\/v1\/workflows\//),
+      dispatches: sum(
+        'github',
+        /^POST \/repos\/\{owner\}\/\{repo\}\/actions\/workflows\/\{workflow_id\}\/dispatches$/,
+      ),
+    };
+  };
+
+  /** The generated passwords as committed to config.yml (writeSecrets: the default). */
+  const passwordsOf = async (slug: string) => {
+    const config = YAML.parse(
+      (await sandbox.git.readFile(OWNER, REPO, configPath(slug))) ?? '{}',
+    ) as Record<string, unknown>;
+    return Object.entries(config)
+      .filter(
+        ([key, value]) => /PASSWORD/.test(key) && typeof value === 'string',
+      )
+      .map(([, value]) => String(value));
+  };
+
+  const readApplication = async (name: string) => {
+    const cluster = sandbox.clusters[0];
+    const res = await fetch(
+      `${cluster.kubernetesUrl}/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/${name}`,
+      { headers: { Authorization: `Bearer ${cluster.token}` } },
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as {
+      status?: { sync?: { status?: string }; health?: { status?: string } };
+    };
+  };
+
+  it('creates an instance from one POST, then refuses the same slug again', async () => {
+    const slug = 'rest-one';
+    const base = await sandbox.git.headSha(OWNER, REPO);
+    const before = await requestCounts();
+
+    const id = await createTask(slug);
+    await renderWhenCreated(id, slug);
+    driveClock();
+    const { task, events } = await pollTask(
+      id,
+      'the task to finish',
+      t => finished(t),
+      240_000,
+    );
+    await stopClock();
+    const log = messages(events);
+    expect({
+      status: task.status,
+      log: task.status === 'completed' ? [] : log,
+    }).toEqual({
+      status: 'completed',
+      log: [],
+    });
+
+    // The files, in the cluster repository's branch.
+    const config = YAML.parse(
+      (await sandbox.git.readFile(OWNER, REPO, configPath(slug)))!,
+    ) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      K8S_NAMESPACE: slug,
+      PLATFORM_NAME: `Course ${slug}`,
+      LMS_HOST: `${slug}.${sandbox.clusters[0].domain}`,
+      MYSQL_DATABASE: `launchpad-${slug}-openedx`,
+      PORTAL_OWNER: 'group:default/platform-team',
+    });
+    const application = YAML.parse(
+      (await sandbox.git.readFile(
+        OWNER,
+        REPO,
+        `instances/${slug}/application.yml`,
+      ))!,
+    ) as { metadata: { name: string } };
+    expect(application.metadata.name).toBe(`${slug}-staging`);
+
+    // The three provision workflows Succeeded, each named in the task log.
+    for (const kind of ['mysql', 'mongodb', 'storage']) {
+      expect(log).toContain(
+        `Workflow ${slug}/${kind}-provision-${slug} Succeeded`,
+      );
+    }
+    // The Application is Synced and Healthy.
+    const app = await readApplication(`${slug}-staging`);
+    expect(app.status?.sync?.status).toBe('Synced');
+    expect(app.status?.health?.status).toBe('Healthy');
+
+    // The output: LMS, Studio, the commit, the build run and the entity.
+    const completion = events.find(e => e.type === 'completion');
+    const links = completion?.body.output?.links ?? [];
+    const link = (title: string | RegExp) =>
+      links.find(l =>
+        typeof title === 'string'
+          ? l.title === title
+          : title.test(l.title ?? ''),
+      )?.url;
+    expect(link('LMS')).toBe(`https://${slug}.${sandbox.clusters[0].domain}`);
+    expect(link(/^Commit/)).toMatch(/\/commit\/[0-9a-f]{40}$/);
+    const runUrl = link('Open edX image build');
+    expect(runUrl).toMatch(/\/actions\/runs\/\d+$/);
+    // That run completed successfully (GitHub's REST API, as a user would check).
+    const runId = /\/actions\/runs\/(\d+)$/.exec(runUrl!)![1];
+    const run = (await (
+      await fetch(
+        `${sandbox.github.url}/repos/${OWNER}/${REPO}/actions/runs/${runId}`,
+        { headers: { Authorization: `Bearer ${sandbox.github.token}` } },
+      )
+    ).json()) as { status: string; conclusion: string };
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'success' });
+
+    // One commit of the files, one per build, and the test's render.
+    const commits = await commitsSince(base);
+    expect(commits).toHaveLength(4);
+    const after = await requestCounts();
+    expect(after.workflowCreates - before.workflowCreates).toBe(3);
+    expect(after.dispatches - before.dispatches).toBe(2);
+
+    // No generated password in any event or output.
+    const passwords = await passwordsOf(slug);
+    expect(passwords.length).toBeGreaterThan(0);
+    const everything = JSON.stringify([task, events]);
+    for (const password of passwords) {
+      expect(everything).not.toContain(password);
+    }
+
+    // The same slug again fails before any side effect, naming the slug.
+    const head = await sandbox.git.headSha(OWNER, REPO);
+    const again = await createTask(slug);
+    const second = await pollTask(
+      again,
+      'the second task to fail',
+      t => finished(t),
+      60_000,
+    );
+    expect(second.task.status).toBe('failed');
+    expect(messages(second.events).join('\n')).toContain(
+      `slug "${slug}" is taken in staging`,
+    );
+    expect(await sandbox.git.headSha(OWNER, REPO)).toBe(head);
+  }, 400_000);
+
+  it('a task whose backend dies while it waits for a workflow completes after the restart, with nothing twice', async () => {
+    const slug = 'rest-restart';
+    const base = await sandbox.git.headSha(OWNER, REPO);
+    const before = await requestCounts();
+
+    const id = await createTask(slug);
+    await renderWhenCreated(id, slug);
+    driveClock();
+    // Waiting for the MySQL workflow: submitted, not finished.
+    await pollTask(
+      id,
+      'the MySQL workflow submitted',
+      (task, events) =>
+        finished(task) ||
+        messages(events).some(m =>
+          m.startsWith(`Submitted workflow ${slug}/mysql-provision-${slug}`),
+        ),
+      120_000,
+    );
+    await stopClock();
+    expect((await getTask(id)).status).toBe('processing');
+    const workflow = `${slug}/mysql-provision-${slug}`;
+
+    // A crash, not a graceful stop: SIGKILL to the process group, awaited.
+    await backend!.stop('SIGKILL');
+    await startBackend();
+
+    driveClock();
+    const { task, events } = await pollTask(
+      id,
+      'the recovered task to finish',
+      t => finished(t),
+      300_000,
+    );
+    await stopClock();
+    const log = messages(events);
+    expect({
+      status: task.status,
+      log: task.status === 'completed' ? [] : log,
+    }).toEqual({
+      status: 'completed',
+      log: [],
+    });
+    expect(events.some(e => e.type === 'recovered')).toBe(true);
+    expect(log).toContain(
+      'Skipping step create because it was already completed in a previous run',
+    );
+    expect(
+      log.some(m => m.startsWith(`Workflow ${workflow} already exists`)),
+    ).toBe(true);
+    for (const kind of ['mysql', 'mongodb', 'storage']) {
+      expect(log).toContain(
+        `Workflow ${slug}/${kind}-provision-${slug} Succeeded`,
+      );
+    }
+
+    // No duplicate commit, workflow or build.
+    expect(await commitsSince(base)).toHaveLength(4);
+    const after = await requestCounts();
+    expect(after.workflowCreates - before.workflowCreates).toBe(3);
+    expect(after.dispatches - before.dispatches).toBe(2);
+  }, 600_000);
+});
