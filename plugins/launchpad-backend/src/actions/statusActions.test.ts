@@ -246,7 +246,9 @@ describe('launchpad actions for agents (actions registry, MCP)', () => {
       const output = JSON.parse(message.result.content[0].text);
       expect(output.items.length).toBeGreaterThan(0);
       expect(
-        output.items.every((i: { cluster: string }) => i.cluster === 'production'),
+        output.items.every(
+          (i: { cluster: string }) => i.cluster === 'production',
+        ),
       ).toBe(true);
     });
   });
@@ -274,7 +276,7 @@ describe('launchpad actions for agents (actions registry, MCP)', () => {
       expect(invoke.status).toBe(404);
     }, 120_000);
 
-    it('answers per instance with the caller\'s launchpad.status.read', async () => {
+    it("answers per instance with the caller's launchpad.status.read", async () => {
       backend = await startActionsBackend(
         sandbox,
         permissionsAllowing({ list: true, readRefs: [visibleRef] }),
