@@ -22,6 +22,7 @@ export const scaffolderModuleLaunchpad = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         clusters: launchpadClustersServiceRef,
         auditor: coreServices.auditor,
+        auth: coreServices.auth,
         permissions: coreServices.permissions,
         catalog: catalogServiceRef,
         events: eventsServiceRef,

@@ -187,6 +187,7 @@ describe('Launchpad actions with the real permission policy (against the sandbox
     clusters,
     auditor: mockServices.auditor.mock(),
     permissions,
+    auth: mockServices.auth(),
     catalog: {
       getEntityByRef: async () => undefined,
     } as never,

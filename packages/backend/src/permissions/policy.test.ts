@@ -221,6 +221,7 @@ describe('LaunchpadPermissionPolicy', () => {
         clusters: {} as never,
         auditor: mockServices.auditor.mock(),
         permissions: mockServices.permissions(),
+        auth: mockServices.auth(),
         catalog: {} as never,
         events: mockServices.events.mock(),
       }).map(a => a.id);

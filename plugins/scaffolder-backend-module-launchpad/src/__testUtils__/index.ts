@@ -103,6 +103,7 @@ export function mockDeps() {
     // Allows everything: the permission checks are tested with the real
     // policy in packages/backend/src/permissions/actions.test.ts.
     permissions: mockServices.permissions(),
+    auth: mockServices.auth(),
     catalog: catalogServiceMock({ entities: catalogEntities }),
     events: mockServices.events.mock(),
   };

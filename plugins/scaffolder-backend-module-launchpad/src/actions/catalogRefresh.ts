@@ -1,3 +1,4 @@
+import type { AuthService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { EventsService } from '@backstage/plugin-events-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
@@ -20,6 +21,7 @@ const DEFAULT_POLL_SECONDS = 2;
 export interface CatalogRefreshDeps extends LaunchpadActionDeps {
   catalog: CatalogService;
   events: EventsService;
+  auth: AuthService;
 }
 
 /**
@@ -97,7 +99,9 @@ export function createCatalogRefreshAction(deps: CatalogRefreshDeps) {
       if (slug !== undefined) assertInstanceSlug(slug);
       const entityRef = slug ? instanceEntityRef(cluster.name, slug) : '';
       if (entityRef) ctx.output('entityRef', entityRef);
-      const credentials = await ctx.getInitiatorCredentials();
+      // The module's own credentials (InstanceCreateDeps.auth): whether the
+      // provider has emitted the entity, not whether the requester may see it.
+      const credentials = await deps.auth.getOwnServiceCredentials();
       const inCatalog = async () =>
         entityRef
           ? Boolean(await catalog.getEntityByRef(entityRef, { credentials }))

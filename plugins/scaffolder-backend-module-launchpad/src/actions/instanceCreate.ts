@@ -1,3 +1,4 @@
+import type { AuthService } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { assertError, InputError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -44,6 +45,13 @@ const GENERATED_SECRETS = ['MYSQL_PASSWORD', 'MONGODB_PASSWORD'] as const;
 export interface InstanceCreateDeps extends LaunchpadActionDeps {
   catalog: CatalogService;
   events: EventsService;
+  /**
+   * The module's own credentials read the catalog for existence checks (is the
+   * slug taken, does the owner exist): a slug is taken even by an entity the
+   * requester may not see, and a static token's `accessRestrictions` would
+   * refuse it a catalog call made on its behalf from inside the task.
+   */
+  auth: AuthService;
 }
 
 /** `release/teak.3` from `teak.3` or `release/teak.3`; InputError naming the value otherwise. */
@@ -183,7 +191,7 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
       assertInstanceSlug(slug);
       const owner = ownerRef(ctx.input.owner);
       const entityRef = instanceEntityRef(cluster.name, slug);
-      const credentials = await ctx.getInitiatorCredentials();
+      const credentials = await deps.auth.getOwnServiceCredentials();
 
       // In a checkpoint: a retried task must not find its own folder taken.
       let validatedNow = false;
