@@ -13,13 +13,16 @@ import Select from '@material-ui/core/Select';
 import useAsync from 'react-use/esm/useAsync';
 import { launchpadApiRef, type LaunchpadClusterSummary } from '../../api';
 
-/** A cluster's line in the picker: its title, name and environment. */
+/** A cluster's line in the picker: its title, name, environment and domain. */
 function label(cluster: LaunchpadClusterSummary): string {
   const name =
     cluster.title === cluster.name
       ? cluster.name
       : `${cluster.title} (${cluster.name})`;
-  return `${name} · ${cluster.environment} · ${cluster.domain}`;
+  // The environment only when it says more than the name.
+  return cluster.environment === cluster.name
+    ? `${name} · ${cluster.domain}`
+    : `${name} · ${cluster.environment} · ${cluster.domain}`;
 }
 
 /**
@@ -41,10 +44,11 @@ export function LaunchpadClusterPicker(
     disabled,
   } = props;
   const api = useApi(launchpadApiRef);
-  const { value: clusters, loading, error } = useAsync(
-    () => api.listClusters(),
-    [api],
-  );
+  const {
+    value: clusters,
+    loading,
+    error,
+  } = useAsync(() => api.listClusters(), [api]);
 
   // With one usable cluster there is nothing to choose.
   useEffect(() => {
