@@ -7,7 +7,7 @@ import {
   type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
 import type { LaunchpadCluster } from '@internal/plugin-launchpad-node';
-import type { JsonObject } from '@backstage/types';
+import type { JsonValue } from '@backstage/types';
 import YAML from 'yaml';
 import {
   checkChange,
@@ -37,9 +37,14 @@ type Planned = {
   changedKeys: string[];
   /** Redacted unified diff. */
   diff: string;
-  previous: JsonObject;
+  previous: Record<string, JsonValue>;
   omitted: string[];
 };
+
+/** Any JSON value (a task's input arrives as JSON): for z.custom, typed as JsonValue. */
+function isJsonValue(value: unknown): boolean {
+  return value !== undefined && typeof value !== 'function';
+}
 
 /** What the write checkpoint stores. */
 type Written =
@@ -74,7 +79,7 @@ async function plan(
     changedKeys: merged.changedKeys,
     diff: redactDiff(merged.diff, file.text, merged.content),
     // YAML.parse gives plain JSON values.
-    previous: previous as JsonObject,
+    previous: previous as Record<string, JsonValue>,
     omitted,
     content: merged.content,
   };
@@ -100,7 +105,7 @@ export function createInstanceUpdateAction(deps: InstanceCreateDeps) {
       input: {
         ...instanceInputSchema('Instance slug (its folder under instances/)'),
         changes: z =>
-          z.record(z.string(), z.unknown(), {
+          z.record(z.string(), z.custom<JsonValue>(isJsonValue), {
             description:
               'config.yml keys to set (a value) or delete (null), e.g. {"EDX_PLATFORM_VERSION": "release/teak.3", "TUTOR_VERSION": "v20.0.5"}',
           }),
@@ -139,7 +144,7 @@ export function createInstanceUpdateAction(deps: InstanceCreateDeps) {
             description: 'Unified diff of config.yml, secret values redacted',
           }),
         previous: z =>
-          z.record(z.string(), z.unknown(), {
+          z.record(z.string(), z.custom<JsonValue>(isJsonValue), {
             description:
               'The values replaced (null for a key the update added): give them back as changes to roll back. Secret keys are left out',
           }),
