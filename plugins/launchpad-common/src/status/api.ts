@@ -150,6 +150,26 @@ export type InstanceHistoryEntry =
       to: { sync: string; health: string };
       revision?: string;
       message?: string;
+    }
+  | {
+      /** A Picasso build run: the cluster repository's `build.yml` workflow run for this instance. */
+      type: 'build';
+      /** When it started (GitHub's `run_started_at`, else `created_at`), ISO 8601. */
+      at: string;
+      /** The GitHub Actions run id. */
+      runId: number;
+      /** The image it builds, from its run-name (`openedx`, `mfe`, …). */
+      service: string;
+      /** GitHub's run status: queued, in_progress, completed, waiting, … */
+      status: string;
+      /** Set once completed: success, failure, cancelled, timed_out, … */
+      conclusion?: string;
+      /** From start to the run's last update, once completed. */
+      durationSeconds?: number;
+      /** The image tag config.yml names at the run's head commit, when known (successful runs). */
+      image?: string;
+      /** The run's page on GitHub. */
+      url: string;
     };
 
 export interface InstanceHistoryResponse {
