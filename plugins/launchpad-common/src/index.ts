@@ -13,3 +13,4 @@ export * from './secrets';
 export * from './slug';
 export * from './permissions';
 export * from './status';
+export * from './picasso';

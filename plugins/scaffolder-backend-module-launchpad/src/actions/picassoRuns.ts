@@ -2,6 +2,7 @@ import {
   githubError,
   type LaunchpadCluster,
 } from '@internal/plugin-launchpad-node';
+import { buildRunTitleNames } from '@internal/plugin-launchpad-common';
 import { readConfigText } from './instanceConfigChange';
 
 /** A build.yml run that has not completed. */
@@ -19,20 +20,11 @@ export interface ActiveBuild {
 const RUNS_LISTED = 100;
 
 /**
- * Whether a run's display title names this instance and service. GitHub's
- * run listing has no dispatch inputs, only `display_title`, which is the
- * workflow's `run-name` evaluated with the inputs (docs.github.com: "Workflow
- * syntax: run-name"). Launchpad's cluster build.yml (the sandbox serves it)
- * sets `run-name: Build ${{ inputs.SERVICE }} image for ${{
- * inputs.INSTANCE_NAME }}`; Picasso's own build.yml is a reusable
- * `workflow_call` workflow without one (eduNEXT/picasso
- * .github/workflows/build.yml), so the calling build.yml decides. Both names
- * must be whole words of the title: `demo` is not `demo-2`.
+ * Whether a run's display title names this instance and service: the
+ * parser lives in launchpad-common (`buildRunTitleNames`), shared with the
+ * history's build poller (launchpad-backend), which reads the same titles.
  */
-export function titleNames(title: string, slug: string, service: string) {
-  const words = title.toLowerCase().split(/[^a-z0-9-]+/);
-  return words.includes(slug) && words.includes(service);
-}
+export const titleNames = buildRunTitleNames;
 
 /**
  * The newest build of `slug`'s `service` image on the cluster repository's
