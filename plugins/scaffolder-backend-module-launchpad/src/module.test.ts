@@ -56,6 +56,7 @@ describe('scaffolderModuleLaunchpad', () => {
         'launchpad:argocd:sync',
         'launchpad:catalog:refresh',
         'launchpad:instance:update',
+        'launchpad:velero:backup',
       ]);
       for (const action of actions) {
         expect(action.description).toBeTruthy();

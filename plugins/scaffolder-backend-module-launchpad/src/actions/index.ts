@@ -9,6 +9,7 @@ import { createArgocdApplyAction } from './argocdApply';
 import { createInstancePrepareAction } from './instancePrepare';
 import { createCatalogRefreshAction } from './catalogRefresh';
 import { createInstanceUpdateAction } from './instanceUpdate';
+import { createVeleroBackupAction } from './veleroBackup';
 
 export { createInstanceCreateAction, type InstanceCreateDeps };
 export {
@@ -19,6 +20,7 @@ export {
   createInstancePrepareAction,
   createCatalogRefreshAction,
   createInstanceUpdateAction,
+  createVeleroBackupAction,
 };
 export type { LaunchpadActionDeps } from './shared';
 
@@ -33,5 +35,6 @@ export function createLaunchpadActions(deps: InstanceCreateDeps) {
     createArgocdSyncAction(deps),
     createCatalogRefreshAction(deps),
     createInstanceUpdateAction(deps),
+    createVeleroBackupAction(deps),
   ];
 }
