@@ -166,7 +166,25 @@ describe('readInstance (against the sandbox)', () => {
     ]);
   });
 
-  it('reads what was committed last (no cache between reads)', async () => {
+  it('reads a folder once per commit: the same head again costs only the branch lookup', async () => {
+    await readInstance('demo');
+    counter.take();
+    const again = await readInstance('demo');
+    expect(again.config?.LMS_HOST).toBe('demo.example.test');
+    // A caller changing its copy changes nobody else's.
+    (again as { slug: string }).slug = 'changed';
+    expect((await readInstance('demo')).slug).toBe('demo');
+    await expect(readInstance('nope')).rejects.toThrow(NotFoundError);
+    await expect(readInstance('nope')).rejects.toThrow(NotFoundError);
+    expect(
+      counter
+        .take()
+        .map(r => `${r.method} ${r.path}`)
+        .filter(r => r === 'POST /graphql'),
+    ).toEqual(['POST /graphql']); // the first read of "nope" only
+  });
+
+  it('reads what was committed last (a new head is read again)', async () => {
     await sandbox.git.commitFiles(OWNER, REPO, {
       message: 'rename',
       changes: {
@@ -246,6 +264,11 @@ describe('readInstance (against the sandbox)', () => {
         pathPrefix: '/graphql',
       },
       async () => {
+        // A new head: the folder is read again (a read at the old one is kept).
+        await sandbox.git.commitFiles(OWNER, REPO, {
+          message: 'touch',
+          changes: { 'README.md': '# cluster, touched\n' },
+        });
         const failure = readInstance('demo');
         await expect(failure).rejects.toThrow(ServiceUnavailableError);
         await expect(failure).rejects.toThrow(

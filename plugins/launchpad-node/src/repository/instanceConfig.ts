@@ -20,6 +20,9 @@ import { requestErrorStatus } from '../github';
  * instance with readInstance(slug) on the cluster's repository handle.
  */
 
+/** Folder reads kept per reader (by commit and slug): a few hundred small parsed objects. */
+const READ_CACHE_SIZE = 256;
+
 /** The files of an instance folder this module reads. */
 export const INSTANCE_FILES = ['config.yml', 'application.yml'] as const;
 export type InstanceFileName = (typeof INSTANCE_FILES)[number];
@@ -164,6 +167,18 @@ export function createInstanceReader(
     /\/+$/,
     '',
   );
+  // Octokit's throttling plugin spaces every GraphQL request of a credential
+  // (reads too) at least a second apart, and the actions of one task read the
+  // same folder several times between commits. A commit never changes, so
+  // what was read at a commit is kept (parsed, secrets already stripped) and a
+  // read at the same branch head costs only the REST branch lookup.
+  const readAt = new Map<string, InstanceConfigRead | string>();
+  const remember = (key: string, value: InstanceConfigRead | string) => {
+    if (readAt.size >= READ_CACHE_SIZE) {
+      readAt.delete(readAt.keys().next().value!);
+    }
+    readAt.set(key, value);
+  };
   return async slug => {
     if (!isDns1123Label(slug)) {
       throw new InputError(
@@ -194,6 +209,10 @@ export function createInstanceReader(
       }
       throw githubError(error, context);
     }
+    const cacheKey = `${commitSha}:${slug}`;
+    const cached = readAt.get(cacheKey);
+    if (typeof cached === 'string') throw new NotFoundError(cached);
+    if (cached) return structuredClone(cached);
     let data: FolderQuery;
     try {
       // GitHub's Repository.object(expression: "<rev>:<path>"), see
@@ -222,12 +241,12 @@ export function createInstanceReader(
     }
     const tree = data.repository?.object;
     if (!tree || tree.__typename !== 'Tree' || !tree.oid) {
-      throw new NotFoundError(
-        `No instance folder ${path} in ${owner}/${repo} at ${branch} (${commitSha.slice(
-          0,
-          7,
-        )})`,
-      );
+      const missing = `No instance folder ${path} in ${owner}/${repo} at ${branch} (${commitSha.slice(
+        0,
+        7,
+      )})`;
+      remember(cacheKey, missing);
+      throw new NotFoundError(missing);
     }
     const files: Partial<Record<InstanceFileName, string>> = {};
     const blobShas: Partial<Record<InstanceFileName, string>> = {};
@@ -250,7 +269,7 @@ export function createInstanceReader(
         blob.data.encoding === 'base64' ? 'base64' : 'utf8',
       ).toString('utf8');
     }
-    return {
+    const read: InstanceConfigRead = {
       slug,
       path,
       commitSha,
@@ -258,5 +277,7 @@ export function createInstanceReader(
       blobShas,
       ...parseInstanceFiles(files),
     };
+    remember(cacheKey, read);
+    return read;
   };
 }
