@@ -7,6 +7,7 @@ export {
   autoscalingCard,
   workloadsCard,
   backupsCard,
+  historyCard,
   clusterFleetCard,
   fleetPage,
   fleetRouteRef,

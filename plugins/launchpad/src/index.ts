@@ -14,6 +14,7 @@ export {
   EntityAutoscalingCard,
   EntityWorkloadsCard,
   EntityBackupsCard,
+  EntityHistoryCard,
   EntityClusterFleetCard,
   LaunchpadFleetPage,
   legacyFleetRouteRef,
@@ -38,6 +39,7 @@ export {
   isWorkloadsCardAvailable,
 } from './components/WorkloadsCard';
 export { BackupsCard, isBackupsCardAvailable } from './components/BackupsCard';
+export { HistoryCard, isHistoryCardAvailable } from './components/HistoryCard';
 export {
   FleetTable,
   ClusterFleetCard,
@@ -61,6 +63,7 @@ export type {
   SlugAvailability,
 } from './api';
 export { useInstanceStatus } from './hooks/useInstanceStatus';
+export { useInstanceHistory } from './hooks/useInstanceHistory';
 export { InstanceOverviewCard } from './components/InstanceOverviewCard';
 export { ClusterOverviewCard } from './components/ClusterOverviewCard';
 export { ClusterInstancesCard } from './components/ClusterInstancesCard';

@@ -121,6 +121,16 @@ export const EntityBackupsCard = launchpadPlugin.provide(
   }),
 );
 
+/** Provisioning and builds: workflow runs, builds and ArgoCD transitions of an `openedx-instance`. */
+export const EntityHistoryCard = launchpadPlugin.provide(
+  createComponentExtension({
+    name: 'EntityHistoryCard',
+    component: {
+      lazy: () => import('./components/HistoryCard').then(m => m.HistoryCard),
+    },
+  }),
+);
+
 /** The fleet table of a `kubernetes-cluster` resource. */
 export const EntityClusterFleetCard = launchpadPlugin.provide(
   createComponentExtension({

@@ -23,6 +23,7 @@ export function fakeLaunchpadApi(
   return {
     getInstanceStatus: jest.fn(() => new Promise<never>(() => {})),
     getFleet: jest.fn(() => new Promise<never>(() => {})),
+    getInstanceHistory: jest.fn(() => new Promise<never>(() => {})),
     syncInstance: jest.fn(async () => ({ application: 'demo-staging' })),
     refreshInstance: jest.fn(async () => ({ application: 'demo-staging' })),
     ...overrides,

@@ -72,6 +72,17 @@ export const backupsCard = EntityCardBlueprint.make({
   },
 });
 
+/** `entity-card:launchpad/history` — Provisioning and builds: the instance's recorded history. */
+export const historyCard = EntityCardBlueprint.make({
+  name: 'history',
+  params: {
+    type: 'content',
+    filter: isLaunchpadInstance,
+    loader: () =>
+      import('../components/HistoryCard').then(m => <m.HistoryCard />),
+  },
+});
+
 /** `entity-card:launchpad/cluster-fleet` */
 export const clusterFleetCard = EntityCardBlueprint.make({
   name: 'cluster-fleet',
@@ -202,6 +213,7 @@ export default createFrontendPlugin({
     autoscalingCard,
     workloadsCard,
     backupsCard,
+    historyCard,
     clusterOverviewCard,
     clusterInstancesCard,
     clusterFleetCard,

@@ -4,6 +4,7 @@ import type {
   FleetFilter,
   FleetResponse,
   FleetSortKey,
+  InstanceHistoryResponse,
   InstanceStatusResponse,
 } from '@internal/plugin-launchpad-common';
 
@@ -44,6 +45,15 @@ export interface LaunchpadApi {
   /** Everything the instance cards show, in one call. */
   getInstanceStatus(ref: CompoundEntityRef): Promise<InstanceStatusResponse>;
   getFleet(query: FleetQuery): Promise<FleetResponse>;
+  /**
+   * The instance's recorded history, newest first: workflow runs, builds and
+   * ArgoCD sync/health transitions (from the database, so it outlives the
+   * objects). `limit` defaults to the backend's 100 (at most 500).
+   */
+  getInstanceHistory(
+    ref: CompoundEntityRef,
+    options?: { limit?: number },
+  ): Promise<InstanceHistoryResponse>;
   /** Starts an ArgoCD sync of the instance's Application. */
   syncInstance(ref: CompoundEntityRef): Promise<{ application: string }>;
   /** Asks ArgoCD to compare again. */

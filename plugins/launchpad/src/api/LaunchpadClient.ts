@@ -3,6 +3,7 @@ import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   FleetResponse,
+  InstanceHistoryResponse,
   InstanceStatusResponse,
 } from '@internal/plugin-launchpad-common';
 import type {
@@ -57,6 +58,18 @@ export class LaunchpadClient implements LaunchpadApi {
       : '/fleet';
     const qs = params.toString();
     return this.request<FleetResponse>(qs ? `${base}?${qs}` : base);
+  }
+
+  getInstanceHistory(
+    ref: CompoundEntityRef,
+    options?: { limit?: number },
+  ): Promise<InstanceHistoryResponse> {
+    const path = `/instances/${encodeURIComponent(
+      ref.namespace,
+    )}/${encodeURIComponent(ref.name)}/history`;
+    return this.request<InstanceHistoryResponse>(
+      options?.limit !== undefined ? `${path}?limit=${options.limit}` : path,
+    );
   }
 
   async syncInstance(ref: CompoundEntityRef) {

@@ -1,0 +1,1 @@
+export { HistoryCard, isHistoryCardAvailable } from './HistoryCard';
