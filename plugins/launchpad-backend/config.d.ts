@@ -23,6 +23,8 @@ export interface Config {
       enabled?: boolean;
       /** Rows older than this are pruned once a day (default 90). */
       retentionDays?: number;
+      /** How often each cluster repository's Picasso build.yml runs are listed, in seconds (default 60; a listing with nothing new is a 304, free of rate limit). */
+      buildPollSeconds?: number;
     };
   };
 }

@@ -20,10 +20,12 @@ export function readStatusTiming(config: Config): WatchTiming {
 export function readHistoryConfig(config: Config): {
   enabled: boolean;
   retentionDays: number;
+  buildPollSeconds: number;
 } {
   const history = config.getOptionalConfig('launchpad.history');
   return {
     enabled: history?.getOptionalBoolean('enabled') ?? true,
     retentionDays: history?.getOptionalNumber('retentionDays') ?? 90,
+    buildPollSeconds: history?.getOptionalNumber('buildPollSeconds') ?? 60,
   };
 }

@@ -62,6 +62,7 @@ export const launchpadPlugin = createBackendPlugin({
           database,
           scheduler,
           caches,
+          clusters,
           logger,
         });
         lifecycle.addShutdownHook(async () => {

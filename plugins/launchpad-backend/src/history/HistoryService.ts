@@ -2,12 +2,17 @@ import type {
   InstanceHistoryEntry,
   InstanceHistoryResponse,
 } from '@internal/plugin-launchpad-common';
+import { parseEntityRef } from '@backstage/catalog-model';
 import type { InstanceTarget } from '../status/StatusService';
+import type { BuildRunsStore } from './BuildRunsStore';
 import type { HistoryStore } from './HistoryStore';
 
-/** An instance's recorded history, newest first: workflow runs and ArgoCD transitions in one order. */
+/** An instance's recorded history, newest first: workflow runs, Picasso builds and ArgoCD transitions in one order. */
 export class HistoryService {
-  constructor(private readonly store: HistoryStore | undefined) {}
+  constructor(
+    private readonly store: HistoryStore | undefined,
+    private readonly builds?: BuildRunsStore,
+  ) {}
 
   async instanceHistory(
     target: InstanceTarget,
@@ -16,11 +21,14 @@ export class HistoryService {
     if (!this.store) {
       return { entityRef: target.entityRef, items: [], enabled: false };
     }
-    const [runs, transitions] = await Promise.all([
+    // Builds name the instance by slug: the entity's name (component:<cluster>/<slug>).
+    const slug = parseEntityRef(target.entityRef).name;
+    const [runs, transitions, builds] = await Promise.all([
       this.store.workflowRuns(target.cluster, target.namespace, limit),
       target.application
         ? this.store.transitions(target.cluster, target.application, limit)
         : Promise.resolve([]),
+      this.builds?.runs(target.cluster, slug, limit) ?? Promise.resolve([]),
     ]);
     const items: InstanceHistoryEntry[] = [
       ...runs.map(
@@ -46,6 +54,19 @@ export class HistoryService {
           to: { sync: t.to.sync, health: t.to.health },
           revision: t.to.revision,
           message: t.message,
+        }),
+      ),
+      ...builds.map(
+        (b): InstanceHistoryEntry => ({
+          type: 'build',
+          at: b.startedAt,
+          runId: b.runId,
+          service: b.service,
+          status: b.status,
+          conclusion: b.conclusion,
+          durationSeconds: b.durationSeconds,
+          image: b.image,
+          url: b.url,
         }),
       ),
     ];

@@ -4,17 +4,27 @@ import type {
   SchedulerService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
+import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import { readHistoryConfig } from '../config';
 import type { ClusterStatusCache } from '../status/ClusterStatusCache';
+import { BuildRunsPoller } from './BuildRunsPoller';
+import { BuildRunsStore } from './BuildRunsStore';
 import { HistoryRecorder } from './HistoryRecorder';
 import { HistoryService } from './HistoryService';
 import { HistoryStore } from './HistoryStore';
 
-export { HistoryRecorder, HistoryService, HistoryStore };
+export {
+  BuildRunsPoller,
+  BuildRunsStore,
+  HistoryRecorder,
+  HistoryService,
+  HistoryStore,
+};
 
 /**
- * Migrates the history tables, starts recording from the status caches and
- * schedules the daily prune (one replica at a time: `scope: 'global'`).
+ * Migrates the history tables, starts recording from the status caches,
+ * schedules the Picasso build poller and the daily prune (one replica at a
+ * time: `scope: 'global'`).
  * With `launchpad.history.enabled: false` nothing is recorded.
  */
 export async function startHistory(options: {
@@ -22,6 +32,7 @@ export async function startHistory(options: {
   database: DatabaseService;
   scheduler: SchedulerService;
   caches: Map<string, ClusterStatusCache>;
+  clusters: LaunchpadClustersService;
   logger: LoggerService;
 }): Promise<{ service: HistoryService; stop: () => Promise<void> }> {
   const settings = readHistoryConfig(options.config);
@@ -29,6 +40,19 @@ export async function startHistory(options: {
     return { service: new HistoryService(undefined), stop: async () => {} };
   }
   const store = await HistoryStore.create(options.database);
+  // Its table is migrated with the others by HistoryStore.create.
+  const builds = new BuildRunsStore(await options.database.getClient());
+  const poller = new BuildRunsPoller(options.clusters, builds, options.logger);
+  await options.scheduler.scheduleTask({
+    id: 'launchpad-history-builds',
+    // One replica polls; the upserts by run id make a second one harmless.
+    scope: 'global',
+    frequency: { seconds: settings.buildPollSeconds },
+    timeout: { minutes: 5 },
+    fn: async signal => {
+      await poller.poll(signal);
+    },
+  });
   const recorder = new HistoryRecorder(options.caches, store, options.logger);
   recorder.start();
   await options.scheduler.scheduleTask({
@@ -38,9 +62,9 @@ export async function startHistory(options: {
     timeout: { minutes: 10 },
     initialDelay: { minutes: 5 },
     fn: async () => {
-      const removed = await store.prune(
-        Date.now() - settings.retentionDays * 24 * 3600_000,
-      );
+      const before = Date.now() - settings.retentionDays * 24 * 3600_000;
+      const removed =
+        (await store.prune(before)) + (await builds.prune(before));
       if (removed > 0) {
         options.logger.info(
           `Pruned ${removed} history rows older than ${settings.retentionDays} days`,
@@ -48,5 +72,8 @@ export async function startHistory(options: {
       }
     },
   });
-  return { service: new HistoryService(store), stop: () => recorder.stop() };
+  return {
+    service: new HistoryService(store, builds),
+    stop: () => recorder.stop(),
+  };
 }
