@@ -1,10 +1,10 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { assertError } from '@backstage/errors';
 import {
   instanceEntityRef,
   validateInstanceSlug,
 } from '@internal/plugin-launchpad-common';
-import { kubernetesError } from './errors';
+import { githubError, kubernetesError } from './errors';
+import { requestErrorStatus } from './github';
 import type {
   LaunchpadCluster,
   LaunchpadClustersService,
@@ -132,17 +132,35 @@ export async function checkInstanceAvailability(
   return result();
 }
 
-/** The instance folder's path, or undefined when the repository has none. */
+/**
+ * The instance folder's path, or undefined when the repository has none: one
+ * REST contents lookup at the branch (404 when absent). Not a folder read
+ * over GraphQL: Octokit's throttling spaces GraphQL requests a second apart
+ * per credential, and the create step's one GraphQL request is its commit.
+ */
 async function instanceFolder(
   cluster: LaunchpadCluster,
   slug: string,
 ): Promise<string | undefined> {
+  const [owner, repo] = cluster.config.repository.split('/');
+  const path = `instances/${slug}`;
+  const octokit = await cluster.repository.octokit();
   try {
-    return (await cluster.repository.readInstance(slug)).path;
+    // A file of that name takes the name too.
+    await octokit.rest.repos.getContent({
+      owner,
+      repo,
+      path,
+      ref: cluster.config.branch,
+    });
+    return path;
   } catch (error) {
-    assertError(error);
-    if (error.name === 'NotFoundError') return undefined;
-    throw error;
+    if (requestErrorStatus(error) === 404) return undefined;
+    throw githubError(error, {
+      action: `check instance ${slug}`,
+      cluster: cluster.name,
+      repository: cluster.config.repository,
+    });
   }
 }
 

@@ -16,6 +16,7 @@
  */
 import type {
   LoggerService,
+  AuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
@@ -79,6 +80,13 @@ function deps(sandbox: Sandbox) {
       authorizeConditional: async (requests: unknown[]) =>
         requests.map(() => ({ result: 'ALLOW' as const })),
     } as unknown as PermissionsService,
+    // The module's own credentials for its catalog reads (the mock catalog ignores them).
+    auth: {
+      getOwnServiceCredentials: async () => ({
+        $$type: '@backstage/BackstageCredentials' as const,
+        principal: { type: 'service' as const, subject: 'plugin:scaffolder' },
+      }),
+    } as unknown as AuthService,
   };
 }
 
