@@ -161,12 +161,19 @@ describe.each(databases.eachSupportedId())(
         ),
       ]);
 
-      // Nothing new: one conditional listing answered 304 (no rate limit spent).
+      // Nothing new: one conditional listing answered 304, no rate limit
+      // spent (GET /rate_limit itself is free).
+      const octokit = await staging.repository.octokit();
+      const remaining = async () =>
+        (await octokit.rest.rateLimit.get()).data.resources.core.remaining;
+      const before = await remaining();
+      counting.take();
       const [idle] = await poller.poll();
       expect(idle).toMatchObject({ notModified: true, written: 0, images: 0 });
       expect(
         counting.take().map(r => [r.path.split('?')[0], r.status]),
       ).toEqual([[RUNS_PATH, 304]]);
+      expect(await remaining()).toBe(before);
 
       // Another replica (no ETag yet, same table) rewrites nothing and keeps the image.
       const twin = new BuildRunsPoller(
