@@ -57,6 +57,7 @@ describe('scaffolderModuleLaunchpad', () => {
         'launchpad:catalog:refresh',
         'launchpad:instance:update',
         'launchpad:velero:backup',
+        'launchpad:instance:delete',
       ]);
       for (const action of actions) {
         expect(action.description).toBeTruthy();

@@ -10,6 +10,7 @@ import { createInstancePrepareAction } from './instancePrepare';
 import { createCatalogRefreshAction } from './catalogRefresh';
 import { createInstanceUpdateAction } from './instanceUpdate';
 import { createVeleroBackupAction } from './veleroBackup';
+import { createInstanceDeleteAction } from './instanceDelete';
 
 export { createInstanceCreateAction, type InstanceCreateDeps };
 export {
@@ -21,6 +22,7 @@ export {
   createCatalogRefreshAction,
   createInstanceUpdateAction,
   createVeleroBackupAction,
+  createInstanceDeleteAction,
 };
 export type { LaunchpadActionDeps } from './shared';
 
@@ -36,5 +38,6 @@ export function createLaunchpadActions(deps: InstanceCreateDeps) {
     createCatalogRefreshAction(deps),
     createInstanceUpdateAction(deps),
     createVeleroBackupAction(deps),
+    createInstanceDeleteAction(deps),
   ];
 }

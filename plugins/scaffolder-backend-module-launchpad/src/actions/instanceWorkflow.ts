@@ -85,7 +85,9 @@ function derivedParameters(
 }
 
 /** Parameters read from the instance's secrets (parameter → config key). */
-export function defaultSecretParameters(template: string): Record<string, string> {
+export function defaultSecretParameters(
+  template: string,
+): Record<string, string> {
   if (template.startsWith('mysql-')) return { password: 'MYSQL_PASSWORD' };
   if (template.startsWith('mongodb-')) return { password: 'MONGODB_PASSWORD' };
   return {};
@@ -96,9 +98,8 @@ export function workflowName(template: string, slug: string): string {
   return `${template.replace(/-template$/, '')}-${slug}`;
 }
 
-
-/** A workflow to run for an instance, its parameters checked against the template. */
-export interface PreparedWorkflow {
+/** A workflow to run for an instance, its parameters checked against the template (plain JSON: checkpointed). */
+export type PreparedWorkflow = {
   template: string;
   /** Workflow name, `<template without -template>-<slug>` by default. */
   name: string;
@@ -110,7 +111,7 @@ export interface PreparedWorkflow {
   parameters: Record<string, string>;
   /** Parameter → config key, read from the instance secrets only when submitting. */
   secretParameters: Record<string, string>;
-}
+};
 
 /**
  * Reads the template and the instance's config.yml and works out the

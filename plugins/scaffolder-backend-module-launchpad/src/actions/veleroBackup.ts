@@ -319,11 +319,12 @@ export async function takeInstanceBackup(options: {
         `${MAX_ATTEMPTS} Velero backups of ${slug} from this step failed; not trying again (see velero backup get -l launchpad.openedx.org/instance=${slug})`,
       );
     }
-    name = portalBackupName(slug, key, attempt);
-    const existing = await getBackup(cluster, namespace, name);
+    const candidate = portalBackupName(slug, key, attempt);
+    name = candidate;
+    const existing = await getBackup(cluster, namespace, candidate);
     if (!existing) {
       const body = backupBody({
-        name,
+        name: candidate,
         namespace,
         slug,
         schedule,
@@ -337,7 +338,7 @@ export async function takeInstanceBackup(options: {
           meta: {
             cluster: cluster.name,
             slug,
-            backup: `${namespace}/${name}`,
+            backup: `${namespace}/${candidate}`,
             schedule: scheduleName,
           },
         },
@@ -351,14 +352,14 @@ export async function takeInstanceBackup(options: {
             });
           } catch (error) {
             throw kubernetesError(error, {
-              action: `create Velero backup ${namespace}/${name}`,
+              action: `create Velero backup ${namespace}/${candidate}`,
               cluster: cluster.name,
             });
           }
         },
       );
       logger.info(
-        `Created Velero backup ${namespace}/${name} of namespace ${slug} from schedule ${scheduleName}'s template`,
+        `Created Velero backup ${namespace}/${candidate} of namespace ${slug} from schedule ${scheduleName}'s template`,
       );
       break;
     }
@@ -368,12 +369,12 @@ export async function takeInstanceBackup(options: {
       failureOf(existing, record, options.acceptPartiallyFailed)
     ) {
       logger.info(
-        `Velero backup ${namespace}/${name} ended ${record.phase} earlier; making a new one`,
+        `Velero backup ${namespace}/${candidate} ended ${record.phase} earlier; making a new one`,
       );
       continue;
     }
     logger.info(
-      `Velero backup ${namespace}/${name} already exists (${record.phase}); waiting for it instead of making another`,
+      `Velero backup ${namespace}/${candidate} already exists (${record.phase}); waiting for it instead of making another`,
     );
     break;
   }
