@@ -144,6 +144,7 @@ describe.each(databases.eachSupportedId())(
       expect(built.durationSeconds).toBeLessThanOrEqual(BUILD_MS / 1000);
       const [failed] = await store.runs('staging', 'physics-101');
       expect(failed).toMatchObject({
+        runId: failing.runId,
         service: 'mfe',
         conclusion: 'failure',
         image: undefined,
