@@ -199,7 +199,9 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
           name,
         },
       )) as {
-        spec?: { arguments?: { parameters?: Array<{ name?: string; value?: string }> } };
+        spec?: {
+          arguments?: { parameters?: Array<{ name?: string; value?: string }> };
+        };
       };
       const values = (object.spec?.arguments?.parameters ?? [])
         .filter(p => /password/i.test(p.name ?? ''))
@@ -227,7 +229,13 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
       const dump = JSON.stringify(await knex('launchpad_workflow_runs'));
       for (const value of values) expect(dump).not.toContain(value);
     } catch (error) {
-      throw new Error(`${String(error)}; last seen ${JSON.stringify(last)}; cache ${JSON.stringify(cache.state())} workflows ${cache.list('workflows').length} apps ${cache.list('applications').length}`);
+      throw new Error(
+        `${String(error)}; last seen ${JSON.stringify(
+          last,
+        )}; cache ${JSON.stringify(cache.state())} workflows ${
+          cache.list('workflows').length
+        } apps ${cache.list('applications').length}`,
+      );
     } finally {
       await recorder.stop();
       await cache.stop();
