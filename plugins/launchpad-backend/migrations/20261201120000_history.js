@@ -29,7 +29,10 @@ exports.up = async function up(knex) {
     table.comment('ArgoCD sync and health changes of each Application');
     table.increments('id');
     table.string('cluster', 255).notNullable();
-    table.string('namespace', 255).notNullable().comment('The instance namespace');
+    table
+      .string('namespace', 255)
+      .notNullable()
+      .comment('The instance namespace');
     table.string('application', 255).notNullable();
     table.string('app_uid', 64).notNullable();
     table.string('resource_version', 64).notNullable();
@@ -43,7 +46,10 @@ exports.up = async function up(knex) {
     table.unique(['app_uid', 'resource_version'], {
       indexName: 'launchpad_argocd_transitions_once',
     });
-    table.index(['cluster', 'namespace'], 'launchpad_argocd_transitions_instance');
+    table.index(
+      ['cluster', 'namespace'],
+      'launchpad_argocd_transitions_instance',
+    );
   });
 };
 
