@@ -122,7 +122,10 @@ describe('templates/deprovision-instance', () => {
   it("renders the run's and the dry run's outputs", () => {
     const parameters = { instance: 'component:staging/demo', confirm: 'demo' };
     const run = {
-      deleted: ['workflow demo/mysql-deprovision-demo', 'folder instances/demo'],
+      deleted: [
+        'workflow demo/mysql-deprovision-demo',
+        'folder instances/demo',
+      ],
       commitUrl: 'https://github.com/acme/c/commit/abc',
       refusals: [],
       plan: {

@@ -431,7 +431,7 @@ export function createVeleroBackupAction(deps: LaunchpadActionDeps) {
           z
             .string({
               description:
-                "The Velero Schedule whose template to use; default the best covering one (one naming the namespace, else the longest TTL)",
+                'The Velero Schedule whose template to use; default the best covering one (one naming the namespace, else the longest TTL)',
             })
             .optional(),
         ttl: z =>
@@ -503,9 +503,11 @@ export function createVeleroBackupAction(deps: LaunchpadActionDeps) {
         const names = covering.map(s => s.metadata?.name).join(', ');
         throw new InputError(
           ctx.input.schedule
-            ? `schedule: "${ctx.input.schedule}" is not an enabled Velero Schedule that includes namespace ${slug} on ${cluster.name}; those that do: ${
-                names || 'none'
-              }`
+            ? `schedule: "${
+                ctx.input.schedule
+              }" is not an enabled Velero Schedule that includes namespace ${slug} on ${
+                cluster.name
+              }; those that do: ${names || 'none'}`
             : `No enabled Velero Schedule on ${cluster.name} includes namespace ${slug}: there is no template to back it up with (is Harmony's Velero installed, or the namespace excluded?)`,
         );
       }
