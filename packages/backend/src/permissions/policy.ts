@@ -66,6 +66,7 @@ export const LAUNCHPAD_ACTIONS: Record<string, string | undefined> = {
   'launchpad:argocd:sync': launchpadArgocdSyncPermission.name,
   'launchpad:instance:update': launchpadInstanceUpdatePermission.name,
   'launchpad:instance:delete': launchpadInstanceDeletePermission.name,
+  'launchpad:velero:backup': launchpadInstanceUpdatePermission.name,
   'launchpad:catalog:refresh': undefined,
 };
 
