@@ -231,13 +231,31 @@ describe('LaunchpadPermissionPolicy', () => {
     });
   });
 
-  it("leaves Backstage's own permissions open, as before", async () => {
+  it("leaves Backstage's own permissions open, as before (catalog reads: see the templates below)", async () => {
     const catalogRead = createPermission({
       name: 'catalog.entity.read',
       attributes: { action: 'read' },
       resourceType: 'catalog-entity',
     });
-    expect((await decide(catalogRead, OUTSIDER)).result).toBe(
+    const locationCreate = createPermission({
+      name: 'catalog.location.create',
+      attributes: { action: 'create' },
+    });
+    const refresh = createPermission({
+      name: 'catalog.entity.refresh',
+      attributes: { action: 'update' },
+    });
+    expect((await decide(refresh, OUTSIDER)).result).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    // Registering entities by hand is the platform team's.
+    expect((await decide(locationCreate, OUTSIDER)).result).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect((await decide(locationCreate, PLATFORM)).result).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    expect((await decide(catalogRead, PLATFORM)).result).toBe(
       AuthorizeResult.ALLOW,
     );
     expect((await decide(catalogRead)).result).toBe(AuthorizeResult.ALLOW);
@@ -267,6 +285,69 @@ describe('LaunchpadPermissionPolicy', () => {
         }),
       ),
     ).toEqual({ staging: ['group:default/course-team'] });
+  });
+
+  describe('templates a user may not run are hidden (catalog.entity.read)', () => {
+    const entityRead = createPermission({
+      name: 'catalog.entity.read',
+      attributes: { action: 'read' },
+      resourceType: 'catalog-entity',
+    });
+    const template = (name: string) => ({
+      kind: 'Template',
+      metadata: { name, namespace: 'default' },
+    });
+    /** The catalog's IS_ENTITY_KIND and HAS_METADATA rules, as the catalog applies them. */
+    function sees(
+      decision: PolicyDecision,
+      entity: { kind: string; metadata: Record<string, string> },
+    ): boolean {
+      if (decision.result !== AuthorizeResult.CONDITIONAL) {
+        return decision.result === AuthorizeResult.ALLOW;
+      }
+      const evaluate = (c: PermissionCriteria<any>): boolean => {
+        if ('anyOf' in c) return c.anyOf.some(evaluate);
+        if ('allOf' in c) return c.allOf.every(evaluate);
+        if ('not' in c) return !evaluate(c.not);
+        if (c.rule === 'IS_ENTITY_KIND')
+          return c.params.kinds
+            .map((k: string) => k.toLowerCase())
+            .includes(entity.kind.toLowerCase());
+        if (c.rule === 'HAS_METADATA')
+          return entity.metadata[c.params.key] === c.params.value;
+        throw new Error(`unexpected rule ${c.rule}`);
+      };
+      return evaluate(
+        (decision as ConditionalPolicyDecision)
+          .conditions as PermissionCriteria<any>,
+      );
+    }
+
+    it('shows the platform team every template, others only those they may run', async () => {
+      const platform = await decide(entityRead, PLATFORM);
+      const outsider = await decide(entityRead, OUTSIDER);
+      const creator = await decide(entityRead, CREATOR);
+      for (const name of [
+        'new-openedx-instance',
+        'rebuild-images',
+        'deprovision-instance',
+      ]) {
+        expect(sees(platform, template(name))).toBe(true);
+      }
+      expect(sees(outsider, template('rebuild-images'))).toBe(true);
+      expect(sees(outsider, template('new-openedx-instance'))).toBe(false);
+      expect(sees(outsider, template('deprovision-instance'))).toBe(false);
+      // A cluster's createGroups member creates, but does not deprovision.
+      expect(sees(creator, template('new-openedx-instance'))).toBe(true);
+      expect(sees(creator, template('deprovision-instance'))).toBe(false);
+      // Only templates: a component of that name stays visible.
+      expect(
+        sees(outsider, {
+          kind: 'Component',
+          metadata: { name: 'deprovision-instance', namespace: 'default' },
+        }),
+      ).toBe(true);
+    });
   });
 });
 

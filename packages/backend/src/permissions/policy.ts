@@ -101,6 +101,43 @@ const notLaunchpadAction: ActionCriteria = {
   not: anyOf(Object.keys(LAUNCHPAD_ACTIONS).map(hasActionId)),
 };
 
+/**
+ * Templates hidden (a `catalog.entity.read` condition) from users who may not
+ * run them, so the Create page offers only what works: deprovisioning and
+ * fleet waves are the platform team's; creating is also a cluster's
+ * createGroups'. Everyone else's templates (rebuild-images: owners rebuild
+ * their own instances) stay visible.
+ */
+export const PLATFORM_TEAM_TEMPLATES = [
+  'deprovision-instance',
+  'fleet-upgrade',
+];
+export const CREATE_TEMPLATES = ['new-openedx-instance'];
+
+/**
+ * Registering entities by hand (the "Register existing component" page):
+ * the platform team's. Launchpad's entities come from the cluster
+ * repositories, and a stray location would put unmanaged ones beside them.
+ */
+const REGISTER_PERMISSIONS = new Set([
+  'catalog.entity.create',
+  'catalog.location.create',
+]);
+
+type EntityCriteria = PermissionCriteria<PermissionCondition<'catalog-entity'>>;
+
+function templatesNamed(names: string[]): EntityCriteria {
+  const [first, ...rest] = names.map(
+    (name): EntityCriteria => ({
+      allOf: [
+        catalogConditions.isEntityKind({ kinds: ['template'] }),
+        catalogConditions.hasMetadata({ key: 'name', value: name }),
+      ],
+    }),
+  );
+  return { anyOf: [first, ...rest] };
+}
+
 /** `launchpad.clusters[].createGroups`, by cluster name. */
 export function readCreateGroups(config: Config): Record<string, string[]> {
   const result: Record<string, string[]> = {};
@@ -163,6 +200,18 @@ export class LaunchpadPermissionPolicy implements PermissionPolicy {
       permission,
       RESOURCE_TYPE_SCAFFOLDER_ACTION,
     );
+    if (
+      user &&
+      permission.name === 'catalog.entity.read' &&
+      isResourcePermission(permission, 'catalog-entity')
+    ) {
+      return this.entityRead(permission, user);
+    }
+    if (user && REGISTER_PERMISSIONS.has(permission.name)) {
+      return (await this.isPlatformTeam(user))
+        ? { result: AuthorizeResult.ALLOW }
+        : { result: AuthorizeResult.DENY };
+    }
     if (!permission.name.startsWith('launchpad.') && !isActionExecute) {
       return { result: AuthorizeResult.ALLOW };
     }
@@ -223,6 +272,36 @@ export class LaunchpadPermissionPolicy implements PermissionPolicy {
       return { result: AuthorizeResult.ALLOW };
     }
     return { result: AuthorizeResult.DENY };
+  }
+
+  private async isPlatformTeam(user: PolicyQueryUser): Promise<boolean> {
+    const { ownershipEntityRefs } = await this.userInfo.getUserInfo(
+      user.credentials,
+    );
+    return ownershipEntityRefs.some(ref => this.platformTeams.includes(ref));
+  }
+
+  /** Every entity, except the templates the user may not run. */
+  private async entityRead(
+    permission: Parameters<typeof createCatalogConditionalDecision>[0],
+    user: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    const { ownershipEntityRefs } = await this.userInfo.getUserInfo(
+      user.credentials,
+    );
+    if (ownershipEntityRefs.some(ref => this.platformTeams.includes(ref))) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+    const mayCreate = Object.values(this.createGroups).some(groups =>
+      groups.some(g => ownershipEntityRefs.includes(g)),
+    );
+    const hidden = [
+      ...PLATFORM_TEAM_TEMPLATES,
+      ...(mayCreate ? [] : CREATE_TEMPLATES),
+    ];
+    return createCatalogConditionalDecision(permission, {
+      not: templatesNamed(hidden),
+    });
   }
 }
 
