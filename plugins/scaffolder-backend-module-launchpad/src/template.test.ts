@@ -30,6 +30,7 @@ describe('templates/new-openedx-instance', () => {
       clusters: {} as LaunchpadClustersService,
       auditor: mockServices.auditor.mock(),
       permissions: mockServices.permissions(),
+      auth: mockServices.auth(),
       catalog: catalogServiceMock(),
       events: mockServices.events.mock(),
     }).map(a => [a.id, a]),
@@ -47,7 +48,10 @@ describe('templates/new-openedx-instance', () => {
         }>;
       }
     ).parameters;
-    const properties = Object.assign({}, ...pages.map(p => p.properties));
+    const properties: (typeof pages)[number]['properties'] = Object.assign(
+      {},
+      ...pages.map(p => p.properties),
+    );
     expect(pages.flatMap(p => p.required ?? []).sort()).toEqual([
       'cluster',
       'owner',
