@@ -5,13 +5,16 @@ test('a guest lands on the home page and finds the clusters in the catalog', asy
   page,
 }) => {
   await signInAsGuest(page);
-  // The landing page points at the instances and the clusters.
+  // The landing page's "Where things are" widget points at the instances and
+  // the clusters (the sidebar does too: first-impression.spec.ts).
   await expect(page).toHaveURL(/\/$/);
-  const clusters = page.getByRole('link', { name: 'Clusters', exact: true });
+  const clusters = page.getByRole('link', {
+    name: 'Kubernetes clusters',
+    exact: true,
+  });
   await expect(
     page.getByRole('link', { name: 'Open edX instances', exact: true }),
   ).toBeVisible();
-  await saveScreenshot(page, 'home');
 
   await clusters.click();
   await expect(page).toHaveURL(

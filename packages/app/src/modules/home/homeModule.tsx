@@ -13,7 +13,7 @@ who owns it and what it depends on.
   filter by cluster and Open edX release; each instance page shows its
   release, images, LMS and Studio links, its relations and its Kubernetes
   objects.
-- **[Clusters](/catalog?filters[kind]=resource&filters[type]=kubernetes-cluster&filters[user]=all)**:
+- **[Kubernetes clusters](/catalog?filters[kind]=resource&filters[type]=kubernetes-cluster&filters[user]=all)**:
   each cluster page lists the instances it runs.
 - **[Fleet](/launchpad/fleet)**: sync, health, replicas, workloads and
   backups of every instance, filtered and sorted on the server.

@@ -1,6 +1,11 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
+import fs from 'fs';
+import path from 'path';
+import { parse as parseYaml } from 'yaml';
+import type { JsonObject, JsonValue } from '@backstage/types';
+import techdocsPlugin from '@backstage/plugin-techdocs/alpha';
 import { launchpadEntityPageFeatures } from './features';
 
 type Entity = {
@@ -102,7 +107,21 @@ const productionInstance: Entity = {
   },
 };
 
-const entities = [cluster, instance, productionInstance];
+// An instance whose owners publish TechDocs for it.
+const documentedInstance: Entity = {
+  ...instance,
+  metadata: {
+    ...instance.metadata,
+    name: 'handbook',
+    title: 'Handbook',
+    annotations: {
+      ...instance.metadata.annotations,
+      'backstage.io/techdocs-ref': 'dir:.',
+    },
+  },
+};
+
+const entities = [cluster, instance, productionInstance, documentedInstance];
 
 const refOf = (e: Entity) =>
   `${e.kind}:${e.metadata.namespace}/${e.metadata.name}`.toLocaleLowerCase(
@@ -234,10 +253,48 @@ async function fakeBackend(
   return json({ error: { name: 'NotFoundError', message: path } }, 404);
 }
 
-function renderPage(path: string) {
+/**
+ * The app's own `app.extensions` (app-config.yaml) and, as there, a
+ * Kubernetes backend configured for the staging cluster only.
+ */
+function appConfig(): JsonObject {
+  const file = fs.readFileSync(
+    path.resolve(__dirname, '../../../../../app-config.yaml'),
+    'utf8',
+  );
+  const { app } = parseYaml(file) as { app: { extensions: JsonValue[] } };
+  return {
+    // What the test app's own config holds (given a config, it has no other).
+    app: {
+      title: 'Launchpad Portal',
+      baseUrl: 'http://localhost:3000',
+      extensions: app.extensions,
+    },
+    backend: { baseUrl: 'http://localhost:7007' },
+    techdocs: { storageUrl: 'http://localhost:7007/api/techdocs/static/docs' },
+    kubernetes: {
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: [{ name: 'staging', url: 'http://127.0.0.1:7101' }],
+        },
+      ],
+    },
+  };
+}
+
+/** The entity page's tab (a link to its sub-route), if it is there. */
+function tabLink(name: string, tab: string, namespace = 'staging') {
+  return document.querySelector(
+    `a[href="/catalog/${namespace}/component/${name}/${tab}"]`,
+  );
+}
+
+function renderPage(route: string) {
   return renderTestApp({
-    features: launchpadEntityPageFeatures,
-    initialRouteEntries: [path],
+    features: [...launchpadEntityPageFeatures, techdocsPlugin],
+    config: appConfig(),
+    initialRouteEntries: [route],
     apis: [
       mockApis.fetch({ baseImplementation: fakeBackend }),
       mockApis.permission(),
@@ -279,6 +336,36 @@ describe('Launchpad entity pages and catalog index', () => {
     expect(screen.queryByText('Kubernetes cluster')).not.toBeInTheDocument();
   });
 
+  it('show no TechDocs tab on an instance without docs', async () => {
+    renderPage('/catalog/staging/component/demo');
+    expect(
+      await screen.findByText('Open edX instance', {}, slow),
+    ).toBeVisible();
+    // The tabs are links to the entity's sub-routes.
+    await waitFor(
+      () => expect(tabLink('demo', 'kubernetes')).not.toBeNull(),
+      slow,
+    );
+    expect(tabLink('demo', 'docs')).toBeNull();
+  });
+
+  it('show the TechDocs tab on an instance with backstage.io/techdocs-ref', async () => {
+    renderPage('/catalog/staging/component/handbook');
+    await waitFor(
+      () => expect(tabLink('handbook', 'docs')).not.toBeNull(),
+      slow,
+    );
+  });
+
+  it('show no Kubernetes tab on an instance of a cluster the Kubernetes backend lacks', async () => {
+    renderPage('/catalog/production/component/university');
+    expect(
+      await screen.findByText('Open edX instance', {}, slow),
+    ).toBeVisible();
+    expect(await screen.findByText('About', {}, slow)).toBeVisible();
+    expect(tabLink('university', 'kubernetes', 'production')).toBeNull();
+  });
+
   it("open an instance's Kubernetes tab", async () => {
     renderPage('/catalog/staging/component/demo/kubernetes');
     expect(await screen.findByText('Your Clusters', {}, slow)).toBeVisible();
@@ -294,13 +381,15 @@ describe('Launchpad entity pages and catalog index', () => {
       await screen.findByText('Kubernetes cluster', {}, slow),
     ).toBeVisible();
     expect(
-      await screen.findByText('Open edX instances (1)', {}, slow),
+      await screen.findByText('Open edX instances (2)', {}, slow),
     ).toBeVisible();
     expect(screen.getByRole('link', { name: 'demo' })).toHaveAttribute(
       'href',
       '/catalog/staging/component/demo',
     );
     expect(screen.queryByText('Open edX instance')).not.toBeInTheDocument();
+    // No relations graph on cluster pages (a node per instance).
+    expect(screen.queryByText('Relations')).not.toBeInTheDocument();
   });
 
   it('filter the catalog index by cluster', async () => {
