@@ -1,0 +1,249 @@
+import { expect, Page, test } from '@playwright/test';
+import { BACKEND_URL, guestToken } from './portal';
+import { saveScreenshot, signInAsGuest } from './support';
+
+// The sandbox's GitHub (and its admin API) and the staging cluster's
+// repository (packages/sandbox/src/seed).
+const SANDBOX = 'http://127.0.0.1:7100';
+const REPOSITORY = 'acme-edu/launchpad-cluster-staging';
+const DOMAIN = 'staging.learn.acme.test';
+
+async function sandboxToken(): Promise<string> {
+  const res = await fetch(`${SANDBOX}/_sandbox/state`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  const state = (await res.json()) as { github: { token: string } };
+  return state.github.token;
+}
+
+/** Moves the sandbox's clock on: its workflows, builds and syncs run on it. */
+async function advanceSandboxClock(ms: number): Promise<void> {
+  const res = await fetch(`${SANDBOX}/_sandbox/clock`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ advanceMs: ms }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(res.ok).toBe(true);
+}
+
+async function github(
+  token: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  return fetch(`${SANDBOX}${path}`, {
+    ...init,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      Accept: 'application/vnd.github+json',
+      'Content-Type': 'application/json',
+    },
+    signal: AbortSignal.timeout(10_000),
+  });
+}
+
+/**
+ * What real Picasso's first `tutor k8s render` commits to `env/` (the shape
+ * of the seeded instances'): the sandbox's build only re-tags manifests that
+ * are already there, and ArgoCD cannot sync a path that does not exist. The
+ * backend's REST test (packages/backend/src/scaffolderRest.test.ts) does the
+ * same in-process; here it goes through the sandbox's GitHub API.
+ */
+async function commitFirstRender(token: string, slug: string): Promise<void> {
+  const deployment = (name: string) =>
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      `  name: ${name}`,
+      `  labels: { app.kubernetes.io/name: ${name} }`,
+      'spec:',
+      `  selector: { matchLabels: { app.kubernetes.io/name: ${name} } }`,
+      '  template:',
+      `    metadata: { labels: { app.kubernetes.io/name: ${name} } }`,
+      '    spec:',
+      '      containers:',
+      `        - { name: ${name}, image: acme-edu/${slug}-openedx:initial }`,
+      '',
+    ].join('\n');
+  const files: Record<string, string> = {
+    'k8s/deployments.yml': ['lms', 'cms'].map(deployment).join('---\n'),
+    'kustomization.yml': [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      `namespace: ${slug}`,
+      'resources: [k8s/deployments.yml]',
+      '',
+    ].join('\n'),
+  };
+  for (const [file, content] of Object.entries(files)) {
+    const res = await github(
+      token,
+      `/repos/${REPOSITORY}/contents/instances/${slug}/env/${file}`,
+      {
+        method: 'PUT',
+        body: JSON.stringify({
+          message: `Render ${slug} env`,
+          content: Buffer.from(content).toString('base64'),
+        }),
+      },
+    );
+    expect(res.status, `PUT env/${file}`).toBe(201);
+  }
+}
+
+interface Task {
+  status: string;
+}
+
+async function readTask(id: string): Promise<Task> {
+  const res = await fetch(`${BACKEND_URL}/api/scaffolder/v2/tasks/${id}`, {
+    headers: { Authorization: `Bearer ${await guestToken()}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(res.ok).toBe(true);
+  return (await res.json()) as Task;
+}
+
+async function taskLog(id: string): Promise<string> {
+  const res = await fetch(
+    `${BACKEND_URL}/api/scaffolder/v2/tasks/${id}/events`,
+    {
+      headers: { Authorization: `Bearer ${await guestToken()}` },
+      signal: AbortSignal.timeout(10_000),
+    },
+  );
+  const events = (await res.json()) as Array<{ body: { message?: string } }>;
+  return events.map(e => e.body.message ?? '').join('\n');
+}
+
+/** Opens the template's form from /create. */
+async function openTemplate(page: Page): Promise<void> {
+  await page.goto('/create');
+  // The innermost card naming the template (template groups are cards too).
+  const card = page
+    .locator('.MuiCard-root')
+    .filter({ hasText: 'New Open edX instance' })
+    .filter({ has: page.getByTestId('template-card-actions--create') })
+    .last();
+  await card.getByTestId('template-card-actions--create').click();
+  await expect(page.getByText('Instance name (slug)').first()).toBeVisible();
+}
+
+/** Picks the sample platform team in Backstage's OwnerPicker. */
+async function chooseOwner(page: Page): Promise<void> {
+  await page.getByRole('textbox', { name: 'Owner' }).click();
+  await page.getByRole('option', { name: 'Platform team' }).click();
+}
+
+test('a new instance from the template: form with hosts and availability, task log, catalog entity', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const id = Date.now().toString(36).slice(-6);
+  const platformName = `E2E Course ${id}`;
+  const slug = `e2e-course-${id}`;
+  const token = await sandboxToken();
+
+  await signInAsGuest(page);
+  await openTemplate(page);
+  // The cluster picker lists the configured clusters; staging is the default.
+  await expect(page.getByTestId('launchpad-cluster-picker')).toContainText(
+    'Staging',
+  );
+  await page.getByLabel(/^Platform name/).fill(platformName);
+  // The slug follows the platform name, then the backend says it is free.
+  await expect(page.getByTestId('launchpad-slug-input')).toHaveValue(slug);
+  await expect(page.getByTestId('launchpad-slug-status')).toHaveText(
+    `${slug} is available in staging`,
+  );
+  await expect(page.getByTestId('launchpad-slug-hosts')).toHaveText(
+    `LMS: https://${slug}.${DOMAIN} · Studio: https://studio.${slug}.${DOMAIN}`,
+  );
+  await chooseOwner(page);
+  await saveScreenshot(page, 'create-instance-form');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByTestId('launchpad-release-input')).toHaveValue(
+    'release/teak.3',
+  );
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  await page.waitForURL(/\/create\/tasks\/[^/]+$/);
+  const taskId = page.url().split('/').pop()!;
+
+  // Drive the task: once the files are committed, the first render; and the
+  // sandbox's clock on, so workflows, builds and the sync do not take minutes.
+  let rendered = false;
+  await expect
+    .poll(
+      async () => {
+        if (!rendered) {
+          const config = await github(
+            token,
+            `/repos/${REPOSITORY}/contents/instances/${slug}/config.yml`,
+          );
+          if (config.status === 200) {
+            await commitFirstRender(token, slug);
+            rendered = true;
+          }
+        }
+        await advanceSandboxClock(120_000);
+        return (await readTask(taskId)).status;
+      },
+      { timeout: 150_000, intervals: [2_000] },
+    )
+    .toMatch(/^(completed|failed)$/);
+  const log = await taskLog(taskId);
+  expect(log, log).not.toContain('Error:');
+  expect((await readTask(taskId)).status).toBe('completed');
+  for (const workflow of ['mysql', 'mongodb', 'storage']) {
+    expect(log).toContain(
+      `Workflow ${slug}/${workflow}-provision-${slug} Succeeded`,
+    );
+  }
+
+  // The task page: the output links, and the log with the workflow names.
+  const catalogLink = page.getByRole('link', { name: 'Open in the catalog' });
+  await expect(catalogLink).toBeVisible();
+  await expect(page.getByRole('link', { name: 'LMS' })).toHaveAttribute(
+    'href',
+    `https://${slug}.${DOMAIN}`,
+  );
+  await page.getByRole('button', { name: /show logs/i }).click();
+  await expect(
+    page.getByText(/Workflow .*-provision-.* Succeeded/).first(),
+  ).toBeVisible();
+  await saveScreenshot(page, 'create-instance-task');
+
+  // The instance in the catalog (the create step asked the provider to re-read).
+  await catalogLink.click();
+  await expect(page).toHaveURL(
+    new RegExp(`/catalog/staging/component/${slug}`),
+  );
+  await expect(page.getByText(platformName).first()).toBeVisible();
+  await saveScreenshot(page, 'create-instance-entity');
+});
+
+test('a taken slug shows the reason in the form and cannot go on', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await openTemplate(page);
+  await page.getByLabel(/^Platform name/).fill('Demo');
+  await expect(page.getByTestId('launchpad-slug-input')).toHaveValue('demo');
+  await expect(page.getByTestId('launchpad-slug-status')).toContainText(
+    `slug "demo" is taken in staging: instances/demo exists in ${REPOSITORY}`,
+  );
+  await chooseOwner(page);
+  await page.getByRole('button', { name: 'Next' }).click();
+  // The field's validation keeps the form on this step: its helper text
+  // (the field's description until then) now carries the error.
+  await expect(page.locator('#root_slug-helper-text')).toContainText(
+    'slug "demo" is taken in staging',
+  );
+  await expect(page.getByTestId('launchpad-slug-input')).toBeVisible();
+  await expect(page.getByTestId('launchpad-release-input')).toHaveCount(0);
+  await saveScreenshot(page, 'create-instance-taken');
+});
