@@ -93,6 +93,7 @@ export const launchpadPlugin = createBackendPlugin({
           clusters,
           status,
           instances,
+          history: history.service,
         });
       },
     });

@@ -28,6 +28,7 @@ type Backend = Awaited<ReturnType<typeof startTestBackend>>;
 
 const LIST = 'launchpad:list-instances';
 const GET = 'launchpad:get-instance-status';
+const HISTORY = 'launchpad:get-instance-history';
 
 /**
  * A permission decision per permission name (and, for `launchpad.status.read`,
@@ -147,7 +148,7 @@ describe('launchpad actions for agents (actions registry, MCP)', () => {
       await backend?.stop();
     }, 60_000);
 
-    it('lists both actions with their schemas, read-only', async () => {
+    it('lists the three actions with their schemas, read-only', async () => {
       const res = await actionsApi(backend!).list();
       expect(res.status).toBe(200);
       const actions = (
@@ -155,7 +156,7 @@ describe('launchpad actions for agents (actions registry, MCP)', () => {
           actions: Array<{ id: string; attributes: { readOnly: boolean } }>;
         }
       ).actions;
-      expect(actions.map(a => a.id).sort()).toEqual([GET, LIST]);
+      expect(actions.map(a => a.id).sort()).toEqual([HISTORY, GET, LIST]);
       expect(actions.every(a => a.attributes.readOnly)).toBe(true);
     });
 
@@ -218,6 +219,35 @@ describe('launchpad actions for agents (actions registry, MCP)', () => {
       expect(missing.status).toBe(404);
       const neither = await actionsApi(backend!).invoke(GET, {});
       expect(neither.status).toBe(400);
+    });
+
+    it('get-instance-history answers from the history tables, per instance', async () => {
+      const output = await eventually(
+        'the seed workflows recorded',
+        async () => {
+          const res = await actionsApi(backend!).invoke(HISTORY, {
+            cluster: 'staging',
+            slug: 'demo',
+          });
+          const items = (res.body?.output?.items ?? []) as Array<{
+            type: string;
+          }>;
+          return res.status === 200 &&
+            items.filter(i => i.type === 'workflow').length >= 3
+            ? res.body.output
+            : undefined;
+        },
+        60_000,
+      );
+      expect(output.enabled).toBe(true);
+      expect(output.entityRef).toBe('component:staging/demo');
+      expect(output.items[0]).toEqual(
+        expect.objectContaining({ at: expect.any(String) }),
+      );
+      const missing = await actionsApi(backend!).invoke(HISTORY, {
+        entityRef: 'component:staging/no-such-instance',
+      });
+      expect(missing.status).toBe(404);
     });
 
     it('is reachable through the MCP endpoint', async () => {

@@ -15,6 +15,7 @@ import {
   launchpadStatusReadPermission,
 } from '@internal/plugin-launchpad-common';
 import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import type { HistoryService } from '../history/HistoryService';
 import type { InstanceEntities } from '../status/InstanceEntities';
 import { instanceTarget, type StatusService } from '../status/StatusService';
 import { visibleInstances } from '../status/visibleInstances';
@@ -26,6 +27,7 @@ export interface StatusActionsOptions {
   clusters: LaunchpadClustersService;
   status: StatusService;
   instances: InstanceEntities;
+  history: HistoryService;
 }
 
 /**
@@ -37,8 +39,33 @@ export interface StatusActionsOptions {
  * credentials, so an agent sees exactly what its user sees.
  */
 export function registerStatusActions(options: StatusActionsOptions) {
-  const { actionsRegistry, permissions, catalog, clusters, status, instances } =
-    options;
+  const {
+    actionsRegistry,
+    permissions,
+    catalog,
+    clusters,
+    status,
+    instances,
+    history,
+  } = options;
+
+  /** The instance entity named by the input, after the caller's launchpad.status.read. */
+  async function readableInstance(
+    input: { entityRef?: string; cluster?: string; slug?: string },
+    credentials: BackstageCredentials,
+  ) {
+    const entityRef = instanceRef(input);
+    const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    const target =
+      entity?.spec?.type === ENTITY_TYPES.instance
+        ? instanceTarget(entity)
+        : undefined;
+    if (!target) {
+      throw new NotFoundError(`No Open edX instance ${entityRef}`);
+    }
+    await authorizeRead(permissions, target.entityRef, credentials);
+    return target;
+  }
 
   actionsRegistry.register({
     name: 'list-instances',
@@ -199,16 +226,7 @@ export function registerStatusActions(options: StatusActionsOptions) {
       },
     ],
     action: async ({ input, credentials }) => {
-      const entityRef = instanceRef(input);
-      const entity = await catalog.getEntityByRef(entityRef, { credentials });
-      const target =
-        entity?.spec?.type === ENTITY_TYPES.instance
-          ? instanceTarget(entity)
-          : undefined;
-      if (!target) {
-        throw new NotFoundError(`No Open edX instance ${entityRef}`);
-      }
-      await authorizeRead(permissions, target.entityRef, credentials);
+      const target = await readableInstance(input, credentials);
       const s = status.instanceStatus(target);
       const { problems } = fleetRowStatus({
         argocd: s.argocd,
@@ -231,6 +249,59 @@ export function registerStatusActions(options: StatusActionsOptions) {
           backups: plain(s.backups),
           workflows: s.workflows.map(plain),
           generatedAt: s.generatedAt,
+        },
+      };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'get-instance-history',
+    title: "Get an Open edX instance's history",
+    description:
+      'What happened to one instance, and when, newest first: each Argo Workflow run (provision, deprovision: phase, start, duration, the failing step and its message), each Picasso image build (service, conclusion, duration, image) and each ArgoCD sync or health change (from, to, revision). Kept after Argo has removed the Workflows. Name the instance by entity ref or by cluster and slug.',
+    visibilityPermission: launchpadStatusListPermission,
+    attributes: { readOnly: true, idempotent: true, destructive: false },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z
+            .string()
+            .optional()
+            .describe('The instance entity, e.g. component:staging/chem-201'),
+          cluster: z.string().optional().describe('With slug: e.g. staging'),
+          slug: z.string().optional().describe('With cluster: e.g. chem-201'),
+          limit: z.number().int().min(1).max(500).default(50),
+        }),
+      output: z =>
+        z.object({
+          entityRef: z.string(),
+          enabled: z
+            .boolean()
+            .describe('False when launchpad.history.enabled is false'),
+          items: z.array(
+            z
+              .object({
+                type: z.enum(['workflow', 'build', 'argocd']),
+                at: z.string(),
+              })
+              .passthrough(),
+          ),
+        }),
+    },
+    examples: [
+      {
+        title: 'The last 20 events of one instance',
+        input: { entityRef: 'component:staging/chem-201', limit: 20 },
+      },
+    ],
+    action: async ({ input, credentials }) => {
+      const target = await readableInstance(input, credentials);
+      const answer = await history.instanceHistory(target, input.limit);
+      return {
+        output: {
+          entityRef: answer.entityRef,
+          enabled: answer.enabled,
+          items: answer.items.map(item => ({ ...item })),
         },
       };
     },
