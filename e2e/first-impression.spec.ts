@@ -40,8 +40,11 @@ test('the sidebar lists what this portal is for, and nothing that leads nowhere'
     // The guest is in the platform team, who may register components.
     'Register component',
   ]) {
+    // By its text too: the logo's link is also labelled "Home".
     await expect(
-      nav.getByRole('link', { name: entry, exact: true }),
+      nav.getByRole('link', { name: entry, exact: true }).filter({
+        hasText: entry,
+      }),
     ).toBeVisible();
   }
   await expect(nav.getByText('Search', { exact: true }).first()).toBeVisible();
@@ -97,7 +100,7 @@ test('the home page shows a card per cluster with the fleet counts, each linking
   // The user's own instances and the way to a new one.
   await expect(page.getByText(/^Your instances \(\d+\)$/)).toBeVisible();
   await expect(
-    page.getByRole('link', { name: 'New instance' }),
+    page.getByRole('button', { name: 'New instance' }),
   ).toHaveAttribute('href', '/create/templates/default/new-openedx-instance');
   await saveScreenshot(page, 'home');
 
@@ -117,7 +120,12 @@ test('the home page shows a card per cluster with the fleet counts, each linking
     table.getByRole('link', { name: 'legacy-campus', exact: true }),
   ).toBeVisible();
   // Only the degraded ones (well under a page of 20).
-  await expect(table.locator('tbody tr')).toHaveCount(production.degraded);
+  // (the table pads a page with empty rows: count the rows with an instance)
+  await expect(
+    table
+      .locator('tbody tr')
+      .filter({ has: page.locator('a[href^="/catalog/"]') }),
+  ).toHaveCount(production.degraded);
   await expect(
     page.getByRole('button', { name: /^Degraded \(\d+\)$/ }),
   ).toHaveAttribute('aria-pressed', 'true');
