@@ -211,16 +211,17 @@ test('a new instance from the template: form with hosts and availability, task l
     'href',
     `https://${slug}.${DOMAIN}`,
   );
-  // A finished task shows its log (the scaffolder opens it and hides the
-  // button bar); the log viewer's search scrolls to the first match.
-  await page.getByPlaceholder(/search/i).fill(`mysql-provision-${slug}`);
-  await expect(
-    page
-      .getByText(
-        new RegExp(`Workflow ${slug}/mysql-provision-${slug} Succeeded`),
-      )
-      .first(),
-  ).toBeVisible();
+  // The task page lists the steps by their template names (the log lines
+  // naming each workflow are checked above through the task's events: the
+  // page's log viewer renders only the lines scrolled into view).
+  for (const step of [
+    'Provision MySQL',
+    'Provision MongoDB',
+    'Provision the bucket',
+    'Refresh the catalog',
+  ]) {
+    await expect(page.getByText(step, { exact: true }).first()).toBeVisible();
+  }
   await saveScreenshot(page, 'create-instance-task');
 
   // The instance in the catalog (the create step asked the provider to re-read).
