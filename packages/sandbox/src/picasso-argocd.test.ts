@@ -67,4 +67,90 @@ describe('Picasso build → ArgoCD sync', () => {
     });
     expect(synced.status.summary.images).toContain(image);
   });
+
+  it("renders a new instance's env/ on its first build, as tutor k8s render does", async () => {
+    const octokit = new Octokit({
+      baseUrl: sandbox.github.url,
+      auth: sandbox.github.token,
+    });
+    const [owner, repo] = sandbox.clusters[0].repository.split('/');
+    const demo = (await sandbox.git.readFile(
+      owner,
+      repo,
+      'instances/demo/config.yml',
+    ))!;
+    // A folder as launchpad:instance:create writes it: config.yml, no env/.
+    await sandbox.git.commitFiles(owner, repo, {
+      message: 'new instance',
+      changes: {
+        'instances/fresh/config.yml': demo
+          .replace(/demo/g, 'fresh')
+          .replace(/^(DOCKER_IMAGE_OPENEDX|MFE_DOCKER_IMAGE):.*\n/gm, ''),
+      },
+    });
+    const before = await sandbox.git.headSha(owner, repo);
+    await octokit.rest.actions.createWorkflowDispatch({
+      owner,
+      repo,
+      workflow_id: 'build.yml',
+      ref: 'main',
+      inputs: { INSTANCE_NAME: 'fresh', SERVICE: 'mfe' },
+    });
+    let head = before;
+    for (let i = 0; i < 60 && head === before; i++) {
+      await sandbox.settle(1_000);
+      await new Promise(resolve => setTimeout(resolve, 10));
+      head = await sandbox.git.headSha(owner, repo);
+    }
+    expect(head).not.toBe(before);
+    const files = await sandbox.git.listFiles(
+      owner,
+      repo,
+      'instances/fresh/env',
+    );
+    expect(files.sort()).toEqual([
+      'instances/fresh/env/k8s/deployments.yml',
+      'instances/fresh/env/k8s/services.yml',
+      'instances/fresh/env/kustomization.yml',
+    ]);
+    const config = (await sandbox.git.readFile(
+      owner,
+      repo,
+      'instances/fresh/config.yml',
+    ))!;
+    const mfe = /MFE_DOCKER_IMAGE: (\S+)/.exec(config)![1];
+    const deployments = (await sandbox.git.readFile(
+      owner,
+      repo,
+      'instances/fresh/env/k8s/deployments.yml',
+    ))!;
+    // The built image, and Tutor's default for the image not built yet.
+    expect(deployments).toContain(`image: ${mfe}`);
+    expect(deployments).toMatch(/image: docker\.io\/overhangio\/openedx:/);
+    // The next build re-tags what the first one rendered.
+    await octokit.rest.actions.createWorkflowDispatch({
+      owner,
+      repo,
+      workflow_id: 'build.yml',
+      ref: 'main',
+      inputs: { INSTANCE_NAME: 'fresh', SERVICE: 'openedx' },
+    });
+    let second = head;
+    for (let i = 0; i < 60 && second === head; i++) {
+      await sandbox.settle(1_000);
+      await new Promise(resolve => setTimeout(resolve, 10));
+      second = await sandbox.git.headSha(owner, repo);
+    }
+    const openedx = /DOCKER_IMAGE_OPENEDX: (\S+)/.exec(
+      (await sandbox.git.readFile(owner, repo, 'instances/fresh/config.yml'))!,
+    )![1];
+    const retagged = (await sandbox.git.readFile(
+      owner,
+      repo,
+      'instances/fresh/env/k8s/deployments.yml',
+    ))!;
+    expect(retagged).toContain(`image: ${openedx}`);
+    expect(retagged).toContain(`image: ${mfe}`);
+    expect(retagged).not.toMatch(/overhangio\/openedx:/);
+  });
 });

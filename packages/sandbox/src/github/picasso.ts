@@ -239,6 +239,69 @@ export function retagManifests(
   return edits.length ? spliceScalars(text, edits) : undefined;
 }
 
+/** Tutor's default image for a service when config.yml names none (`overhangio/openedx:<tutor version>`). */
+function defaultImage(service: 'openedx' | 'mfe', tutorVersion: unknown) {
+  const version =
+    typeof tutorVersion === 'string' && tutorVersion
+      ? tutorVersion.replace(/^v/, '')
+      : 'latest';
+  return `docker.io/overhangio/${
+    service === 'mfe' ? 'openedx-mfe' : 'openedx'
+  }:${version}`;
+}
+
+/**
+ * The manifests `tutor k8s render` writes to env/, reduced to what ArgoCD and
+ * the status cards read: a Kustomization, the Open edX and MFE Deployments
+ * (`lms`, `cms`, their workers, `mfe`) with their images, and their Services.
+ * The seed's instances and a new instance's first build share it.
+ */
+export function renderEnvFiles(
+  slug: string,
+  images: { openedx: string; mfe: string },
+): Record<string, string> {
+  const deployment = (name: string, image: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { 'app.kubernetes.io/name': name } },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': name } },
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': name } },
+        spec: { containers: [{ name, image }] },
+      },
+    },
+  });
+  const docs = (items: unknown[]) =>
+    items.map(i => new Document(i).toString()).join('---\n');
+  return {
+    [`instances/${slug}/env/kustomization.yml`]: new Document({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      namespace: slug,
+      resources: ['k8s/deployments.yml', 'k8s/services.yml'],
+    }).toString(),
+    [`instances/${slug}/env/k8s/deployments.yml`]: docs([
+      deployment('lms', images.openedx),
+      deployment('cms', images.openedx),
+      deployment('lms-worker', images.openedx),
+      deployment('cms-worker', images.openedx),
+      deployment('mfe', images.mfe),
+    ]),
+    [`instances/${slug}/env/k8s/services.yml`]: docs(
+      ['lms', 'cms', 'mfe'].map(name => ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name },
+        spec: {
+          selector: { 'app.kubernetes.io/name': name },
+          ports: [{ port: name === 'mfe' ? 8002 : 8000 }],
+        },
+      })),
+    ),
+  };
+}
+
 /**
  * What Picasso does when a build succeeds: a new tag for the service's image
  * in config.yml and the rendered manifests in env/ pointing at it, committed
@@ -312,12 +375,30 @@ export async function runPicassoBuild(
   config = setTopLevelScalar(config, key, image);
 
   const changes: Record<string, string> = { [configPath]: config };
-  for (const file of await deps.git.listFiles(
+  const envFiles = await deps.git.listFiles(
     repo.owner,
     repo.name,
     `${folder}/env`,
     build.branch,
-  )) {
+  );
+  if (envFiles.length === 0) {
+    // A new instance's first build: real Picasso runs `tutor k8s render`,
+    // which writes env/ from config.yml; the other service's image is the one
+    // config.yml names, or Tutor's default.
+    const other = service === 'mfe' ? 'openedx' : 'mfe';
+    const otherImage = doc.get(IMAGE_KEYS[other]);
+    Object.assign(
+      changes,
+      renderEnvFiles(slug, {
+        [service]: image,
+        [other]:
+          typeof otherImage === 'string' && otherImage
+            ? otherImage
+            : defaultImage(other, doc.get('TUTOR_VERSION')),
+      } as { openedx: string; mfe: string }),
+    );
+  }
+  for (const file of envFiles) {
     if (!/\.ya?ml$/.test(file)) continue;
     const manifest = await deps.git.readFile(
       repo.owner,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import type { WorkloadCondition } from '../controllers/workloads';
+import { renderEnvFiles } from '../github/picasso';
 
 export const GITHUB_ORG = 'acme-edu';
 export const TEMPLATE_REPOSITORY = `${GITHUB_ORG}/launchpad-instance-template`;
@@ -286,47 +287,7 @@ export function envFiles(
   release: string,
   build = 1,
 ): Record<string, string> {
-  const images = imagesFor(cluster, slug, release, build);
-  const deployment = (name: string, image: string) => ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, labels: { 'app.kubernetes.io/name': name } },
-    spec: {
-      selector: { matchLabels: { 'app.kubernetes.io/name': name } },
-      template: {
-        metadata: { labels: { 'app.kubernetes.io/name': name } },
-        spec: { containers: [{ name, image }] },
-      },
-    },
-  });
-  const docs = (items: unknown[]) =>
-    items.map(i => YAML.stringify(i)).join('---\n');
-  return {
-    [`instances/${slug}/env/kustomization.yml`]: YAML.stringify({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      namespace: slug,
-      resources: ['k8s/deployments.yml', 'k8s/services.yml'],
-    }),
-    [`instances/${slug}/env/k8s/deployments.yml`]: docs([
-      deployment('lms', images.openedx),
-      deployment('cms', images.openedx),
-      deployment('lms-worker', images.openedx),
-      deployment('cms-worker', images.openedx),
-      deployment('mfe', images.mfe),
-    ]),
-    [`instances/${slug}/env/k8s/services.yml`]: docs(
-      ['lms', 'cms', 'mfe'].map(name => ({
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name },
-        spec: {
-          selector: { 'app.kubernetes.io/name': name },
-          ports: [{ port: name === 'mfe' ? 8002 : 8000 }],
-        },
-      })),
-    ),
-  };
+  return renderEnvFiles(slug, imagesFor(cluster, slug, release, build));
 }
 
 /** A malformed config.yml: an unclosed flow sequence, so YAML parsing fails. */
