@@ -1,7 +1,10 @@
 import { useState } from 'react';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderInTestApp, TestApiProvider } from '@backstage/frontend-test-utils';
+import {
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/frontend-test-utils';
 import type { ApiHolder } from '@backstage/core-plugin-api';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import launchpadPlugin from '../../alpha/plugin';
@@ -77,7 +80,8 @@ function fakeApi() {
 }
 
 const holder = (api: LaunchpadApi): ApiHolder => ({
-  get: (ref => (ref.id === launchpadApiRef.id ? api : undefined)) as ApiHolder['get'],
+  get: (ref =>
+    ref.id === launchpadApiRef.id ? api : undefined) as ApiHolder['get'],
 });
 
 /** The scaffolder's form, reduced to what a field sees: its value and the whole form's data. */
@@ -150,7 +154,9 @@ describe('LaunchpadSlugPicker', () => {
       </TestApiProvider>,
     );
     await waitFor(() => expect(values.slug).toBe('chemistry-201'), slow);
-    expect(await screen.findByTestId('launchpad-slug-hosts', {}, slow)).toHaveTextContent(
+    expect(
+      await screen.findByTestId('launchpad-slug-hosts', {}, slow),
+    ).toHaveTextContent(
       'LMS: https://chemistry-201.staging.learn.acme.test · Studio: https://studio.chemistry-201.staging.learn.acme.test',
     );
     expect(screen.getByTestId('launchpad-slug-status')).toHaveTextContent(
@@ -236,7 +242,11 @@ describe('LaunchpadSlugPicker', () => {
       await launchpadSlugValidation(
         slug,
         { addError: (e: string) => errors.push(e) } as never,
-        { apiHolder: holder(api), formData: { cluster: 'staging' }, schema: {} },
+        {
+          apiHolder: holder(api),
+          formData: { cluster: 'staging' },
+          schema: {},
+        },
       );
       return errors;
     };
@@ -247,7 +257,9 @@ describe('LaunchpadSlugPicker', () => {
     expect((await run('a'.repeat(23)))[0]).toContain('at most 22 characters');
     expect(api.getSlugAvailability).toHaveBeenCalledTimes(2);
 
-    api.getSlugAvailability.mockRejectedValueOnce(new Error('503 Service Unavailable'));
+    api.getSlugAvailability.mockRejectedValueOnce(
+      new Error('503 Service Unavailable'),
+    );
     expect(await run('chem-202')).toEqual([
       'Could not check the name: 503 Service Unavailable',
     ]);
@@ -273,7 +285,9 @@ describe('LaunchpadClusterPicker', () => {
     );
     // Only staging is usable: chosen without asking.
     await waitFor(() => expect(values.cluster).toBe('staging'), slow);
-    expect(screen.getByText('Hosts end in .staging.learn.acme.test')).toBeVisible();
+    expect(
+      screen.getByText('Hosts end in .staging.learn.acme.test'),
+    ).toBeVisible();
     await userEvent.click(screen.getByRole('button', { name: /Staging/ }));
     const listbox = within(screen.getByRole('listbox'));
     const production = listbox.getByRole('option', { name: /Production/ });
@@ -315,9 +329,15 @@ describe('LaunchpadReleasePicker', () => {
     await userEvent.click(screen.getByTestId('launchpad-release-input'));
     await userEvent.clear(screen.getByTestId('launchpad-release-input'));
     expect(
-      await screen.findByRole('option', { name: 'release/teak.3 (Tutor v20)' }, slow),
+      await screen.findByRole(
+        'option',
+        { name: 'release/teak.3 (Tutor v20)' },
+        slow,
+      ),
     ).toBeVisible();
-    expect(screen.getByRole('option', { name: 'release/ulmo.1 (Tutor v21)' })).toBeVisible();
+    expect(
+      screen.getByRole('option', { name: 'release/ulmo.1 (Tutor v21)' }),
+    ).toBeVisible();
   });
 
   it('shows and validates the release/<name>.<n> form', async () => {
@@ -331,7 +351,9 @@ describe('LaunchpadReleasePicker', () => {
     );
     await userEvent.type(screen.getByTestId('launchpad-release-input'), 'teak');
     expect(
-      screen.getByText(/"teak" is not an Open edX release; use release\/<name>.<n>/),
+      screen.getByText(
+        /"teak" is not an Open edX release; use release\/<name>.<n>/,
+      ),
     ).toBeVisible();
     const errors: string[] = [];
     const field = { addError: (e: string) => errors.push(e) } as never;

@@ -12,8 +12,4 @@ export {
   LaunchpadReleasePicker,
   launchpadReleaseValidation,
 } from './LaunchpadReleasePicker';
-export {
-  suggestSlug,
-  RELEASE_SUGGESTIONS,
-  RELEASE_PATTERN,
-} from './slugs';
+export { suggestSlug, RELEASE_SUGGESTIONS, RELEASE_PATTERN } from './slugs';

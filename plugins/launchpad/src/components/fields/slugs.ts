@@ -46,7 +46,9 @@ export const RELEASE_SUGGESTIONS: ReadonlyArray<{
 ];
 
 /** The reason a release is not `release/<name>.<n>`, or undefined. */
-export function releaseProblem(release: string | undefined): string | undefined {
+export function releaseProblem(
+  release: string | undefined,
+): string | undefined {
   if (!release) return 'The Open edX release is required';
   return RELEASE_PATTERN.test(release)
     ? undefined
