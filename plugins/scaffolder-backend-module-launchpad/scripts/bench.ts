@@ -26,7 +26,6 @@ import type { JsonObject, JsonValue } from '@backstage/types';
 import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
-import YAML from 'yaml';
 import {
   createArgocdApplyAction,
   createArgocdSyncAction,
@@ -37,8 +36,6 @@ import {
 } from '../src/actions';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10);
-const OWNER = 'acme-edu';
-const REPO = 'launchpad-cluster-staging';
 const poll = { pollIntervalSeconds: 0.01 };
 
 const silent: LoggerService = {
@@ -87,34 +84,6 @@ function deps(sandbox: Sandbox) {
         principal: { type: 'service' as const, subject: 'plugin:scaffolder' },
       }),
     } as unknown as AuthService,
-  };
-}
-
-/** A first `tutor k8s render` (real Picasso commits it; the sandbox's build only re-tags it). */
-function renderedEnv(slug: string): Record<string, string> {
-  const deployment = (name: string) =>
-    YAML.stringify({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, labels: { 'app.kubernetes.io/name': name } },
-      spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/name': name } },
-        template: {
-          metadata: { labels: { 'app.kubernetes.io/name': name } },
-          spec: { containers: [{ name, image: `acme-edu/${slug}:initial` }] },
-        },
-      },
-    });
-  return {
-    [`instances/${slug}/env/kustomization.yml`]: YAML.stringify({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      namespace: slug,
-      resources: ['k8s/deployments.yml'],
-    }),
-    [`instances/${slug}/env/k8s/deployments.yml`]: ['lms', 'cms']
-      .map(deployment)
-      .join('---\n'),
   };
 }
 
@@ -226,11 +195,6 @@ async function main() {
       );
       total += created;
       const createGithub = await githubRequests(sandbox, false);
-      // Picasso's first render (not the portal's work, not timed).
-      await sandbox.git.commitFiles(OWNER, REPO, {
-        message: `Render ${slug} env`,
-        changes: renderedEnv(slug),
-      });
       total += await run('prepare', () =>
         actions.prepare.handler(context(base, store, 'prepare')),
       );

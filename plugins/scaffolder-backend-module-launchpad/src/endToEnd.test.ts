@@ -8,7 +8,6 @@ import {
   startLaunchpadSandbox,
   whileAdvancing,
 } from './__testUtils__';
-import YAML from 'yaml';
 import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   createArgocdApplyAction,
@@ -18,35 +17,6 @@ import {
   createPicassoBuildAction,
   createWorkflowSubmitAction,
 } from './actions';
-
-/** A first `tutor k8s render` of an instance: Deployments and Services. */
-function renderedEnv(slug: string): Record<string, string> {
-  const image = `acme-edu/${slug}-openedx:initial`;
-  const deployment = (name: string) =>
-    YAML.stringify({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, labels: { 'app.kubernetes.io/name': name } },
-      spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/name': name } },
-        template: {
-          metadata: { labels: { 'app.kubernetes.io/name': name } },
-          spec: { containers: [{ name, image }] },
-        },
-      },
-    });
-  return {
-    [`instances/${slug}/env/kustomization.yml`]: YAML.stringify({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      namespace: slug,
-      resources: ['k8s/deployments.yml'],
-    }),
-    [`instances/${slug}/env/k8s/deployments.yml`]: ['lms', 'cms']
-      .map(deployment)
-      .join('---\n'),
-  };
-}
 
 /**
  * The template's steps in the CLI's order for one new instance, every
@@ -124,19 +94,21 @@ describe('a new instance end to end (against the sandbox)', () => {
     );
     const applied = await run(createArgocdApplyAction(all), base);
     expect(applied.application).toBe('e2e-one-staging');
-    // Real Picasso renders env/ with `tutor k8s render`; the sandbox's build
-    // only re-tags manifests already there, so the first render is committed
-    // here (the shape of the seeded instances' env/).
-    await sandbox.git.commitFiles('acme-edu', 'launchpad-cluster-staging', {
-      message: 'Render e2e-one env',
-      changes: renderedEnv('e2e-one'),
-    });
     const built = await run(createPicassoBuildAction(all), {
       ...base,
       ...fast,
     });
     expect(built).toMatchObject({ conclusion: 'success' });
     expect(String(built.image)).toContain(':');
+    // The create step writes no env/: the build's commit rendered it, with
+    // the built image (as real Picasso's `tutor k8s render` does).
+    expect(
+      await sandbox.git.readFile(
+        'acme-edu',
+        'launchpad-cluster-staging',
+        'instances/e2e-one/env/k8s/deployments.yml',
+      ),
+    ).toContain(`image: ${built.image}`);
     const synced = await run(createArgocdSyncAction(all), { ...base, ...fast });
     expect(synced).toMatchObject({
       syncStatus: 'Synced',

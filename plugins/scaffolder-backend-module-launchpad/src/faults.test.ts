@@ -17,7 +17,6 @@
 import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject, JsonValue } from '@backstage/types';
 import type { FaultSpec } from '@internal/sandbox';
-import YAML from 'yaml';
 import {
   actionContext,
   memoryCheckpoint,
@@ -38,36 +37,6 @@ const OWNER = 'acme-edu';
 const REPO = 'launchpad-cluster-staging';
 const fast = { pollIntervalSeconds: 0.02 };
 
-/** A first `tutor k8s render` (real Picasso commits it; the sandbox's build only re-tags it). */
-function renderedEnv(slug: string): Record<string, string> {
-  const deployment = (name: string) =>
-    YAML.stringify({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, labels: { 'app.kubernetes.io/name': name } },
-      spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/name': name } },
-        template: {
-          metadata: { labels: { 'app.kubernetes.io/name': name } },
-          spec: {
-            containers: [{ name, image: `acme-edu/${slug}-openedx:initial` }],
-          },
-        },
-      },
-    });
-  return {
-    [`instances/${slug}/env/kustomization.yml`]: YAML.stringify({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      namespace: slug,
-      resources: ['k8s/deployments.yml'],
-    }),
-    [`instances/${slug}/env/k8s/deployments.yml`]: ['lms', 'cms']
-      .map(deployment)
-      .join('---\n'),
-  };
-}
-
 describe('faults during the template, and the retry after each (against the sandbox)', () => {
   let started: Awaited<ReturnType<typeof startLaunchpadSandbox>>;
   beforeAll(async () => {
@@ -77,13 +46,6 @@ describe('faults during the template, and the retry after each (against the sand
     await started?.sandbox.stop();
   }, 30_000);
   afterEach(() => started?.sandbox.faults.clear());
-
-  const rendered = async (slug: string) =>
-    (await started.sandbox.git.readFile(
-      OWNER,
-      REPO,
-      `instances/${slug}/env/kustomization.yml`,
-    )) !== undefined;
 
   type Checkpoint = ReturnType<typeof memoryCheckpoint>['checkpoint'];
   interface Step {
@@ -161,12 +123,6 @@ describe('faults during the template, and the retry after each (against the sand
       } catch (error) {
         return { failed: id, error: error as Error, outputs };
       }
-      if (id === 'create' && !(await rendered(slug))) {
-        await started.sandbox.git.commitFiles(OWNER, REPO, {
-          message: `Render ${slug} env`,
-          changes: renderedEnv(slug),
-        });
-      }
     }
     return { failed: undefined, error: undefined, outputs };
   }
@@ -192,7 +148,7 @@ describe('faults during the template, and the retry after each (against the sand
       workflow_runs: Array<{ display_title: string; conclusion: string }>;
     };
     return {
-      // the files, the test's render, then one per successful build
+      // the files, then one per successful build (the first renders env/)
       commits: messages.length,
       workflows: now.workflowCreates - since.workflowCreates,
       builds: runs.workflow_runs
@@ -265,7 +221,7 @@ describe('faults during the template, and the retry after each (against the sand
     );
     expect(afterFailure).toEqual({ commits: 0, workflows: 0, builds: [] });
     expect(final).toEqual({
-      commits: 4,
+      commits: 3,
       workflows: 3,
       builds: ['success', 'success'],
     });
@@ -287,7 +243,7 @@ describe('faults during the template, and the retry after each (against the sand
     );
     expect(afterFailure).toEqual({ commits: 0, workflows: 0, builds: [] });
     expect(final).toEqual({
-      commits: 4,
+      commits: 3,
       workflows: 3,
       builds: ['success', 'success'],
     });
@@ -306,7 +262,7 @@ describe('faults during the template, and the retry after each (against the sand
     expect(run.error).toBeUndefined();
     expect(fault.hits).toBe(2);
     expect(await tally(base, 'fault-429', since)).toEqual({
-      commits: 4,
+      commits: 3,
       workflows: 3,
       builds: ['success', 'success'],
     });
@@ -324,10 +280,10 @@ describe('faults during the template, and the retry after each (against the sand
       },
       /^Workflow fault-mongo\/mongodb-provision-fault-mongo Failed: step create-user failed: Authentication failed/,
     );
-    expect(afterFailure).toEqual({ commits: 2, workflows: 2, builds: [] });
+    expect(afterFailure).toEqual({ commits: 1, workflows: 2, builds: [] });
     // MySQL once, MongoDB twice (the failed one replaced), the bucket once.
     expect(final).toEqual({
-      commits: 4,
+      commits: 3,
       workflows: 4,
       builds: ['success', 'success'],
     });
@@ -341,12 +297,12 @@ describe('faults during the template, and the retry after each (against the sand
       /^Picasso build of the openedx image for fault-build concluded failure/,
     );
     expect(afterFailure).toEqual({
-      commits: 2,
+      commits: 1,
       workflows: 3,
       builds: ['failure'],
     });
     expect(final).toEqual({
-      commits: 4,
+      commits: 3,
       workflows: 3,
       builds: ['failure', 'success', 'success'],
     });
@@ -365,9 +321,9 @@ describe('faults during the template, and the retry after each (against the sand
       },
       /503/,
     );
-    expect(afterFailure).toEqual({ commits: 2, workflows: 3, builds: [] });
+    expect(afterFailure).toEqual({ commits: 1, workflows: 3, builds: [] });
     expect(final).toEqual({
-      commits: 4,
+      commits: 3,
       workflows: 3,
       builds: ['success', 'success'],
     });
