@@ -41,36 +41,6 @@ interface Task {
   status: string;
 }
 
-/** A first `tutor k8s render` of an instance (what real Picasso commits to env/). */
-function renderedEnv(slug: string): Record<string, string> {
-  const deployment = (name: string) =>
-    YAML.stringify({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, labels: { 'app.kubernetes.io/name': name } },
-      spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/name': name } },
-        template: {
-          metadata: { labels: { 'app.kubernetes.io/name': name } },
-          spec: {
-            containers: [{ name, image: `acme-edu/${slug}-openedx:initial` }],
-          },
-        },
-      },
-    });
-  return {
-    [`instances/${slug}/env/kustomization.yml`]: YAML.stringify({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      namespace: slug,
-      resources: ['k8s/deployments.yml'],
-    }),
-    [`instances/${slug}/env/k8s/deployments.yml`]: ['lms', 'cms']
-      .map(deployment)
-      .join('---\n'),
-  };
-}
-
 describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real backend)', () => {
   const prefix = `lp_rest_${randomBytes(4).toString('hex')}_`;
   const token = randomBytes(24).toString('hex');
@@ -244,34 +214,6 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     ['completed', 'failed', 'cancelled'].includes(task.status);
 
   const configPath = (slug: string) => `instances/${slug}/config.yml`;
-  /**
-   * Once the create step has committed, commits the first render of env/
-   * (real Picasso renders it with `tutor k8s render`; the sandbox's build
-   * only re-tags manifests already there). The clock stands still until
-   * then, so no later step has started.
-   */
-  const renderWhenCreated = async (id: string, slug: string) => {
-    const { task, events } = await pollTask(
-      id,
-      `${configPath(slug)} committed`,
-      (t, e) => finished(t) || e.some(ev => ev.body.stepId === 'prepare'),
-      60_000,
-    );
-    if (finished(task)) {
-      throw new Error(
-        `the task ended ${task.status} before preparing:\n${messages(
-          events,
-        ).join('\n')}`,
-      );
-    }
-    const config = await sandbox.git.readFile(OWNER, REPO, configPath(slug));
-    expect(config).toBeDefined();
-    return sandbox.git.commitFiles(OWNER, REPO, {
-      message: `Render ${slug} env`,
-      changes: renderedEnv(slug),
-    });
-  };
-
   /** The commits on the branch after `base`, newest first. */
   const commitsSince = async (base: string) => {
     const commits: Array<{ sha: string; message: string }> = [];
@@ -338,7 +280,6 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     const before = await requestCounts();
 
     const id = await createTask(slug);
-    await renderWhenCreated(id, slug);
     driveClock();
     const { task, events } = await pollTask(
       id,
@@ -410,9 +351,9 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     ).json()) as { status: string; conclusion: string };
     expect(run).toMatchObject({ status: 'completed', conclusion: 'success' });
 
-    // One commit of the files, one per build, and the test's render.
+    // One commit of the files and one per build (the first renders env/).
     const commits = await commitsSince(base);
-    expect(commits).toHaveLength(4);
+    expect(commits).toHaveLength(3);
     const after = await requestCounts();
     expect(after.workflowCreates - before.workflowCreates).toBe(3);
     expect(after.dispatches - before.dispatches).toBe(2);
@@ -447,7 +388,6 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     const before = await requestCounts();
 
     const id = await createTask(slug);
-    await renderWhenCreated(id, slug);
     driveClock();
     // Waiting for the MySQL workflow: submitted, not finished.
     await pollTask(
@@ -514,7 +454,7 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     }
 
     // No duplicate commit, workflow or build.
-    expect(await commitsSince(base)).toHaveLength(4);
+    expect(await commitsSince(base)).toHaveLength(3);
     const after = await requestCounts();
     expect(after.workflowCreates - before.workflowCreates).toBe(3);
     expect(after.dispatches - before.dispatches).toBe(2);
