@@ -2,19 +2,11 @@ import { expect, Page, test } from '@playwright/test';
 import { BACKEND_URL, guestToken } from './portal';
 import { saveScreenshot, signInAsGuest } from './support';
 
-// The sandbox's GitHub (and its admin API) and the staging cluster's
+// The sandbox (its admin API moves the clock) and the staging cluster's
 // repository (packages/sandbox/src/seed).
 const SANDBOX = 'http://127.0.0.1:7100';
 const REPOSITORY = 'acme-edu/launchpad-cluster-staging';
 const DOMAIN = 'staging.learn.acme.test';
-
-async function sandboxToken(): Promise<string> {
-  const res = await fetch(`${SANDBOX}/_sandbox/state`, {
-    signal: AbortSignal.timeout(10_000),
-  });
-  const state = (await res.json()) as { github: { token: string } };
-  return state.github.token;
-}
 
 /** Moves the sandbox's clock on: its workflows, builds and syncs run on it. */
 async function advanceSandboxClock(ms: number): Promise<void> {
@@ -25,72 +17,6 @@ async function advanceSandboxClock(ms: number): Promise<void> {
     signal: AbortSignal.timeout(10_000),
   });
   expect(res.ok).toBe(true);
-}
-
-async function github(
-  token: string,
-  path: string,
-  init: RequestInit = {},
-): Promise<Response> {
-  return fetch(`${SANDBOX}${path}`, {
-    ...init,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      Accept: 'application/vnd.github+json',
-      'Content-Type': 'application/json',
-    },
-    signal: AbortSignal.timeout(10_000),
-  });
-}
-
-/**
- * What real Picasso's first `tutor k8s render` commits to `env/` (the shape
- * of the seeded instances'): the sandbox's build only re-tags manifests that
- * are already there, and ArgoCD cannot sync a path that does not exist. The
- * backend's REST test (packages/backend/src/scaffolderRest.test.ts) does the
- * same in-process; here it goes through the sandbox's GitHub API.
- */
-async function commitFirstRender(token: string, slug: string): Promise<void> {
-  const deployment = (name: string) =>
-    [
-      'apiVersion: apps/v1',
-      'kind: Deployment',
-      'metadata:',
-      `  name: ${name}`,
-      `  labels: { app.kubernetes.io/name: ${name} }`,
-      'spec:',
-      `  selector: { matchLabels: { app.kubernetes.io/name: ${name} } }`,
-      '  template:',
-      `    metadata: { labels: { app.kubernetes.io/name: ${name} } }`,
-      '    spec:',
-      '      containers:',
-      `        - { name: ${name}, image: acme-edu/${slug}-openedx:initial }`,
-      '',
-    ].join('\n');
-  const files: Record<string, string> = {
-    'k8s/deployments.yml': ['lms', 'cms'].map(deployment).join('---\n'),
-    'kustomization.yml': [
-      'apiVersion: kustomize.config.k8s.io/v1beta1',
-      'kind: Kustomization',
-      `namespace: ${slug}`,
-      'resources: [k8s/deployments.yml]',
-      '',
-    ].join('\n'),
-  };
-  for (const [file, content] of Object.entries(files)) {
-    const res = await github(
-      token,
-      `/repos/${REPOSITORY}/contents/instances/${slug}/env/${file}`,
-      {
-        method: 'PUT',
-        body: JSON.stringify({
-          message: `Render ${slug} env`,
-          content: Buffer.from(content).toString('base64'),
-        }),
-      },
-    );
-    expect(res.status, `PUT env/${file}`).toBe(201);
-  }
 }
 
 interface Task {
@@ -144,7 +70,6 @@ test('a new instance from the template: form with hosts and availability, task l
   const id = Date.now().toString(36).slice(-6);
   const platformName = `E2E Course ${id}`;
   const slug = `e2e-course-${id}`;
-  const token = await sandboxToken();
 
   await signInAsGuest(page);
   await openTemplate(page);
@@ -173,22 +98,11 @@ test('a new instance from the template: form with hosts and availability, task l
   await page.waitForURL(/\/create\/tasks\/[^/]+$/);
   const taskId = page.url().split('/').pop()!;
 
-  // Drive the task: once the files are committed, the first render; and the
-  // sandbox's clock on, so workflows, builds and the sync do not take minutes.
-  let rendered = false;
+  // Drive the task: the sandbox's clock on, so workflows, builds and the
+  // sync do not take minutes (the first build renders env/ for ArgoCD).
   await expect
     .poll(
       async () => {
-        if (!rendered) {
-          const config = await github(
-            token,
-            `/repos/${REPOSITORY}/contents/instances/${slug}/config.yml`,
-          );
-          if (config.status === 200) {
-            await commitFirstRender(token, slug);
-            rendered = true;
-          }
-        }
         await advanceSandboxClock(120_000);
         return (await readTask(taskId)).status;
       },
