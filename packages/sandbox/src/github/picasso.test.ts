@@ -157,7 +157,21 @@ describe('Picasso simulation', () => {
       ).toBe(
         'EDX_PLATFORM_VERSION: release/teak.3\nMFE_DOCKER_IMAGE: acme-edu/fresh-mfe:teak.3-20260504-7\n',
       );
-      expect(result.changedPaths).toEqual(['instances/fresh/config.yml']);
+      // No env/ yet: the first build renders it (tutor k8s render), the
+      // built image in the mfe Deployment.
+      expect(result.changedPaths).toEqual([
+        'instances/fresh/config.yml',
+        'instances/fresh/env/k8s/deployments.yml',
+        'instances/fresh/env/k8s/services.yml',
+        'instances/fresh/env/kustomization.yml',
+      ]);
+      expect(
+        await git.readFile(
+          'acme-edu',
+          'cluster',
+          'instances/fresh/env/k8s/deployments.yml',
+        ),
+      ).toContain('image: acme-edu/fresh-mfe:teak.3-20260504-7');
     });
   });
 });
