@@ -44,7 +44,11 @@ describe('launchpadClustersServiceRef shared by the catalog module and another p
       factory: ({ config, logger }) => {
         const service = DefaultLaunchpadClustersService.fromConfig(config, {
           logger,
-          github: { retryAfterBaseValue: 1, fetch: counter.fetch },
+          github: {
+            retryAfterBaseValue: 1,
+            writeSpacingMs: 0,
+            fetch: counter.fetch,
+          },
         });
         built.push(service);
         return service;

@@ -46,7 +46,7 @@ export function sandboxClusters(
 ) {
   return DefaultLaunchpadClustersService.fromConfig(config, {
     logger: options.logger,
-    github: { retryAfterBaseValue: 1, ...options.github },
+    github: { retryAfterBaseValue: 1, writeSpacingMs: 0, ...options.github },
   });
 }
 

@@ -22,6 +22,7 @@ describe('typed errors from the real clients (against the sandbox)', () => {
       retries: 0,
       rateLimitRetries: 0,
       retryAfterBaseValue: 1,
+      writeSpacingMs: 0,
     });
   const context = {
     action: 'read the cluster repository',

@@ -1,3 +1,4 @@
+import Bottleneck from 'bottleneck';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -50,6 +51,12 @@ export interface GitHubClientOptions {
    * wait `retry-after` units); default 1000. Tests lower it.
    */
   retryAfterBaseValue?: number;
+  /**
+   * Spacing in ms that plugin-throttling keeps between two writes (or GraphQL
+   * requests) of one credential; default its own 1000, as GitHub asks for
+   * mutating requests. Only tests that do not measure it lower it.
+   */
+  writeSpacingMs?: number;
   /** fetch implementation (tests and the benchmark count requests with it). */
   fetch?: typeof fetch;
 }
@@ -109,6 +116,14 @@ export function createGitHubClient(
     throttle: {
       id: options.throttleId,
       retryAfterBaseValue: base,
+      ...(options.writeSpacingMs !== undefined
+        ? {
+            write: new Bottleneck.Group({
+              maxConcurrent: 1,
+              minTime: options.writeSpacingMs,
+            }),
+          }
+        : {}),
       onRateLimit: onRateLimit('rate limit'),
       onSecondaryRateLimit: onRateLimit('secondary rate limit'),
     },

@@ -33,7 +33,7 @@ describe('checkInstanceAvailability (against the sandbox)', () => {
       new ConfigReader(sandboxLaunchpadConfig(sandbox)),
       {
         logger: mockServices.logger.mock(),
-        github: { retryAfterBaseValue: 1, retries: 0 },
+        github: { retryAfterBaseValue: 1, writeSpacingMs: 0, retries: 0 },
       },
     );
   }, 60_000);

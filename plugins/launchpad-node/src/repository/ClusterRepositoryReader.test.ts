@@ -36,6 +36,7 @@ function sandboxClient(
     logger,
     rateLimitRetries: options.rateLimitRetries,
     retryAfterBaseValue: 1,
+    writeSpacingMs: 0,
     fetch: counter.fetch,
   });
   return { counter, logger, octokit };

@@ -137,13 +137,14 @@ describe('ClusterRepositoryWriter (against the sandbox)', () => {
           token: sandbox.github.token,
           logger,
           retryAfterBaseValue: 1,
+          writeSpacingMs: 0,
           fetch: fetchWithRewrite,
         })
       : new RetryingOctokit({
           baseUrl: sandbox.github.url,
           auth: sandbox.github.token,
           log: silent,
-          retry: { retryAfterBaseValue: 1 },
+          retry: { retryAfterBaseValue: 1, writeSpacingMs: 0 },
           request: { fetch: fetchWithRewrite },
         });
     const writer = new ClusterRepositoryWriter({

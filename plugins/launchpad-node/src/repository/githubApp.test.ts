@@ -146,7 +146,11 @@ describe('GitHub App credentials (against the sandbox)', () => {
       new ConfigReader(config),
       {
         logger: mockServices.logger.mock(),
-        github: { retryAfterBaseValue: 1, fetch: counter.fetch },
+        github: {
+          retryAfterBaseValue: 1,
+          writeSpacingMs: 0,
+          fetch: counter.fetch,
+        },
       },
     );
     const staging = service.get('staging');

@@ -122,6 +122,7 @@ describe('readInstance (against the sandbox)', () => {
       token: sandbox.github.token,
       logger: mockServices.logger.mock(),
       retryAfterBaseValue: 1,
+      writeSpacingMs: 0,
       fetch: counter.fetch,
     });
     readInstance = createInstanceReader({
@@ -246,6 +247,7 @@ describe('readInstance (against the sandbox)', () => {
           token: sandbox.github.token,
           logger: mockServices.logger.mock(),
           retryAfterBaseValue: 1,
+          writeSpacingMs: 0,
         }),
       owner: OWNER,
       repo: REPO,

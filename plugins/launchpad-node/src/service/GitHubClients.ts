@@ -15,6 +15,8 @@ export interface GitHubClientTuning {
   retries?: number;
   rateLimitRetries?: number;
   retryAfterBaseValue?: number;
+  /** plugin-throttling's spacing between writes, default 1000 ms (see createGitHubClient). */
+  writeSpacingMs?: number;
   /** fetch implementation (tests and the benchmark count requests with it). */
   fetch?: typeof fetch;
 }

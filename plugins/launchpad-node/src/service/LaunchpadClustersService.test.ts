@@ -17,7 +17,14 @@ describe('DefaultLaunchpadClustersService (against the sandbox)', () => {
     const logger = mockServices.logger.mock();
     const service = DefaultLaunchpadClustersService.fromConfig(
       new ConfigReader(data),
-      { logger, github: { retryAfterBaseValue: 1, fetch: counter.fetch } },
+      {
+        logger,
+        github: {
+          retryAfterBaseValue: 1,
+          writeSpacingMs: 0,
+          fetch: counter.fetch,
+        },
+      },
     );
     return { service, counter, logger };
   };

@@ -18,7 +18,11 @@ function appService(sandbox: Sandbox) {
     new ConfigReader(data),
     {
       logger: mockServices.logger.mock(),
-      github: { retryAfterBaseValue: 1, fetch: counter.fetch },
+      github: {
+        retryAfterBaseValue: 1,
+        writeSpacingMs: 0,
+        fetch: counter.fetch,
+      },
     },
   );
   return { service, counter };

@@ -47,7 +47,11 @@ export async function startLaunchpadSandbox() {
     new ConfigReader(sandboxLaunchpadConfig(sandbox)),
     {
       logger: mockServices.logger.mock(),
-      github: { retryAfterBaseValue: 1, fetch: github.fetch },
+      github: {
+        retryAfterBaseValue: 1,
+        writeSpacingMs: 0,
+        fetch: github.fetch,
+      },
     },
   );
   return { sandbox, clusters, github };
