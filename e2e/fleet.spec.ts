@@ -2,10 +2,13 @@ import { expect, test } from '@playwright/test';
 import { BACKEND_URL, guestToken } from './portal';
 import { saveScreenshot, signInAsGuest } from './support';
 
-/** How many instances the catalog holds now: other specs (create-instance) add some. */
+/**
+ * How many instances the catalog holds now: other specs (create-instance) add
+ * some. Components only: the Launchpad templates have spec.type openedx-instance too.
+ */
 async function instanceCount(): Promise<number> {
   const res = await fetch(
-    `${BACKEND_URL}/api/catalog/entities/by-query?filter=spec.type=openedx-instance&limit=1`,
+    `${BACKEND_URL}/api/catalog/entities/by-query?filter=kind=component,spec.type=openedx-instance&limit=1`,
     { headers: { Authorization: `Bearer ${await guestToken()}` } },
   );
   expect(res.ok).toBe(true);
