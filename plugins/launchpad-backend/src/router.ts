@@ -146,8 +146,12 @@ export async function createRouter(
     }
   }
 
-  router.get('/instances/:namespace/:name/status', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
+  /** The instance's status target, after the caller's `launchpad.status.read` on it. */
+  async function readableTarget(
+    req: express.Request,
+    credentials: BackstageCredentials,
+    action: string,
+  ) {
     const entity = await instanceEntity(
       req.params.namespace,
       req.params.name,
@@ -163,28 +167,22 @@ export async function createRouter(
       launchpadStatusReadPermission,
       target.entityRef,
       credentials,
-      'read the status of',
+      action,
     );
+    return target;
+  }
+
+  router.get('/instances/:namespace/:name/status', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const target = await readableTarget(req, credentials, 'read the status of');
     res.json(status.instanceStatus(target));
   });
 
   router.get('/instances/:namespace/:name/history', async (req, res) => {
     const { limit } = parse(historyQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
-    const entity = await instanceEntity(
-      req.params.namespace,
-      req.params.name,
-      credentials,
-    );
-    const target = instanceTarget(entity);
-    if (!target) {
-      throw new NotFoundError(
-        `component:${req.params.namespace}/${req.params.name} has no launchpad.openedx.org/cluster or backstage.io/kubernetes-namespace annotation`,
-      );
-    }
-    await authorize(
-      launchpadStatusReadPermission,
-      target.entityRef,
+    const target = await readableTarget(
+      req,
       credentials,
       'read the history of',
     );
