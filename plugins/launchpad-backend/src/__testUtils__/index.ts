@@ -1,3 +1,6 @@
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
 import type { Entity } from '@backstage/catalog-model';
 import {
   ANNOTATIONS,
@@ -74,3 +77,22 @@ export async function eventually<T>(
 }
 
 export type { Sandbox };
+
+/**
+ * SQLite and the PostgreSQL on loopback (trust auth, as packages/backend's
+ * production test uses it), for `describe.each(databases.eachSupportedId())`.
+ * Call at the top level of a test file: TestDatabases registers its hooks.
+ */
+export function historyTestDatabases(): TestDatabases {
+  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??= `postgresql://${
+    process.env.POSTGRES_USER ?? 'postgres'
+  }@${process.env.POSTGRES_HOST ?? '127.0.0.1'}:${
+    process.env.POSTGRES_PORT ?? '5432'
+  }`;
+  return TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+}
+
+/** A DatabaseService handing out one test database's client. */
+export function databaseOf(knex: Knex): DatabaseService {
+  return { getClient: async () => knex };
+}

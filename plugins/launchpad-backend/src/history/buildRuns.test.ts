@@ -2,10 +2,8 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
-  TestDatabases,
   type TestDatabaseId,
 } from '@backstage/backend-test-utils';
-import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -26,7 +24,9 @@ import type { Knex } from 'knex';
 import request from 'supertest';
 import { launchpadPlugin } from '../plugin';
 import {
+  databaseOf,
   eventually,
+  historyTestDatabases,
   seedInstanceEntities,
   testStatusConfig,
 } from '../__testUtils__';
@@ -35,18 +35,7 @@ import { BuildRunsStore } from './BuildRunsStore';
 import { HistoryService } from './HistoryService';
 import { HistoryStore } from './HistoryStore';
 
-// The PostgreSQL on loopback (trust auth), as history.test.ts uses it.
-process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??= `postgresql://${
-  process.env.POSTGRES_USER ?? 'postgres'
-}@${process.env.POSTGRES_HOST ?? '127.0.0.1'}:${
-  process.env.POSTGRES_PORT ?? '5432'
-}`;
-
-const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-function databaseOf(knex: Knex): DatabaseService {
-  return { getClient: async () => knex };
-}
+const databases = historyTestDatabases();
 
 const REPO_PATH = '/repos/acme-edu/launchpad-cluster-staging';
 const RUNS_PATH = `${REPO_PATH}/actions/workflows/build.yml/runs`;

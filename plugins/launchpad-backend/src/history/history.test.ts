@@ -2,10 +2,8 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
-  TestDatabases,
   type TestDatabaseId,
 } from '@backstage/backend-test-utils';
-import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { InstanceHistoryResponse } from '@internal/plugin-launchpad-common';
@@ -17,25 +15,16 @@ import request from 'supertest';
 import { launchpadPlugin } from '../plugin';
 import { ClusterStatusCache } from '../status/ClusterStatusCache';
 import {
+  databaseOf,
   eventually,
+  historyTestDatabases,
   seedInstanceEntities,
   testStatusConfig,
 } from '../__testUtils__';
 import { HistoryRecorder } from './HistoryRecorder';
 import { HistoryStore } from './HistoryStore';
 
-// The PostgreSQL on loopback (trust auth), as packages/backend's production test uses it.
-process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??= `postgresql://${
-  process.env.POSTGRES_USER ?? 'postgres'
-}@${process.env.POSTGRES_HOST ?? '127.0.0.1'}:${
-  process.env.POSTGRES_PORT ?? '5432'
-}`;
-
-const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-function databaseOf(knex: Knex): DatabaseService {
-  return { getClient: async () => knex };
-}
+const databases = historyTestDatabases();
 
 const TIMING = {
   watchTimeoutSeconds: 30,
