@@ -56,6 +56,12 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     count,
   }),
   z.strictObject({
+    kind: z.literal('rollout-fails'),
+    instance: z.string().optional(),
+    image: z.string().min(1).optional(),
+    count,
+  }),
+  z.strictObject({
     kind: z.literal('backup-fails'),
     cluster: z.string().optional(),
     schedule: z.string().optional(),

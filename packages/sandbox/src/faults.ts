@@ -14,6 +14,15 @@ export type SandboxService = 'github' | 'kubernetes' | 'argocd' | 'argo';
  * - `build-fails`: Picasso builds (of `instance`, if given) fail
  * - `backup-fails`: Velero backups (of `cluster` / `schedule`, if given) that
  *   finish end `Failed` (with `message` as failureReason) or `phase`
+ * - `rollout-fails`: pods that start for Deployments (of namespace `instance`,
+ *   if given) whose pod template has an image containing `image` (if given)
+ *   go CrashLoopBackOff, so the rollout stalls and, after the Deployment's
+ *   progress deadline, ArgoCD's health turns Degraded. The pods already
+ *   running stay up (a rolling update keeps the old ReplicaSet). It lasts
+ *   until the fault is removed (the crashing pods then come up at their next
+ *   restart) or the Deployment's image changes to one that does not match
+ *   (a rollback to the old ReplicaSet). `count` caps how many rollouts
+ *   (ReplicaSets) it breaks; it is not retired by hits.
  */
 export type FaultSpec =
   | {
@@ -50,6 +59,7 @@ export type FaultSpec =
       count?: number;
     }
   | { kind: 'build-fails'; instance?: string; count?: number }
+  | { kind: 'rollout-fails'; instance?: string; image?: string; count?: number }
   | {
       kind: 'backup-fails';
       cluster?: string;
@@ -73,6 +83,7 @@ export class FaultRegistry {
   private nextId = 1;
 
   private readonly addListeners = new Set<(fault: Fault) => void>();
+  private readonly removeListeners = new Set<(fault: Fault) => void>();
 
   add(spec: FaultSpec): Fault {
     const fault: Fault = { ...spec, id: `fault-${this.nextId++}`, hits: 0 };
@@ -87,14 +98,28 @@ export class FaultRegistry {
     return () => this.addListeners.delete(listener);
   }
 
+  /** Called with each fault as it goes (removed, cleared or used up); the kubelet heals `rollout-fails` pods. */
+  onRemove(listener: (fault: Fault) => void): () => void {
+    this.removeListeners.add(listener);
+    return () => this.removeListeners.delete(listener);
+  }
+
   remove(id: string): boolean {
-    const before = this.faults.length;
+    const gone = this.faults.filter(f => f.id === id);
     this.faults = this.faults.filter(f => f.id !== id);
-    return this.faults.length !== before;
+    this.notifyRemoved(gone);
+    return gone.length > 0;
   }
 
   clear(): void {
+    const gone = this.faults;
     this.faults = [];
+    this.notifyRemoved(gone);
+  }
+
+  private notifyRemoved(gone: Fault[]) {
+    for (const fault of gone)
+      for (const listener of this.removeListeners) listener(fault);
   }
 
   list(): Fault[] {

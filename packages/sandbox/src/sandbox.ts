@@ -183,7 +183,7 @@ export async function startSandbox(
         onError,
       }),
       hpa: new HpaController(store, clock),
-      deployments: new DeploymentController(store, clock),
+      deployments: new DeploymentController(store, clock, faults),
       velero: new VeleroController(store, clock, {
         backfillMs: 7 * 86_400_000,
         faults,

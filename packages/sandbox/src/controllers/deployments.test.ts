@@ -11,6 +11,8 @@ import {
 import { startSandbox, type Sandbox } from '../sandbox';
 import { kubeConfigFor } from '../kube/__testUtils__';
 import { POD_START_MS } from './deployments';
+import { namespaceHealth } from './workloads';
+import type { KubeStore } from '../kube/store';
 
 let sandbox: Sandbox;
 
@@ -306,5 +308,85 @@ describe('deployments, replica sets and pods', () => {
     });
     expect(pods.items).toHaveLength(4);
     expect(cms.status?.availableReplicas).toBe(4);
+  });
+  it('crash-loops the rollout a rollout-fails fault matches, until the image changes back or the fault goes', async () => {
+    const { apps, core } = clients(0);
+    await core.createNamespace({ body: { metadata: { name: 'faulty' } } });
+    await core.createNamespace({ body: { metadata: { name: 'bystander' } } });
+    const deployment = (image: string) => ({
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 1,
+        progressDeadlineSeconds: 60,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image }] },
+        },
+      },
+    });
+    for (const namespace of ['faulty', 'bystander'])
+      await apps.createNamespacedDeployment({
+        namespace,
+        body: deployment('web:1'),
+      });
+    await sandbox.settle(POD_START_MS);
+    const fault = sandbox.faults.add({
+      kind: 'rollout-fails',
+      instance: 'faulty',
+      image: 'web:2',
+    });
+    const setImage = (namespace: string, image: string) =>
+      apps.patchNamespacedDeployment(
+        { name: 'web', namespace, body: deployment(image) },
+        merge,
+      );
+    const waiting = async (namespace: string) =>
+      (await core.listNamespacedPod({ namespace })).items
+        .map(p => p.status?.containerStatuses?.[0])
+        .map(c => `${c?.image} ${c?.state?.waiting?.reason ?? 'running'}`)
+        .sort();
+    // ArgoCD's health from the Deployments as the API serves them.
+    const health = async (namespace: string) => {
+      const { items } = await apps.listNamespacedDeployment({ namespace });
+      const store = {
+        get: () => ({ metadata: { name: namespace } }),
+        list: () => items,
+      } as unknown as KubeStore;
+      return namespaceHealth(store, namespace);
+    };
+
+    await setImage('faulty', 'web:2');
+    await setImage('bystander', 'web:2');
+    await sandbox.settle(POD_START_MS);
+    // The old pod stays up while the new one crashes: the rollout stalls.
+    expect(await waiting('faulty')).toEqual([
+      'web:1 running',
+      'web:2 CrashLoopBackOff',
+    ]);
+    expect((await health('faulty')).status).toBe('Progressing');
+    expect(await waiting('bystander')).toEqual(['web:2 running']);
+    expect((await health('bystander')).status).toBe('Healthy');
+    await sandbox.settle(70_000, 10_000);
+    expect(await health('faulty')).toMatchObject({
+      status: 'Degraded',
+    });
+
+    // Back to the old image: the old ReplicaSet takes over, Healthy again.
+    await setImage('faulty', 'web:1');
+    await sandbox.settle(POD_START_MS);
+    expect(await waiting('faulty')).toEqual(['web:1 running']);
+    expect((await health('faulty')).status).toBe('Healthy');
+
+    // Broken again, then the fault goes: the crashing pod comes up.
+    await setImage('faulty', 'web:2');
+    await sandbox.settle(POD_START_MS);
+    expect(await waiting('faulty')).toContain('web:2 CrashLoopBackOff');
+    // The same template is the same ReplicaSet: one rollout broken.
+    expect(sandbox.faults.list()[0]).toMatchObject({ hits: 1 });
+    sandbox.faults.remove(fault.id);
+    await sandbox.settle(POD_START_MS);
+    expect(await waiting('faulty')).toEqual(['web:2 running']);
+    expect((await health('faulty')).status).toBe('Healthy');
   });
 });

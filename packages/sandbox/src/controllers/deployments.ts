@@ -1,4 +1,5 @@
 import type { ClockTimer, SandboxClock } from '../clock';
+import type { FaultRegistry } from '../faults';
 import { resource } from '../kube/resources';
 import type { KubeStore, StoreChangeEvent } from '../kube/store';
 import { kubeTime, type KubeObject } from '../kube/types';
@@ -11,7 +12,8 @@ const REPLICASETS = resource('apps', 'replicasets');
  * How the sandbox's kubelet runs a Deployment's pods, from the Deployment's
  * annotation: `CrashLoopBackOff`, `ImagePullBackOff`, or `Held` (pending in
  * ContainerCreating until the annotation goes, e.g. waiting for databases).
- * Without it pods start and become ready.
+ * Without it pods start and become ready, unless a `rollout-fails` fault
+ * (faults.ts) matches their ReplicaSet.
  */
 export const POD_STATE_ANNOTATION = 'sandbox.launchpad.openedx.org/pod-state';
 export type PodState = 'CrashLoopBackOff' | 'ImagePullBackOff' | 'Held';
@@ -162,15 +164,25 @@ export class DeploymentController {
   >();
   private scheduled = false;
   private unsubscribe?: () => void;
+  private unsubscribeFaults?: () => void;
   private resync?: ClockTimer;
+  /** The ReplicaSets (uids) each `rollout-fails` fault broke: its `count` caps them, they crash until it goes. */
+  private readonly broken = new Map<string, Set<string>>();
 
   constructor(
     private readonly store: KubeStore,
     private readonly clock: SandboxClock,
+    private readonly faults?: FaultRegistry,
   ) {}
 
   start() {
     this.unsubscribe = this.store.subscribe(event => this.onEvent(event));
+    this.unsubscribeFaults = this.faults?.onRemove(fault => {
+      if (fault.kind !== 'rollout-fails') return;
+      // The crashing pods come up at their next restart.
+      this.broken.delete(fault.id);
+      for (const rs of this.store.list(REPLICASETS)) this.markReplicaSet(rs);
+    });
     for (const d of this.store.list(DEPLOYMENTS)) this.markDeployment(d);
     for (const rs of this.store.list(REPLICASETS)) this.markReplicaSet(rs);
     this.resync = this.clock.every(RESYNC_MS, () => {
@@ -186,6 +198,7 @@ export class DeploymentController {
 
   stop() {
     this.unsubscribe?.();
+    this.unsubscribeFaults?.();
     this.resync?.cancel();
     for (const { timer } of this.starting.values()) timer.cancel();
     this.starting.clear();
@@ -628,7 +641,9 @@ export class DeploymentController {
     if (!rs) return;
     const desired = (rs.spec as { replicas?: number }).replicas ?? 1;
     let pods = this.store.listOwned(PODS, ns, rs.metadata.uid!);
-    const state = this.podStateOf(rs);
+    // Looked up only for pods that start or crash: a fault breaks the rollouts that start pods.
+    let looked: { state: PodState | undefined } | undefined;
+    const stateOf = () => (looked ??= { state: this.podStateOf(rs) }).state;
     const neverSynced =
       (rs.status as ReplicaSetStatus | undefined)?.observedGeneration ===
       undefined;
@@ -686,10 +701,17 @@ export class DeploymentController {
       pods = pods.filter(p => !victims.includes(p));
     }
     for (const pod of pods) {
-      if (state === 'Held' || this.starting.has(pod.metadata.uid!)) continue;
+      if (this.starting.has(pod.metadata.uid!)) continue;
       const phase = (pod.status as { phase?: string } | undefined)?.phase;
       const waiting = isPendingStart(pod);
-      if (!waiting && phase) continue;
+      if (!waiting && phase) {
+        // The kubelet restarts a crashing container with back-off; once its cause is gone, it comes up.
+        if (isCrashLooping(pod) && stateOf() === undefined)
+          this.startPod(pod, undefined);
+        continue;
+      }
+      const state = stateOf();
+      if (state === 'Held') continue;
       const dueMs = Date.parse(pod.metadata.creationTimestamp!) + POD_START_MS;
       if (dueMs <= this.clock.nowMs())
         // A backdated pod created just now (the seed) started on time; a pod held until now starts now.
@@ -731,11 +753,40 @@ export class DeploymentController {
     if (owner?.kind !== 'Deployment') return undefined;
     const d = this.store.get(DEPLOYMENTS, rs.metadata.namespace, owner.name);
     const value = d?.metadata.annotations?.[POD_STATE_ANNOTATION];
-    return value === 'CrashLoopBackOff' ||
+    if (
+      value === 'CrashLoopBackOff' ||
       value === 'ImagePullBackOff' ||
       value === 'Held'
-      ? value
-      : undefined;
+    )
+      return value;
+    return this.rolloutFault(rs) ? 'CrashLoopBackOff' : undefined;
+  }
+
+  /** The `rollout-fails` fault breaking this ReplicaSet (its namespace, an image of its template), claiming it under the fault's count. */
+  private rolloutFault(rs: KubeObject): boolean {
+    if (!this.faults) return false;
+    const images = (
+      (
+        rs.spec as {
+          template?: { spec?: { containers?: Array<{ image?: string }> } };
+        }
+      ).template?.spec?.containers ?? []
+    ).map(c => c.image ?? '');
+    for (const fault of this.faults.list()) {
+      if (fault.kind !== 'rollout-fails') continue;
+      if (fault.instance && fault.instance !== rs.metadata.namespace) continue;
+      const { image } = fault;
+      if (image && !images.some(i => i.includes(image))) continue;
+      const broken = this.broken.get(fault.id) ?? new Set<string>();
+      if (!broken.has(rs.metadata.uid!)) {
+        if (fault.count !== undefined && broken.size >= fault.count) continue;
+        broken.add(rs.metadata.uid!);
+        this.broken.set(fault.id, broken);
+        fault.hits = broken.size;
+      }
+      return true;
+    }
+    return false;
   }
 
   /** The kubelet: the pod's containers come up (or crash, or fail to pull) POD_START_MS after creation. */
@@ -759,6 +810,20 @@ export class DeploymentController {
       );
     });
   }
+}
+
+function isCrashLooping(pod: KubeObject): boolean {
+  return (
+    (
+      pod.status as {
+        containerStatuses?: Array<{
+          state?: { waiting?: { reason?: string } };
+        }>;
+      }
+    )?.containerStatuses?.some(
+      s => s.state?.waiting?.reason === 'CrashLoopBackOff',
+    ) ?? false
+  );
 }
 
 function isPendingStart(pod: KubeObject): boolean {

@@ -268,7 +268,14 @@ export function markWorkloadsReady(
   }
 }
 
-/** ArgoCD's health of an instance namespace, from its deployments. */
+/**
+ * ArgoCD's health of an instance namespace, from its deployments, each as
+ * argo-cd pkg/health/health_deployment.go judges one (kubectl's rollout
+ * status): Degraded past the progress deadline; Progressing while the
+ * generation is not observed, new replicas are missing, old ones are still
+ * running (a stalled rolling update keeps them) or updated ones are not
+ * available.
+ */
 export function namespaceHealth(
   store: KubeStore,
   namespace: string,
@@ -287,6 +294,9 @@ export function namespaceHealth(
     const name = deployment.metadata.name;
     const spec = deployment.spec as { replicas?: number };
     const status = (deployment.status ?? {}) as {
+      observedGeneration?: number;
+      replicas?: number;
+      updatedReplicas?: number;
       availableReplicas?: number;
       conditions?: Array<{ type: string; reason?: string }>;
     };
@@ -301,11 +311,23 @@ export function namespaceHealth(
         message: `Deployment "${name}" exceeded its progress deadline`,
       };
     }
+    if (progressing) continue;
     const replicas = spec.replicas ?? 1;
-    if ((status.availableReplicas ?? 0) < replicas && !progressing) {
+    const updated = status.updatedReplicas ?? 0;
+    const available = status.availableReplicas ?? 0;
+    const observed =
+      (deployment.metadata.generation ?? 0) <= (status.observedGeneration ?? 0);
+    if (!observed) {
+      progressing =
+        'Waiting for rollout to finish: observed deployment generation less than desired generation';
+    } else if (updated < replicas) {
+      progressing = `Waiting for rollout to finish: ${updated} out of ${replicas} new replicas have been updated...`;
+    } else if ((status.replicas ?? 0) > updated) {
       progressing = `Waiting for rollout to finish: ${
-        status.availableReplicas ?? 0
-      } of ${replicas} updated replicas are available...`;
+        (status.replicas ?? 0) - updated
+      } old replicas are pending termination...`;
+    } else if (available < updated) {
+      progressing = `Waiting for rollout to finish: ${available} of ${updated} updated replicas are available...`;
     }
   }
   return progressing
