@@ -25,5 +25,9 @@ describe('launchpadPermissions', () => {
     expect(isResourcePermission(byName['launchpad.instance.create'])).toBe(
       false,
     );
+    // A fleet upgrade names a cluster and a filter, not one instance.
+    expect(isResourcePermission(byName['launchpad.fleet.upgrade'])).toBe(
+      false,
+    );
   });
 });

@@ -63,6 +63,15 @@ export const launchpadStatusListPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Upgrade a cluster's fleet in waves (`launchpad:fleet:upgrade`). Basic: it
+ * names a cluster and a filter, not one instance; the platform team's.
+ */
+export const launchpadFleetUpgradePermission = createPermission({
+  name: 'launchpad.fleet.upgrade',
+  attributes: { action: 'update' },
+});
+
 /** Every Launchpad permission, for the permission framework's registry. */
 export const launchpadPermissions = [
   launchpadInstanceCreatePermission,
@@ -73,4 +82,5 @@ export const launchpadPermissions = [
   launchpadWorkflowSubmitPermission,
   launchpadStatusReadPermission,
   launchpadStatusListPermission,
+  launchpadFleetUpgradePermission,
 ];

@@ -29,6 +29,7 @@ import {
   LAUNCHPAD_RESOURCE_TYPE,
   launchpadArgocdSyncPermission,
   launchpadBuildDispatchPermission,
+  launchpadFleetUpgradePermission,
   launchpadInstanceCreatePermission,
   launchpadInstanceDeletePermission,
   launchpadInstanceUpdatePermission,
@@ -68,6 +69,9 @@ export const LAUNCHPAD_ACTIONS: Record<string, string | undefined> = {
   'launchpad:instance:delete': launchpadInstanceDeletePermission.name,
   'launchpad:velero:backup': launchpadInstanceUpdatePermission.name,
   'launchpad:catalog:refresh': undefined,
+  // The platform team's only: in neither OWNER_PERMISSIONS nor
+  // CREATE_PERMISSIONS, so nobody else runs the action or holds the permission.
+  'launchpad:fleet:upgrade': launchpadFleetUpgradePermission.name,
 };
 
 /** The create-side actions: a cluster's createGroups may run them with that cluster as input. */
