@@ -121,6 +121,25 @@ function Form(props: {
   );
 }
 
+/** Renders one field in the reduced form; the function returned reads the form's latest data. */
+async function renderField(
+  api: LaunchpadApi,
+  props: Omit<Parameters<typeof Form>[0], 'onValues'>,
+) {
+  let values: Record<string, string | undefined> = {};
+  await renderInTestApp(
+    <TestApiProvider apis={[[launchpadApiRef, api]]}>
+      <Form
+        {...props}
+        onValues={v => {
+          values = v;
+        }}
+      />
+    </TestApiProvider>,
+  );
+  return () => values;
+}
+
 describe('suggestSlug', () => {
   it.each([
     ['Chemistry 201', 'chemistry-201'],
@@ -139,21 +158,13 @@ describe('suggestSlug', () => {
 describe('LaunchpadSlugPicker', () => {
   it('suggests the slug from the platform name and shows the hosts once it is free', async () => {
     const api = fakeApi();
-    let values: Record<string, string | undefined> = {};
-    await renderInTestApp(
-      <TestApiProvider apis={[[launchpadApiRef, api]]}>
-        <Form
-          field={LaunchpadSlugPicker}
-          name="slug"
-          title="Instance name (slug)"
-          initial={{ cluster: 'staging', platformName: 'Chemistry 201' }}
-          onValues={v => {
-            values = v;
-          }}
-        />
-      </TestApiProvider>,
-    );
-    await waitFor(() => expect(values.slug).toBe('chemistry-201'), slow);
+    const values = await renderField(api, {
+      field: LaunchpadSlugPicker,
+      name: 'slug',
+      title: 'Instance name (slug)',
+      initial: { cluster: 'staging', platformName: 'Chemistry 201' },
+    });
+    await waitFor(() => expect(values().slug).toBe('chemistry-201'), slow);
     expect(
       await screen.findByTestId('launchpad-slug-hosts', {}, slow),
     ).toHaveTextContent(
@@ -171,16 +182,12 @@ describe('LaunchpadSlugPicker', () => {
 
   it('checks once after typing stops, and says why a slug is taken', async () => {
     const api = fakeApi();
-    await renderInTestApp(
-      <TestApiProvider apis={[[launchpadApiRef, api]]}>
-        <Form
-          field={LaunchpadSlugPicker}
-          name="slug"
-          title="Instance name (slug)"
-          initial={{ cluster: 'staging' }}
-        />
-      </TestApiProvider>,
-    );
+    await renderField(api, {
+      field: LaunchpadSlugPicker,
+      name: 'slug',
+      title: 'Instance name (slug)',
+      initial: { cluster: 'staging' },
+    });
     await userEvent.type(screen.getByTestId('launchpad-slug-input'), 'demo');
     expect(
       await screen.findByText(/slug "demo" is taken in staging/, {}, slow),
@@ -191,16 +198,12 @@ describe('LaunchpadSlugPicker', () => {
 
   it('shows an invalid slug at once, without asking the backend', async () => {
     const api = fakeApi();
-    await renderInTestApp(
-      <TestApiProvider apis={[[launchpadApiRef, api]]}>
-        <Form
-          field={LaunchpadSlugPicker}
-          name="slug"
-          title="Instance name (slug)"
-          initial={{ cluster: 'staging' }}
-        />
-      </TestApiProvider>,
-    );
+    await renderField(api, {
+      field: LaunchpadSlugPicker,
+      name: 'slug',
+      title: 'Instance name (slug)',
+      initial: { cluster: 'staging' },
+    });
     await userEvent.type(screen.getByTestId('launchpad-slug-input'), 'Chem_1');
     expect(screen.getByTestId('launchpad-slug-status')).toHaveTextContent(
       /lowercase letters, digits and hyphens/,
@@ -212,27 +215,19 @@ describe('LaunchpadSlugPicker', () => {
 
   it('stops following the platform name once the user typed a slug', async () => {
     const api = fakeApi();
-    let values: Record<string, string | undefined> = {};
-    await renderInTestApp(
-      <TestApiProvider apis={[[launchpadApiRef, api]]}>
-        <Form
-          field={LaunchpadSlugPicker}
-          name="slug"
-          title="Instance name (slug)"
-          initial={{ cluster: 'staging', platformName: 'Physics' }}
-          platformNames={['Biology']}
-          onValues={v => {
-            values = v;
-          }}
-        />
-      </TestApiProvider>,
-    );
-    await waitFor(() => expect(values.slug).toBe('physics'), slow);
+    const values = await renderField(api, {
+      field: LaunchpadSlugPicker,
+      name: 'slug',
+      title: 'Instance name (slug)',
+      initial: { cluster: 'staging', platformName: 'Physics' },
+      platformNames: ['Biology'],
+    });
+    await waitFor(() => expect(values().slug).toBe('physics'), slow);
     const input = screen.getByTestId('launchpad-slug-input');
     await userEvent.clear(input);
     await userEvent.type(input, 'phys-1');
     await userEvent.click(screen.getByRole('button', { name: 'name Biology' }));
-    expect(values).toMatchObject({ platformName: 'Biology', slug: 'phys-1' });
+    expect(values()).toMatchObject({ platformName: 'Biology', slug: 'phys-1' });
   });
 
   it('validation refuses a taken or invalid slug so the form cannot be submitted', async () => {
@@ -269,22 +264,14 @@ describe('LaunchpadSlugPicker', () => {
 describe('LaunchpadClusterPicker', () => {
   it('offers the configured clusters; one without credentials cannot be chosen', async () => {
     const api = fakeApi();
-    let values: Record<string, string | undefined> = {};
-    await renderInTestApp(
-      <TestApiProvider apis={[[launchpadApiRef, api]]}>
-        <Form
-          field={LaunchpadClusterPicker}
-          name="cluster"
-          title="Cluster"
-          initial={{}}
-          onValues={v => {
-            values = v;
-          }}
-        />
-      </TestApiProvider>,
-    );
+    const values = await renderField(api, {
+      field: LaunchpadClusterPicker,
+      name: 'cluster',
+      title: 'Cluster',
+      initial: {},
+    });
     // Only staging is usable: chosen without asking.
-    await waitFor(() => expect(values.cluster).toBe('staging'), slow);
+    await waitFor(() => expect(values().cluster).toBe('staging'), slow);
     expect(
       screen.getByText('Hosts end in .staging.learn.acme.test'),
     ).toBeVisible();
@@ -318,14 +305,12 @@ describe('LaunchpadClusterPicker', () => {
 
 describe('LaunchpadReleasePicker', () => {
   it('suggests recent named releases with their Tutor version', async () => {
-    await renderInTestApp(
-      <Form
-        field={LaunchpadReleasePicker}
-        name="release"
-        title="Open edX release"
-        initial={{ release: 'release/teak.3' }}
-      />,
-    );
+    await renderField(fakeApi(), {
+      field: LaunchpadReleasePicker,
+      name: 'release',
+      title: 'Open edX release',
+      initial: { release: 'release/teak.3' },
+    });
     await userEvent.click(screen.getByTestId('launchpad-release-input'));
     await userEvent.clear(screen.getByTestId('launchpad-release-input'));
     expect(
@@ -341,14 +326,12 @@ describe('LaunchpadReleasePicker', () => {
   });
 
   it('shows and validates the release/<name>.<n> form', async () => {
-    await renderInTestApp(
-      <Form
-        field={LaunchpadReleasePicker}
-        name="release"
-        title="Open edX release"
-        initial={{}}
-      />,
-    );
+    await renderField(fakeApi(), {
+      field: LaunchpadReleasePicker,
+      name: 'release',
+      title: 'Open edX release',
+      initial: {},
+    });
     await userEvent.type(screen.getByTestId('launchpad-release-input'), 'teak');
     expect(
       screen.getByText(
