@@ -6,6 +6,7 @@ import type { ArgocdDerivedStatus } from './argocd';
 import type { AutoscalerDerivedStatus } from './autoscaler';
 import type { BackupDerivedStatus } from './backup';
 import type { CronJobDerivedStatus } from './cronjob';
+import type { InstanceDrift } from './drift';
 import type { StatusVerdict } from './problems';
 import type { WorkflowDerivedStatus } from './workflow';
 import type { WorkloadsDerivedStatus } from './workloads';
@@ -45,6 +46,8 @@ export interface InstanceStatusResponse {
   backups: InstanceBackups;
   /** Argo Workflows in the namespace (provisioning, deprovisioning), newest first. */
   workflows: InstanceWorkflowRun[];
+  /** config.yml's images against the Deployments', ArgoCD's revision against the branch head. */
+  drift?: InstanceDrift;
   verdict: StatusVerdict;
   generatedAt: string;
 }
@@ -57,6 +60,7 @@ export const FLEET_FILTERS = [
   'backup-overdue',
   'progressing',
   'error',
+  'drifted',
 ] as const;
 export type FleetFilter = (typeof FLEET_FILTERS)[number];
 
@@ -70,6 +74,7 @@ export const FLEET_SORT_KEYS = [
   'backup',
   'release',
   'verdict',
+  'drift',
 ] as const;
 export type FleetSortKey = (typeof FLEET_SORT_KEYS)[number];
 
@@ -98,6 +103,16 @@ export interface FleetRow {
     verdict: StatusVerdict;
   };
   backup: BackupDerivedStatus['verdict'];
+  /** The drift verdicts, without the per-container details (the instance status has them). */
+  drift?: Pick<
+    InstanceDrift,
+    | 'images'
+    | 'revision'
+    | 'drifted'
+    | 'syncedRevision'
+    | 'headRevision'
+    | 'revisionReason'
+  >;
   verdict: StatusVerdict;
   /** The first problems, in words. */
   problems: string[];
@@ -111,6 +126,8 @@ export interface FleetSummary {
   atMax: number;
   crashLooping: number;
   backupOverdue: number;
+  /** Images drifted from config.yml or revision behind the branch head. */
+  drifted: number;
   byVerdict: Record<StatusVerdict, number>;
 }
 

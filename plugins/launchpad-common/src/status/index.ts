@@ -13,4 +13,5 @@ export * from './backup';
 export * from './workloads';
 export * from './api';
 export * from './instance';
+export * from './drift';
 export { cronPeriodMs } from './cron';
