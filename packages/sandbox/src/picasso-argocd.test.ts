@@ -15,21 +15,35 @@ describe('Picasso build → ArgoCD sync', () => {
     await sandbox.stop();
   }, 60_000);
 
-  it('syncs the instance to the commit the build made', async () => {
+  /** Dispatches a Picasso build and runs the sandbox's clock until it commits; the new head. */
+  async function build(repository: string, instance: string, service: string) {
+    const [owner, repo] = repository.split('/');
     const octokit = new Octokit({
       baseUrl: sandbox.github.url,
       auth: sandbox.github.token,
     });
-    const [owner, repo] = sandbox.clusters[1].repository.split('/');
     const before = await sandbox.git.headSha(owner, repo);
     await octokit.rest.actions.createWorkflowDispatch({
       owner,
       repo,
       workflow_id: 'build.yml',
       ref: 'main',
-      inputs: { INSTANCE_NAME: 'university', SERVICE: 'openedx' },
+      inputs: { INSTANCE_NAME: instance, SERVICE: service },
     });
+    let head = before;
+    for (let i = 0; i < 60 && head === before; i++) {
+      await sandbox.settle(1_000);
+      await new Promise(resolve => setTimeout(resolve, 10));
+      head = await sandbox.git.headSha(owner, repo);
+    }
+    expect(head).not.toBe(before);
+    return head;
+  }
+
+  it('syncs the instance to the commit the build made', async () => {
     const cluster = sandbox.clusters[1];
+    const [owner, repo] = cluster.repository.split('/');
+    const head = await build(cluster.repository, 'university', 'openedx');
     const app = async () =>
       (await (
         await fetch(
@@ -45,13 +59,6 @@ describe('Picasso build → ArgoCD sync', () => {
         };
       };
 
-    let head = before;
-    for (let i = 0; i < 60 && head === before; i++) {
-      await sandbox.settle(1_000);
-      await new Promise(resolve => setTimeout(resolve, 10));
-      head = await sandbox.git.headSha(owner, repo);
-    }
-    expect(head).not.toBe(before);
     const config = (await sandbox.git.readFile(
       owner,
       repo,
@@ -69,10 +76,6 @@ describe('Picasso build → ArgoCD sync', () => {
   });
 
   it("renders a new instance's env/ on its first build, as tutor k8s render does", async () => {
-    const octokit = new Octokit({
-      baseUrl: sandbox.github.url,
-      auth: sandbox.github.token,
-    });
     const [owner, repo] = sandbox.clusters[0].repository.split('/');
     const demo = (await sandbox.git.readFile(
       owner,
@@ -88,21 +91,7 @@ describe('Picasso build → ArgoCD sync', () => {
           .replace(/^(DOCKER_IMAGE_OPENEDX|MFE_DOCKER_IMAGE):.*\n/gm, ''),
       },
     });
-    const before = await sandbox.git.headSha(owner, repo);
-    await octokit.rest.actions.createWorkflowDispatch({
-      owner,
-      repo,
-      workflow_id: 'build.yml',
-      ref: 'main',
-      inputs: { INSTANCE_NAME: 'fresh', SERVICE: 'mfe' },
-    });
-    let head = before;
-    for (let i = 0; i < 60 && head === before; i++) {
-      await sandbox.settle(1_000);
-      await new Promise(resolve => setTimeout(resolve, 10));
-      head = await sandbox.git.headSha(owner, repo);
-    }
-    expect(head).not.toBe(before);
+    await build(sandbox.clusters[0].repository, 'fresh', 'mfe');
     const files = await sandbox.git.listFiles(
       owner,
       repo,
@@ -128,19 +117,7 @@ describe('Picasso build → ArgoCD sync', () => {
     expect(deployments).toContain(`image: ${mfe}`);
     expect(deployments).toMatch(/image: docker\.io\/overhangio\/openedx:/);
     // The next build re-tags what the first one rendered.
-    await octokit.rest.actions.createWorkflowDispatch({
-      owner,
-      repo,
-      workflow_id: 'build.yml',
-      ref: 'main',
-      inputs: { INSTANCE_NAME: 'fresh', SERVICE: 'openedx' },
-    });
-    let second = head;
-    for (let i = 0; i < 60 && second === head; i++) {
-      await sandbox.settle(1_000);
-      await new Promise(resolve => setTimeout(resolve, 10));
-      second = await sandbox.git.headSha(owner, repo);
-    }
+    await build(sandbox.clusters[0].repository, 'fresh', 'openedx');
     const openedx = /DOCKER_IMAGE_OPENEDX: (\S+)/.exec(
       (await sandbox.git.readFile(owner, repo, 'instances/fresh/config.yml'))!,
     )![1];
