@@ -121,6 +121,30 @@ describe('simulated ArgoCD', () => {
     expect((await getApp('demo-staging')).status.health.status).toBe('Healthy');
   });
 
+  it('moves the other Synced applications of the repository to the new head, as ArgoCD’s refresh does; an OutOfSync one keeps its revision', async () => {
+    const before = await getApp('broken-config-staging');
+    const physics = (await getApp('physics-101-staging')).status.sync.revision;
+    const { sha } = await sandbox.git.commitFiles(owner, repo, {
+      message: 'Touch demo only',
+      changes: {
+        'instances/demo/env/k8s/other.yml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n',
+      },
+    });
+    await sandbox.settle(0);
+    const after = await getApp('broken-config-staging');
+    expect(after.status.sync).toMatchObject({
+      status: 'Synced',
+      revision: sha,
+    });
+    expect(after.status.history).toEqual(before.status.history);
+    expect((await getApp('physics-101-staging')).status.sync).toMatchObject({
+      status: 'OutOfSync',
+      revision: physics,
+    });
+    await sandbox.settle(20_000);
+  });
+
   it('reports invalid rendered manifests as a ComparisonError and Degraded', async () => {
     await sandbox.git.commitFiles(owner, repo, {
       message: 'Broken render',

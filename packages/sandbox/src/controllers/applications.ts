@@ -349,11 +349,42 @@ export class ApplicationController {
     const slugs = new Set(
       event.changedPaths.map(slugOf).filter((s): s is string => !!s),
     );
-    if (!slugs.size) return;
     this.enqueue(async () => {
       for (const slug of slugs)
         await this.reconcileSlug(slug, event.after, false);
+      this.refreshUnchanged(slugs, event.after);
     });
+  }
+
+  /**
+   * ArgoCD's periodic refresh (every `timeout.reconciliation`, 3 min by
+   * default) compares every application of the repository with the new
+   * head; one whose files did not change stays Synced, at the new revision
+   * (`status.sync.revision` is the revision compared: argo-cd
+   * pkg/apis/application/v1alpha1/types.go SyncStatus). Done at once here;
+   * its history (the last sync) is unchanged.
+   */
+  private refreshUnchanged(changed: Set<string>, revision: string) {
+    const now = kubeTime(this.clock.now());
+    for (const [slug, name] of this.slugToApp) {
+      if (changed.has(slug)) continue;
+      const app = this.store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
+      const status = app?.status as AppStatus | undefined;
+      if (
+        !status?.sync ||
+        status.sync.status !== 'Synced' ||
+        status.sync.revision === revision
+      )
+        continue;
+      this.store.update(APPLICATIONS, ARGOCD_NAMESPACE, name, obj => {
+        const current = obj.status as AppStatus;
+        obj.status = {
+          ...current,
+          sync: { ...current.sync!, revision },
+          reconciledAt: now,
+        };
+      });
+    }
   }
 
   private async initialScan() {
