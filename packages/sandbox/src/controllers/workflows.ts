@@ -425,26 +425,18 @@ export class WorkflowController {
         attempt(0, atMs);
         return;
       }
-      if (template.steps) {
+      // Steps and DAG templates: a node of that type whose children run in order / by dependencies.
+      const group = template.steps ? 'Steps' : template.dag ? 'DAG' : undefined;
+      if (group) {
         const node = addNode(
           nodeName,
-          { ...common, type: 'Steps' },
+          { ...common, type: group },
           parentId,
           atMs,
         );
         if (alreadyDone(node, onDone)) return;
-        runSteps(node, template, found.scope, atMs, onDone);
-        return;
-      }
-      if (template.dag) {
-        const node = addNode(
-          nodeName,
-          { ...common, type: 'DAG' },
-          parentId,
-          atMs,
-        );
-        if (alreadyDone(node, onDone)) return;
-        runDag(node, template, found.scope, atMs, onDone);
+        const run = group === 'Steps' ? runSteps : runDag;
+        run(node, template, found.scope, atMs, onDone);
         return;
       }
       if (template.suspend) {
