@@ -21,6 +21,7 @@ export {
   SEED_INSTANCES,
   TEMPLATE_REPOSITORY,
   GITHUB_ORG,
+  imagesFor,
 } from './seed/instances';
 export type {
   SeedCluster,

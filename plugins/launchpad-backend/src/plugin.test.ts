@@ -152,6 +152,50 @@ describe('launchpad backend: status API against the sandbox', () => {
     expect(JSON.stringify(summer)).not.toMatch(/"parameters"/);
   });
 
+  it('derives drift: the out-of-sync sample runs an older image than its config.yml and is behind the branch head; the others are in sync', async () => {
+    const head = await sandbox.git.headSha(
+      'acme-edu',
+      'launchpad-cluster-staging',
+    );
+    // The branch head is looked up in the background: the first answers may not know it yet.
+    const physics = await eventually('the head is known', async () => {
+      const s = await status('staging/physics-101');
+      return s.drift?.headRevision ? s : undefined;
+    });
+    expect(physics.drift).toMatchObject({
+      images: 'drifted',
+      revision: 'behind',
+      headRevision: head,
+      drifted: true,
+    });
+    expect(physics.drift?.syncedRevision).not.toBe(head);
+    const lms = physics.drift?.imageDetails.find(d => d.deployment === 'lms');
+    expect(lms).toMatchObject({ service: 'openedx', state: 'drifted' });
+    expect(lms?.runningImage).not.toBe(lms?.configImage);
+    // demo's folder did not change since it synced: ArgoCD compared the head and found it Synced.
+    expect((await status('staging/demo')).drift).toMatchObject({
+      images: 'in-sync',
+      revision: 'in-sync',
+      headRevision: head,
+      drifted: false,
+    });
+    // A malformed config.yml names no image: unknown, not drifted.
+    expect((await status('staging/broken-config')).drift?.images).toBe(
+      'unknown',
+    );
+    const drifted = (
+      await request(server).get('/api/launchpad/fleet?filter=drifted').set(auth)
+    ).body as FleetResponse;
+    expect(drifted.items.map(r => r.entityRef)).toEqual([
+      'component:staging/physics-101',
+    ]);
+    expect(drifted.summary.drifted).toBe(1);
+    expect(drifted.items[0].drift).toMatchObject({
+      images: 'drifted',
+      revision: 'behind',
+    });
+  });
+
   it('serves the fleet, filtered, sorted and paged, with counts that agree with the instances', async () => {
     const all = (
       await request(server).get('/api/launchpad/fleet?limit=500').set(auth)

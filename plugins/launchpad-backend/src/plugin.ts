@@ -10,6 +10,7 @@ import { ClusterStatusCache } from './status/ClusterStatusCache';
 import { InstanceEntities } from './status/InstanceEntities';
 import { StatusService } from './status/StatusService';
 import { ClustersService } from './clusters/ClustersService';
+import { BranchHeads } from './status/BranchHeads';
 import { readStatusTiming } from './config';
 import { registerStatusActions } from './actions/statusActions';
 import { startHistory } from './history';
@@ -69,7 +70,15 @@ export const launchpadPlugin = createBackendPlugin({
           await history.stop();
           await Promise.all([...caches.values()].map(c => c.stop()));
         });
-        const status = StatusService.create({ caches, clusters, logger });
+        // The branch heads for the revision drift, looked up once now and then on demand.
+        const heads = new BranchHeads(clusters, logger);
+        for (const cluster of clusters.list()) void heads.refresh(cluster.name);
+        const status = StatusService.create({
+          caches,
+          clusters,
+          logger,
+          heads,
+        });
         const instances = new InstanceEntities(catalog, auth, logger);
         httpRouter.use(
           await createRouter({

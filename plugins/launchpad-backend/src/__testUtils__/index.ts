@@ -7,12 +7,27 @@ import {
   ENTITY_TYPES,
   LABELS,
 } from '@internal/plugin-launchpad-common';
-import { SEED_CLUSTERS, SEED_INSTANCES, type Sandbox } from '@internal/sandbox';
+import {
+  imagesFor,
+  SEED_CLUSTERS,
+  SEED_INSTANCES,
+  type Sandbox,
+} from '@internal/sandbox';
 
 /** The instance entities the catalog provider emits for the sandbox's seed (the annotations status reads). */
 export function seedInstanceEntities(): Entity[] {
   return SEED_INSTANCES.map(instance => {
     const cluster = SEED_CLUSTERS.find(c => c.name === instance.cluster)!;
+    // config.yml's images: the out-of-sync instance's config names its second build (seedAfterStart), not what runs.
+    const images =
+      instance.state === 'malformed-config'
+        ? undefined
+        : imagesFor(
+            cluster,
+            instance.slug,
+            instance.release,
+            instance.state === 'out-of-sync' ? 2 : 1,
+          );
     return {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
@@ -24,6 +39,12 @@ export function seedInstanceEntities(): Entity[] {
           [ANNOTATIONS.cluster]: instance.cluster,
           [ANNOTATIONS.kubernetesNamespace]: instance.slug,
           [ANNOTATIONS.argocdAppName]: `${instance.slug}-${cluster.environment}`,
+          ...(images
+            ? {
+                [ANNOTATIONS.openedxImage]: images.openedx,
+                [ANNOTATIONS.mfeImage]: images.mfe,
+              }
+            : {}),
         },
         labels: {
           [LABELS.cluster]: instance.cluster,

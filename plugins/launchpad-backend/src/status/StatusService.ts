@@ -12,6 +12,7 @@ import {
   deriveWorkflowStatus,
   deriveWorkloadsStatus,
   deriveInstanceVerdict,
+  deriveInstanceDrift,
   fleetRowStatus,
   LABELS,
   type BackupDerivedStatus,
@@ -21,10 +22,12 @@ import {
   type FleetRow,
   type FleetSortKey,
   type FleetSummary,
+  type InstanceDrift,
   type InstanceStatusResponse,
   type StatusVerdict,
 } from '@internal/plugin-launchpad-common';
 import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import type { BranchHeads } from './BranchHeads';
 import type { ClusterStatusCache } from './ClusterStatusCache';
 import type { Slim } from './kinds';
 
@@ -41,6 +44,8 @@ export interface InstanceTarget {
   cluster: string;
   namespace: string;
   application?: string;
+  /** The images config.yml names (the catalog provider's annotations), for the drift. */
+  images?: { openedx?: string; mfe?: string };
 }
 
 export function instanceTarget(entity: Entity): InstanceTarget | undefined {
@@ -53,6 +58,10 @@ export function instanceTarget(entity: Entity): InstanceTarget | undefined {
     cluster,
     namespace,
     application: annotations[ANNOTATIONS.argocdAppName],
+    images: {
+      openedx: annotations[ANNOTATIONS.openedxImage],
+      mfe: annotations[ANNOTATIONS.mfeImage],
+    },
   };
 }
 
@@ -143,6 +152,8 @@ function compare(
     : String(a).localeCompare(String(b));
 }
 
+const DRIFT_RANK = { drifted: 0, unknown: 1, 'in-sync': 2 } as const;
+
 const VERDICT_RANK: Record<StatusVerdict, number> = {
   error: 0,
   warning: 1,
@@ -173,12 +184,15 @@ export class StatusService {
     caches: Map<string, ClusterStatusCache>;
     clusters: LaunchpadClustersService;
     logger: LoggerService;
+    /** The branch heads for the revision drift; without it the revision drift is `unknown`. */
+    heads?: BranchHeads;
     now?: () => number;
   }) {
     return new StatusService(
       options.caches,
       options.clusters,
       options.now ?? Date.now,
+      options.heads,
     );
   }
 
@@ -186,6 +200,7 @@ export class StatusService {
     private readonly caches: Map<string, ClusterStatusCache>,
     private readonly clusters: LaunchpadClustersService,
     private readonly now: () => number,
+    private readonly heads?: BranchHeads,
   ) {}
 
   cache(cluster: string): ClusterStatusCache | undefined {
@@ -227,11 +242,13 @@ export class StatusService {
       .list('hpas', ns)
       .map(deriveAutoscalerStatus)
       .sort((a, b) => compare(a.name, b.name));
+    const deployments = cache.list('deployments', ns);
     const workloads = deriveWorkloadsStatus({
-      deployments: cache.list('deployments', ns),
+      deployments,
       pods: cache.list('pods', ns),
       jobs: cache.list('jobs', ns),
     });
+    const drift = this.drift(target, app, deployments, now);
     const backups = {
       ...this.backupStatus(cache, ns, now),
       cronJobs: cache
@@ -269,6 +286,7 @@ export class StatusService {
       workloads,
       backups,
       workflows,
+      ...(drift ? { drift } : {}),
       verdict: deriveInstanceVerdict({
         argocd,
         autoscalers,
@@ -357,9 +375,12 @@ export class StatusService {
       'schedules',
       'backups',
     );
+    // A moved branch head changes every row's revision drift.
+    const head = this.heads?.get(cache.name);
+    const rowsKey = `${key}|${head?.sha ?? ''}`;
     let memo = this.rowsMemo.get(cache.name);
-    if (!memo || memo.key !== key || now - memo.at > ROWS_MEMO_MS) {
-      memo = { key, at: now, value: new Map() };
+    if (!memo || memo.key !== rowsKey || now - memo.at > ROWS_MEMO_MS) {
+      memo = { key: rowsKey, at: now, value: new Map() };
       this.rowsMemo.set(cache.name, memo);
     }
     const memoKey = `${target.entityRef}|${entity.metadata.etag ?? ''}|${
@@ -374,11 +395,13 @@ export class StatusService {
       : undefined;
     const argocd = app ? deriveArgocdStatus(app) : undefined;
     const hpas = cache.list('hpas', ns).map(deriveAutoscalerStatus);
+    const deployments = cache.list('deployments', ns);
     const workloads = deriveWorkloadsStatus({
-      deployments: cache.list('deployments', ns),
+      deployments,
       pods: cache.list('pods', ns),
       jobs: cache.list('jobs', ns),
     });
+    const drift = this.drift(target, app, deployments, now);
     const backup = this.backupStatus(cache, ns, now);
     const cronJobs = cache.list('cronjobs', ns).map(deriveCronJobStatus);
     const state = cache.state();
@@ -401,10 +424,67 @@ export class StatusService {
         backup,
         cronJobs,
       }),
+      ...(drift
+        ? {
+            drift: {
+              images: drift.images,
+              revision: drift.revision,
+              drifted: drift.drifted,
+              ...(drift.syncedRevision
+                ? { syncedRevision: drift.syncedRevision }
+                : {}),
+              ...(drift.headRevision
+                ? { headRevision: drift.headRevision }
+                : {}),
+              ...(drift.revisionReason
+                ? { revisionReason: drift.revisionReason }
+                : {}),
+            },
+          }
+        : {}),
       stale: state.state !== 'ok',
     };
     memo.value.set(memoKey, row);
     return row;
+  }
+
+  /**
+   * The instance's drift: config.yml's images (from the entity) against its
+   * Deployments, ArgoCD's revision against the cluster branch's head (cached
+   * by BranchHeads, so no request waits on GitHub). Undefined for a cluster
+   * that is not configured.
+   */
+  private drift(
+    target: InstanceTarget,
+    app: Slim | undefined,
+    deployments: ReadonlyArray<Slim>,
+    now: number,
+  ): InstanceDrift | undefined {
+    let repository: { repository: string; branch: string };
+    try {
+      const { owner, repo, branch } = this.clusters.get(
+        target.cluster,
+      ).repository;
+      repository = { repository: `${owner}/${repo}`, branch };
+    } catch {
+      return undefined;
+    }
+    const reconciledAt = Date.parse(
+      String(
+        (app?.status as { reconciledAt?: string } | undefined)?.reconciledAt,
+      ),
+    );
+    return deriveInstanceDrift({
+      config: target.images ?? {},
+      deployments: [...deployments],
+      application: app,
+      ...repository,
+      head: this.heads?.get(
+        target.cluster,
+        Number.isNaN(reconciledAt) ? undefined : reconciledAt,
+      ),
+      now,
+    });
   }
 
   private application(
@@ -483,6 +563,7 @@ export class StatusService {
       atMax: 0,
       crashLooping: 0,
       backupOverdue: 0,
+      drifted: 0,
       byVerdict,
     };
     for (const row of rows) {
@@ -492,6 +573,7 @@ export class StatusService {
       if (matches(row, 'at-max')) summary.atMax++;
       if (matches(row, 'crash-looping')) summary.crashLooping++;
       if (matches(row, 'backup-overdue')) summary.backupOverdue++;
+      if (matches(row, 'drifted')) summary.drifted++;
     }
     return summary;
   }
@@ -513,6 +595,8 @@ function matches(row: FleetRow, filter: FleetFilter): boolean {
       return row.verdict === 'progressing';
     case 'error':
       return row.verdict === 'error';
+    case 'drifted':
+      return row.drift?.drifted === true;
     default:
       return true;
   }
@@ -539,6 +623,11 @@ function compareRows(a: FleetRow, b: FleetRow, key: FleetSortKey): number {
       return compare(a.release, b.release);
     case 'verdict':
       return compare(VERDICT_RANK[a.verdict], VERDICT_RANK[b.verdict]);
+    case 'drift':
+      return compare(
+        a.drift?.drifted ? 0 : DRIFT_RANK[a.drift?.images ?? 'unknown'],
+        b.drift?.drifted ? 0 : DRIFT_RANK[b.drift?.images ?? 'unknown'],
+      );
     default:
       return compare(a.name, b.name);
   }

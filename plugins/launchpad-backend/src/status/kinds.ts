@@ -175,8 +175,11 @@ function projectDeployment(d: Json): Slim {
     spec: {
       replicas: spec.replicas,
       paused: spec.paused,
-      // Image names only (Status II compares them with config.yml), never env.
+      // Image names only (the drift compares them with config.yml), never env.
       containers: arr(podSpec?.containers).map(c => pick(c, ['name', 'image'])),
+      initContainers: arr(podSpec?.initContainers).map(c =>
+        pick(c, ['name', 'image']),
+      ),
     },
     status: {
       ...pick(d.status, [
