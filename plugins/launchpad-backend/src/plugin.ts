@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { launchpadClustersServiceRef } from '@internal/plugin-launchpad-node';
 import { createRouter } from './router';
 import { ClusterStatusCache } from './status/ClusterStatusCache';
@@ -14,6 +15,7 @@ import { BranchHeads } from './status/BranchHeads';
 import { readStatusTiming } from './config';
 import { registerStatusActions } from './actions/statusActions';
 import { startHistory } from './history';
+import { StatusSignals } from './signals/StatusSignals';
 
 /** The `launchpad` backend plugin: status from watch caches, ArgoCD sync and refresh. */
 export const launchpadPlugin = createBackendPlugin({
@@ -33,6 +35,7 @@ export const launchpadPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         clusters: launchpadClustersServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        signals: signalsServiceRef,
       },
       async init({
         config,
@@ -47,6 +50,7 @@ export const launchpadPlugin = createBackendPlugin({
         catalog,
         clusters,
         actionsRegistry,
+        signals,
       }) {
         const timing = readStatusTiming(config);
         const caches = new Map(
@@ -80,6 +84,21 @@ export const launchpadPlugin = createBackendPlugin({
           heads,
         });
         const instances = new InstanceEntities(catalog, auth, logger);
+        // Live pages: open pages refetch when a cache changes or history is recorded.
+        const live = StatusSignals.create({
+          caches,
+          signals,
+          instances,
+          logger,
+        });
+        live.start();
+        const offRecorded = history.onRecorded(event =>
+          live.historyRecorded(event),
+        );
+        lifecycle.addShutdownHook(() => {
+          offRecorded();
+          live.stop();
+        });
         httpRouter.use(
           await createRouter({
             httpAuth,

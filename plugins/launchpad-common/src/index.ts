@@ -14,3 +14,4 @@ export * from './slug';
 export * from './permissions';
 export * from './status';
 export * from './picasso';
+export * from './signals';

@@ -14,6 +14,7 @@ import {
   type LaunchpadClustersService,
 } from '@internal/plugin-launchpad-node';
 import type { BuildRunRecord, BuildRunsStore } from './BuildRunsStore';
+import { notifyRecorded, type HistoryRecordedEvent } from './HistoryRecorder';
 
 type Octokit = Awaited<ReturnType<LaunchpadCluster['repository']['octokit']>>;
 
@@ -90,6 +91,9 @@ export class BuildRunsPoller {
   private readonly states = new Map<string, ClusterState>();
   private readonly commits = new Map<string, CommitInfo>();
   private readonly maxPages: number;
+  private readonly recordedListeners = new Set<
+    (event: HistoryRecordedEvent) => void
+  >();
 
   constructor(
     private readonly clusters: LaunchpadClustersService,
@@ -98,6 +102,12 @@ export class BuildRunsPoller {
     options: { maxPages?: number } = {},
   ) {
     this.maxPages = options.maxPages ?? 5;
+  }
+
+  /** Called after build runs of an instance were written (live pages refetch its history). */
+  onRecorded(listener: (event: HistoryRecordedEvent) => void): () => void {
+    this.recordedListeners.add(listener);
+    return () => this.recordedListeners.delete(listener);
   }
 
   /** Polls every cluster; a failing cluster is logged and the others go on. */
@@ -218,6 +228,8 @@ export class BuildRunsPoller {
       });
       await this.store.upsert(changed);
       result.written += changed.length;
+      for (const slug of new Set(changed.map(r => r.instance)))
+        notifyRecorded(this.recordedListeners, { cluster: cluster.name, slug });
       // Only runs seen completing (or new) are looked up: after a restart,
       // older runs whose image was not found are not walked for again.
       for (const r of changed) {
@@ -305,6 +317,10 @@ export class BuildRunsPoller {
       );
       if (image) {
         await this.store.setImage(run.runId, image);
+        notifyRecorded(this.recordedListeners, {
+          cluster: cluster.name,
+          slug: run.instance,
+        });
         found++;
       }
     }

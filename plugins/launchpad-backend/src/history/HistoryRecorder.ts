@@ -21,6 +21,28 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/**
+ * Which instance a recorded history row belongs to: by namespace (workflow
+ * runs, ArgoCD transitions) or by slug (build runs name the instance).
+ */
+export type HistoryRecordedEvent =
+  | { cluster: string; namespace: string }
+  | { cluster: string; slug: string };
+
+/** Notifies the listeners; a listener's failure is its own. */
+export function notifyRecorded(
+  listeners: Iterable<(event: HistoryRecordedEvent) => void>,
+  event: HistoryRecordedEvent,
+) {
+  for (const listener of listeners) {
+    try {
+      listener(event);
+    } catch {
+      // the listener's to handle
+    }
+  }
+}
+
 /** How long changes are gathered before one pass writes them (events come in bursts). */
 const COALESCE_MS = 250;
 
@@ -40,6 +62,9 @@ export class HistoryRecorder {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly unsubscribes: Array<() => void> = [];
+  private readonly recordedListeners = new Set<
+    (event: HistoryRecordedEvent) => void
+  >();
   private stopped = false;
 
   constructor(
@@ -61,6 +86,12 @@ export class HistoryRecorder {
       this.schedule(cluster, 'workflows');
       this.schedule(cluster, 'applications');
     }
+  }
+
+  /** Called after rows of an instance were written (live pages refetch its history). */
+  onRecorded(listener: (event: HistoryRecordedEvent) => void): () => void {
+    this.recordedListeners.add(listener);
+    return () => this.recordedListeners.delete(listener);
   }
 
   async stop(): Promise<void> {
@@ -157,6 +188,8 @@ export class HistoryRecorder {
     );
     for (const { record, mark } of changed)
       this.workflowMarks.set(record.uid, mark);
+    for (const namespace of new Set(changed.map(c => c.record.namespace)))
+      notifyRecorded(this.recordedListeners, { cluster, namespace });
   }
 
   private async recordApplications(cluster: string) {
@@ -182,9 +215,11 @@ export class HistoryRecorder {
       };
       const from = states.get(uid);
       if (from && from.sync === to.sync && from.health === to.health) continue;
+      const namespace =
+        destinationNamespace(app) ?? str(metadata.namespace) ?? '';
       await this.store.addTransition({
         cluster,
-        namespace: destinationNamespace(app) ?? str(metadata.namespace) ?? '',
+        namespace,
         application: name,
         appUid: uid,
         resourceVersion,
@@ -194,6 +229,7 @@ export class HistoryRecorder {
         at: observedAt(app) ?? this.now(),
       });
       states.set(uid, to);
+      notifyRecorded(this.recordedListeners, { cluster, namespace });
     }
   }
 }

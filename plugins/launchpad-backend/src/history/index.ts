@@ -9,10 +9,11 @@ import { readHistoryConfig } from '../config';
 import type { ClusterStatusCache } from '../status/ClusterStatusCache';
 import { BuildRunsPoller } from './BuildRunsPoller';
 import { BuildRunsStore } from './BuildRunsStore';
-import { HistoryRecorder } from './HistoryRecorder';
+import { HistoryRecorder, type HistoryRecordedEvent } from './HistoryRecorder';
 import { HistoryService } from './HistoryService';
 import { HistoryStore } from './HistoryStore';
 
+export type { HistoryRecordedEvent };
 export {
   BuildRunsPoller,
   BuildRunsStore,
@@ -34,10 +35,19 @@ export async function startHistory(options: {
   caches: Map<string, ClusterStatusCache>;
   clusters: LaunchpadClustersService;
   logger: LoggerService;
-}): Promise<{ service: HistoryService; stop: () => Promise<void> }> {
+}): Promise<{
+  service: HistoryService;
+  stop: () => Promise<void>;
+  /** Rows recorded by this replica's recorder or build poller (live pages). */
+  onRecorded: (listener: (event: HistoryRecordedEvent) => void) => () => void;
+}> {
   const settings = readHistoryConfig(options.config);
   if (!settings.enabled) {
-    return { service: new HistoryService(undefined), stop: async () => {} };
+    return {
+      service: new HistoryService(undefined),
+      stop: async () => {},
+      onRecorded: () => () => {},
+    };
   }
   const store = await HistoryStore.create(options.database);
   // Its table is migrated with the others by HistoryStore.create.
@@ -75,5 +85,9 @@ export async function startHistory(options: {
   return {
     service: new HistoryService(store, builds),
     stop: () => recorder.stop(),
+    onRecorded: listener => {
+      const offs = [recorder.onRecorded(listener), poller.onRecorded(listener)];
+      return () => offs.forEach(off => off());
+    },
   };
 }

@@ -27,7 +27,9 @@ export class ClusterStatusCache {
   private readonly watchers: Map<KindName, KindWatcher>;
   /** Every kind has been watched (or found absent) at least once. */
   private everGood = false;
-  private readonly listeners = new Set<(kind: KindName) => void>();
+  private readonly listeners = new Set<
+    (kind: KindName, object?: Slim) => void
+  >();
   private readonly versions = new Map<KindName, number>();
 
   static create(options: {
@@ -58,7 +60,7 @@ export class ClusterStatusCache {
           options.cluster.kubernetes,
           options.timing,
           logger,
-          changed => this.changed(changed),
+          (changed, object) => this.changed(changed, object),
           options.now,
         ),
       ]),
@@ -77,8 +79,12 @@ export class ClusterStatusCache {
     await Promise.all([...this.watchers.values()].map(w => w.stop()));
   }
 
-  /** Called after any change of a kind's objects or state (signals use it). */
-  onChange(listener: (kind: KindName) => void): () => void {
+  /**
+   * Called after any change of a kind's objects or state (history, signals).
+   * `object` is the changed object (its slim form); absent when the kind's
+   * state changed or it was listed again, which may concern every namespace.
+   */
+  onChange(listener: (kind: KindName, object?: Slim) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -134,7 +140,7 @@ export class ClusterStatusCache {
     return kinds.map(k => this.versions.get(k) ?? 0).join('.');
   }
 
-  private changed(kind: KindName): void {
+  private changed(kind: KindName, object?: Slim): void {
     this.versions.set(kind, (this.versions.get(kind) ?? 0) + 1);
     if (!this.everGood) {
       this.everGood = [...this.watchers.values()].every(w => {
@@ -144,7 +150,7 @@ export class ClusterStatusCache {
     }
     for (const listener of this.listeners) {
       try {
-        listener(kind);
+        listener(kind, object);
       } catch {
         // a listener's failure is its own
       }

@@ -113,7 +113,11 @@ export class KindWatcher {
     private readonly k8s: ClusterKubernetes,
     private readonly timing: WatchTiming,
     private readonly logger: LoggerService,
-    private readonly onChange: (kind: WatchedKind['name']) => void,
+    /** `object`: the added, updated or deleted object; absent for a state change or a relist. */
+    private readonly onChange: (
+      kind: WatchedKind['name'],
+      object?: Slim,
+    ) => void,
     private readonly now: () => number = Date.now,
   ) {
     this.backoffMs = timing.initialBackoffMs;
@@ -189,8 +193,9 @@ export class KindWatcher {
       () => this.listAll(),
       false,
     );
-    const changed = () => {
-      if (current() && this.informer === next) this.onChange(this.kind.name);
+    const changed = (object: Slim) => {
+      if (current() && this.informer === next)
+        this.onChange(this.kind.name, object);
     };
     next.on('add', changed);
     next.on('update', changed);
