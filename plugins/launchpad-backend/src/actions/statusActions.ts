@@ -3,6 +3,8 @@ import type {
   BackstageCredentials,
 } from '@backstage/backend-plugin-api';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
+// The registry hands schemas zod v3's `z` (backend-plugin-api's alpha types).
+import type { z as zod } from 'zod/v3';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -192,12 +194,7 @@ export function registerStatusActions(options: StatusActionsOptions) {
     schema: {
       input: z =>
         z.object({
-          entityRef: z
-            .string()
-            .optional()
-            .describe('The instance entity, e.g. component:staging/chem-201'),
-          cluster: z.string().optional().describe('With slug: e.g. staging'),
-          slug: z.string().optional().describe('With cluster: e.g. chem-201'),
+          ...instanceNaming(z),
         }),
       output: z =>
         z.object({
@@ -264,12 +261,7 @@ export function registerStatusActions(options: StatusActionsOptions) {
     schema: {
       input: z =>
         z.object({
-          entityRef: z
-            .string()
-            .optional()
-            .describe('The instance entity, e.g. component:staging/chem-201'),
-          cluster: z.string().optional().describe('With slug: e.g. staging'),
-          slug: z.string().optional().describe('With cluster: e.g. chem-201'),
+          ...instanceNaming(z),
           limit: z.number().int().min(1).max(500).default(50),
         }),
       output: z =>
@@ -309,6 +301,18 @@ export function registerStatusActions(options: StatusActionsOptions) {
 }
 
 /** The derived status types are plain JSON data; the output schema takes them as records. */
+/** How the per-instance actions name their instance: an entity ref, or cluster and slug. */
+function instanceNaming(z: typeof zod) {
+  return {
+    entityRef: z
+      .string()
+      .optional()
+      .describe('The instance entity, e.g. component:staging/chem-201'),
+    cluster: z.string().optional().describe('With slug: e.g. staging'),
+    slug: z.string().optional().describe('With cluster: e.g. chem-201'),
+  };
+}
+
 function plain(value: object): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
