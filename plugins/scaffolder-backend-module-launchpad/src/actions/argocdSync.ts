@@ -116,31 +116,14 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
       const final = await ctx.checkpoint({
         key: `argocd-sync-${slug}`,
         fn: async () => {
-          await audited(
+          await startSync({
+            argocd,
+            name,
+            prune: ctx.input.prune,
             auditor,
-            {
-              eventId: 'argocd-sync',
-              meta: { cluster: cluster.name, slug, application: name },
-            },
-            async () => {
-              try {
-                await argocd.sync(
-                  name,
-                  ctx.input.prune !== undefined
-                    ? { prune: ctx.input.prune }
-                    : {},
-                );
-                ctx.logger.info(`Started a sync of ${name}`);
-              } catch (error) {
-                // Another operation (an automated sync) is running: wait for it.
-                if (!(error instanceof Error) || error.name !== 'ConflictError')
-                  throw error;
-                ctx.logger.info(
-                  `${name} is already syncing; waiting for that operation`,
-                );
-              }
-            },
-          );
+            logger: ctx.logger,
+            meta: { cluster: cluster.name, slug },
+          });
           const app =
             ctx.input.wait ?? true
               ? await waitSyncedHealthy({
@@ -171,17 +154,57 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
 }
 
 /**
+ * Starts a sync of the Application (audited); when another operation (an
+ * automated sync) is running, that one is waited for instead.
+ */
+export async function startSync(options: {
+  argocd: ArgoCdClient;
+  name: string;
+  prune?: boolean;
+  auditor: LaunchpadActionDeps['auditor'];
+  logger: LoggerService;
+  meta: { cluster: string; slug: string };
+}): Promise<void> {
+  const { argocd, name, logger } = options;
+  await audited(
+    options.auditor,
+    {
+      eventId: 'argocd-sync',
+      meta: { ...options.meta, application: name },
+    },
+    async () => {
+      try {
+        await argocd.sync(
+          name,
+          options.prune !== undefined ? { prune: options.prune } : {},
+        );
+        logger.info(`Started a sync of ${name}`);
+      } catch (error) {
+        // Another operation (an automated sync) is running: wait for it.
+        if (!(error instanceof Error) || error.name !== 'ConflictError')
+          throw error;
+        logger.info(`${name} is already syncing; waiting for that operation`);
+      }
+    },
+  );
+}
+
+/**
  * Polls the Application until its operation has finished and it is Synced
  * and Healthy; a failed operation fails with ArgoCD's message. A line per
- * change of sync, health or operation phase.
+ * change of sync, health or operation phase. With `settle` (the upgrade's
+ * verdict), Degraded after the operation (a Deployment past its progress
+ * deadline: argo-cd pkg/health/health_deployment.go) and the timeout return
+ * the Application instead of throwing.
  */
-async function waitSyncedHealthy(options: {
+export async function waitSyncedHealthy(options: {
   argocd: ArgoCdClient;
   name: string;
   logger: LoggerService;
   signal?: AbortSignal;
   timeoutMs: number;
   pollMs: number;
+  settle?: boolean;
 }): Promise<ArgoCdApplication> {
   const { argocd, name } = options;
   const deadline = Date.now() + options.timeoutMs;
@@ -207,6 +230,8 @@ async function waitSyncedHealthy(options: {
       );
     }
     if (!running && sync === 'Synced' && health === 'Healthy') return app;
+    if (options.settle && !running && health === 'Degraded') return app;
+    if (options.settle && Date.now() >= deadline) return app;
     if (Date.now() >= deadline) {
       throw new Error(
         `Timed out after ${Math.round(

@@ -30,7 +30,7 @@ import {
  * What one read-and-merge of config.yml gives (plain JSON, a type alias so
  * it is a JsonObject: it is checkpointed).
  */
-type Planned = {
+export type Planned = {
   /** The branch head config.yml was read at. */
   headSha: string;
   path: string;
@@ -56,14 +56,14 @@ type Written =
  * Reads config.yml at the branch head and merges the change through the
  * clusters service's ConfigEditor (comments, key order and untouched keys
  * kept; the known keys' types validated), then checks the release against
- * the Tutor version. Returns the new text too (never checkpointed: it may
- * hold secrets).
+ * the Tutor version. Returns the new text and the old config too (never
+ * checkpointed: they may hold secrets). Shared with launchpad:instance:upgrade.
  */
-async function plan(
+export async function planConfigChange(
   cluster: LaunchpadCluster,
   slug: string,
   change: Record<string, unknown>,
-): Promise<Planned & { content: string }> {
+): Promise<Planned & { content: string; before: Record<string, unknown> }> {
   const { repository } = cluster;
   const headSha = await repository.writer.readHead();
   const file = await readConfigText(cluster, slug, headSha);
@@ -82,7 +82,78 @@ async function plan(
     previous: previous as Record<string, JsonValue>,
     omitted,
     content: merged.content,
+    before,
   };
+}
+
+/** What a config.yml commit gives: the commit, or the head that already had the change. */
+export type ConfigCommitted =
+  | { kind: 'commit'; commitSha: string }
+  | { kind: 'already-applied'; headSha: string };
+
+/**
+ * Commits `change` to config.yml (and `extraFiles`, read at the same head)
+ * as one audited commit: merged again on the current head (other
+ * instances' commits may have moved it; expectedHeadOid then makes the
+ * writer refuse with a ConflictError if the file itself changed meanwhile).
+ * Nothing to change (an earlier attempt's commit landed, its answer lost)
+ * is `already-applied`, not a second commit.
+ */
+export async function commitConfigChange(options: {
+  cluster: LaunchpadCluster;
+  slug: string;
+  change: Record<string, unknown>;
+  message: string;
+  auditor: InstanceCreateDeps['auditor'];
+  eventId: string;
+  extraFiles?: (headSha: string) => Promise<{
+    files: Array<{ path: string; content: string }>;
+    deletions: string[];
+  }>;
+}): Promise<ConfigCommitted> {
+  const { cluster, slug, change } = options;
+  const { repository } = cluster;
+  const fresh = await planConfigChange(cluster, slug, change);
+  const extra = options.extraFiles
+    ? await options.extraFiles(fresh.headSha)
+    : { files: [], deletions: [] };
+  if (
+    !fresh.changedKeys.length &&
+    !extra.files.length &&
+    !extra.deletions.length
+  ) {
+    return { kind: 'already-applied', headSha: fresh.headSha };
+  }
+  const commit = await audited(
+    options.auditor,
+    {
+      eventId: options.eventId,
+      meta: {
+        cluster: cluster.name,
+        slug,
+        repository: `${repository.owner}/${repository.repo}`,
+        publishAs: 'commit',
+        keys: fresh.changedKeys,
+        ...(extra.files.length || extra.deletions.length
+          ? { files: [...extra.files.map(f => f.path), ...extra.deletions] }
+          : {}),
+      },
+    },
+    () =>
+      repository.writer.commitFiles({
+        message: options.message,
+        files: [
+          ...(fresh.changedKeys.length
+            ? [{ path: fresh.path, content: fresh.content }]
+            : []),
+          ...extra.files,
+        ],
+        ...(extra.deletions.length ? { deletions: extra.deletions } : {}),
+        expectedHeadOid: fresh.headSha,
+      }),
+    r => ({ commitSha: r.sha }),
+  );
+  return { kind: 'commit', commitSha: commit.sha };
 }
 
 /**
@@ -189,7 +260,7 @@ export function createInstanceUpdateAction(deps: InstanceCreateDeps) {
       };
 
       if (ctx.isDryRun) {
-        const planned = await plan(cluster, slug, change);
+        const planned = await planConfigChange(cluster, slug, change);
         describe(planned);
         ctx.logger.info(
           planned.changedKeys.length
@@ -207,11 +278,11 @@ export function createInstanceUpdateAction(deps: InstanceCreateDeps) {
       const planned = await ctx.checkpoint({
         key: `update-plan-${slug}`,
         fn: async (): Promise<Planned> => {
-          const { content: _content, ...rest } = await plan(
-            cluster,
-            slug,
-            change,
-          );
+          const {
+            content: _content,
+            before: _before,
+            ...rest
+          } = await planConfigChange(cluster, slug, change);
           return rest;
         },
       });
@@ -229,18 +300,17 @@ export function createInstanceUpdateAction(deps: InstanceCreateDeps) {
       const written = await ctx.checkpoint({
         key: `update-write-${slug}`,
         fn: async (): Promise<Written> => {
-          // Merged again on the current head: other instances' commits
-          // may have moved it; expectedHeadOid then makes the writer refuse
-          // (ConflictError) if config.yml itself changed meanwhile.
-          const fresh = await plan(cluster, slug, change);
-          const meta = {
-            cluster: cluster.name,
-            slug,
-            repository: repoName,
-            publishAs,
-            keys: fresh.changedKeys,
-          };
           if (publishAs === 'pull-request') {
+            // Merged again on the current head: other instances' commits
+            // may have moved it.
+            const fresh = await planConfigChange(cluster, slug, change);
+            const meta = {
+              cluster: cluster.name,
+              slug,
+              repository: repoName,
+              publishAs,
+              keys: fresh.changedKeys,
+            };
             const digest = createHash('sha1')
               .update(JSON.stringify(change))
               .digest('hex')
@@ -265,23 +335,16 @@ export function createInstanceUpdateAction(deps: InstanceCreateDeps) {
             );
             return { kind: 'pull-request', pullRequestUrl: pr.htmlUrl };
           }
-          if (!fresh.changedKeys.length) {
-            // An earlier attempt's commit landed (its answer was lost), or
-            // someone made the same change: nothing to commit again.
-            return { kind: 'already-applied', headSha: fresh.headSha };
-          }
-          const commit = await audited(
+          // An earlier attempt's commit landed (its answer was lost), or
+          // someone made the same change: already-applied, no second commit.
+          return commitConfigChange({
+            cluster,
+            slug,
+            change,
+            message,
             auditor,
-            { eventId: 'instance-update', meta },
-            () =>
-              repository.writer.commitFiles({
-                message,
-                files: [{ path: fresh.path, content: fresh.content }],
-                expectedHeadOid: fresh.headSha,
-              }),
-            r => ({ commitSha: r.sha }),
-          );
-          return { kind: 'commit', commitSha: commit.sha };
+            eventId: 'instance-update',
+          });
         },
       });
 

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { JsonValue } from '@backstage/types';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -23,7 +24,7 @@ import {
 
 /** The cluster repository's Picasso workflow (DESIGN.md: Picasso builds). */
 export const PICASSO_WORKFLOW = 'build.yml';
-const IMAGE_KEYS = {
+export const IMAGE_KEYS = {
   openedx: 'DOCKER_IMAGE_OPENEDX',
   mfe: 'MFE_DOCKER_IMAGE',
 } as const;
@@ -149,36 +150,13 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
           : {}),
       };
       const ifRunning = ctx.input.ifRunning ?? 'refuse';
-      // Overrides (or another branch) make the build differ from one
-      // dispatched with the config.yml alone: never taken over.
-      const plainBuild =
-        Object.keys(inputs).length === 3 && branch === repository.branch;
-      const refuseOrWait = async (): Promise<WorkflowRunInfo | undefined> => {
-        const { active, untitled } = await findActiveBuild(
-          cluster,
-          PICASSO_WORKFLOW,
-          slug,
-          service,
-        );
-        if (!active) {
-          if (untitled) {
-            ctx.logger.warn(
-              `${untitled} ${PICASSO_WORKFLOW} run(s) in progress have no run-name naming the instance; a build of ${slug} among them cannot be recognised (set run-name: Build \${{ inputs.SERVICE }} image for \${{ inputs.INSTANCE_NAME }})`,
-            );
-          }
-          return undefined;
-        }
-        if (ifRunning === 'refuse') {
-          throw new InputError(
-            `A build of the ${service} image of ${slug} on ${cluster.name} is already ${active.status}: ${active.htmlUrl}; wait for it, or run with ifRunning: wait`,
-          );
-        }
-        return repository.writer.getRun(active.id);
-      };
 
       if (ctx.isDryRun) {
         await repository.readInstance(slug);
-        const active = await refuseOrWait();
+        const { active } = await activeBuildOf(cluster, slug, service, {
+          ifRunning,
+          logger: ctx.logger,
+        });
         if (active) {
           ctx.logger.info(
             `Dry run: a ${service} build of ${slug} is ${active.status} (${active.htmlUrl}); would wait for it rather than dispatch a duplicate`,
@@ -199,119 +177,220 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
         return;
       }
 
-      // One checkpoint per dispatched build, numbered: a retried task skips
-      // builds that failed (their stored run is read again) and dispatches
-      // the next; a recovered task finds the run it started and waits for it.
-      let run: WorkflowRunInfo | undefined;
-      for (let n = 1; n <= MAX_BUILDS; n++) {
-        let dispatchedNow = false;
-        const dispatched = await ctx.checkpoint({
-          key: `build-${slug}-${service}-${n}`,
-          fn: async () => {
-            // A build of the same instance and service already running
-            // (another task, a person in the Actions tab): refused, or
-            // waited for; never a second one.
-            for (let active = await refuseOrWait(); active; ) {
-              if (plainBuild) {
-                const same = await buildsCurrentConfig(cluster, slug, {
-                  id: active.id,
-                  htmlUrl: active.htmlUrl,
-                  status: active.status ?? 'queued',
-                  headSha: active.headSha,
-                  displayTitle: active.displayTitle,
-                });
-                if (same) {
-                  ctx.logger.info(
-                    `A build of the ${service} image of ${slug} is already ${active.status} with the current config.yml: ${active.htmlUrl}; waiting for it instead of dispatching another`,
-                  );
-                  dispatchedNow = true;
-                  return { runId: active.id, htmlUrl: active.htmlUrl };
-                }
-              }
-              ctx.logger.info(
-                `A build of the ${service} image of ${slug} is ${
-                  active.status
-                } (${active.htmlUrl}) with ${
-                  plainBuild ? 'an older config.yml' : 'other inputs'
-                }; waiting for it to finish before dispatching this one`,
-              );
-              await waitForRun({
-                cluster,
-                runId: active.id,
-                logger: ctx.logger,
-                signal: ctx.signal,
-                timeoutMs:
-                  (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) *
-                  60_000,
-                pollMs:
-                  (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) *
-                  1000,
-              });
-              active = await refuseOrWait();
-            }
-            const result = await audited(
-              auditor,
-              {
-                eventId: 'picasso-build',
-                meta: { cluster: cluster.name, slug, service, branch },
-              },
-              () =>
-                repository.writer.dispatchWorkflow({
-                  workflow: PICASSO_WORKFLOW,
-                  ref: repository.branch,
-                  inputs,
-                }),
-              r => ({ runId: r.runId, runUrl: r.htmlUrl }),
-            );
-            ctx.logger.info(
-              `Dispatched ${PICASSO_WORKFLOW} for ${slug} (${service}): ${result.htmlUrl}`,
-            );
-            dispatchedNow = true;
-            return { runId: result.runId, htmlUrl: result.htmlUrl };
-          },
-        });
-        run = await repository.writer.getRun(dispatched.runId);
-        if (
-          !dispatchedNow &&
-          run.status === 'completed' &&
-          run.conclusion !== 'success'
-        ) {
-          // A failed build of an earlier attempt: dispatch the next one.
-          continue;
-        }
-        break;
-      }
-      if (!run)
-        throw new Error(
-          `More than ${MAX_BUILDS} builds of ${slug} in one step`,
-        );
-      ctx.output('runId', run.id);
-      ctx.output('runUrl', run.htmlUrl);
-      if (!(ctx.input.wait ?? true)) return;
-
-      const finished = await waitForRun({
+      const result = await buildInstanceImage({
         cluster,
-        runId: run.id,
+        slug,
+        service,
+        inputs,
+        ifRunning,
+        wait: ctx.input.wait ?? true,
+        auditor,
         logger: ctx.logger,
         signal: ctx.signal,
+        checkpoint: (key, fn) => ctx.checkpoint({ key, fn }),
         timeoutMs:
           (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
         pollMs: (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) * 1000,
+        onRun: run => {
+          ctx.output('runId', run.id);
+          ctx.output('runUrl', run.htmlUrl);
+        },
       });
-      ctx.output('conclusion', finished.conclusion ?? 'unknown');
-      if (finished.conclusion !== 'success') {
+      if (!result.conclusion) return;
+      ctx.output('conclusion', result.conclusion);
+      if (result.conclusion !== 'success') {
         throw new Error(
-          `Picasso build of the ${service} image for ${slug} concluded ${finished.conclusion}: ${finished.htmlUrl}`,
+          `Picasso build of the ${service} image for ${slug} concluded ${result.conclusion}: ${result.runUrl}`,
         );
       }
-      const read = await repository.readInstance(slug);
-      const image = read.config?.[IMAGE_KEYS[service]];
-      if (typeof image === 'string') {
-        ctx.output('image', image);
-        ctx.logger.info(`${slug} now runs ${IMAGE_KEYS[service]} ${image}`);
-      }
+      if (result.image) ctx.output('image', result.image);
     },
   });
+}
+
+/** One Picasso build's outcome (plain JSON). */
+export type ImageBuild = {
+  service: 'openedx' | 'mfe';
+  runId: number;
+  runUrl: string;
+  /** Absent when not waited for. */
+  conclusion?: string;
+  /** The image config.yml names after a successful build. */
+  image?: string;
+};
+
+/** The active build of the instance's service, refused (InputError with its URL) under ifRunning refuse. */
+async function activeBuildOf(
+  cluster: LaunchpadCluster,
+  slug: string,
+  service: 'openedx' | 'mfe',
+  options: { ifRunning: 'refuse' | 'wait'; logger: LoggerService },
+): Promise<{ active?: WorkflowRunInfo }> {
+  const { active, untitled } = await findActiveBuild(
+    cluster,
+    PICASSO_WORKFLOW,
+    slug,
+    service,
+  );
+  if (!active) {
+    if (untitled) {
+      options.logger.warn(
+        `${untitled} ${PICASSO_WORKFLOW} run(s) in progress have no run-name naming the instance; a build of ${slug} among them cannot be recognised (set run-name: Build \${{ inputs.SERVICE }} image for \${{ inputs.INSTANCE_NAME }})`,
+      );
+    }
+    return {};
+  }
+  if (options.ifRunning === 'refuse') {
+    throw new InputError(
+      `A build of the ${service} image of ${slug} on ${cluster.name} is already ${active.status}: ${active.htmlUrl}; wait for it, or run with ifRunning: wait`,
+    );
+  }
+  return { active: await cluster.repository.writer.getRun(active.id) };
+}
+
+/**
+ * Dispatches (or takes over) one Picasso build of an instance's image and
+ * waits for it: the body of launchpad:picasso:build, shared with
+ * launchpad:instance:upgrade. Each dispatch is behind `checkpoint` under
+ * `<keyPrefix>-<slug>-<service>-<n>`: a retried task skips builds that
+ * failed (their stored run is read again) and dispatches the next; a
+ * recovered task finds the run it started and waits for it. A build of the
+ * same instance and service already running is refused, or (ifRunning
+ * wait) waited for and taken when it builds the current config.yml with
+ * no overrides; never a duplicate. A failed build is returned (conclusion),
+ * not thrown.
+ */
+export async function buildInstanceImage(options: {
+  cluster: LaunchpadCluster;
+  slug: string;
+  service: 'openedx' | 'mfe';
+  /** The workflow inputs (INSTANCE_NAME, SERVICE, STRAIN_REPOSITORY_BRANCH, overrides). */
+  inputs: Record<string, string>;
+  ifRunning: 'refuse' | 'wait';
+  wait?: boolean;
+  auditor: LaunchpadActionDeps['auditor'];
+  logger: LoggerService;
+  signal?: AbortSignal;
+  checkpoint: <T extends JsonValue>(
+    key: string,
+    fn: () => Promise<T>,
+  ) => Promise<T>;
+  /** Default `build`, as launchpad:picasso:build has always keyed them. */
+  keyPrefix?: string;
+  timeoutMs: number;
+  pollMs: number;
+  /** Told the run as soon as it is known (before the wait). */
+  onRun?: (run: WorkflowRunInfo) => void;
+}): Promise<ImageBuild> {
+  const { cluster, slug, service, inputs, ifRunning, logger } = options;
+  const { repository } = cluster;
+  const branch = inputs.STRAIN_REPOSITORY_BRANCH ?? repository.branch;
+  // Overrides (or another branch) make the build differ from one
+  // dispatched with the config.yml alone: never taken over.
+  const plainBuild =
+    Object.keys(inputs).length === 3 && branch === repository.branch;
+  const refuseOrWait = async () =>
+    (await activeBuildOf(cluster, slug, service, { ifRunning, logger })).active;
+  const prefix = options.keyPrefix ?? 'build';
+
+  let run: WorkflowRunInfo | undefined;
+  for (let n = 1; n <= MAX_BUILDS; n++) {
+    let dispatchedNow = false;
+    const dispatched = await options.checkpoint(
+      `${prefix}-${slug}-${service}-${n}`,
+      async () => {
+        // A build of the same instance and service already running
+        // (another task, a person in the Actions tab): refused, or
+        // waited for; never a second one.
+        for (let active = await refuseOrWait(); active; ) {
+          if (plainBuild) {
+            const same = await buildsCurrentConfig(cluster, slug, {
+              id: active.id,
+              htmlUrl: active.htmlUrl,
+              status: active.status ?? 'queued',
+              headSha: active.headSha,
+              displayTitle: active.displayTitle,
+            });
+            if (same) {
+              logger.info(
+                `A build of the ${service} image of ${slug} is already ${active.status} with the current config.yml: ${active.htmlUrl}; waiting for it instead of dispatching another`,
+              );
+              dispatchedNow = true;
+              return { runId: active.id, htmlUrl: active.htmlUrl };
+            }
+          }
+          logger.info(
+            `A build of the ${service} image of ${slug} is ${active.status} (${
+              active.htmlUrl
+            }) with ${
+              plainBuild ? 'an older config.yml' : 'other inputs'
+            }; waiting for it to finish before dispatching this one`,
+          );
+          await waitForRun({
+            cluster,
+            runId: active.id,
+            logger,
+            signal: options.signal,
+            timeoutMs: options.timeoutMs,
+            pollMs: options.pollMs,
+          });
+          active = await refuseOrWait();
+        }
+        const result = await audited(
+          options.auditor,
+          {
+            eventId: 'picasso-build',
+            meta: { cluster: cluster.name, slug, service, branch },
+          },
+          () =>
+            repository.writer.dispatchWorkflow({
+              workflow: PICASSO_WORKFLOW,
+              ref: repository.branch,
+              inputs,
+            }),
+          r => ({ runId: r.runId, runUrl: r.htmlUrl }),
+        );
+        logger.info(
+          `Dispatched ${PICASSO_WORKFLOW} for ${slug} (${service}): ${result.htmlUrl}`,
+        );
+        dispatchedNow = true;
+        return { runId: result.runId, htmlUrl: result.htmlUrl };
+      },
+    );
+    run = await repository.writer.getRun(dispatched.runId);
+    if (
+      !dispatchedNow &&
+      run.status === 'completed' &&
+      run.conclusion !== 'success'
+    ) {
+      // A failed build of an earlier attempt: dispatch the next one.
+      continue;
+    }
+    break;
+  }
+  if (!run)
+    throw new Error(`More than ${MAX_BUILDS} builds of ${slug} in one step`);
+  options.onRun?.(run);
+  const build: ImageBuild = { service, runId: run.id, runUrl: run.htmlUrl };
+  if (!(options.wait ?? true)) return build;
+
+  const finished = await waitForRun({
+    cluster,
+    runId: run.id,
+    logger,
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    pollMs: options.pollMs,
+  });
+  build.conclusion = finished.conclusion ?? 'unknown';
+  if (build.conclusion !== 'success') return build;
+  const read = await repository.readInstance(slug);
+  const image = read.config?.[IMAGE_KEYS[service]];
+  if (typeof image === 'string') {
+    build.image = image;
+    logger.info(`${slug} now runs ${IMAGE_KEYS[service]} ${image}`);
+  }
+  return build;
 }
 
 /**

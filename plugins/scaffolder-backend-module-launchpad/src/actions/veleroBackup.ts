@@ -56,7 +56,7 @@ interface VeleroObject {
 }
 
 /** What the backup checkpoint stores and the step outputs. */
-type BackupResult = {
+export type BackupResult = {
   name: string;
   namespace: string;
   schedule: string;
