@@ -11,6 +11,7 @@ import { createCatalogRefreshAction } from './catalogRefresh';
 import { createInstanceUpdateAction } from './instanceUpdate';
 import { createVeleroBackupAction } from './veleroBackup';
 import { createInstanceDeleteAction } from './instanceDelete';
+import { createInstanceUpgradeAction } from './instanceUpgrade';
 
 export { createInstanceCreateAction, type InstanceCreateDeps };
 export {
@@ -23,6 +24,7 @@ export {
   createInstanceUpdateAction,
   createVeleroBackupAction,
   createInstanceDeleteAction,
+  createInstanceUpgradeAction,
 };
 export type { LaunchpadActionDeps } from './shared';
 
@@ -39,5 +41,6 @@ export function createLaunchpadActions(deps: InstanceCreateDeps) {
     createInstanceUpdateAction(deps),
     createVeleroBackupAction(deps),
     createInstanceDeleteAction(deps),
+    createInstanceUpgradeAction(deps),
   ];
 }
