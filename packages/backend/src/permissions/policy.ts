@@ -68,6 +68,7 @@ export const LAUNCHPAD_ACTIONS: Record<string, string | undefined> = {
   'launchpad:instance:update': launchpadInstanceUpdatePermission.name,
   'launchpad:instance:delete': launchpadInstanceDeletePermission.name,
   'launchpad:velero:backup': launchpadInstanceUpdatePermission.name,
+  'launchpad:instance:upgrade': launchpadInstanceUpdatePermission.name,
   'launchpad:catalog:refresh': undefined,
   // The platform team's only: in neither OWNER_PERMISSIONS nor
   // CREATE_PERMISSIONS, so nobody else runs the action or holds the permission.
