@@ -4,7 +4,9 @@
  * runs templates/new-openedx-instance against the sandbox, called with the
  * static automation token as a CI job would. The sandbox runs at speed 0 and
  * the test moves its clock, so workflows and builds advance only when the
- * test lets them (and stand still while the backend is down).
+ * test lets them (and stand still while the backend is down). Day two in the
+ * same backend: what a user (the guest provider signed in as the catalog's
+ * visitor) or the token may not run is refused, and a rebuild runs.
  */
 import { randomBytes } from 'crypto';
 import fs from 'fs';
@@ -79,6 +81,19 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
       overlay: {
         backend: { database: { prefix } },
         ...sandboxOverlay(sandbox),
+        // A signed-in user who is neither platform team nor owner, for the
+        // day-two refusals: the guest provider signs in as the catalog's
+        // user:default/visitor (catalog/org.yaml, no groups). Production
+        // would use a real provider; the policy sees the same user.
+        auth: {
+          providers: {
+            guest: {
+              dangerouslyAllowOutsideDevelopment: true,
+              userEntityRef: 'user:default/visitor',
+              ownershipEntityRefs: ['user:default/visitor'],
+            },
+          },
+        },
         // Short, so the restarted backend's recovery loop (every 10 s) takes
         // the task up in its first rounds; a few seconds more than the
         // heartbeat (every second) so a loaded machine never makes a live
@@ -137,24 +152,37 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     await dropDatabases(prefix);
   }, 60_000);
 
-  const createTask = async (slug: string) => {
-    const res = await fetch(api('/v2/tasks'), {
+  /** POST /v2/tasks as `bearer` (the automation token unless told). */
+  const postTask = (
+    templateRef: string,
+    values: Record<string, unknown>,
+    bearer = token,
+  ) =>
+    fetch(api('/v2/tasks'), {
       method: 'POST',
-      headers: { ...auth(), 'content-type': 'application/json' },
-      body: JSON.stringify({
-        templateRef: TEMPLATE,
-        values: {
-          cluster: 'staging',
-          slug,
-          platformName: `Course ${slug}`,
-          owner: 'group:default/platform-team',
-        },
-      }),
+      headers: {
+        Authorization: `Bearer ${bearer}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ templateRef, values }),
       signal: AbortSignal.timeout(30_000),
     });
+  const startTask = async (
+    templateRef: string,
+    values: Record<string, unknown>,
+    bearer = token,
+  ) => {
+    const res = await postTask(templateRef, values, bearer);
     expect(res.status).toBe(201);
     return ((await res.json()) as { id: string }).id;
   };
+  const createTask = (slug: string) =>
+    startTask(TEMPLATE, {
+      cluster: 'staging',
+      slug,
+      platformName: `Course ${slug}`,
+      owner: 'group:default/platform-team',
+    });
 
   const getTask = async (id: string): Promise<Task> => {
     const res = await fetch(api(`/v2/tasks/${id}`), {
@@ -381,6 +409,122 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     );
     expect(await sandbox.git.headSha(OWNER, REPO)).toBe(head);
   }, 400_000);
+
+  it('day two over REST: the templates a user or token may not run are refused, a rebuild runs', async () => {
+    // The visitor's token, as the app gets it after signing in.
+    const signIn = await fetch(`${backend!.baseUrl}/api/auth/guest/refresh`, {
+      headers: { 'X-Requested-With': 'XMLHttpRequest' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(signIn.status).toBe(200);
+    const visitor = (
+      (await signIn.json()) as { backstageIdentity: { token: string } }
+    ).backstageIdentity.token;
+
+    // The Create page's list: the templates the catalog returns to the
+    // caller. The visitor (no group) is offered rebuild-images only of
+    // Launchpad's templates; the token reads the catalog unrestricted.
+    const templates = async (bearer: string) => {
+      const res = await fetch(
+        `${
+          backend!.baseUrl
+        }/api/catalog/entities/by-query?filter=kind=template&fields=metadata.name`,
+        {
+          headers: { Authorization: `Bearer ${bearer}` },
+          signal: AbortSignal.timeout(10_000),
+        },
+      );
+      expect(res.status).toBe(200);
+      return (
+        (await res.json()) as { items: Array<{ metadata: { name: string } }> }
+      ).items.map(e => e.metadata.name);
+    };
+    const offered = await templates(visitor);
+    expect(offered).toContain('rebuild-images');
+    for (const hidden of [
+      'deprovision-instance',
+      'fleet-upgrade',
+      'new-openedx-instance',
+    ]) {
+      expect(offered).not.toContain(hidden);
+    }
+    expect(await templates(token)).toEqual(
+      expect.arrayContaining(['deprovision-instance', 'rebuild-images']),
+    );
+
+    const head = await sandbox.git.headSha(OWNER, REPO);
+    const before = await requestCounts();
+    const deprovision = {
+      instance: 'component:staging/physics-101',
+      confirm: 'physics-101',
+      acknowledgeNoRecentDump: true,
+    };
+    // A template hidden from the visitor does not exist for it: no task.
+    const hidden = await postTask(
+      'template:default/deprovision-instance',
+      deprovision,
+      visitor,
+    );
+    expect(hidden.status).toBe(404);
+
+    // The token may start the task (scaffolder.task.create) but not its
+    // step: launchpad.instance.delete is not in its accessRestrictions, so
+    // the scaffolder refuses the action before it runs
+    // (NunjucksWorkflowRunner: NotAllowedError "Unauthorized action").
+    const refused = await startTask(
+      'template:default/deprovision-instance',
+      deprovision,
+    );
+    // The visitor may start rebuild-images (whether it may build is per
+    // instance): the action's own check refuses physics-101, which
+    // physics-dept owns.
+    const notOwner = await startTask(
+      'template:default/rebuild-images',
+      { instance: 'component:staging/physics-101', services: ['openedx'] },
+      visitor,
+    );
+    for (const [id, reason] of [
+      [refused, 'Unauthorized action: launchpad:instance:delete'],
+      [
+        notOwner,
+        'user:default/visitor may not launchpad.build.dispatch on component:staging/physics-101',
+      ],
+    ]) {
+      const { task, events } = await pollTask(
+        id,
+        `the refused task ${id}`,
+        t => finished(t),
+        30_000,
+      );
+      expect(task.status).toBe('failed');
+      expect(JSON.stringify(events)).toContain(reason);
+    }
+    // Refused before any side effect: no commit, no workflow, no build.
+    expect(await sandbox.git.headSha(OWNER, REPO)).toBe(head);
+    expect(await requestCounts()).toEqual(before);
+
+    // What the token holds (launchpad.build.dispatch, launchpad.argocd.sync):
+    // a rebuild of staging's demo runs, one build and a sync to Healthy.
+    const rebuild = await startTask('template:default/rebuild-images', {
+      instance: 'component:staging/demo',
+      services: ['openedx'],
+    });
+    driveClock();
+    const { task, events } = await pollTask(
+      rebuild,
+      'the rebuild to finish',
+      t => finished(t),
+      60_000,
+    );
+    await stopClock();
+    expect({
+      status: task.status,
+      log: task.status === 'completed' ? [] : messages(events),
+    }).toEqual({ status: 'completed', log: [] });
+    expect((await requestCounts()).dispatches - before.dispatches).toBe(1);
+    const app = await readApplication('demo-staging');
+    expect(app.status?.health?.status).toBe('Healthy');
+  }, 120_000);
 
   it('a task whose backend dies while it waits for a workflow completes after the restart, with nothing twice', async () => {
     const slug = 'rest-restart';
