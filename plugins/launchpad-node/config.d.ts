@@ -76,5 +76,14 @@ export interface Config {
         namespace?: string;
       };
     }>;
+    /** Fleet upgrades (`launchpad:fleet:upgrade`, templates/fleet-upgrade). */
+    fleet?: {
+      /**
+       * Picasso builds a fleet upgrade runs at once across a wave, when the
+       * task does not say (default 2): keep it within the build runners'
+       * capacity.
+       */
+      buildConcurrency?: number;
+    };
   };
 }

@@ -26,6 +26,7 @@ export const scaffolderModuleLaunchpad = createBackendModule({
         permissions: coreServices.permissions,
         catalog: catalogServiceRef,
         events: eventsServiceRef,
+        config: coreServices.rootConfig,
       },
       async init({ scaffolder, ...deps }) {
         scaffolder.addActions(...createLaunchpadActions(deps));

@@ -25,6 +25,10 @@ describe('every action example passes its input schema', () => {
     ...mockDeps(),
   });
 
+  /** A value's JSON schema type (an array is not an object there). */
+  const typeOf = (value: unknown) =>
+    Array.isArray(value) ? 'array' : typeof value;
+
   const problems = (schema: InputSchema, input: JsonObject): string[] => {
     const found: string[] = [];
     for (const key of schema.required ?? []) {
@@ -38,8 +42,8 @@ describe('every action example passes its input schema', () => {
       }
       if (property.enum && !property.enum.includes(value)) {
         found.push(`${key}: ${JSON.stringify(value)} not in the enum`);
-      } else if (property.type && typeof value !== property.type) {
-        found.push(`${key}: ${typeof value}, not ${property.type}`);
+      } else if (property.type && typeOf(value) !== property.type) {
+        found.push(`${key}: ${typeOf(value)}, not ${property.type}`);
       }
     }
     return found;

@@ -12,6 +12,10 @@ import { createInstanceUpdateAction } from './instanceUpdate';
 import { createVeleroBackupAction } from './veleroBackup';
 import { createInstanceDeleteAction } from './instanceDelete';
 import { createInstanceUpgradeAction } from './instanceUpgrade';
+import {
+  createFleetUpgradeAction,
+  type FleetUpgradeDeps,
+} from './fleetUpgrade';
 
 export { createInstanceCreateAction, type InstanceCreateDeps };
 export {
@@ -25,11 +29,13 @@ export {
   createVeleroBackupAction,
   createInstanceDeleteAction,
   createInstanceUpgradeAction,
+  createFleetUpgradeAction,
+  type FleetUpgradeDeps,
 };
 export type { LaunchpadActionDeps } from './shared';
 
-/** Every Launchpad action, built with the module's services. */
-export function createLaunchpadActions(deps: InstanceCreateDeps) {
+/** Every Launchpad action, built with the module's services (and config: launchpad.fleet). */
+export function createLaunchpadActions(deps: FleetUpgradeDeps) {
   return [
     createInstanceCreateAction(deps),
     createInstancePrepareAction(deps),
@@ -42,5 +48,6 @@ export function createLaunchpadActions(deps: InstanceCreateDeps) {
     createVeleroBackupAction(deps),
     createInstanceDeleteAction(deps),
     createInstanceUpgradeAction(deps),
+    createFleetUpgradeAction(deps),
   ];
 }
