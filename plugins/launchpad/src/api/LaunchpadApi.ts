@@ -42,8 +42,15 @@ export interface SlugAvailability {
 
 /** What the Launchpad cards and pages ask the `launchpad` backend plugin. */
 export interface LaunchpadApi {
-  /** Everything the instance cards show, in one call. */
-  getInstanceStatus(ref: CompoundEntityRef): Promise<InstanceStatusResponse>;
+  /**
+   * Everything the instance cards show, in one call. Cards asking at once
+   * share one request; `fresh` (a signal said the status changed) shares
+   * only with other fresh requests, never with one from before.
+   */
+  getInstanceStatus(
+    ref: CompoundEntityRef,
+    options?: { fresh?: boolean },
+  ): Promise<InstanceStatusResponse>;
   getFleet(query: FleetQuery): Promise<FleetResponse>;
   /**
    * The instance's recorded history, newest first: workflow runs, builds and

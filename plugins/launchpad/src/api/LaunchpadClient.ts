@@ -15,6 +15,11 @@ import type {
 
 /** Cards of one page ask within this window: they share one request. */
 const SHARE_MS = 2_000;
+/**
+ * The cards of a page receive one signal in the same tick: their fresh
+ * requests share within this window, and never a request from before.
+ */
+const FRESH_SHARE_MS = 250;
 
 /** The one client of the `launchpad` backend plugin (discoveryApi + fetchApi). */
 export class LaunchpadClient implements LaunchpadApi {
@@ -22,7 +27,7 @@ export class LaunchpadClient implements LaunchpadApi {
   private readonly fetchApi: FetchApi;
   private readonly recent = new Map<
     string,
-    { at: number; promise: Promise<InstanceStatusResponse> }
+    { at: number; fresh: boolean; promise: Promise<InstanceStatusResponse> }
   >();
 
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
@@ -30,17 +35,27 @@ export class LaunchpadClient implements LaunchpadApi {
     this.fetchApi = options.fetchApi;
   }
 
-  getInstanceStatus(ref: CompoundEntityRef): Promise<InstanceStatusResponse> {
+  getInstanceStatus(
+    ref: CompoundEntityRef,
+    options: { fresh?: boolean } = {},
+  ): Promise<InstanceStatusResponse> {
     const key = `${ref.namespace}/${ref.name}`;
     const now = Date.now();
+    const fresh = options.fresh === true;
     const hit = this.recent.get(key);
-    if (hit && now - hit.at < SHARE_MS) return hit.promise;
+    if (
+      hit &&
+      (fresh
+        ? hit.fresh && now - hit.at < FRESH_SHARE_MS
+        : now - hit.at < SHARE_MS)
+    )
+      return hit.promise;
     const promise = this.request<InstanceStatusResponse>(
       `/instances/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(
         ref.name,
       )}/status`,
     );
-    this.recent.set(key, { at: now, promise });
+    this.recent.set(key, { at: now, fresh, promise });
     promise.catch(() => this.recent.delete(key));
     return promise;
   }

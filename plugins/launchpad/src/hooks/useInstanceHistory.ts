@@ -1,30 +1,39 @@
 import { getCompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import useInterval from 'react-use/esm/useInterval';
+import { launchpadInstanceChannel } from '@internal/plugin-launchpad-common';
 import { launchpadApiRef } from '../api';
-
-/**
- * How often an open instance page reloads its history. Longer than the status
- * cards' interval: the history is a database read and its entries are
- * minutes apart (a provision run, a build, a sync).
- */
-export const HISTORY_REFRESH_MS = 30_000;
+import { ANNOTATIONS } from '../constants';
+import {
+  useFallbackRefresh,
+  useRefetchable,
+  useSignalRefresh,
+} from './useLiveRefresh';
 
 /** How many entries the card asks for (the backend's default; at most 500). */
 export const HISTORY_LIMIT = 100;
 
-/** The current entity's recorded history, newest first, reloaded periodically. */
+/**
+ * The current entity's recorded history, newest first, asked again when the
+ * backend signals a recorded row (`history` on the instance's channel);
+ * polled every FALLBACK_REFRESH_MS only when the app has no signals.
+ */
 export function useInstanceHistory(options: { limit?: number } = {}) {
   const { entity } = useEntity();
   const api = useApi(launchpadApiRef);
   const ref = getCompoundEntityRef(entity);
+  const cluster =
+    entity.metadata.annotations?.[ANNOTATIONS.cluster] ?? ref.namespace;
   const limit = options.limit ?? HISTORY_LIMIT;
-  const state = useAsyncRetry(
+  const state = useRefetchable(
     () => api.getInstanceHistory(ref, { limit }),
     [api, ref.kind, ref.namespace, ref.name, limit],
   );
-  useInterval(state.retry, HISTORY_REFRESH_MS);
+  const live = useSignalRefresh(
+    launchpadInstanceChannel(cluster, ref.name),
+    state.retry,
+    { accept: message => message.kind === 'history' },
+  );
+  useFallbackRefresh(live, state.retry);
   return state;
 }

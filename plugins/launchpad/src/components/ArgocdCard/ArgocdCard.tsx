@@ -33,6 +33,7 @@ import {
   type InstanceStatusResponse,
 } from '@internal/plugin-launchpad-common';
 import { launchpadApiRef } from '../../api';
+import { useSignalsAvailable } from '../../hooks/useLiveRefresh';
 import { ANNOTATIONS } from '../../constants';
 import { isLaunchpadInstance, readInstance } from '../../entity';
 import {
@@ -46,7 +47,10 @@ import {
 } from '../StatusChips';
 
 const TITLE = 'ArgoCD';
-/** While an operation runs the card asks again this often (the backend answers from its watch cache). */
+/**
+ * Without signals, while an operation runs the card asks again this often;
+ * with signals every change of the Application is pushed instead.
+ */
 export const OPERATION_REFRESH_MS = 3_000;
 const ACTIVE_PHASES = ['Pending', 'Running', 'Terminating'];
 
@@ -186,7 +190,8 @@ function ArgocdDetails(props: {
   const { entity } = useEntity();
   const operation = argocd.operation;
   const active = operation ? ACTIVE_PHASES.includes(operation.phase) : false;
-  useInterval(reload, active ? OPERATION_REFRESH_MS : null);
+  const live = useSignalsAvailable();
+  useInterval(reload, active && !live ? OPERATION_REFRESH_MS : null);
   const history = [...argocd.history].reverse();
 
   return (

@@ -13,6 +13,7 @@ import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import {
   FLEET_SORT_KEYS,
+  LAUNCHPAD_FLEET_CHANNEL,
   type FleetFilter,
   type FleetResponse,
   type FleetRow,
@@ -20,6 +21,10 @@ import {
   type FleetSummary,
 } from '@internal/plugin-launchpad-common';
 import { launchpadApiRef } from '../../api';
+import {
+  useFallbackRefresh,
+  useSignalRefresh,
+} from '../../hooks/useLiveRefresh';
 import {
   HealthStatus,
   StaleWarning,
@@ -29,6 +34,8 @@ import {
 } from '../StatusChips';
 
 export const FLEET_PAGE_SIZE = 20;
+/** Fleet signals come once a second per cluster; the table asks at most this often. */
+export const FLEET_LIVE_MIN_INTERVAL_MS = 2_000;
 
 /** The filters offered, with the summary count each one matches. */
 const FILTERS: Array<{
@@ -240,6 +247,14 @@ export function FleetTable(props: FleetTableProps) {
   const [error, setError] = useState<Error>();
   // The search text survives the table's remount on a filter change.
   const search = useRef('');
+  // Live: a fleet signal of a shown cluster asks for the current page again.
+  const tableRef = useRef<{ onQueryChange: () => void } | null>(null);
+  const reload = useCallback(() => tableRef.current?.onQueryChange(), []);
+  const live = useSignalRefresh(LAUNCHPAD_FLEET_CHANNEL, reload, {
+    accept: message => !cluster || message.cluster === cluster,
+    minIntervalMs: FLEET_LIVE_MIN_INTERVAL_MS,
+  });
+  useFallbackRefresh(live, reload);
 
   const data = useCallback<DataFunction>(
     async query => {
@@ -329,6 +344,7 @@ export function FleetTable(props: FleetTableProps) {
       <Table<FleetRow>
         // A new filter starts again from the first page.
         key={`${cluster ?? '*'}|${filters.join(',')}`}
+        tableRef={tableRef}
         title={title}
         columns={columns}
         data={data}
