@@ -436,7 +436,11 @@ export function createFleetUpgradeAction(deps: FleetUpgradeDeps) {
               s.earlier && s.outcome !== 'upgraded'
                 ? `${s.outcome} (earlier, held back)`
                 : s.outcome,
-            detail: [s.failedStep, s.message].filter(Boolean).join(': '),
+            // An upgraded instance's message only repeats its outcome.
+            detail:
+              s.outcome === 'upgraded'
+                ? undefined
+                : [s.failedStep, s.message].filter(Boolean).join(': '),
           })),
           ...untouched.map(slug => ({
             slug,
