@@ -16,7 +16,10 @@ type JsonSchema = {
 describe('templates/fleet-upgrade', () => {
   const root = path.resolve(__dirname, '../../..');
   const template = YAML.parse(
-    fs.readFileSync(path.join(root, 'templates/fleet-upgrade/template.yaml'), 'utf8'),
+    fs.readFileSync(
+      path.join(root, 'templates/fleet-upgrade/template.yaml'),
+      'utf8',
+    ),
   ) as {
     metadata: { name: string };
     spec: {
@@ -50,8 +53,15 @@ describe('templates/fleet-upgrade', () => {
     expect(fields.cluster['ui:field']).toBe('LaunchpadClusterPicker');
     expect(fields.release['ui:field']).toBe('LaunchpadReleasePicker');
     expect(fields.filterOwner['ui:field']).toBe('OwnerPicker');
-    expect(fields.slugs).toMatchObject({ type: 'array', items: { type: 'string' } });
-    expect(fields.canaries).toMatchObject({ type: 'integer', default: 1, minimum: 0 });
+    expect(fields.slugs).toMatchObject({
+      type: 'array',
+      items: { type: 'string' },
+    });
+    expect(fields.canaries).toMatchObject({
+      type: 'integer',
+      default: 1,
+      minimum: 0,
+    });
     expect(fields.waveSize).toMatchObject({ type: 'integer', default: 5 });
     // No default: the portal's launchpad.fleet.buildConcurrency applies.
     expect(fields.buildConcurrency.default).toBeUndefined();
