@@ -6,6 +6,7 @@ import {
   deriveWorkflowStatus,
   deriveWorkloadsStatus,
   deriveInstanceVerdict,
+  deriveInstanceDrift,
   fleetRowStatus,
   type ClusterFreshness,
   type FleetResponse,
@@ -31,6 +32,12 @@ const ago = (minutes: number) =>
 
 export const REVISION = '4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39';
 const PREVIOUS = '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c';
+
+/** The image tag the fixtures' Deployments run; config.yml names a newer one for an out-of-sync instance. */
+export const RUNNING_TAG = 'teak-4f2a9c1';
+export const CONFIG_TAG_OUT_OF_SYNC = 'teak-9d8e7f6';
+const imageOf = (slug: string, name: string, tag: string) =>
+  `docker.io/acme-edu/openedx-${name === 'mfe' ? 'mfe-' : ''}${slug}:${tag}`;
 
 export type SeedState =
   | 'healthy'
@@ -238,7 +245,14 @@ function deployment(
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, namespace: slug, generation: 3 },
-    spec: { replicas },
+    spec: {
+      replicas,
+      template: {
+        spec: {
+          containers: [{ name, image: imageOf(slug, name, RUNNING_TAG) }],
+        },
+      },
+    },
     status: {
       observedGeneration: 3,
       replicas,
@@ -578,12 +592,36 @@ export function instanceStatus(
   const autoscalers = ['cms', 'lms'].map(name =>
     deriveAutoscalerStatus(hpa(slug, name, state)),
   );
+  const deployments = ['cms', 'cms-worker', 'lms', 'lms-worker', 'mfe'].map(
+    name => deployment(slug, name, state),
+  );
   const workloads = deriveWorkloadsStatus({
-    deployments: ['cms', 'cms-worker', 'lms', 'lms-worker', 'mfe'].map(name =>
-      deployment(slug, name, state),
-    ),
+    deployments,
     pods: pods(slug, state),
     jobs: jobs(slug, state),
+  });
+  // The head is REVISION, seen for an hour; an out-of-sync instance's config.yml names a build not deployed yet.
+  const drift = deriveInstanceDrift({
+    config: {
+      openedx: imageOf(
+        slug,
+        'lms',
+        state === 'out-of-sync' ? CONFIG_TAG_OUT_OF_SYNC : RUNNING_TAG,
+      ),
+      mfe: imageOf(slug, 'mfe', RUNNING_TAG),
+    },
+    deployments,
+    application: options.noApplication
+      ? undefined
+      : application(cluster, slug, state),
+    repository: `acme-edu/launchpad-cluster-${cluster}`,
+    branch: 'main',
+    head: {
+      sha: REVISION,
+      firstSeenAt: NOW_MS - 3_600_000,
+      fetchedAt: NOW_MS - 10_000,
+    },
+    now: NOW_MS,
   });
   const backupsStatus = {
     ...deriveBackupStatus({
@@ -610,6 +648,7 @@ export function instanceStatus(
       template: w.template,
       ...deriveWorkflowStatus(workflow(slug, w.template, w.phase)),
     })),
+    drift,
     verdict: deriveInstanceVerdict({
       argocd,
       autoscalers,
@@ -641,6 +680,17 @@ export function fleetRow(
       backup: status.backups,
       cronJobs: status.backups.cronJobs,
     }),
+    ...(status.drift
+      ? {
+          drift: {
+            images: status.drift.images,
+            revision: status.drift.revision,
+            drifted: status.drift.drifted,
+            syncedRevision: status.drift.syncedRevision,
+            headRevision: status.drift.headRevision,
+          },
+        }
+      : {}),
     stale: status.freshness.state !== 'ok',
   };
 }
@@ -715,6 +765,7 @@ export function fleetResponse(
       backupOverdue: SEED_ROWS.filter(
         r => r.backup === 'overdue' || r.backup === 'failing',
       ).length,
+      drifted: SEED_ROWS.filter(r => r.drift?.drifted).length,
       byVerdict,
     },
     clusters: [freshness('staging'), freshness('production')],

@@ -2,7 +2,12 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ResponseError } from '@backstage/errors';
 import { ArgocdCard } from './ArgocdCard';
-import { instanceStatus, REVISION } from '../../testing/statusFixtures';
+import {
+  CONFIG_TAG_OUT_OF_SYNC,
+  instanceStatus,
+  REVISION,
+  RUNNING_TAG,
+} from '../../testing/statusFixtures';
 import { instanceEntity } from '../../testing/fixtures';
 import {
   fakeLaunchpadApi,
@@ -236,6 +241,86 @@ describe('ArgocdCard', () => {
       screen.getByText('watch applications: socket hang up'),
     ).toBeInTheDocument();
     expect(screen.getByLabelText('Sync: Synced')).toBeVisible();
+  });
+
+  it('shows drift: each Deployment running an older image than config.yml, and the synced revision behind the branch head, linked to the commits', async () => {
+    await renderStatusCard(<ArgocdCard />, {
+      status: instanceStatus({ slug: 'physics-101', state: 'out-of-sync' }),
+      entity: instanceEntity({ slug: 'physics-101' }),
+    });
+    const images = await screen.findByLabelText('Image drift', {}, slow);
+    expect(images).toHaveTextContent(/^Images: drifted/);
+    // The four Open edX Deployments run the old tag; the MFE matches.
+    for (const name of ['lms', 'cms', 'lms-worker', 'cms-worker']) {
+      expect(images).toHaveTextContent(
+        `${name} runs docker.io/acme-edu/openedx-physics-101:${RUNNING_TAG}; config.yml names docker.io/acme-edu/openedx-physics-101:${CONFIG_TAG_OUT_OF_SYNC}`,
+      );
+    }
+    expect(images).not.toHaveTextContent('mfe runs');
+    const revision = screen.getByLabelText('Revision drift');
+    // Backstage's Link adds ", Opens in a new window" for external URLs.
+    expect(revision).toHaveTextContent(
+      new RegExp(
+        `^Revision: behind synced 0b1c2d3(, Opens in a new window)?, branch head ${REVISION.slice(
+          0,
+          7,
+        )}`,
+      ),
+    );
+    expect(revision).toHaveTextContent(
+      `ArgoCD last synced 0b1c2d3; main is at ${REVISION.slice(0, 7)}`,
+    );
+    const links = within(revision).getAllByRole('link');
+    expect(links.map(l => l.getAttribute('href'))).toEqual([
+      'https://github.com/acme-edu/launchpad-cluster-staging/commit/0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c',
+      `https://github.com/acme-edu/launchpad-cluster-staging/commit/${REVISION}`,
+    ]);
+    expect(
+      within(screen.getByRole('table', { name: 'Drift' })).getByText('Drifted'),
+    ).toBeVisible();
+  });
+
+  it('says there is no drift when images and revision match', async () => {
+    await renderStatusCard(<ArgocdCard />, { status: instanceStatus() });
+    const drift = await screen.findByRole('table', { name: 'Drift' }, slow);
+    expect(within(drift).getByText('None')).toBeVisible();
+    expect(screen.getByLabelText('Image drift')).toHaveTextContent(
+      'Images: in sync',
+    );
+    expect(screen.getByLabelText('Revision drift')).toHaveTextContent(
+      /^Revision: in sync synced 4f2a9c1/,
+    );
+  });
+
+  it('says unknown, with the reason, when it cannot tell', async () => {
+    const status = instanceStatus();
+    await renderStatusCard(<ArgocdCard />, {
+      status: {
+        ...status,
+        drift: {
+          images: 'unknown',
+          imageDetails: [
+            {
+              service: 'openedx',
+              configImage: 'acme-edu/openedx-demo:teak-1',
+              state: 'unknown',
+              reason: 'no Deployment runs it',
+            },
+          ],
+          revision: 'unknown',
+          revisionReason: 'the branch head is not known yet',
+          drifted: false,
+        },
+      },
+    });
+    const unknown = await screen.findByRole('table', { name: 'Drift' }, slow);
+    expect(within(unknown).getByText('Unknown')).toBeVisible();
+    expect(screen.getByLabelText('Image drift')).toHaveTextContent(
+      'Images: unknown (openedx: no Deployment runs it)',
+    );
+    expect(screen.getByLabelText('Revision drift')).toHaveTextContent(
+      'Revision: unknownthe branch head is not known yet',
+    );
   });
 
   it('asks for the annotation when the instance names no ArgoCD application', async () => {

@@ -30,6 +30,7 @@ import Alert from '@material-ui/lab/Alert';
 import useInterval from 'react-use/esm/useInterval';
 import {
   launchpadArgocdSyncPermission,
+  type InstanceDrift,
   type InstanceStatusResponse,
 } from '@internal/plugin-launchpad-common';
 import { launchpadApiRef } from '../../api';
@@ -41,6 +42,7 @@ import {
   HealthChip,
   InstanceStatusCard,
   ProblemList,
+  StatusText,
   SyncChip,
   commitUrl,
   shortRevision,
@@ -72,6 +74,99 @@ function Revision(props: { argocd: Argocd; revision?: string }) {
     </Link>
   ) : (
     <span title={revision}>{text}</span>
+  );
+}
+
+const DRIFT_LEVEL = {
+  'in-sync': 'ok',
+  drifted: 'warning',
+  behind: 'warning',
+  unknown: 'pending',
+} as const;
+const DRIFT_TEXT = {
+  'in-sync': 'in sync',
+  drifted: 'drifted',
+  behind: 'behind',
+  unknown: 'unknown',
+} as const;
+
+/**
+ * What differs from the repository: config.yml's images against the ones the
+ * Deployments run, and the revision ArgoCD synced against the branch head.
+ */
+function DriftRow(props: { argocd: Argocd; drift: InstanceDrift }) {
+  const { argocd, drift } = props;
+  const drifted = drift.imageDetails.filter(d => d.state === 'drifted');
+  const unknownImage = drift.imageDetails.find(d => d.state === 'unknown');
+  let summary: { level: 'ok' | 'warning' | 'pending'; text: string } = {
+    level: 'pending',
+    text: 'Unknown',
+  };
+  if (drift.drifted) summary = { level: 'warning', text: 'Drifted' };
+  else if (drift.images === 'in-sync' && drift.revision === 'in-sync')
+    summary = { level: 'ok', text: 'None' };
+  return (
+    <TableRow>
+      <TableCell component="th">Drift</TableCell>
+      <TableCell>
+        <Box display="flex" gridGap={8} alignItems="center">
+          <StatusText level={summary.level}>{summary.text}</StatusText>
+        </Box>
+        <Box mt={0.5} aria-label="Image drift">
+          <Typography variant="body2" component="div">
+            Images:{' '}
+            <StatusText level={DRIFT_LEVEL[drift.images]}>
+              {DRIFT_TEXT[drift.images]}
+            </StatusText>
+            {drift.images === 'unknown' && unknownImage?.reason && (
+              <>
+                {' '}
+                ({unknownImage.service}: {unknownImage.reason})
+              </>
+            )}
+          </Typography>
+          {drifted.map(d => (
+            <Typography
+              key={`${d.deployment}/${d.container}`}
+              variant="caption"
+              display="block"
+            >
+              {d.deployment}
+              {d.container !== d.deployment ? `/${d.container}` : ''} runs{' '}
+              <code>{d.runningImage}</code>; config.yml names{' '}
+              <code>{d.configImage}</code>
+            </Typography>
+          ))}
+        </Box>
+        <Box mt={0.5} aria-label="Revision drift">
+          <Typography variant="body2" component="div">
+            Revision:{' '}
+            <StatusText level={DRIFT_LEVEL[drift.revision]}>
+              {DRIFT_TEXT[drift.revision]}
+            </StatusText>
+            {drift.syncedRevision && (
+              <>
+                {' '}
+                synced{' '}
+                <Revision argocd={argocd} revision={drift.syncedRevision} />
+              </>
+            )}
+            {drift.headRevision && (
+              <>
+                {', '}
+                branch head{' '}
+                <Revision argocd={argocd} revision={drift.headRevision} />
+              </>
+            )}
+          </Typography>
+          {drift.revision !== 'in-sync' && drift.revisionReason && (
+            <Typography variant="caption" display="block" color="textSecondary">
+              {drift.revisionReason}
+            </Typography>
+          )}
+        </Box>
+      </TableCell>
+    </TableRow>
   );
 }
 
@@ -183,10 +278,11 @@ function SyncButtons(props: {
 
 function ArgocdDetails(props: {
   argocd: Argocd;
+  drift?: InstanceDrift;
   now: string;
   reload: () => void;
 }) {
-  const { argocd, now, reload } = props;
+  const { argocd, drift, now, reload } = props;
   const { entity } = useEntity();
   const operation = argocd.operation;
   const active = operation ? ACTIVE_PHASES.includes(operation.phase) : false;
@@ -255,6 +351,13 @@ function ArgocdDetails(props: {
           )}
         </TableBody>
       </Table>
+      {drift && (
+        <Table size="small" aria-label="Drift">
+          <TableBody>
+            <DriftRow argocd={argocd} drift={drift} />
+          </TableBody>
+        </Table>
+      )}
       <Box mt={2}>
         <ProblemList problems={argocd.problems} />
       </Box>
@@ -308,6 +411,7 @@ export function ArgocdCard() {
           return (
             <ArgocdDetails
               argocd={status.argocd}
+              drift={status.drift}
               now={status.generatedAt}
               reload={reload}
             />

@@ -30,6 +30,8 @@ function fleetApi(totalCount?: number) {
       );
       if (query.filter?.includes('degraded'))
         rows = rows.filter(r => r.health === 'Degraded');
+      if (query.filter?.includes('drifted'))
+        rows = rows.filter(r => r.drift?.drifted);
       if (query.q) rows = rows.filter(r => r.name.includes(query.q!));
       return fleetResponse(rows, {
         offset: query.offset,
@@ -100,6 +102,35 @@ describe('FleetTable', () => {
       expect(screen.queryByRole('link', { name: 'physics-101' })).toBeNull(),
     );
     expect(screen.getByRole('link', { name: 'legacy-campus' })).toBeVisible();
+  });
+
+  it('shows each row’s drift and filters the drifted ones on the server', async () => {
+    const api = fleetApi();
+    await renderInTestApp(<FleetTable />, {
+      mountedRoutes,
+      apis: [[launchpadApiRef, api]],
+    });
+    await screen.findByRole('link', { name: 'physics-101' }, slow);
+    // Its config.yml names a build not deployed, and ArgoCD is behind the head.
+    expect(rowOf('staging', 'physics-101')).toHaveTextContent(
+      'driftedimages, revision',
+    );
+    expect(rowOf('production', 'university')).toHaveTextContent('none');
+    await userEvent.click(screen.getByText('Drifted (1)'));
+    await waitFor(() =>
+      expect(api.getFleet).toHaveBeenLastCalledWith({
+        filter: ['drifted'],
+        offset: 0,
+        limit: 20,
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.queryByRole('link', { name: 'legacy-campus' })).toBeNull(),
+    );
+    expect(screen.getByRole('link', { name: 'physics-101' })).toBeVisible();
+    expect(
+      screen.getByText('Drifted (1)').closest('[aria-pressed]'),
+    ).toHaveAttribute('aria-pressed', 'true');
   });
 
   it('sorts on the server when a column header is clicked', async () => {

@@ -62,6 +62,7 @@ const FILTERS: Array<{
     count: s => s.byVerdict.progressing,
   },
   { filter: 'error', label: 'Error', count: s => s.byVerdict.error },
+  { filter: 'drifted', label: 'Drifted', count: s => s.drifted },
 ];
 
 const BACKUP_LEVEL = {
@@ -81,6 +82,33 @@ const nowrap = {
   paddingRight: 8,
 } as const;
 const narrowHeader = { paddingLeft: 8, paddingRight: 8 } as const;
+
+/** Drifted (images or revision), none, or unknown; the reason on hover. */
+function DriftCell(props: { row: FleetRow }) {
+  const { drift } = props.row;
+  if (!drift) return <>–</>;
+  const parts = [
+    drift.images === 'drifted' && 'images',
+    drift.revision === 'behind' && 'revision',
+  ].filter(Boolean);
+  if (drift.drifted) {
+    return (
+      <span title={drift.revisionReason}>
+        <StatusText level="warning">drifted</StatusText>
+        <Typography variant="caption" display="block" color="textSecondary">
+          {parts.join(', ')}
+        </Typography>
+      </span>
+    );
+  }
+  return drift.images === 'in-sync' && drift.revision === 'in-sync' ? (
+    <StatusText level="ok">none</StatusText>
+  ) : (
+    <span title={drift.revisionReason}>
+      <StatusText level="pending">unknown</StatusText>
+    </span>
+  );
+}
 
 const columns: TableColumn<FleetRow>[] = [
   {
@@ -188,6 +216,13 @@ const columns: TableColumn<FleetRow>[] = [
         {row.backup}
       </StatusText>
     ),
+  },
+  {
+    title: 'Drift',
+    cellStyle: nowrap,
+    headerStyle: narrowHeader,
+    field: 'drift',
+    render: row => <DriftCell row={row} />,
   },
   {
     title: 'Release',
