@@ -132,6 +132,22 @@ export function runSync(
       existing || !type ? verb : 'created'
     }${suffix}`;
     let status = 'Synced';
+    if (type && existing && !dryRun && manifest.spec !== undefined) {
+      // kubectl apply of a changed manifest (a new image tag): the spec's
+      // fields from git replace the live ones; fields git leaves out (an
+      // HPA's replicas) stay as they are.
+      store.update(
+        type,
+        type.namespaced ? namespace : undefined,
+        resource.name ?? '',
+        obj => {
+          obj.spec = {
+            ...(obj.spec as Record<string, unknown> | undefined),
+            ...(manifest.spec as Record<string, unknown>),
+          };
+        },
+      );
+    }
     if (type && !existing && !dryRun) {
       try {
         store.create(type, {
