@@ -205,6 +205,8 @@ export async function waitSyncedHealthy(options: {
   timeoutMs: number;
   pollMs: number;
   settle?: boolean;
+  /** Not done until the Application is synced to this commit (the one just made). */
+  revision?: string;
 }): Promise<ArgoCdApplication> {
   const { argocd, name } = options;
   const deadline = Date.now() + options.timeoutMs;
@@ -221,7 +223,11 @@ export async function waitSyncedHealthy(options: {
       last = state;
     }
     const running =
-      Boolean(app.operation) || phase === 'Running' || phase === 'Terminating';
+      Boolean(app.operation) ||
+      phase === 'Running' ||
+      phase === 'Terminating' ||
+      (options.revision !== undefined &&
+        app.status?.sync?.revision !== options.revision);
     if (!running && (phase === 'Failed' || phase === 'Error')) {
       throw new Error(
         `Sync of ${name} ${phase}: ${

@@ -410,7 +410,11 @@ async function run(
   };
 
   const syncAndSettle = async (key: string): Promise<Health> => {
-    await checkpoint(key, async () => {
+    const { revision } = await checkpoint(key, async () => {
+      // The commit just made: ArgoCD re-reads git (a refresh), syncs it, and
+      // the wait accepts only that revision, never the state before it.
+      const head = await cluster.repository.writer.readHead();
+      await argocd.refresh(application, 'normal');
       await startSync({
         argocd,
         name: application,
@@ -418,7 +422,7 @@ async function run(
         logger,
         meta: { cluster: cluster.name, slug },
       });
-      return true;
+      return { revision: head };
     });
     // The verdict is stored too: a re-run after a rollback must not read
     // the restored Healthy state as the upgrade's success.
@@ -431,6 +435,7 @@ async function run(
         timeoutMs: options.healthyTimeoutMs ?? 15 * 60_000,
         pollMs,
         settle: true,
+        revision,
       });
       return {
         sync: app.status?.sync?.status ?? 'Unknown',
@@ -708,6 +713,14 @@ export function createInstanceUpgradeAction(
                 'Only show the diff and what would happen (also under the scaffolder’s dry run)',
             })
             .optional(),
+        pollIntervalSeconds: z =>
+          z
+            .number({
+              description:
+                'Seconds between reads of the backup, the builds and the Application; default 5',
+            })
+            .positive()
+            .optional(),
       },
       output: {
         outcome: z =>
@@ -788,6 +801,9 @@ export function createInstanceUpgradeAction(
         ifRunning: ctx.input.ifRunning,
         dryRun: ctx.isDryRun || (ctx.input.dryRun ?? false),
         backupKey: { taskId: ctx.task.id, stepId: ctx.step?.id },
+        ...(ctx.input.pollIntervalSeconds
+          ? { pollMs: ctx.input.pollIntervalSeconds * 1000 }
+          : {}),
       });
       ctx.output('outcome', result.outcome);
       ctx.output('rolledBack', result.rolledBack);
