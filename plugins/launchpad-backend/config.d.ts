@@ -26,5 +26,12 @@ export interface Config {
       /** How often each cluster repository's Picasso build.yml runs are listed, in seconds (default 60; a listing with nothing new is a 304, free of rate limit). */
       buildPollSeconds?: number;
     };
+    /** Backstage notifications to an instance's owner group: Degraded, backups overdue or failing, a failed Picasso build (all optional). */
+    notifications?: {
+      /** Set false to send none (default true). */
+      enabled?: boolean;
+      /** How often one replica re-evaluates every instance, in seconds (default 60): a backup becomes overdue with time passing, not with a change. */
+      checkSeconds?: number;
+    };
   };
 }

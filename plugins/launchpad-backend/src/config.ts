@@ -29,3 +29,15 @@ export function readHistoryConfig(config: Config): {
     buildPollSeconds: history?.getOptionalNumber('buildPollSeconds') ?? 60,
   };
 }
+
+/** `launchpad.notifications` (all optional): whether owners are told, and how often the time-driven check runs. */
+export function readNotificationsConfig(config: Config): {
+  enabled: boolean;
+  checkSeconds: number;
+} {
+  const notifications = config.getOptionalConfig('launchpad.notifications');
+  return {
+    enabled: notifications?.getOptionalBoolean('enabled') ?? true,
+    checkSeconds: notifications?.getOptionalNumber('checkSeconds') ?? 60,
+  };
+}

@@ -4,17 +4,19 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { launchpadClustersServiceRef } from '@internal/plugin-launchpad-node';
 import { createRouter } from './router';
 import { ClusterStatusCache } from './status/ClusterStatusCache';
 import { InstanceEntities } from './status/InstanceEntities';
 import { StatusService } from './status/StatusService';
-import { ClustersService } from './clusters/ClustersService';
 import { BranchHeads } from './status/BranchHeads';
+import { ClustersService } from './clusters/ClustersService';
 import { readStatusTiming } from './config';
 import { registerStatusActions } from './actions/statusActions';
 import { startHistory } from './history';
+import { startNotifications } from './notifications';
 import { StatusSignals } from './signals/StatusSignals';
 
 /** The `launchpad` backend plugin: status from watch caches, ArgoCD sync and refresh. */
@@ -35,6 +37,7 @@ export const launchpadPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         clusters: launchpadClustersServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        notifications: notificationService,
         signals: signalsServiceRef,
       },
       async init({
@@ -51,6 +54,7 @@ export const launchpadPlugin = createBackendPlugin({
         clusters,
         actionsRegistry,
         signals,
+        notifications,
       }) {
         const timing = readStatusTiming(config);
         const caches = new Map(
@@ -84,6 +88,23 @@ export const launchpadPlugin = createBackendPlugin({
           heads,
         });
         const instances = new InstanceEntities(catalog, auth, logger);
+        const notifier = await startNotifications({
+          config,
+          database,
+          scheduler,
+          caches,
+          status,
+          entities: instances,
+          notifications,
+          logger,
+        });
+        const offBuilds = history.onRecorded(event => {
+          if ('slug' in event) notifier.buildsRecorded();
+        });
+        lifecycle.addShutdownHook(async () => {
+          offBuilds();
+          await notifier.stop();
+        });
         // Live pages: open pages refetch when a cache changes or history is recorded.
         const live = StatusSignals.create({
           caches,

@@ -207,6 +207,15 @@ export class StatusService {
     return this.caches.get(cluster);
   }
 
+  /** One namespace's backup verdict as the cards and the fleet see it (notifications compare it over time). */
+  backupOf(
+    cluster: string,
+    namespace: string,
+  ): BackupDerivedStatus | undefined {
+    const cache = this.caches.get(cluster);
+    return cache ? this.backupStatus(cache, namespace, this.now()) : undefined;
+  }
+
   clusterStates(): ClusterFreshness[] {
     const now = this.now();
     return [...this.caches.values()].map(c => freshnessOf(c, now));
