@@ -1,67 +1,20 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { mockServices } from '@backstage/backend-test-utils';
-import { parseEntityRef } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
-import { createTemplateRenderer, type TemplateValue } from 'nunjitsu';
-import YAML from 'yaml';
-import { createLaunchpadActions } from './actions';
-
-type Step = { id: string; action: string; input: Record<string, unknown> };
+import type { TemplateValue } from 'nunjitsu';
+import {
+  actionsById,
+  appConfigText,
+  loadTemplate,
+  renderTemplateValue,
+} from './__testUtils__/templates';
 
 /** templates/deprovision-instance: registered action, declared inputs, and the expressions as the scaffolder renders them. */
 describe('templates/deprovision-instance', () => {
-  const file = path.resolve(
-    __dirname,
-    '../../../templates/deprovision-instance/template.yaml',
-  );
-  const template = YAML.parse(fs.readFileSync(file, 'utf8')) as {
-    metadata: { name: string };
-    spec: {
-      parameters: Array<{
-        required?: string[];
-        properties: Record<string, Record<string, unknown>>;
-      }>;
-      steps: Step[];
-      output: {
-        links: Array<{ title: string; url: string }>;
-        text: Array<{ title: string; content: string }>;
-      };
-    };
-  };
-  // Not called: the actions are built for their schemas only.
-  const actions = new Map(
-    createLaunchpadActions({
-      clusters: {} as LaunchpadClustersService,
-      auditor: mockServices.auditor.mock(),
-      permissions: mockServices.permissions(),
-      auth: mockServices.auth(),
-      catalog: catalogServiceMock(),
-      events: mockServices.events.mock(),
-    }).map(a => [a.id, a]),
-  );
-  // The scaffolder's renderer and filters, as in rebuildTemplate.test.ts
-  // (NunjucksWorkflowRunner: nunjitsu with its default filters;
-  // parseEntityRef from catalog-model, pick is lodash's get).
-  const renderer = createTemplateRenderer({
-    allowRegexExecution: true,
-    filters: {
-      parseEntityRef: ref => ({ ...parseEntityRef(String(ref)) }),
-      pick: (value, key) =>
-        (value as Readonly<Record<string, TemplateValue>>)[String(key)],
-    },
-  });
+  const template = loadTemplate('deprovision-instance');
+  const actions = actionsById();
   const render = (value: unknown, context: Record<string, TemplateValue>) =>
-    JSON.parse(JSON.stringify(value), (_key, v) =>
-      typeof v === 'string' ? renderer.renderValue(v, context) : v,
-    );
+    renderTemplateValue(value, context) as never;
 
   it('is registered in app-config.yaml', () => {
-    const config = fs.readFileSync(
-      path.resolve(__dirname, '../../../app-config.yaml'),
-      'utf8',
-    );
+    const config = appConfigText();
     expect(config).toContain(
       'target: ../../templates/deprovision-instance/template.yaml',
     );

@@ -1,68 +1,20 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { mockServices } from '@backstage/backend-test-utils';
-import { parseEntityRef } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
-import { createTemplateRenderer, type TemplateValue } from 'nunjitsu';
-import YAML from 'yaml';
-import { createLaunchpadActions } from './actions';
-
-type Step = {
-  id: string;
-  if?: string;
-  action: string;
-  input: Record<string, unknown>;
-};
+import type { TemplateValue } from 'nunjitsu';
+import {
+  actionsById,
+  appConfigText,
+  loadTemplate,
+  renderTemplateValue,
+} from './__testUtils__/templates';
 
 /** templates/rebuild-images: registered actions, declared inputs, and the expressions as the scaffolder renders them. */
 describe('templates/rebuild-images', () => {
-  const file = path.resolve(
-    __dirname,
-    '../../../templates/rebuild-images/template.yaml',
-  );
-  const template = YAML.parse(fs.readFileSync(file, 'utf8')) as {
-    metadata: { name: string };
-    spec: {
-      parameters: Array<{
-        required?: string[];
-        properties: Record<string, Record<string, unknown>>;
-      }>;
-      steps: Step[];
-    };
-  };
-  // Not called: the actions are built for their schemas only.
-  const deps = {
-    clusters: {} as LaunchpadClustersService,
-    auditor: mockServices.auditor.mock(),
-    permissions: mockServices.permissions(),
-    auth: mockServices.auth(),
-    catalog: catalogServiceMock(),
-    events: mockServices.events.mock(),
-  };
-  const actions = new Map(createLaunchpadActions(deps).map(a => [a.id, a]));
-  // The scaffolder's renderer (NunjucksWorkflowRunner, scaffolder-backend
-  // 4.2) is nunjitsu's with its default filters; parseEntityRef is
-  // catalog-model's parseEntityRef and pick is lodash's get
-  // (plugins/scaffolder-backend/src/lib/templating/filters).
-  const renderer = createTemplateRenderer({
-    allowRegexExecution: true,
-    filters: {
-      parseEntityRef: ref => ({ ...parseEntityRef(String(ref)) }),
-      pick: (value, key) =>
-        (value as Readonly<Record<string, TemplateValue>>)[String(key)],
-    },
-  });
+  const template = loadTemplate('rebuild-images');
+  const actions = actionsById();
   const render = (value: unknown, parameters: TemplateValue): unknown =>
-    JSON.parse(JSON.stringify(value), (_key, v) =>
-      typeof v === 'string' ? renderer.renderValue(v, { parameters }) : v,
-    );
+    renderTemplateValue(value, { parameters });
 
   it('is registered in app-config.yaml next to new-openedx-instance', () => {
-    const config = fs.readFileSync(
-      path.resolve(__dirname, '../../../app-config.yaml'),
-      'utf8',
-    );
+    const config = appConfigText();
     expect(config).toContain(
       'target: ../../templates/rebuild-images/template.yaml',
     );
