@@ -58,6 +58,8 @@ describe('scaffolderModuleLaunchpad', () => {
         'launchpad:instance:update',
         'launchpad:velero:backup',
         'launchpad:instance:delete',
+        'launchpad:instance:upgrade',
+        'launchpad:fleet:upgrade',
       ]);
       for (const action of actions) {
         expect(action.description).toBeTruthy();

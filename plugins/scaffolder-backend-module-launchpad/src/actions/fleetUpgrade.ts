@@ -408,6 +408,10 @@ export function createFleetUpgradeAction(deps: FleetUpgradeDeps) {
         }`,
       );
 
+      const waveOf = (slug: string) =>
+        nominal.canaries.includes(slug)
+          ? 'canary'
+          : `wave ${nominal.waves.findIndex(w => w.includes(slug)) + 1}`;
       const settled: Settled[] = [];
       const finish = (started: Set<string>, halted: boolean) => {
         const untouched = plan.candidates.filter(s => !started.has(s));
@@ -464,10 +468,6 @@ export function createFleetUpgradeAction(deps: FleetUpgradeDeps) {
         ctx.logger.info(`Fleet report:\n${table}`);
         return { untouched, failed };
       };
-      const waveOf = (slug: string) =>
-        nominal.canaries.includes(slug)
-          ? 'canary'
-          : `wave ${nominal.waves.findIndex(w => w.includes(slug)) + 1}`;
 
       if (dryRun) {
         ctx.logger.info(
