@@ -2,7 +2,7 @@
  * launchpad:fleet:upgrade's own logic (selection, plan, canaries, waves, the
  * build gate, halting, the retry) with the single-instance upgrade replaced
  * by a scripted one: fast, and each outcome on demand. The real upgrade
- * against the sandbox is in src/fleetUpgrade.test.ts.
+ * against the sandbox is in src/fleetWaves.test.ts.
  */
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';

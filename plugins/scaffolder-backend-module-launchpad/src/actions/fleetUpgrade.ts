@@ -93,7 +93,7 @@ async function mapLimited<T, R>(
   return Promise.all(items.map(item => gate.run(() => fn(item))));
 }
 
-function positiveInteger(
+function wholeNumber(
   name: string,
   value: number | undefined,
   fallback: number,
@@ -102,7 +102,7 @@ function positiveInteger(
   const n = value ?? fallback;
   if (!Number.isInteger(n) || n < min) {
     throw new InputError(
-      `${name}: ${value} must be a whole number of at least ${min}`,
+      `${name}: ${n} must be a whole number of at least ${min}`,
     );
   }
   return n;
@@ -299,18 +299,18 @@ export function createFleetUpgradeAction(deps: FleetUpgradeDeps) {
       checkReleaseMatchesTutor(target);
       const release = String(target.EDX_PLATFORM_VERSION);
       const tutorVersion = String(target.TUTOR_VERSION);
-      const canaries = positiveInteger(
+      const canaries = wholeNumber(
         'canaries',
         ctx.input.canaries,
         DEFAULT_CANARIES,
         0,
       );
-      const waveSize = positiveInteger(
+      const waveSize = wholeNumber(
         'waveSize',
         ctx.input.waveSize,
         DEFAULT_WAVE_SIZE,
       );
-      const buildConcurrency = positiveInteger(
+      const buildConcurrency = wholeNumber(
         'buildConcurrency',
         ctx.input.buildConcurrency,
         configuredConcurrency,
