@@ -30,7 +30,10 @@ exports.up = async function up(knex) {
     table.integer('seq').notNullable().comment('Position in the chain, from 1');
     table.string('from_state', 32).nullable();
     table.string('to_state', 32).notNullable();
-    table.text('detail').nullable().comment('What the cluster said, no secrets');
+    table
+      .text('detail')
+      .nullable()
+      .comment('What the cluster said, no secrets');
     table
       .bigInteger('observed_at')
       .notNullable()

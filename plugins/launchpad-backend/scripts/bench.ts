@@ -25,6 +25,7 @@ import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtil
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import { ANNOTATIONS, ENTITY_TYPES } from '@internal/plugin-launchpad-common';
 import type { Entity } from '@backstage/catalog-model';
+import { measureRowsPerHour } from './benchRows';
 
 const CLUSTERS = (
   process.env.BENCH_CLUSTERS ?? 'staging,production,edge'
@@ -432,6 +433,18 @@ async function main() {
   child.send({ type: 'stop' });
   await new Promise(resolve => child.once('exit', resolve));
   await sandbox.stop();
+
+  // Its own seeded sandbox and backend: the fleet above has no default activity.
+  const written = await measureRowsPerHour();
+  console.log(
+    `database rows written per simulated hour at the seeded sandbox's default activity: ${Object.values(
+      written.rows,
+    ).reduce((a, b) => a + b, 0)} (${Object.entries(written.rows)
+      .map(([table, n]) => `${table.replace('launchpad_', '')} ${n}`)
+      .join(', ')}; ${written.writes} insert/update statements, ${
+      written.notifications
+    } notifications sent)`,
+  );
 }
 
 main().catch(error => {

@@ -1,4 +1,7 @@
-import { mockServices, type TestDatabaseId } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  type TestDatabaseId,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { NotificationSendOptions } from '@backstage/plugin-notifications-node';
@@ -136,7 +139,10 @@ describe.each(databases.eachSupportedId())(
         const row = await knex('launchpad_build_runs')
           .where({ run_id: failed.runId })
           .first();
-        expect(row).toMatchObject({ conclusion: 'failure', notify_state: 'sent' });
+        expect(row).toMatchObject({
+          conclusion: 'failure',
+          notify_state: 'sent',
+        });
       } finally {
         sandbox.faults.remove(fault.id);
       }

@@ -101,9 +101,7 @@ export function buildPayload(
       entity,
       build.cluster,
     )}`,
-    description: `The ${build.service} image build (run ${build.runId}) ended ${
-      build.conclusion
-    }; the instance keeps its previous image. Run: ${build.url}`,
+    description: `The ${build.service} image build (run ${build.runId}) ended ${build.conclusion}; the instance keeps its previous image. Run: ${build.url}`,
     link: instanceLink(entity),
     severity: 'high',
     topic: TOPICS.build,
