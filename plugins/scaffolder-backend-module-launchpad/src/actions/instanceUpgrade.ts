@@ -374,41 +374,6 @@ async function run(
     await repositoryChanged(options, cluster);
   }
 
-  const rollback = async (why: string): Promise<Health> => {
-    logger.warn(`Rolling ${slug} back: ${why}`);
-    const restore = { ...plan.images, ...plan.previous };
-    const commit = await step('rollback', () =>
-      checkpoint(`upgrade-rollback-${slug}`, () =>
-        commitConfigChange({
-          cluster,
-          slug,
-          change: restore,
-          message: `Roll back the upgrade of ${slug}: ${why}\n\nRestores ${Object.keys(
-            restore,
-          ).join(', ')} and env/ as at ${plan.headSha.slice(
-            0,
-            7,
-          )}. Changed by the Launchpad portal (launchpad:instance:upgrade).`,
-          auditor: deps.auditor,
-          eventId: 'instance-upgrade-rollback',
-          extraFiles: head =>
-            restoredEnvFiles(cluster, slug, plan.headSha, head),
-        }),
-      ),
-    );
-    result.rolledBack = true;
-    if (commit.kind === 'commit') {
-      result.commits.push(commitOf(cluster, 'rollback', commit.commitSha));
-      logger.info(
-        `Committed the rollback of ${slug} (${commit.commitSha.slice(0, 7)})`,
-      );
-      await repositoryChanged(options, cluster);
-    }
-    return step('rollback', () =>
-      syncAndSettle(`upgrade-rollback-sync-${slug}`),
-    );
-  };
-
   const syncAndSettle = async (key: string): Promise<Health> => {
     const { revision } = await checkpoint(key, async () => {
       // The commit just made: ArgoCD re-reads git (a refresh), syncs it, and
@@ -447,6 +412,41 @@ async function run(
     });
   };
   const healthy = (h: Health) => h.sync === 'Synced' && h.health === 'Healthy';
+
+  const rollback = async (why: string): Promise<Health> => {
+    logger.warn(`Rolling ${slug} back: ${why}`);
+    const restore = { ...plan.images, ...plan.previous };
+    const commit = await step('rollback', () =>
+      checkpoint(`upgrade-rollback-${slug}`, () =>
+        commitConfigChange({
+          cluster,
+          slug,
+          change: restore,
+          message: `Roll back the upgrade of ${slug}: ${why}\n\nRestores ${Object.keys(
+            restore,
+          ).join(', ')} and env/ as at ${plan.headSha.slice(
+            0,
+            7,
+          )}. Changed by the Launchpad portal (launchpad:instance:upgrade).`,
+          auditor: deps.auditor,
+          eventId: 'instance-upgrade-rollback',
+          extraFiles: head =>
+            restoredEnvFiles(cluster, slug, plan.headSha, head),
+        }),
+      ),
+    );
+    result.rolledBack = true;
+    if (commit.kind === 'commit') {
+      result.commits.push(commitOf(cluster, 'rollback', commit.commitSha));
+      logger.info(
+        `Committed the rollback of ${slug} (${commit.commitSha.slice(0, 7)})`,
+      );
+      await repositoryChanged(options, cluster);
+    }
+    return step('rollback', () =>
+      syncAndSettle(`upgrade-rollback-sync-${slug}`),
+    );
+  };
 
   for (const service of services) {
     let failure: string | undefined;
