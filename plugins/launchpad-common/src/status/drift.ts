@@ -116,9 +116,10 @@ export function parseImageReference(
   }
   if (host === 'index.docker.io') host = 'docker.io';
   if (host === 'docker.io' && !name.includes('/')) name = `library/${name}`;
+  if (!tag && !digest) tag = 'latest';
   return {
     repository: `${host}/${name}`,
-    ...(tag ? { tag } : digest ? {} : { tag: 'latest' }),
+    ...(tag ? { tag } : {}),
     ...(digest ? { digest: digest.toLowerCase() } : {}),
   };
 }
