@@ -241,11 +241,14 @@ describe.each(databases.eachSupportedId())(
           }),
         });
         const rows = await healthRows();
-        expect(rows.map(r => [r.from_state, r.to_state])).toEqual([
-          [null, 'Healthy'],
-          ['Healthy', 'Degraded'],
-        ]);
-        expect(rows[1].notify_state).toBe('sent');
+        // Healthy first; the rollout may be seen Progressing on the way (the
+        // caches catch up between the sandbox's steps); one Degraded row, sent.
+        expect(rows[0]).toMatchObject({ from_state: null, to_state: 'Healthy' });
+        expect(
+          rows.filter(r => r.to_state === 'Degraded').map(r => r.notify_state),
+        ).toEqual(['sent']);
+        expect(rows.filter(r => r.notify_state === 'sent')).toHaveLength(1);
+        expect(rows.at(-1)?.to_state).toBe('Degraded');
       } finally {
         for (const backend of backends) await backend.stop();
         if (fault) sandbox.faults.remove(fault);
