@@ -15,6 +15,7 @@ import { applySyncedStatus, type AppStatus } from './applicationStatus';
 import {
   ensureInstanceWorkloads,
   markWorkloadsReady,
+  hasFailingPods,
   namespaceHealth,
 } from './workloads';
 
@@ -308,7 +309,13 @@ export class OperationRunner {
         const status = (obj.status ?? {}) as AppStatus;
         if (status.health?.status !== 'Progressing') return;
         status.health = namespaceHealth(this.host.store, destination);
-        if (status.health.status === 'Progressing')
+        // The rollout is taken as done after healthyMs, unless pods crash
+        // (a rollout-fails fault, a bad image): then it stays Progressing
+        // until the Deployment's progress deadline makes it Degraded.
+        if (
+          status.health.status === 'Progressing' &&
+          !hasFailingPods(this.host.store, destination)
+        )
           status.health = { status: 'Healthy' };
         status.reconciledAt = kubeTime(this.host.clock.now());
         obj.status = status;

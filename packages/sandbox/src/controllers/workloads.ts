@@ -268,6 +268,27 @@ export function markWorkloadsReady(
   }
 }
 
+/** Whether a pod of the namespace is crash-looping or cannot pull its image: a rollout that will not finish by itself. */
+export function hasFailingPods(store: KubeStore, namespace: string): boolean {
+  return (
+    store.count(PODS, { namespace }, pod =>
+      (
+        (
+          pod.status as {
+            containerStatuses?: Array<{
+              state?: { waiting?: { reason?: string } };
+            }>;
+          }
+        )?.containerStatuses ?? []
+      ).some(
+        c =>
+          c.state?.waiting?.reason === 'CrashLoopBackOff' ||
+          c.state?.waiting?.reason === 'ImagePullBackOff',
+      ),
+    ) > 0
+  );
+}
+
 /**
  * ArgoCD's health of an instance namespace, from its deployments, each as
  * argo-cd pkg/health/health_deployment.go judges one (kubectl's rollout
