@@ -426,8 +426,8 @@ export class WorkflowController {
         return;
       }
       // Steps and DAG templates: a node of that type whose children run in order / by dependencies.
-      const group = template.steps ? 'Steps' : template.dag ? 'DAG' : undefined;
-      if (group) {
+      if (template.steps || template.dag) {
+        const group = template.steps ? 'Steps' : 'DAG';
         const node = addNode(
           nodeName,
           { ...common, type: group },
