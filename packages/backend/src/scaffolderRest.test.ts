@@ -97,8 +97,12 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
         // Short, so the restarted backend's recovery loop (every 10 s) takes
         // the task up in its first rounds; a few seconds more than the
         // heartbeat (every second) so a loaded machine never makes a live
-        // task look stale.
-        scaffolder: { taskRecovery: { staleTimeout: { seconds: 15 } } },
+        // task look stale. `minutes: 0` because config files merge objects
+        // key by key: app-config.production.yaml's { minutes: 1 } plus
+        // { seconds: 15 } alone made 75 s, and the test waited 60 s longer.
+        scaffolder: {
+          taskRecovery: { staleTimeout: { minutes: 0, seconds: 15 } },
+        },
         catalog: {
           providers: {
             launchpad: {
@@ -422,8 +426,8 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     ).backstageIdentity.token;
 
     // The Create page's list: the templates the catalog returns to the
-    // caller. The visitor (no group) is offered rebuild-images only of
-    // Launchpad's templates; the token reads the catalog unrestricted.
+    // caller. The visitor (no group) is offered Launchpad's per-instance
+    // templates only; the token reads the catalog unrestricted.
     const templates = async (bearer: string) => {
       const res = await fetch(
         `${
@@ -440,7 +444,9 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
       ).items.map(e => e.metadata.name);
     };
     const offered = await templates(visitor);
-    expect(offered).toContain('rebuild-images');
+    expect(offered).toEqual(
+      expect.arrayContaining(['rebuild-images', 'upgrade-instance']),
+    );
     for (const hidden of [
       'deprovision-instance',
       'fleet-upgrade',
@@ -449,7 +455,11 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
       expect(offered).not.toContain(hidden);
     }
     expect(await templates(token)).toEqual(
-      expect.arrayContaining(['deprovision-instance', 'rebuild-images']),
+      expect.arrayContaining([
+        'deprovision-instance',
+        'fleet-upgrade',
+        'rebuild-images',
+      ]),
     );
 
     const head = await sandbox.git.headSha(OWNER, REPO);
