@@ -3,9 +3,13 @@
  * The backend side of `yarn bench:status`, in its own process so its memory is
  * measured alone: the launchpad plugin on startTestBackend, a catalog holding
  * the instance entities and config it is sent, the clusters of a running
- * sandbox. Sends its URL, then answers `memory` messages with its RSS.
+ * sandbox. Sends its URL, then answers `memory` messages with its RSS, and
+ * reports each signal the plugin publishes (channel, time) for the signal
+ * latency figure.
  */
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +33,20 @@ async function main() {
       launchpadPlugin,
       catalogServiceMock.factory({ entities: input.entities }),
       mockServices.rootConfig.factory({ data: input.config as never }),
+      // Stands in for the signals backend: the time of each publish goes to the bench.
+      createServiceFactory({
+        service: signalsServiceRef,
+        deps: {},
+        factory: () => ({
+          async publish(signal) {
+            process.send?.({
+              type: 'signal',
+              channel: signal.channel,
+              at: Date.now(),
+            });
+          },
+        }),
+      }),
     ],
   });
   const { port } = backend.server.address() as AddressInfo;

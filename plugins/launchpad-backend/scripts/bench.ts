@@ -6,7 +6,8 @@
  * Pods), runs the backend in a child process, and prints, in one run:
  * fleet and instance endpoint p50/p95 (warm), upstream Kubernetes requests per
  * minute while pages are being viewed (from the sandbox's /_sandbox/requests),
- * backend memory; and the same figures for a naive per-request fan-out (one
+ * backend memory; signal latency from a Kubernetes write to the live-page
+ * signal the plugin publishes; and the same figures for a naive per-request fan-out (one
  * list per kind per instance, what Backstage's Kubernetes plugin does per
  * page view), measured on 100 instances and scaled.
  */
@@ -20,6 +21,8 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
 } from '@kubernetes/client-node';
 import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
@@ -33,6 +36,7 @@ const CLUSTERS = (
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1000);
 const STEADY_MS = Number(process.env.BENCH_STEADY_MS ?? 60_000);
 const NAIVE_INSTANCES = 100;
+const SIGNAL_CHANGES = Number(process.env.BENCH_SIGNAL_CHANGES ?? 50);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -208,7 +212,14 @@ async function main() {
   const messages: Array<
     (m: { type: string; url?: string; rss?: number }) => void
   > = [];
-  child.on('message', m => messages.shift()?.(m as { type: string }));
+  // Published signals (type 'signal') go to their own listener.
+  let onSignal: (m: { channel: string; at: number }) => void = () => {};
+  child.on('message', m => {
+    const message = m as { type: string; channel?: string; at?: number };
+    if (message.type === 'signal')
+      onSignal(message as { channel: string; at: number });
+    else messages.shift()?.(message);
+  });
   const next = () =>
     new Promise<{
       type: string;
@@ -267,6 +278,46 @@ async function main() {
   const upstream = await kubernetesRequests(sandbox);
   child.send({ type: 'memory' });
   const memory = await next();
+
+  // Signal latency: a write to the Kubernetes API (a label on an instance's
+  // lms Deployment) until the plugin publishes on that instance's channel.
+  // Each change is to another instance; the sandbox's own activity (HPAs,
+  // pods) may hold a channel in its 500 ms coalescing window, which counts.
+  const signalTimes: number[] = [];
+  {
+    const target = sandbox.clusters[0];
+    const signalApps = kubeConfig(target).makeApiClient(AppsV1Api);
+    const slugs = perCluster.get(target.name) ?? [];
+    const nextSignal = (channel: string, since: number) =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no signal on ${channel} within 10 s`)),
+          10_000,
+        );
+        onSignal = m => {
+          if (m.channel === channel && m.at >= since) {
+            clearTimeout(timer);
+            resolve(m.at);
+          }
+        };
+      });
+    for (let i = 0; i < SIGNAL_CHANGES && i < slugs.length; i++) {
+      const slug = slugs[(i * 7) % slugs.length];
+      const channel = `launchpad:instance:${target.name}:${slug}`;
+      const start = Date.now();
+      const published = nextSignal(channel, start);
+      await signalApps.patchNamespacedDeployment(
+        {
+          name: 'lms',
+          namespace: slug,
+          body: { metadata: { labels: { 'bench-change': String(i) } } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      signalTimes.push((await published) - start);
+    }
+    onSignal = () => {};
+  }
 
   // The same backend without clusters: what the caches add to it.
   const empty = fork(path.join(__dirname, 'bench-backend.ts'), [], {
@@ -388,6 +439,13 @@ async function main() {
   console.log(
     `upstream Kubernetes requests per minute at steady state, under the page views above: ${cachedPerMinute.toFixed(
       1,
+    )}`,
+  );
+  console.log(
+    `signal latency, Kubernetes write to the instance's signal published (${
+      signalTimes.length
+    } changes): p50 / p95 ${ms(percentile(signalTimes, 50))} / ${ms(
+      percentile(signalTimes, 95),
     )}`,
   );
   console.log(
