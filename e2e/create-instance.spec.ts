@@ -1,4 +1,4 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, Locator, Page, test } from '@playwright/test';
 import { BACKEND_URL, guestToken } from './portal';
 import { saveScreenshot, signInAsGuest } from './support';
 
@@ -44,6 +44,60 @@ async function taskLog(id: string): Promise<string> {
   return events.map(e => e.body.message ?? '').join('\n');
 }
 
+/** A Backstage InfoCard by its exact title. */
+function card(page: Page, title: string): Locator {
+  return page.locator('.MuiCard-root').filter({
+    has: page.locator('.MuiCardHeader-title', {
+      hasText: new RegExp(`^${title}$`),
+    }),
+  });
+}
+
+/** The Workflows the status watch still sees in the instance namespace. */
+async function liveWorkflows(slug: string): Promise<number> {
+  const res = await fetch(
+    `${BACKEND_URL}/api/launchpad/instances/staging/${slug}/status`,
+    {
+      headers: { Authorization: `Bearer ${await guestToken()}` },
+      signal: AbortSignal.timeout(10_000),
+    },
+  );
+  expect(res.ok).toBe(true);
+  return ((await res.json()) as { workflows: unknown[] }).workflows.length;
+}
+
+/**
+ * The Provisioning and builds card names the three provision runs, a build
+ * and the first sync. Reloads until it does: the build runs are polled from
+ * GitHub (every 10 s in app-config.yaml).
+ */
+async function expectRecordedHistory(page: Page): Promise<void> {
+  await expect(async () => {
+    await page.reload();
+    const history = card(page, 'Provisioning and builds');
+    const timeline = history.getByRole('list', { name: 'Instance history' });
+    await expect(timeline).toBeVisible({ timeout: 10_000 });
+    // The card shows the newest 12; the provision runs are the oldest.
+    const showAll = history.getByRole('button', { name: /^Show all \d+$/ });
+    if ((await showAll.count()) > 0) await showAll.click();
+    for (const purpose of [
+      'MySQL provision',
+      'MongoDB provision',
+      'Bucket provision',
+    ]) {
+      await expect(timeline.getByText(purpose, { exact: true })).toBeVisible({
+        timeout: 5_000,
+      });
+    }
+    await expect(
+      timeline.getByText(/^Build of the \w+ image$/).first(),
+    ).toBeVisible({ timeout: 2_000 });
+    await expect(timeline.getByText(/^Synced/).first()).toBeVisible({
+      timeout: 2_000,
+    });
+  }).toPass({ timeout: 40_000, intervals: [2_000, 4_000] });
+}
+
 /** Opens the template's form from /create. */
 async function openTemplate(page: Page): Promise<void> {
   await page.goto('/create');
@@ -66,7 +120,7 @@ async function chooseOwner(page: Page): Promise<void> {
 test('a new instance from the template: form with hosts and availability, task log, catalog entity', async ({
   page,
 }) => {
-  test.setTimeout(150_000);
+  test.setTimeout(210_000);
   const id = Date.now().toString(36).slice(-6);
   const platformName = `E2E Course ${id}`;
   const slug = `e2e-course-${id}`;
@@ -145,6 +199,32 @@ test('a new instance from the template: form with hosts and availability, task l
   );
   await expect(page.getByText(platformName).first()).toBeVisible();
   await saveScreenshot(page, 'create-instance-entity');
+
+  // Its history: the provision runs, the build and the first sync, in the
+  // database, so still there once Argo's GC has removed the Workflows (the
+  // template's ttlStrategy: 10 min after they finish, on the sandbox clock).
+  await expectRecordedHistory(page);
+  await advanceSandboxClock(3_600_000);
+  await expect
+    .poll(() => liveWorkflows(slug), { timeout: 15_000, intervals: [1_000] })
+    .toBe(0);
+  await expectRecordedHistory(page);
+  await saveScreenshot(page, 'create-instance-history');
+
+  // Drift: the seed's physics-101 runs an older image than its config.yml
+  // names and ArgoCD has not synced the branch head; production's
+  // legacy-campus is degraded but not drifted.
+  await page.goto('/launchpad/fleet?filter=drifted');
+  const fleet = page
+    .getByRole('table')
+    .filter({ has: page.getByRole('columnheader', { name: 'Drift' }) });
+  await expect(
+    fleet.getByRole('link', { name: 'physics-101', exact: true }),
+  ).toBeVisible();
+  await expect(
+    fleet.getByRole('link', { name: 'legacy-campus', exact: true }),
+  ).toHaveCount(0);
+  await saveScreenshot(page, 'fleet-page-drifted');
 });
 
 test('a taken slug shows the reason in the form and cannot go on', async ({
