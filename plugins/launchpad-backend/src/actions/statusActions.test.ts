@@ -188,6 +188,16 @@ describe('launchpad actions for agents (actions registry, MCP)', () => {
       expect(staging.body.output.totalCount).toBe(
         seed.filter(e => e.metadata.namespace === 'staging').length,
       );
+      // The seed's physics-101 runs older images than its config.yml names.
+      const drifted = await actionsApi(backend!).invoke(LIST, {
+        filter: ['drifted'],
+        limit: 200,
+      });
+      expect(drifted.status).toBe(200);
+      const rows: Array<{ name: string; drift?: { drifted: boolean } }> =
+        drifted.body.output.items;
+      expect(rows.map(r => r.name)).toContain('physics-101');
+      expect(rows.every(r => r.drift?.drifted)).toBe(true);
     });
 
     it('list-instances refuses an unknown cluster by name', async () => {

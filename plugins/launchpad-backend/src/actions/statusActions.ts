@@ -107,6 +107,11 @@ export function registerStatusActions(options: StatusActionsOptions) {
             atMax: z.number(),
             crashLooping: z.number(),
             backupOverdue: z.number(),
+            drifted: z
+              .number()
+              .describe(
+                'Images drifted from config.yml or revision behind the branch head',
+              ),
           }),
           items: z.array(
             z.object({
@@ -125,6 +130,16 @@ export function registerStatusActions(options: StatusActionsOptions) {
                 atMax: z.boolean(),
               }),
               backup: z.string(),
+              drift: z
+                .object({
+                  images: z.string(),
+                  revision: z.string(),
+                  drifted: z.boolean(),
+                  syncedRevision: z.string().optional(),
+                  headRevision: z.string().optional(),
+                  revisionReason: z.string().optional(),
+                })
+                .optional(),
               verdict: z.string(),
               problems: z.array(z.string()),
               stale: z
@@ -205,6 +220,12 @@ export function registerStatusActions(options: StatusActionsOptions) {
           problems: z.array(z.string()),
           freshness: z.object({ state: z.string() }).passthrough(),
           argocd: z.record(z.string(), z.unknown()).optional(),
+          drift: z
+            .record(z.string(), z.unknown())
+            .optional()
+            .describe(
+              'config.yml images against the running ones, the synced revision against the branch head',
+            ),
           autoscalers: z.array(z.record(z.string(), z.unknown())),
           workloads: z.record(z.string(), z.unknown()),
           backups: z.record(z.string(), z.unknown()),
@@ -241,6 +262,7 @@ export function registerStatusActions(options: StatusActionsOptions) {
           problems,
           freshness: { ...s.freshness },
           ...(s.argocd ? { argocd: plain(s.argocd) } : {}),
+          ...(s.drift ? { drift: plain(s.drift) } : {}),
           autoscalers: s.autoscalers.map(plain),
           workloads: plain(s.workloads),
           backups: plain(s.backups),
