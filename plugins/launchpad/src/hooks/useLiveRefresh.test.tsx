@@ -33,7 +33,9 @@ function fakeSignals() {
   const api: SignalApi = {
     subscribe(channel, onMessage) {
       const set = subscribers.get(channel) ?? new Set();
-      const callback = onMessage as (m: LaunchpadSignalMessage) => void;
+      const callback = onMessage as unknown as (
+        m: LaunchpadSignalMessage,
+      ) => void;
       set.add(callback);
       subscribers.set(channel, set);
       return { unsubscribe: () => set.delete(callback) };
@@ -55,20 +57,21 @@ function fakeSignals() {
 
 function wrapper(api: LaunchpadApi, signals?: SignalApi) {
   const entity = instanceEntity({ cluster: 'staging', slug: 'demo' });
-  return ({ children }: { children: ReactNode }) => (
-    <TestApiProvider
-      apis={
-        signals
-          ? [
-              [launchpadApiRef, api],
-              [signalApiRef, signals],
-            ]
-          : [[launchpadApiRef, api]]
-      }
-    >
-      <EntityProvider entity={entity}>{children}</EntityProvider>
-    </TestApiProvider>
-  );
+  return ({ children }: { children: ReactNode }) => {
+    const page = <EntityProvider entity={entity}>{children}</EntityProvider>;
+    return signals ? (
+      <TestApiProvider
+        apis={[
+          [launchpadApiRef, api],
+          [signalApiRef, signals],
+        ]}
+      >
+        {page}
+      </TestApiProvider>
+    ) : (
+      <TestApiProvider apis={[[launchpadApiRef, api]]}>{page}</TestApiProvider>
+    );
+  };
 }
 
 describe('useInstanceStatus', () => {
