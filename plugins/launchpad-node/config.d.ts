@@ -85,5 +85,15 @@ export interface Config {
        */
       buildConcurrency?: number;
     };
+    /** The scaffolder actions (`launchpad:*`). */
+    scaffolder?: {
+      /**
+       * Seconds between reads while an action waits for a workflow, build,
+       * backup or sync, unless the step's input sets its own. Unset, each
+       * action keeps its default (5 s; Picasso runs and fleet upgrades 10 s,
+       * to spare the GitHub budget). The sandbox's dev config uses 1.
+       */
+      pollIntervalSeconds?: number;
+    };
   };
 }

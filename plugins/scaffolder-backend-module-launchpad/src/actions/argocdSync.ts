@@ -19,6 +19,7 @@ import {
   messageOf,
   sleep,
   type LaunchpadActionDeps,
+  pollIntervalMs,
 } from './shared';
 
 const DEFAULT_TIMEOUT_MINUTES = 15;
@@ -134,9 +135,11 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
                   timeoutMs:
                     (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) *
                     60_000,
-                  pollMs:
-                    (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) *
-                    1000,
+                  pollMs: pollIntervalMs(
+                    deps,
+                    ctx.input.pollIntervalSeconds,
+                    DEFAULT_POLL_SECONDS,
+                  ),
                 })
               : await argocd.getApplication(name);
           return {

@@ -13,6 +13,7 @@ import {
   clusterFromInput,
   sleep,
   type LaunchpadActionDeps,
+  pollIntervalMs,
 } from './shared';
 
 const DEFAULT_TIMEOUT_SECONDS = 120;
@@ -132,8 +133,11 @@ export function createCatalogRefreshAction(deps: CatalogRefreshDeps) {
 
       const timeoutSeconds =
         ctx.input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-      const pollMs =
-        (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
+      const pollMs = pollIntervalMs(
+        deps,
+        ctx.input.pollIntervalSeconds,
+        DEFAULT_POLL_SECONDS,
+      );
       const deadline = Date.now() + timeoutSeconds * 1000;
       for (;;) {
         if (await inCatalog()) {

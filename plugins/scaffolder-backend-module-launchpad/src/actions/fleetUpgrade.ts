@@ -22,7 +22,12 @@ import {
   type UpgradeInstanceOptions,
   type UpgradeInstanceResult,
 } from './instanceUpgrade';
-import { authorizeLaunchpad, clusterFromInput, messageOf } from './shared';
+import {
+  authorizeLaunchpad,
+  clusterFromInput,
+  messageOf,
+  pollIntervalMs,
+} from './shared';
 
 const DEFAULT_CANARIES = 1;
 const DEFAULT_WAVE_SIZE = 5;
@@ -322,7 +327,12 @@ export function createFleetUpgradeAction(deps: FleetUpgradeDeps) {
           `healthyTimeoutMinutes: ${healthyTimeoutMinutes} must be more than 0`,
         );
       }
-      const pollSeconds = ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS;
+      const pollSeconds =
+        pollIntervalMs(
+          deps,
+          ctx.input.pollIntervalSeconds,
+          DEFAULT_POLL_SECONDS,
+        ) / 1000;
       if (!(pollSeconds > 0)) {
         throw new InputError(
           `pollIntervalSeconds: ${pollSeconds} must be more than 0`,

@@ -35,7 +35,13 @@ export {
 export type { LaunchpadActionDeps } from './shared';
 
 /** Every Launchpad action, built with the module's services (and config: launchpad.fleet). */
-export function createLaunchpadActions(deps: FleetUpgradeDeps) {
+export function createLaunchpadActions(options: FleetUpgradeDeps) {
+  const deps = {
+    ...options,
+    pollIntervalSeconds: options.config?.getOptionalNumber(
+      'launchpad.scaffolder.pollIntervalSeconds',
+    ),
+  };
   return [
     createInstanceCreateAction(deps),
     createInstancePrepareAction(deps),

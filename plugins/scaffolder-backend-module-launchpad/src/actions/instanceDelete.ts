@@ -37,6 +37,7 @@ import {
   instanceInputSchema,
   kubernetesStatus,
   sleep,
+  pollIntervalMs,
 } from './shared';
 
 const HOUR = 3_600_000;
@@ -662,8 +663,11 @@ export function createInstanceDeleteAction(deps: InstanceDeleteDeps) {
         `the Application ${plan.application}, namespace ${plan.namespace} and folder ${plan.folder} are in place`;
       const timeoutMs =
         (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000;
-      const pollMs =
-        (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
+      const pollMs = pollIntervalMs(
+        deps,
+        ctx.input.pollIntervalSeconds,
+        DEFAULT_POLL_SECONDS,
+      );
       const meta = { cluster: cluster.name, slug };
 
       // 1. The deprovision workflows, one after the other; the first failure

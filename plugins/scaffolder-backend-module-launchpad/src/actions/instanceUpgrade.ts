@@ -37,6 +37,7 @@ import {
   instanceInputSchema,
   messageOf,
   type LaunchpadActionDeps,
+  pollIntervalMs,
 } from './shared';
 import {
   coveringSchedules,
@@ -801,9 +802,11 @@ export function createInstanceUpgradeAction(
         ifRunning: ctx.input.ifRunning,
         dryRun: ctx.isDryRun || (ctx.input.dryRun ?? false),
         backupKey: { taskId: ctx.task.id, stepId: ctx.step?.id },
-        ...(ctx.input.pollIntervalSeconds
-          ? { pollMs: ctx.input.pollIntervalSeconds * 1000 }
-          : {}),
+        pollMs: pollIntervalMs(
+          deps,
+          ctx.input.pollIntervalSeconds,
+          DEFAULT_POLL_MS / 1000,
+        ),
       });
       ctx.output('outcome', result.outcome);
       ctx.output('rolledBack', result.rolledBack);

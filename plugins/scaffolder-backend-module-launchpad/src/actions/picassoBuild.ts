@@ -20,6 +20,7 @@ import {
   messageOf,
   sleep,
   type LaunchpadActionDeps,
+  pollIntervalMs,
 } from './shared';
 
 /** The cluster repository's Picasso workflow (DESIGN.md: Picasso builds). */
@@ -190,7 +191,11 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
         checkpoint: (key, fn) => ctx.checkpoint({ key, fn }),
         timeoutMs:
           (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
-        pollMs: (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) * 1000,
+        pollMs: pollIntervalMs(
+          deps,
+          ctx.input.pollIntervalSeconds,
+          DEFAULT_POLL_SECONDS,
+        ),
         onRun: run => {
           ctx.output('runId', run.id);
           ctx.output('runUrl', run.htmlUrl);

@@ -25,6 +25,21 @@ export interface LaunchpadActionDeps {
   auditor: AuditorService;
   /** Checks the task initiator's `launchpad.*` permissions ({@link authorizeLaunchpad}). */
   permissions: PermissionsService;
+  /**
+   * `launchpad.scaffolder.pollIntervalSeconds`: seconds between reads while
+   * any action waits (workflows, builds, backups, syncs), unless the step's
+   * input names its own; unset, each action keeps its default.
+   */
+  pollIntervalSeconds?: number;
+}
+
+/** How long an action sleeps between reads: the input, else the configured interval, else its default. */
+export function pollIntervalMs(
+  deps: Pick<LaunchpadActionDeps, 'pollIntervalSeconds'>,
+  inputSeconds: number | undefined,
+  defaultSeconds: number,
+): number {
+  return (inputSeconds ?? deps.pollIntervalSeconds ?? defaultSeconds) * 1000;
 }
 
 /** Who the credentials are, for an error message: a user's entity ref or a service's subject. */

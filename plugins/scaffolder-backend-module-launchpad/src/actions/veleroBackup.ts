@@ -28,6 +28,7 @@ import {
   messageOf,
   sleep,
   type LaunchpadActionDeps,
+  pollIntervalMs,
 } from './shared';
 
 const VELERO = { group: 'velero.io', version: 'v1' } as const;
@@ -548,8 +549,11 @@ export function createVeleroBackupAction(deps: LaunchpadActionDeps) {
             signal: ctx.signal,
             timeoutMs:
               (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
-            pollMs:
-              (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) * 1000,
+            pollMs: pollIntervalMs(
+              deps,
+              ctx.input.pollIntervalSeconds,
+              DEFAULT_POLL_SECONDS,
+            ),
           }),
       });
       ctx.output('name', result.name);

@@ -14,6 +14,7 @@ import {
   instanceClusterFromInput,
   instanceInputSchema,
   type LaunchpadActionDeps,
+  pollIntervalMs,
 } from './shared';
 
 export { workflowName } from './instanceWorkflow';
@@ -157,8 +158,11 @@ export function createWorkflowSubmitAction(deps: LaunchpadActionDeps) {
             wait: ctx.input.wait ?? true,
             timeoutMs:
               (ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
-            pollMs:
-              (ctx.input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS) * 1000,
+            pollMs: pollIntervalMs(
+              deps,
+              ctx.input.pollIntervalSeconds,
+              DEFAULT_POLL_SECONDS,
+            ),
           }),
       });
       ctx.output('phase', result.phase);
