@@ -26,8 +26,6 @@ describe('launchpadPermissions', () => {
       false,
     );
     // A fleet upgrade names a cluster and a filter, not one instance.
-    expect(isResourcePermission(byName['launchpad.fleet.upgrade'])).toBe(
-      false,
-    );
+    expect(isResourcePermission(byName['launchpad.fleet.upgrade'])).toBe(false);
   });
 });

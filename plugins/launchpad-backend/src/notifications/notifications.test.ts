@@ -243,7 +243,10 @@ describe.each(databases.eachSupportedId())(
         const rows = await healthRows();
         // Healthy first; the rollout may be seen Progressing on the way (the
         // caches catch up between the sandbox's steps); one Degraded row, sent.
-        expect(rows[0]).toMatchObject({ from_state: null, to_state: 'Healthy' });
+        expect(rows[0]).toMatchObject({
+          from_state: null,
+          to_state: 'Healthy',
+        });
         expect(
           rows.filter(r => r.to_state === 'Degraded').map(r => r.notify_state),
         ).toEqual(['sent']);

@@ -137,7 +137,9 @@ describe('BranchHeads', () => {
       await heads.refresh('staging');
     }
     expect(logger.warn).toHaveBeenCalledTimes(1);
-    expect(String(logger.warn.mock.calls[0][0])).toContain('launchpad-cluster-staging');
+    expect(String(logger.warn.mock.calls[0][0])).toContain(
+      'launchpad-cluster-staging',
+    );
     now = 130_000;
     expect(heads.get('staging')).toBeUndefined();
     // An unknown cluster is no error for the caller.

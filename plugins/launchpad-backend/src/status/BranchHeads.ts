@@ -114,8 +114,7 @@ export class BranchHeads {
       const now = this.now();
       state.head = {
         sha,
-        firstSeenAt:
-          state.head?.sha === sha ? state.head.firstSeenAt : now,
+        firstSeenAt: state.head?.sha === sha ? state.head.firstSeenAt : now,
         fetchedAt: now,
       };
       if (state.lastError) {
