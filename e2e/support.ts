@@ -22,3 +22,17 @@ export async function saveScreenshot(
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** The sandbox's admin API (packages/sandbox): its clock, faults and counters. */
+export const SANDBOX_ADMIN = 'http://127.0.0.1:7100/_sandbox';
+
+/** Moves the sandbox's clock on: its workflows, builds, backups and syncs run on it. */
+export async function advanceSandboxClock(ms: number): Promise<void> {
+  const res = await fetch(`${SANDBOX_ADMIN}/clock`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ advanceMs: ms }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(res.ok).toBe(true);
+}
