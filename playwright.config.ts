@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { GUEST_STATE } from './e2e/portal';
 
 /**
  * Browser tests of the running portal against the sandbox. The harness
@@ -22,6 +23,8 @@ export default defineConfig({
   ],
   use: {
     baseURL: process.env.LAUNCHPAD_APP_URL ?? 'http://localhost:3000',
+    // Written by the global setup: the guest already signed in.
+    storageState: GUEST_STATE,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {

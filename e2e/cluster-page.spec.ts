@@ -6,8 +6,7 @@ import { saveScreenshot, signInAsGuest } from './support';
 test('a cluster page lists the instances found in its cluster repository', async ({
   page,
 }) => {
-  await signInAsGuest(page);
-  await page.goto('/catalog/staging/resource/staging');
+  await signInAsGuest(page, '/catalog/staging/resource/staging');
 
   await expect(
     page.getByRole('heading', { name: 'Staging' }).first(),

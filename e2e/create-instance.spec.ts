@@ -100,7 +100,7 @@ async function expectRecordedHistory(page: Page): Promise<void> {
 
 /** Opens the template's form from /create. */
 async function openTemplate(page: Page): Promise<void> {
-  await page.goto('/create');
+  await signInAsGuest(page, '/create');
   // The innermost card naming the template (template groups are cards too).
   const card = page
     .locator('.MuiCard-root')
@@ -125,7 +125,6 @@ test('a new instance from the template: form with hosts and availability, task l
   const platformName = `E2E Course ${id}`;
   const slug = `e2e-course-${id}`;
 
-  await signInAsGuest(page);
   await openTemplate(page);
   // The cluster picker lists the configured clusters; staging is the default.
   await expect(page.getByTestId('launchpad-cluster-picker')).toContainText(
@@ -230,7 +229,6 @@ test('a new instance from the template: form with hosts and availability, task l
 test('a taken slug shows the reason in the form and cannot go on', async ({
   page,
 }) => {
-  await signInAsGuest(page);
   await openTemplate(page);
   await page.getByLabel(/^Platform name/).fill('Demo');
   await expect(page.getByTestId('launchpad-slug-input')).toHaveValue('demo');

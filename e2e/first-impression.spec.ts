@@ -135,8 +135,7 @@ test('the home page shows a card per cluster with the fleet counts, each linking
 test('an instance without docs has no TechDocs tab; its cluster is configured, so it has a Kubernetes tab', async ({
   page,
 }) => {
-  await signInAsGuest(page);
-  await page.goto('/catalog/staging/component/demo');
+  await signInAsGuest(page, '/catalog/staging/component/demo');
   await expect(
     page.getByText('Open edX instance', { exact: true }),
   ).toBeVisible();

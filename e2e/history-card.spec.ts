@@ -21,8 +21,7 @@ function card(page: Page, title: string): Locator {
 test("an instance's Provisioning and builds card shows its recorded provision runs and ArgoCD state", async ({
   page,
 }) => {
-  await signInAsGuest(page);
-  await page.goto('/catalog/staging/component/demo');
+  await signInAsGuest(page, '/catalog/staging/component/demo');
   const history = card(page, 'Provisioning and builds');
   const timeline = history.getByRole('list', { name: 'Instance history' });
   await expect(timeline).toBeVisible();
@@ -49,8 +48,7 @@ test("an instance's Provisioning and builds card shows its recorded provision ru
 test('an instance still provisioning shows its runs in progress', async ({
   page,
 }) => {
-  await signInAsGuest(page);
-  await page.goto('/catalog/staging/component/summer-school');
+  await signInAsGuest(page, '/catalog/staging/component/summer-school');
   const history = card(page, 'Provisioning and builds');
   const timeline = history.getByRole('list', { name: 'Instance history' });
   await expect(timeline).toBeVisible();

@@ -80,8 +80,7 @@ test('an Open edX instance page shows its overview, links and cluster', async ({
 test("an Open edX instance's Kubernetes tab lists its cluster's objects", async ({
   page,
 }) => {
-  await signInAsGuest(page);
-  await page.goto(`${INSTANCE_PATH}/kubernetes`);
+  await signInAsGuest(page, `${INSTANCE_PATH}/kubernetes`);
   await expect(
     page.getByRole('heading', { name: 'Your Clusters' }),
   ).toBeVisible();
@@ -101,9 +100,8 @@ test("an Open edX instance's Kubernetes tab lists its cluster's objects", async 
 test('an instance with a malformed config.yml shows its configuration error', async ({
   page,
 }) => {
-  await signInAsGuest(page);
   // The seed's staging `broken-config` instance has invalid YAML in config.yml.
-  await page.goto('/catalog/staging/component/broken-config');
+  await signInAsGuest(page, '/catalog/staging/component/broken-config');
   await expect(
     page.getByText('Error: Configuration error', { exact: true }),
   ).toBeVisible();

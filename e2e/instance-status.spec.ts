@@ -30,8 +30,7 @@ async function advanceSandboxClock(ms: number): Promise<void> {
 test('a healthy instance shows its ArgoCD, Autoscaling, Workloads and Backups cards', async ({
   page,
 }) => {
-  await signInAsGuest(page);
-  await page.goto('/catalog/staging/component/demo');
+  await signInAsGuest(page, '/catalog/staging/component/demo');
   const argocd = card(page, 'ArgoCD');
   await expect(argocd.getByLabel('Sync: Synced')).toBeVisible();
   await expect(argocd.getByLabel('Health: Healthy')).toBeVisible();
@@ -54,9 +53,7 @@ test('a healthy instance shows its ArgoCD, Autoscaling, Workloads and Backups ca
 });
 
 test('the seeded states show on the cards', async ({ page }) => {
-  await signInAsGuest(page);
-
-  await page.goto('/catalog/production/component/university');
+  await signInAsGuest(page, '/catalog/production/component/university');
   await expect(
     card(page, 'Autoscaling')
       .getByText(/Pinned at its maximum of \d+ replicas/)
@@ -81,8 +78,7 @@ test('pressing Sync on an out-of-sync instance makes its ArgoCD card show Synced
   page,
 }) => {
   test.setTimeout(240_000);
-  await signInAsGuest(page);
-  await page.goto('/catalog/staging/component/physics-101');
+  await signInAsGuest(page, '/catalog/staging/component/physics-101');
   const argocd = card(page, 'ArgoCD');
   await expect(argocd.getByLabel('Sync: OutOfSync')).toBeVisible();
   await saveScreenshot(page, 'instance-status-out-of-sync');

@@ -63,9 +63,8 @@ test('a change in the cluster shows on the open instance page and in the fleet t
   // The signal API's one WebSocket to the signals backend.
   const sockets: string[] = [];
   page.on('websocket', ws => sockets.push(ws.url()));
-  await signInAsGuest(page);
   try {
-    await page.goto('/catalog/staging/component/demo');
+    await signInAsGuest(page, '/catalog/staging/component/demo');
     const deployments = card(page, 'Workloads').getByRole('table', {
       name: 'Deployments',
     });

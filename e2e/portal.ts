@@ -6,6 +6,8 @@ import path from 'path';
 export const OUTPUT_DIR = path.resolve(__dirname, '.output');
 export const PID_FILE = path.join(OUTPUT_DIR, 'portal.pid');
 export const LOG_FILE = path.join(OUTPUT_DIR, 'portal.log');
+/** The guest's browser storage after sign-in (global-setup.ts), every test's starting state. */
+export const GUEST_STATE = path.join(OUTPUT_DIR, 'guest-storage.json');
 export const APP_URL = process.env.LAUNCHPAD_APP_URL ?? 'http://localhost:3000';
 export const BACKEND_URL =
   process.env.LAUNCHPAD_BACKEND_URL ?? 'http://127.0.0.1:7007';
