@@ -12,9 +12,11 @@ import { randomBytes } from 'crypto';
 import fs from 'fs';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import YAML from 'yaml';
+import path from 'path';
 import {
   dropDatabases,
   freePort,
+  ROOT,
   makeOverlayDir,
   type ProductionBackend,
   sandboxOverlay,
@@ -46,6 +48,7 @@ interface Task {
 describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real backend)', () => {
   const prefix = `lp_rest_${randomBytes(4).toString('hex')}_`;
   const token = randomBytes(24).toString('hex');
+  const fleetToken = randomBytes(24).toString('hex');
   let sandbox: Sandbox;
   let backend: ProductionBackend | undefined;
   let overlayDir: string;
@@ -79,7 +82,48 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
       githubToken: sandbox.github.token,
       overlayDir,
       overlay: {
-        backend: { database: { prefix } },
+        backend: {
+          database: { prefix },
+          // Production's automation token and a fleet token scoped as the
+          // README's fleet example. Config merges replace arrays, so
+          // production's entry is read from its file and kept as it is.
+          auth: {
+            externalAccess: [
+              ...(
+                YAML.parse(
+                  fs.readFileSync(
+                    path.join(ROOT, 'app-config.production.yaml'),
+                    'utf8',
+                  ),
+                ) as { backend: { auth: { externalAccess: unknown[] } } }
+              ).backend.auth.externalAccess,
+              {
+                type: 'static',
+                options: {
+                  token: fleetToken,
+                  subject: 'launchpad-fleet-automation',
+                },
+                accessRestrictions: [
+                  {
+                    plugin: 'scaffolder',
+                    permission: [
+                      'scaffolder.task.create',
+                      'scaffolder.task.read',
+                      'scaffolder.template.parameter.read',
+                      'scaffolder.template.step.read',
+                      'scaffolder.action.execute',
+                      'launchpad.fleet.upgrade',
+                      'launchpad.instance.update',
+                      'launchpad.build.dispatch',
+                      'launchpad.argocd.sync',
+                    ],
+                  },
+                  { plugin: 'catalog' },
+                ],
+              },
+            ],
+          },
+        },
         ...sandboxOverlay(sandbox),
         // A signed-in user who is neither platform team nor owner, for the
         // day-two refusals: the guest provider signs in as the catalog's
@@ -535,6 +579,61 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     const app = await readApplication('demo-staging');
     expect(app.status?.health?.status).toBe('Healthy');
   }, 120_000);
+
+  it('from automation with a fleet token: the fleet plan, then one instance upgraded', async () => {
+    const head = await sandbox.git.headSha(OWNER, REPO);
+    const before = await requestCounts();
+    const target = { release: 'release/teak.4', tutorVersion: 'v20.0.6' };
+    // The plan only (the README's first curl): nothing changes.
+    const plan = await startTask(
+      'template:default/fleet-upgrade',
+      { cluster: 'staging', slugs: ['demo'], ...target, dryRun: true },
+      fleetToken,
+    );
+    const planned = await pollTask(
+      plan,
+      'the fleet plan',
+      t => finished(t),
+      30_000,
+    );
+    expect(planned.task.status).toBe('completed');
+    expect(messages(planned.events).join('\n')).toContain(
+      'Fleet upgrade of staging to release/teak.4 (Tutor v20.0.6): 1 to upgrade (canaries: demo;',
+    );
+    expect(await sandbox.git.headSha(OWNER, REPO)).toBe(head);
+    expect(await requestCounts()).toEqual(before);
+
+    // upgrade-instance with the same token: backup, one commit, both builds,
+    // a sync waited Healthy.
+    const upgrade = await startTask(
+      'template:default/upgrade-instance',
+      { instance: 'component:staging/demo', ...target },
+      fleetToken,
+    );
+    driveClock();
+    const { task, events } = await pollTask(
+      upgrade,
+      'the upgrade to finish',
+      t => finished(t),
+      120_000,
+    );
+    await stopClock();
+    expect({
+      status: task.status,
+      log: task.status === 'completed' ? [] : messages(events),
+    }).toEqual({ status: 'completed', log: [] });
+    expect(messages(events).join('\n')).not.toContain('rolled back');
+    const config = YAML.parse(
+      (await sandbox.git.readFile(OWNER, REPO, configPath('demo')))!,
+    ) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      EDX_PLATFORM_VERSION: 'release/teak.4',
+      TUTOR_VERSION: 'v20.0.6',
+    });
+    expect((await requestCounts()).dispatches - before.dispatches).toBe(2);
+    const app = await readApplication('demo-staging');
+    expect(app.status?.health?.status).toBe('Healthy');
+  }, 180_000);
 
   it('a task whose backend dies while it waits for a workflow completes after the restart, with nothing twice', async () => {
     const slug = 'rest-restart';
