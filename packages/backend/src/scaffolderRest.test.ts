@@ -12,7 +12,7 @@ import { randomBytes } from 'crypto';
 import fs from 'fs';
 import { startSandbox, type Sandbox } from '@internal/sandbox';
 import YAML from 'yaml';
-import path from 'path';
+import { join } from 'path';
 import {
   dropDatabases,
   freePort,
@@ -92,7 +92,7 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
               ...(
                 YAML.parse(
                   fs.readFileSync(
-                    path.join(ROOT, 'app-config.production.yaml'),
+                    join(ROOT, 'app-config.production.yaml'),
                     'utf8',
                   ),
                 ) as { backend: { auth: { externalAccess: unknown[] } } }
