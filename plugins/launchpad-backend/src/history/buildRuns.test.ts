@@ -2,7 +2,6 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
-  type TestDatabaseId,
 } from '@backstage/backend-test-utils';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { ConfigReader } from '@backstage/config';
@@ -19,8 +18,6 @@ import {
   countingFetch,
   sandboxLaunchpadConfig,
 } from '@internal/plugin-launchpad-node/testUtils';
-import { startSandbox, type Sandbox } from '@internal/sandbox';
-import type { Knex } from 'knex';
 import request from 'supertest';
 import { launchpadPlugin } from '../plugin';
 import {
@@ -30,6 +27,7 @@ import {
   seedInstanceEntities,
   testStatusConfig,
 } from '../__testUtils__';
+import { sandboxPerDatabase } from '../__testUtils__/sandboxSuite';
 import { BuildRunsPoller } from './BuildRunsPoller';
 import { BuildRunsStore } from './BuildRunsStore';
 import { HistoryService } from './HistoryService';
@@ -57,24 +55,13 @@ async function dispatchBuild(
 describe.each(databases.eachSupportedId())(
   'Picasso build runs in the history on %s',
   databaseId => {
-    let sandbox: Sandbox;
-    let knex: Knex;
-
-    beforeAll(async () => {
-      sandbox = await startSandbox({ speed: 0 });
-    }, 60_000);
-    afterAll(async () => {
-      await sandbox?.stop();
-    }, 60_000);
-    beforeEach(async () => {
-      knex = await databases.init(databaseId as TestDatabaseId);
-    }, 60_000);
+    const suite = sandboxPerDatabase(databases, databaseId);
 
     it('records each run once, reads the image back, and a poll with nothing new is one 304', async () => {
       const counting = countingFetch();
       const clusters = DefaultLaunchpadClustersService.fromConfig(
         new ConfigReader(
-          sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] }),
+          sandboxLaunchpadConfig(suite.sandbox, { clusters: ['staging'] }),
         ),
         {
           logger: mockServices.logger.mock(),
@@ -82,8 +69,8 @@ describe.each(databases.eachSupportedId())(
         },
       );
       const staging = clusters.get('staging');
-      await HistoryStore.create(databaseOf(knex)); // migrates every table
-      const store = new BuildRunsStore(knex);
+      await HistoryStore.create(databaseOf(suite.knex)); // migrates every table
+      const store = new BuildRunsStore(suite.knex);
       const poller = new BuildRunsPoller(
         clusters,
         store,
@@ -91,7 +78,7 @@ describe.each(databases.eachSupportedId())(
       );
 
       const openedx = await dispatchBuild(staging, 'demo', 'openedx');
-      sandbox.faults.add({
+      suite.sandbox.faults.add({
         kind: 'build-fails',
         instance: 'physics-101',
         count: 1,
@@ -112,7 +99,7 @@ describe.each(databases.eachSupportedId())(
         }),
       ]);
 
-      await sandbox.settle(BUILD_MS + 1_000, 1_000);
+      await suite.sandbox.settle(BUILD_MS + 1_000, 1_000);
       counting.take();
       const [done] = await poller.poll();
       const spent = counting.take().map(r => decodeURIComponent(r.path));
@@ -173,13 +160,15 @@ describe.each(databases.eachSupportedId())(
       );
       const [again] = await twin.poll();
       expect(again).toMatchObject({ notModified: false, written: 0 });
-      const rows = await knex('launchpad_build_runs').select('run_id', 'image');
+      const rows = await suite
+        .knex('launchpad_build_runs')
+        .select('run_id', 'image');
       expect(rows).toHaveLength(2);
       expect(rows.map(r => r.image)).toContain(image);
 
       // The history serves it among the other entries.
       const history = await new HistoryService(
-        await HistoryStore.create(databaseOf(knex)),
+        await HistoryStore.create(databaseOf(suite.knex)),
         store,
       ).instanceHistory({
         entityRef: 'component:staging/demo',
@@ -204,7 +193,9 @@ describe.each(databases.eachSupportedId())(
     }, 120_000);
 
     it('two backend replicas on one database poll through the scheduler and serve the build once', async () => {
-      const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
+      const config = sandboxLaunchpadConfig(suite.sandbox, {
+        clusters: ['staging'],
+      });
       const start = () =>
         startTestBackend({
           features: [
@@ -214,7 +205,7 @@ describe.each(databases.eachSupportedId())(
             // on one replica at a time.
             schedulerServiceFactory,
             catalogServiceMock.factory({ entities: seedInstanceEntities() }),
-            mockServices.database.factory({ knex }),
+            mockServices.database.factory({ knex: suite.knex }),
             mockServices.rootConfig.factory({
               data: {
                 ...config,
@@ -235,7 +226,7 @@ describe.each(databases.eachSupportedId())(
           { logger: mockServices.logger.mock() },
         ).get('staging');
         const run = await dispatchBuild(staging, 'summer-school', 'openedx');
-        await sandbox.settle(BUILD_MS + 1_000, 1_000);
+        await suite.sandbox.settle(BUILD_MS + 1_000, 1_000);
         const body = await eventually(
           'the completed build served',
           async () => {
@@ -258,7 +249,7 @@ describe.each(databases.eachSupportedId())(
         expect(body.items.filter(i => i.type === 'build')).toHaveLength(1);
         const times = body.items.map(i => i.at);
         expect([...times].sort().reverse()).toEqual(times);
-        const rows = await knex('launchpad_build_runs').where({
+        const rows = await suite.knex('launchpad_build_runs').where({
           instance: 'summer-school',
         });
         expect(rows).toHaveLength(1);

@@ -2,15 +2,12 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
-  type TestDatabaseId,
 } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { InstanceHistoryResponse } from '@internal/plugin-launchpad-common';
 import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
-import { startSandbox, type Sandbox } from '@internal/sandbox';
-import type { Knex } from 'knex';
 import request from 'supertest';
 import { launchpadPlugin } from '../plugin';
 import { ClusterStatusCache } from '../status/ClusterStatusCache';
@@ -21,36 +18,21 @@ import {
   seedInstanceEntities,
   testStatusConfig,
 } from '../__testUtils__';
+import {
+  sandboxPerDatabase,
+  TEST_CACHE_TIMING,
+} from '../__testUtils__/sandboxSuite';
 import { HistoryRecorder } from './HistoryRecorder';
 import { HistoryStore } from './HistoryStore';
 
 const databases = historyTestDatabases();
 
-const TIMING = {
-  watchTimeoutSeconds: 30,
-  silenceGraceMs: 5_000,
-  initialBackoffMs: 200,
-  maxBackoffMs: 1_000,
-  pageSize: 500,
-};
-
 describe.each(databases.eachSupportedId())('history on %s', databaseId => {
-  let sandbox: Sandbox;
-  let knex: Knex;
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ speed: 0 });
-  }, 60_000);
-  afterAll(async () => {
-    await sandbox?.stop();
-  }, 60_000);
-  beforeEach(async () => {
-    knex = await databases.init(databaseId as TestDatabaseId);
-  }, 60_000);
+  const suite = sandboxPerDatabase(databases, databaseId);
 
   it('writes each fact once, however often and by however many writers', async () => {
-    const store = await HistoryStore.create(databaseOf(knex));
-    const twin = await HistoryStore.create(databaseOf(knex)); // a second replica
+    const store = await HistoryStore.create(databaseOf(suite.knex));
+    const twin = await HistoryStore.create(databaseOf(suite.knex)); // a second replica
     const run = {
       uid: 'u-1',
       cluster: 'staging',
@@ -107,7 +89,9 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
   });
 
   it('records workflow runs and ArgoCD transitions from the watches, kept after the objects are gone', async () => {
-    const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
+    const config = sandboxLaunchpadConfig(suite.sandbox, {
+      clusters: ['staging'],
+    });
     const clusters = DefaultLaunchpadClustersService.fromConfig(
       new ConfigReader(config),
       { logger: mockServices.logger.mock() },
@@ -116,9 +100,9 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
     const cache = ClusterStatusCache.create({
       cluster: staging,
       logger: mockServices.logger.mock(),
-      timing: TIMING,
+      timing: TEST_CACHE_TIMING,
     });
-    const store = await HistoryStore.create(databaseOf(knex));
+    const store = await HistoryStore.create(databaseOf(suite.knex));
     const recorder = new HistoryRecorder(
       new Map([['staging', cache]]),
       store,
@@ -142,8 +126,8 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
       );
 
       // Three steps of ten simulated minutes, then ArgoCD's next health assessment.
-      sandbox.setLoad('staging', 0, 'summer-school');
-      await sandbox.settle(3 * 600_000 + 31_000, 30_000);
+      suite.sandbox.setLoad('staging', 0, 'summer-school');
+      await suite.sandbox.settle(3 * 600_000 + 31_000, 30_000);
       const runs = await eventually(
         'the runs recorded as Succeeded',
         async () => {
@@ -215,7 +199,7 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
         (await store.workflowRuns('staging', 'summer-school')).map(r => r.name),
       ).toContain(name);
       // Parameter values (generated passwords among them) are never stored.
-      const dump = JSON.stringify(await knex('launchpad_workflow_runs'));
+      const dump = JSON.stringify(await suite.knex('launchpad_workflow_runs'));
       for (const value of values) expect(dump).not.toContain(value);
     } catch (error) {
       throw new Error(
@@ -232,13 +216,15 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
   }, 120_000);
 
   it('two backend replicas on one database record each fact once and serve the history', async () => {
-    const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
+    const config = sandboxLaunchpadConfig(suite.sandbox, {
+      clusters: ['staging'],
+    });
     const start = () =>
       startTestBackend({
         features: [
           launchpadPlugin,
           catalogServiceMock.factory({ entities: seedInstanceEntities() }),
-          mockServices.database.factory({ knex }),
+          mockServices.database.factory({ knex: suite.knex }),
           mockServices.rootConfig.factory({
             data: {
               ...config,
@@ -252,17 +238,23 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
     try {
       const countRows = async () => ({
         runs: Number(
-          (await knex('launchpad_workflow_runs').count({ n: '*' }))[0].n,
+          (await suite.knex('launchpad_workflow_runs').count({ n: '*' }))[0].n,
         ),
         uids: Number(
-          (await knex('launchpad_workflow_runs').countDistinct({ n: 'uid' }))[0]
-            .n,
+          (
+            await suite
+              .knex('launchpad_workflow_runs')
+              .countDistinct({ n: 'uid' })
+          )[0].n,
         ),
         transitions: Number(
-          (await knex('launchpad_argocd_transitions').count({ n: '*' }))[0].n,
+          (
+            await suite.knex('launchpad_argocd_transitions').count({ n: '*' })
+          )[0].n,
         ),
         keys: (
-          await knex('launchpad_argocd_transitions')
+          await suite
+            .knex('launchpad_argocd_transitions')
             .select('app_uid', 'resource_version')
             .count({ n: '*' })
             .groupBy('app_uid', 'resource_version')
@@ -279,9 +271,11 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
       expect(settled.runs).toBe(settled.uids);
       expect(settled.keys).toBe(0);
       // One transition per application: both replicas saw the same first state.
-      const apps = await knex('launchpad_argocd_transitions').countDistinct({
-        n: 'app_uid',
-      });
+      const apps = await suite
+        .knex('launchpad_argocd_transitions')
+        .countDistinct({
+          n: 'app_uid',
+        });
       expect(settled.transitions).toBe(Number(apps[0].n));
 
       const res = await request(second.server)

@@ -1,39 +1,29 @@
-import {
-  mockServices,
-  type TestDatabaseId,
-} from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
-import { startSandbox, type Sandbox } from '@internal/sandbox';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Knex } from 'knex';
 import { BuildRunsPoller } from '../history/BuildRunsPoller';
 import { BuildRunsStore } from '../history/BuildRunsStore';
-import { HistoryStore } from '../history/HistoryStore';
 import { ClusterStatusCache } from '../status/ClusterStatusCache';
 import { InstanceEntities } from '../status/InstanceEntities';
 import { StatusService } from '../status/StatusService';
 import {
-  databaseOf,
   eventually,
   historyTestDatabases,
   seedInstanceEntities,
 } from '../__testUtils__';
+import {
+  sandboxPerDatabase,
+  TEST_CACHE_TIMING,
+} from '../__testUtils__/sandboxSuite';
 import { InstanceNotifier } from './InstanceNotifier';
 import { NotificationStore } from './NotificationStore';
 
 const databases = historyTestDatabases();
-
-const TIMING = {
-  watchTimeoutSeconds: 30,
-  silenceGraceMs: 5_000,
-  initialBackoffMs: 200,
-  maxBackoffMs: 1_000,
-  pageSize: 500,
-};
 
 /** Two notifiers (two replicas) sharing one database and one recording NotificationService. */
 async function replicas(options: {
@@ -63,35 +53,23 @@ async function replicas(options: {
 describe.each(databases.eachSupportedId())(
   'build and backup notifications on %s',
   databaseId => {
-    let sandbox: Sandbox;
-    let knex: Knex;
-
-    beforeAll(async () => {
-      sandbox = await startSandbox({ speed: 0 });
-    }, 60_000);
-    afterAll(async () => {
-      await sandbox?.stop();
-    }, 60_000);
-    beforeEach(async () => {
-      knex = await databases.init(databaseId as TestDatabaseId);
-      await HistoryStore.create(databaseOf(knex)); // migrates every table
-    }, 60_000);
+    const suite = sandboxPerDatabase(databases, databaseId, { migrate: true });
 
     it('a failed Picasso build notifies once, however many replicas look', async () => {
       const clusters = DefaultLaunchpadClustersService.fromConfig(
         new ConfigReader(
-          sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] }),
+          sandboxLaunchpadConfig(suite.sandbox, { clusters: ['staging'] }),
         ),
         { logger: mockServices.logger.mock() },
       );
       const staging = clusters.get('staging');
       const poller = new BuildRunsPoller(
         clusters,
-        new BuildRunsStore(knex),
+        new BuildRunsStore(suite.knex),
         mockServices.logger.mock(),
       );
       const { sent, notifiers } = await replicas({
-        knex,
+        knex: suite.knex,
         caches: new Map(),
         status: StatusService.create({
           caches: new Map(),
@@ -99,7 +77,7 @@ describe.each(databases.eachSupportedId())(
           logger: mockServices.logger.mock(),
         }),
       });
-      const fault = sandbox.faults.add({
+      const fault = suite.sandbox.faults.add({
         kind: 'build-fails',
         instance: 'demo',
         count: 1,
@@ -117,7 +95,7 @@ describe.each(databases.eachSupportedId())(
         await Promise.all(notifiers.map(n => n.sendFailedBuilds()));
         expect(sent).toEqual([]);
         // Picasso's runs take 10 s (queued 2 s, in progress 8 s).
-        await sandbox.settle(11_000, 1_000);
+        await suite.sandbox.settle(11_000, 1_000);
         await poller.poll();
         await Promise.all(notifiers.map(n => n.sendFailedBuilds()));
         await Promise.all(notifiers.map(n => n.sendFailedBuilds()));
@@ -136,7 +114,8 @@ describe.each(databases.eachSupportedId())(
             }),
           },
         ]);
-        const row = await knex('launchpad_build_runs')
+        const row = await suite
+          .knex('launchpad_build_runs')
           .where({ run_id: failed.runId })
           .first();
         expect(row).toMatchObject({
@@ -144,14 +123,14 @@ describe.each(databases.eachSupportedId())(
           notify_state: 'sent',
         });
       } finally {
-        sandbox.faults.remove(fault.id);
+        suite.sandbox.faults.remove(fault.id);
       }
     }, 60_000);
 
     it('a backup that becomes overdue as time passes notifies once', async () => {
       const clusters = DefaultLaunchpadClustersService.fromConfig(
         new ConfigReader(
-          sandboxLaunchpadConfig(sandbox, { clusters: ['production'] }),
+          sandboxLaunchpadConfig(suite.sandbox, { clusters: ['production'] }),
         ),
         { logger: mockServices.logger.mock() },
       );
@@ -197,18 +176,18 @@ describe.each(databases.eachSupportedId())(
         },
       });
       // One run fires and completes (2 minutes).
-      await sandbox.settle(13 * 60_000, 60_000);
+      await suite.sandbox.settle(13 * 60_000, 60_000);
 
       const cache = ClusterStatusCache.create({
         cluster: clusters.get('production'),
         logger: mockServices.logger.mock(),
-        timing: TIMING,
+        timing: TEST_CACHE_TIMING,
       });
       const caches = new Map([['production', cache]]);
       // The backend's clock is the sandbox's: backups age as it moves.
-      const now = () => sandbox.clock.nowMs();
+      const now = () => suite.sandbox.clock.nowMs();
       const { sent, notifiers } = await replicas({
-        knex,
+        knex: suite.knex,
         caches,
         status: StatusService.create({
           caches,
@@ -219,7 +198,8 @@ describe.each(databases.eachSupportedId())(
         now,
       });
       const backupRows = () =>
-        knex('launchpad_instance_transitions')
+        suite
+          .knex('launchpad_instance_transitions')
           .where({ cluster: 'production', namespace: 'demo', kind: 'backup' })
           .orderBy('seq');
       cache.start();
@@ -242,7 +222,7 @@ describe.each(databases.eachSupportedId())(
           },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
-        sandbox.clock.advance(3600_000);
+        suite.sandbox.clock.advance(3600_000);
         const scope = 'launchpad:production/demo:backup';
         await eventually('the overdue notification', async () => {
           await Promise.all(notifiers.map(n => n.check()));

@@ -1,9 +1,5 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
-import {
-  mockServices,
-  startTestBackend,
-  type TestDatabaseId,
-} from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   notificationService,
@@ -12,9 +8,7 @@ import {
 import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
 import { ConfigReader } from '@backstage/config';
-import { startSandbox, type Sandbox } from '@internal/sandbox';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { Knex } from 'knex';
 import { launchpadPlugin } from '../plugin';
 import {
   databaseOf,
@@ -23,6 +17,7 @@ import {
   seedInstanceEntities,
   testStatusConfig,
 } from '../__testUtils__';
+import { sandboxPerDatabase } from '../__testUtils__/sandboxSuite';
 import { NotificationStore } from './NotificationStore';
 
 const databases = historyTestDatabases();
@@ -47,22 +42,11 @@ const scopeOf = (n: NotificationSendOptions) => n.payload.scope;
 describe.each(databases.eachSupportedId())(
   'notifications on %s',
   databaseId => {
-    let sandbox: Sandbox;
-    let knex: Knex;
-
-    beforeAll(async () => {
-      sandbox = await startSandbox({ speed: 0 });
-    }, 60_000);
-    afterAll(async () => {
-      await sandbox?.stop();
-    }, 60_000);
-    beforeEach(async () => {
-      knex = await databases.init(databaseId as TestDatabaseId);
-    }, 60_000);
+    const suite = sandboxPerDatabase(databases, databaseId);
 
     it('a chain position is written once; a lagging sighting loses; a claim is taken once', async () => {
-      const a = await NotificationStore.create(databaseOf(knex));
-      const b = new NotificationStore(knex); // a second replica
+      const a = await NotificationStore.create(databaseOf(suite.knex));
+      const b = new NotificationStore(suite.knex); // a second replica
       const sighting = {
         cluster: 'staging',
         namespace: 'demo',
@@ -139,14 +123,16 @@ describe.each(databases.eachSupportedId())(
       replicas > 1 ? 's' : ''
     })`, async () => {
       const recording = recordingNotifications();
-      const config = sandboxLaunchpadConfig(sandbox, { clusters: ['staging'] });
+      const config = sandboxLaunchpadConfig(suite.sandbox, {
+        clusters: ['staging'],
+      });
       const start = () =>
         startTestBackend({
           features: [
             launchpadPlugin,
             recording.factory,
             catalogServiceMock.factory({ entities: seedInstanceEntities() }),
-            mockServices.database.factory({ knex }),
+            mockServices.database.factory({ knex: suite.knex }),
             mockServices.rootConfig.factory({
               data: {
                 ...config,
@@ -164,7 +150,8 @@ describe.each(databases.eachSupportedId())(
       for (let i = 0; i < replicas; i++) backends.push(await start());
       try {
         const healthRows = () =>
-          knex('launchpad_instance_transitions')
+          suite
+            .knex('launchpad_instance_transitions')
             .where({ cluster: 'staging', namespace: slug, kind: 'health' })
             .orderBy('seq');
         // The first state is recorded and not sent.
@@ -183,7 +170,7 @@ describe.each(databases.eachSupportedId())(
         const { apps } = clusters.get('staging').kubernetes;
         // A rollout whose new pods crash-loop (the sandbox's rollout-fails fault):
         // it stalls, and past its progress deadline ArgoCD reports Degraded.
-        fault = sandbox.faults.add({
+        fault = suite.sandbox.faults.add({
           kind: 'rollout-fails',
           instance: slug,
         }).id;
@@ -202,7 +189,7 @@ describe.each(databases.eachSupportedId())(
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
         // Past the Deployment's progress deadline (600 s), then ArgoCD's next assessment.
-        await sandbox.settle(600_000 + 60_000, 30_000);
+        await suite.sandbox.settle(600_000 + 60_000, 30_000);
         const app = (await clusters
           .get('staging')
           .kubernetes.custom.getNamespacedCustomObject({
@@ -254,7 +241,7 @@ describe.each(databases.eachSupportedId())(
         expect(rows.at(-1)?.to_state).toBe('Degraded');
       } finally {
         for (const backend of backends) await backend.stop();
-        if (fault) sandbox.faults.remove(fault);
+        if (fault) suite.sandbox.faults.remove(fault);
       }
     }, 90_000);
   },
