@@ -2,6 +2,7 @@ import type { TemplateValue } from 'nunjitsu';
 import {
   actionsById,
   appConfigText,
+  expectDeclaredInputs,
   loadTemplate,
   renderTemplateValue,
 } from './__testUtils__/templates';
@@ -45,17 +46,7 @@ describe('templates/deprovision-instance', () => {
     ]);
     const action = actions.get('launchpad:instance:delete');
     expect(action?.supportsDryRun).toBe(true);
-    const schema = action?.schema?.input as unknown as {
-      properties: Record<string, unknown>;
-      required?: string[];
-    };
-    const [step] = template.spec.steps;
-    expect(Object.keys(schema.properties)).toEqual(
-      expect.arrayContaining(Object.keys(step.input)),
-    );
-    expect(Object.keys(step.input)).toEqual(
-      expect.arrayContaining(schema.required ?? []),
-    );
+    expectDeclaredInputs(template.spec.steps[0], action?.schema?.input);
   });
 
   it('derives cluster and slug from the entity ref and passes the confirmation as typed', () => {

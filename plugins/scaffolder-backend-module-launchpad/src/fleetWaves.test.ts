@@ -9,10 +9,10 @@
  * backup or workflow. The fleet logic's other cases (canary replacement,
  * thrown errors, config, permissions) are in actions/fleetUpgrade.test.ts.
  */
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
-  actionContext,
+  fleetCatalog,
   memoryCheckpoint,
+  runAction,
   useActionSandbox,
   whileAdvancing,
 } from './__testUtils__';
@@ -25,22 +25,7 @@ const FAULTY = ['fleet-d', 'fleet-e', 'fleet-f', 'fleet-g'];
 const TARGET = { release: 'release/teak.4', tutorVersion: 'v20.0.6' };
 
 /** The fleet's catalog entities (the provider's shape: namespace = cluster, name = slug). */
-const catalog = catalogServiceMock({
-  entities: [...HAPPY, ...FAULTY].map(slug => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: slug,
-      namespace: 'staging',
-      labels: { 'launchpad.openedx.org/release': 'teak' },
-    },
-    spec: {
-      type: 'openedx-instance',
-      lifecycle: 'staging',
-      owner: 'group:default/platform-team',
-    },
-  })),
-});
+const catalog = fleetCatalog([...HAPPY, ...FAULTY]);
 
 describe('launchpad:fleet:upgrade (against the sandbox)', () => {
   const { env, build } = useActionSandbox(deps =>
@@ -75,19 +60,13 @@ describe('launchpad:fleet:upgrade (against the sandbox)', () => {
     store = memoryCheckpoint(),
   ) {
     const { action } = build();
-    const { ctx, outputs, lines } = actionContext(
+    return runAction(
       action,
       { cluster: 'staging', ...TARGET, pollIntervalSeconds: 0.02, ...input },
-      { checkpoint: store.checkpoint as never },
+      store,
+      work =>
+        whileAdvancing(env.sandbox, work, { stepMs: 15_000, maxSteps: 400 }),
     );
-    const error = await whileAdvancing(env.sandbox, action.handler(ctx), {
-      stepMs: 15_000,
-      maxSteps: 400,
-    }).then(
-      () => undefined,
-      (e: Error) => e,
-    );
-    return { error, outputs, lines: lines() };
   }
 
   /** What the sandbox holds for `slugs`: commits since `base`, Picasso runs, portal backups, Workflow creations. */

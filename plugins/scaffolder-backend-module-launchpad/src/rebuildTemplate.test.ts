@@ -2,6 +2,8 @@ import type { TemplateValue } from 'nunjitsu';
 import {
   actionsById,
   appConfigText,
+  instancePickerField,
+  expectDeclaredInputs,
   loadTemplate,
   renderTemplateValue,
 } from './__testUtils__/templates';
@@ -24,12 +26,7 @@ describe('templates/rebuild-images', () => {
     const [page, ...more] = template.spec.parameters;
     expect(more).toEqual([]);
     expect(page.required).toEqual(['instance']);
-    expect(page.properties.instance).toMatchObject({
-      'ui:field': 'EntityPicker',
-      'ui:options': {
-        catalogFilter: [{ kind: 'Component', 'spec.type': 'openedx-instance' }],
-      },
-    });
+    expect(page.properties.instance).toMatchObject(instancePickerField);
     expect(page.properties.services).toMatchObject({
       items: { enum: ['openedx', 'mfe'] },
       default: ['openedx', 'mfe'],
@@ -45,20 +42,11 @@ describe('templates/rebuild-images', () => {
     ]);
   });
 
+  // eslint-disable-next-line jest/expect-expect -- expectDeclaredInputs asserts
   it.each(template.spec.steps.map(s => [s.id, s] as const))(
     'step %s passes only inputs its action declares, and every required one',
-    (_id, step) => {
-      const schema = actions.get(step.action)?.schema?.input as {
-        properties: Record<string, unknown>;
-        required?: string[];
-      };
-      expect(Object.keys(schema.properties)).toEqual(
-        expect.arrayContaining(Object.keys(step.input)),
-      );
-      expect(Object.keys(step.input)).toEqual(
-        expect.arrayContaining(schema.required ?? []),
-      );
-    },
+    (_id, step) =>
+      expectDeclaredInputs(step, actions.get(step.action)?.schema?.input),
   );
 
   it('derives cluster and slug from the entity ref and runs the chosen builds only', () => {

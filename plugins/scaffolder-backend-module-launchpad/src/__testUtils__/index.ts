@@ -39,6 +39,26 @@ export const catalogEntities = [
   },
 ];
 
+/** A catalog of Open edX instances on staging at release teak (the provider's shape: namespace = cluster, name = slug). */
+export function fleetCatalog(slugs: string[]) {
+  return catalogServiceMock({
+    entities: slugs.map(slug => ({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: slug,
+        namespace: 'staging',
+        labels: { 'launchpad.openedx.org/release': 'teak' },
+      },
+      spec: {
+        type: 'openedx-instance',
+        lifecycle: 'staging',
+        owner: 'group:default/platform-team',
+      },
+    })),
+  });
+}
+
 /** A started sandbox and the real clusters service pointing at it over HTTP. */
 export async function startLaunchpadSandbox() {
   const sandbox: Sandbox = await startSandbox({ speed: 0 });
@@ -176,6 +196,27 @@ export function actionContext<I extends JsonObject, O extends JsonObject>(
   };
   const lines = () => logger.info.mock.calls.map(call => String(call[0]));
   return { ctx, outputs, logger, lines };
+}
+
+/**
+ * Runs `action` on `input` to its end with `store`'s checkpoints (a retry
+ * passes the same store); `drive` wraps the handler's promise (e.g. to move
+ * the sandbox clock). Returns the error it threw, if any, its outputs and log.
+ */
+export async function runAction<I extends JsonObject, O extends JsonObject>(
+  action: TemplateAction<I, O, 'v2'>,
+  input: JsonObject,
+  store: ReturnType<typeof memoryCheckpoint>,
+  drive: (work: Promise<void>) => Promise<unknown> = work => work,
+) {
+  const { ctx, outputs, lines } = actionContext(action, input, {
+    checkpoint: store.checkpoint as never,
+  });
+  const error = await drive(action.handler(ctx)).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  return { error, outputs, lines: lines() };
 }
 
 /**

@@ -79,3 +79,28 @@ export function renderTemplateValue(
     typeof v === 'string' ? renderer.renderValue(v, context) : v,
   );
 }
+
+/** The instance field of the single-instance templates: an EntityPicker limited to Open edX instances. */
+export const instancePickerField = {
+  'ui:field': 'EntityPicker',
+  'ui:options': {
+    catalogFilter: [{ kind: 'Component', 'spec.type': 'openedx-instance' }],
+  },
+};
+
+/** Asserts `step` passes only inputs `schema` (its action's input schema) declares, and every required one. */
+export function expectDeclaredInputs(
+  step: { input: Record<string, unknown> },
+  schema: unknown,
+) {
+  const { properties, required } = schema as {
+    properties: Record<string, unknown>;
+    required?: string[];
+  };
+  expect(Object.keys(properties)).toEqual(
+    expect.arrayContaining(Object.keys(step.input)),
+  );
+  expect(Object.keys(step.input)).toEqual(
+    expect.arrayContaining(required ?? []),
+  );
+}

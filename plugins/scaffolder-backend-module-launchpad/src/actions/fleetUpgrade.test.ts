@@ -5,7 +5,6 @@
  * against the sandbox is in src/fleetWaves.test.ts.
  */
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type {
   LaunchpadCluster,
   LaunchpadClustersService,
@@ -13,8 +12,10 @@ import type {
 import {
   actionContext,
   exampleInputs,
+  fleetCatalog,
   memoryCheckpoint,
   mockDeps,
+  runAction,
 } from '../__testUtils__';
 import { createFleetUpgradeAction, type UpgradeFn } from './fleetUpgrade';
 import type { UpgradeInstanceResult } from './instanceUpgrade';
@@ -51,24 +52,7 @@ function fleet(slugs: string[], atTarget: string[] = []) {
   const clusters = {
     list: () => [cluster],
   } as unknown as LaunchpadClustersService;
-  const catalog = catalogServiceMock({
-    entities: [
-      ...slugs.map(slug => ({
-        apiVersion: 'backstage.io/v1alpha1',
-        kind: 'Component',
-        metadata: {
-          name: slug,
-          namespace: 'staging',
-          labels: { 'launchpad.openedx.org/release': 'teak' },
-        },
-        spec: {
-          type: 'openedx-instance',
-          lifecycle: 'staging',
-          owner: 'group:default/platform-team',
-        },
-      })),
-    ],
-  });
+  const catalog = fleetCatalog(slugs);
   return { configs, clusters, catalog };
 }
 
@@ -154,18 +138,8 @@ function setup(
     upgrade: scripted.upgrade,
   });
   const store = memoryCheckpoint();
-  const run = async (input: Record<string, unknown>) => {
-    const { ctx, outputs, lines } = actionContext(
-      action,
-      { cluster: 'staging', ...TARGET, ...input },
-      { checkpoint: store.checkpoint as never },
-    );
-    const error = await action.handler(ctx).then(
-      () => undefined,
-      (e: Error) => e,
-    );
-    return { error, outputs, lines: lines() };
-  };
+  const run = (input: Record<string, unknown>) =>
+    runAction(action, { cluster: 'staging', ...TARGET, ...input }, store);
   return {
     ...scripted,
     ...f,
