@@ -144,8 +144,11 @@ describe('launchpad:fleet:upgrade (against the sandbox)', () => {
       runs: [],
       backups: [],
     });
-  }, 30_000);
+  }, 90_000);
 
+  // Timeouts: a few seconds each on a quiet machine; the CI run beside the
+  // browser tests on 2 cores once took 106 s for this file, so each is bounded
+  // well above that rather than at what a quiet machine needs.
   it('upgrades a canary, then a wave of two, with never more than one Picasso run at once', async () => {
     const base = await env.sandbox.git.headSha(OWNER, REPO);
     const { error, outputs, lines } = await run({
@@ -189,7 +192,7 @@ describe('launchpad:fleet:upgrade (against the sandbox)', () => {
       alreadyAtTarget: HAPPY,
     });
     expect((await tally(base, HAPPY)).commits).toHaveLength(9);
-  }, 40_000);
+  }, 120_000);
 
   it('a failing build halts its wave with the report; the retry upgrades only the untouched instance and repeats nothing', async () => {
     const base = await env.sandbox.git.headSha(OWNER, REPO);
@@ -251,5 +254,5 @@ describe('launchpad:fleet:upgrade (against the sandbox)', () => {
     expect(done.runs).toHaveLength(halted.runs.length + 2);
     expect(done.backups).toHaveLength(4);
     expect(done.workflowCreates).toBe(halted.workflowCreates);
-  }, 60_000);
+  }, 150_000);
 });

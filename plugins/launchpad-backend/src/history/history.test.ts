@@ -260,11 +260,19 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
             .groupBy('app_uid', 'resource_version')
         ).filter(r => Number(r.n) > 1).length,
       });
+      // Settled: the same counts a second apart (on a loaded machine the
+      // replicas' first passes land over several seconds).
+      let previous = '';
       const settled = await eventually(
         'both replicas recorded the seed',
         async () => {
           const rows = await countRows();
-          return rows.runs > 0 && rows.transitions > 0 ? rows : undefined;
+          const key = `${rows.runs}/${rows.transitions}`;
+          const stable = key === previous;
+          previous = key;
+          if (rows.runs > 0 && rows.transitions > 0 && stable) return rows;
+          await new Promise(r => setTimeout(r, 1_000));
+          return undefined;
         },
         60_000,
       );
