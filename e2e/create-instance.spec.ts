@@ -1,6 +1,6 @@
 import { expect, Locator, Page, test } from '@playwright/test';
 import { BACKEND_URL, guestToken } from './portal';
-import { saveScreenshot, signInAsGuest } from './support';
+import { chooseTemplate, saveScreenshot, signInAsGuest } from './support';
 
 // The sandbox (its admin API moves the clock) and the staging cluster's
 // repository (packages/sandbox/src/seed).
@@ -101,13 +101,7 @@ async function expectRecordedHistory(page: Page): Promise<void> {
 /** Opens the template's form from /create. */
 async function openTemplate(page: Page): Promise<void> {
   await signInAsGuest(page, '/create');
-  // The innermost card naming the template (template groups are cards too).
-  const card = page
-    .locator('.MuiCard-root')
-    .filter({ hasText: 'New Open edX instance' })
-    .filter({ has: page.getByTestId('template-card-actions--create') })
-    .last();
-  await card.getByTestId('template-card-actions--create').click();
+  await chooseTemplate(page, 'New Open edX instance');
   await expect(page.getByText('Instance name (slug)').first()).toBeVisible();
 }
 

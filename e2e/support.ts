@@ -45,3 +45,24 @@ export async function advanceSandboxClock(ms: number): Promise<void> {
   });
   expect(res.ok).toBe(true);
 }
+
+/**
+ * Chooses a template on the Create page (already open) by its title. The list
+ * is asked again if it has not come within 15 s: on a loaded machine (or after
+ * the development backend restarted) its first request can stay unanswered.
+ */
+export async function chooseTemplate(page: Page, title: string): Promise<void> {
+  // The innermost card naming the template (template groups are cards too).
+  const choose = page
+    .locator('.MuiCard-root')
+    .filter({ hasText: title })
+    .filter({ has: page.getByTestId('template-card-actions--create') })
+    .last()
+    .getByTestId('template-card-actions--create');
+  let attempt = 0;
+  await expect(async () => {
+    if (attempt++ > 0) await page.reload();
+    await expect(choose).toBeVisible({ timeout: 15_000 });
+  }).toPass({ timeout: 45_000 });
+  await choose.click();
+}

@@ -1,6 +1,11 @@
 import { expect, Page, test } from '@playwright/test';
 import { BACKEND_URL, guestToken } from './portal';
-import { advanceSandboxClock, saveScreenshot, signInAsGuest } from './support';
+import {
+  advanceSandboxClock,
+  chooseTemplate,
+  saveScreenshot,
+  signInAsGuest,
+} from './support';
 
 // The sandbox seed's staging physics-101 (packages/sandbox/src/seed):
 // release teak.3, no database dump CronJobs (so deprovisioning needs the
@@ -69,26 +74,10 @@ async function sidebar(page: Page, name: string): Promise<void> {
     .click();
 }
 
-/**
- * Opens a template's form from the Create page by its title. The list is
- * asked again if it has not come within 15 s: a request that was in flight
- * when the development backend restarted (its file watcher) never answers.
- */
+/** Opens a template's form from the Create page (in the app) by its title. */
 async function openTemplate(page: Page, title: string): Promise<void> {
   await sidebar(page, 'Create');
-  // The innermost card naming the template (template groups are cards too).
-  const choose = page
-    .locator('.MuiCard-root')
-    .filter({ hasText: title })
-    .filter({ has: page.getByTestId('template-card-actions--create') })
-    .last()
-    .getByTestId('template-card-actions--create');
-  let attempt = 0;
-  await expect(async () => {
-    if (attempt++ > 0) await page.reload();
-    await expect(choose).toBeVisible({ timeout: 15_000 });
-  }).toPass({ timeout: 45_000 });
-  await choose.click();
+  await chooseTemplate(page, title);
 }
 
 /**
