@@ -1,8 +1,6 @@
-import {
-  resolvePackagePath,
-  type DatabaseService,
-} from '@backstage/backend-plugin-api';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
+import { migratedClient } from '../database';
 
 const WORKFLOWS = 'launchpad_workflow_runs';
 const TRANSITIONS = 'launchpad_argocd_transitions';
@@ -47,17 +45,7 @@ export interface ArgocdTransitionRecord {
  */
 export class HistoryStore {
   static async create(database: DatabaseService): Promise<HistoryStore> {
-    const knex = await database.getClient();
-    if (!database.migrations?.skip) {
-      await knex.migrate.latest({
-        directory: resolvePackagePath(
-          '@internal/plugin-launchpad-backend',
-          'migrations',
-        ),
-        tableName: 'launchpad_knex_migrations',
-      });
-    }
-    return new HistoryStore(knex);
+    return new HistoryStore(await migratedClient(database));
   }
 
   private constructor(private readonly knex: Knex) {}

@@ -1,8 +1,6 @@
-import {
-  resolvePackagePath,
-  type DatabaseService,
-} from '@backstage/backend-plugin-api';
+import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
+import { migratedClient } from '../database';
 
 const TRANSITIONS = 'launchpad_instance_transitions';
 const BUILDS = 'launchpad_build_runs';
@@ -68,19 +66,7 @@ const key = (cluster: string, namespace: string, kind: string) =>
  */
 export class NotificationStore {
   static async create(database: DatabaseService): Promise<NotificationStore> {
-    const knex = await database.getClient();
-    if (!database.migrations?.skip) {
-      // The same directory and table as HistoryStore: knex's migration lock
-      // makes the second call (history enabled) a no-op.
-      await knex.migrate.latest({
-        directory: resolvePackagePath(
-          '@internal/plugin-launchpad-backend',
-          'migrations',
-        ),
-        tableName: 'launchpad_knex_migrations',
-      });
-    }
-    return new NotificationStore(knex);
+    return new NotificationStore(await migratedClient(database));
   }
 
   constructor(private readonly knex: Knex) {}

@@ -11,7 +11,7 @@ import {
 } from '@internal/plugin-launchpad-common';
 import type { HistoryRecordedEvent } from '../history/HistoryRecorder';
 import type { ClusterStatusCache } from '../status/ClusterStatusCache';
-import type { KindName, Slim } from '../status/kinds';
+import { FLEET_ROW_KINDS, type KindName, type Slim } from '../status/kinds';
 import { Throttle } from './Throttle';
 
 /** Per instance channel: a burst of watch events within this window is one more signal. */
@@ -19,17 +19,8 @@ export const INSTANCE_SIGNAL_WINDOW_MS = 500;
 /** Per cluster on the fleet channel: 1,000 busy instances still make one signal a second. */
 export const FLEET_SIGNAL_WINDOW_MS = 1_000;
 
-/** Workflows are not in fleet rows; every other watched kind is. */
-const FLEET_KINDS: ReadonlySet<KindName> = new Set<KindName>([
-  'applications',
-  'hpas',
-  'deployments',
-  'pods',
-  'jobs',
-  'cronjobs',
-  'schedules',
-  'backups',
-]);
+/** A change of these kinds can change a fleet row. */
+const FLEET_KINDS: ReadonlySet<KindName> = new Set(FLEET_ROW_KINDS);
 
 type Json = Record<string, unknown>;
 

@@ -29,7 +29,7 @@ import {
 import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import type { BranchHeads } from './BranchHeads';
 import type { ClusterStatusCache } from './ClusterStatusCache';
-import type { Slim } from './kinds';
+import { FLEET_ROW_KINDS, type Slim } from './kinds';
 
 /** Velero backs up the namespace's Kubernetes objects and volumes; a managed database lives outside it. */
 export const MANAGED_DATABASES_NOTE =
@@ -374,16 +374,7 @@ export class StatusService {
     target: InstanceTarget,
     now: number,
   ): FleetRow {
-    const key = cache.version(
-      'applications',
-      'hpas',
-      'deployments',
-      'pods',
-      'jobs',
-      'cronjobs',
-      'schedules',
-      'backups',
-    );
+    const key = cache.version(...FLEET_ROW_KINDS);
     // A moved branch head changes every row's revision drift.
     const head = this.heads?.get(cache.name);
     const rowsKey = `${key}|${head?.sha ?? ''}`;

@@ -27,6 +27,18 @@ export type KindName =
   | 'schedules'
   | 'backups';
 
+/** The kinds a fleet row is derived from (every watched kind but Workflows). */
+export const FLEET_ROW_KINDS: readonly KindName[] = [
+  'applications',
+  'hpas',
+  'deployments',
+  'pods',
+  'jobs',
+  'cronjobs',
+  'schedules',
+  'backups',
+];
+
 export interface WatchedKind {
   name: KindName;
   /** Cluster-wide watch path (all namespaces). */
