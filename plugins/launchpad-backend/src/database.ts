@@ -1,6 +1,8 @@
 import {
   resolvePackagePath,
   type DatabaseService,
+  type LoggerService,
+  type SchedulerService,
 } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
 
@@ -22,4 +24,36 @@ export async function migratedClient(database: DatabaseService): Promise<Knex> {
     });
   }
   return knex;
+}
+
+/**
+ * The daily removal of rows older than `launchpad.history.retentionDays`, by
+ * one replica at a time (`scope: 'global'`); `prune` returns the rows removed.
+ */
+export async function scheduleDailyPrune(options: {
+  id: string;
+  what: string;
+  retentionDays: number;
+  scheduler: SchedulerService;
+  logger: LoggerService;
+  prune: (olderThan: number) => Promise<number>;
+}): Promise<void> {
+  const { retentionDays } = options;
+  await options.scheduler.scheduleTask({
+    id: options.id,
+    scope: 'global',
+    frequency: { hours: 24 },
+    timeout: { minutes: 10 },
+    initialDelay: { minutes: 5 },
+    fn: async () => {
+      const removed = await options.prune(
+        Date.now() - retentionDays * 24 * 3600_000,
+      );
+      if (removed > 0) {
+        options.logger.info(
+          `Pruned ${removed} ${options.what} rows older than ${retentionDays} days`,
+        );
+      }
+    },
+  });
 }

@@ -4,6 +4,7 @@ import {
   deriveWorkflowStatus,
 } from '@internal/plugin-launchpad-common';
 import type { ClusterStatusCache } from '../status/ClusterStatusCache';
+import { CoalescedPasses } from '../status/CoalescedPasses';
 import type { KindName, Slim } from '../status/kinds';
 import type {
   ArgocdState,
@@ -59,8 +60,9 @@ export class HistoryRecorder {
   private readonly workflowMarks = new Map<string, string>();
   private readonly argocdStates = new Map<string, Map<string, ArgocdState>>();
   private readonly pending = new Map<string, Set<KindName>>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly passes = new CoalescedPasses(COALESCE_MS, cluster =>
+    this.run(cluster),
+  );
   private readonly unsubscribes: Array<() => void> = [];
   private readonly recordedListeners = new Set<
     (event: HistoryRecordedEvent) => void
@@ -97,19 +99,12 @@ export class HistoryRecorder {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const unsubscribe of this.unsubscribes) unsubscribe();
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
-    await Promise.allSettled([...this.running.values()]);
+    await this.passes.stop();
   }
 
   /** Writes what is pending now (tests; shutdown). */
   async flush(): Promise<void> {
-    for (const [cluster, timer] of this.timers) {
-      clearTimeout(timer);
-      this.timers.delete(cluster);
-      await this.run(cluster);
-    }
-    await Promise.allSettled([...this.running.values()]);
+    await this.passes.flush();
   }
 
   private schedule(cluster: string, kind: KindName) {
@@ -117,36 +112,24 @@ export class HistoryRecorder {
     let kinds = this.pending.get(cluster);
     if (!kinds) this.pending.set(cluster, (kinds = new Set()));
     kinds.add(kind);
-    if (this.timers.has(cluster)) return;
-    this.timers.set(
-      cluster,
-      setTimeout(() => {
-        this.timers.delete(cluster);
-        void this.run(cluster);
-      }, COALESCE_MS),
-    );
+    this.passes.schedule(cluster);
   }
 
-  /** One pass per cluster at a time; a change during a pass schedules the next. */
+  /** One pass of a cluster (never two at once); a change during it schedules the next. */
   private async run(cluster: string): Promise<void> {
-    const previous = this.running.get(cluster) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const kinds = this.pending.get(cluster);
-      this.pending.delete(cluster);
-      if (!kinds || this.stopped) return;
-      try {
-        if (kinds.has('workflows')) await this.recordWorkflows(cluster);
-        if (kinds.has('applications')) await this.recordApplications(cluster);
-      } catch (error) {
-        // Nothing is marked as written: the next change retries it all.
-        for (const kind of kinds) this.schedule(cluster, kind);
-        this.logger.warn(
-          `Could not record history of cluster ${cluster}: ${String(error)}`,
-        );
-      }
-    });
-    this.running.set(cluster, next);
-    await next;
+    const kinds = this.pending.get(cluster);
+    this.pending.delete(cluster);
+    if (!kinds || this.stopped) return;
+    try {
+      if (kinds.has('workflows')) await this.recordWorkflows(cluster);
+      if (kinds.has('applications')) await this.recordApplications(cluster);
+    } catch (error) {
+      // Nothing is marked as written: the next change retries it all.
+      for (const kind of kinds) this.schedule(cluster, kind);
+      this.logger.warn(
+        `Could not record history of cluster ${cluster}: ${String(error)}`,
+      );
+    }
   }
 
   private async recordWorkflows(cluster: string) {

@@ -6,6 +6,7 @@ import type {
 import type { Config } from '@backstage/config';
 import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import { readHistoryConfig } from '../config';
+import { scheduleDailyPrune } from '../database';
 import type { ClusterStatusCache } from '../status/ClusterStatusCache';
 import { BuildRunsPoller } from './BuildRunsPoller';
 import { BuildRunsStore } from './BuildRunsStore';
@@ -65,22 +66,14 @@ export async function startHistory(options: {
   });
   const recorder = new HistoryRecorder(options.caches, store, options.logger);
   recorder.start();
-  await options.scheduler.scheduleTask({
+  await scheduleDailyPrune({
     id: 'launchpad-history-prune',
-    scope: 'global',
-    frequency: { hours: 24 },
-    timeout: { minutes: 10 },
-    initialDelay: { minutes: 5 },
-    fn: async () => {
-      const before = Date.now() - settings.retentionDays * 24 * 3600_000;
-      const removed =
-        (await store.prune(before)) + (await builds.prune(before));
-      if (removed > 0) {
-        options.logger.info(
-          `Pruned ${removed} history rows older than ${settings.retentionDays} days`,
-        );
-      }
-    },
+    what: 'history',
+    retentionDays: settings.retentionDays,
+    scheduler: options.scheduler,
+    logger: options.logger,
+    prune: async before =>
+      (await store.prune(before)) + (await builds.prune(before)),
   });
   return {
     service: new HistoryService(store, builds),

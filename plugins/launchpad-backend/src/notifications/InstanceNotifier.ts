@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import { deriveArgocdStatus } from '@internal/plugin-launchpad-common';
+import { CoalescedPasses } from '../status/CoalescedPasses';
 import type { ClusterStatusCache } from '../status/ClusterStatusCache';
 import type { Slim } from '../status/kinds';
 import { instanceTarget, type StatusService } from '../status/StatusService';
@@ -54,8 +55,15 @@ interface Sighting {
  */
 export class InstanceNotifier {
   private known?: Map<string, InstanceState>;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly passes = new CoalescedPasses(COALESCE_MS, cluster =>
+    this.pass(cluster).catch(error =>
+      this.options.logger.warn(
+        `Could not evaluate notifications of cluster ${cluster}: ${String(
+          error,
+        )}`,
+      ),
+    ),
+  );
   private readonly unsubscribes: Array<() => void> = [];
   private buildsTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -95,10 +103,8 @@ export class InstanceNotifier {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const unsubscribe of this.unsubscribes) unsubscribe();
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
     if (this.buildsTimer) clearTimeout(this.buildsTimer);
-    await Promise.allSettled([...this.running.values()]);
+    await this.passes.stop();
   }
 
   /** The scheduled check: every cluster, then failed builds and unsent transitions. */
@@ -112,21 +118,7 @@ export class InstanceNotifier {
 
   /** Evaluates one cluster now (tests; the scheduled check). One pass per cluster at a time. */
   async evaluate(cluster: string): Promise<void> {
-    const previous = this.running.get(cluster) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      if (this.stopped) return;
-      try {
-        await this.pass(cluster);
-      } catch (error) {
-        this.options.logger.warn(
-          `Could not evaluate notifications of cluster ${cluster}: ${String(
-            error,
-          )}`,
-        );
-      }
-    });
-    this.running.set(cluster, next);
-    await next;
+    await this.passes.run(cluster);
   }
 
   /** Announces failed Picasso builds not claimed yet (after each build poll, and on the check). */
@@ -170,14 +162,7 @@ export class InstanceNotifier {
   }
 
   private schedule(cluster: string) {
-    if (this.stopped || this.timers.has(cluster)) return;
-    this.timers.set(
-      cluster,
-      setTimeout(() => {
-        this.timers.delete(cluster);
-        void this.evaluate(cluster);
-      }, COALESCE_MS),
-    );
+    if (!this.stopped) this.passes.schedule(cluster);
   }
 
   private async pass(cluster: string): Promise<void> {

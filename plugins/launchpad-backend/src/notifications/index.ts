@@ -7,6 +7,7 @@ import type { Entity } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import { readHistoryConfig, readNotificationsConfig } from '../config';
+import { scheduleDailyPrune } from '../database';
 import type { ClusterStatusCache } from '../status/ClusterStatusCache';
 import type { StatusService } from '../status/StatusService';
 import { InstanceNotifier } from './InstanceNotifier';
@@ -58,15 +59,13 @@ export async function startNotifications(options: {
     fn: () => notifier.check(),
   });
   const { retentionDays } = readHistoryConfig(options.config);
-  await options.scheduler.scheduleTask({
+  await scheduleDailyPrune({
     id: 'launchpad-notifications-prune',
-    scope: 'global',
-    frequency: { hours: 24 },
-    timeout: { minutes: 10 },
-    initialDelay: { minutes: 5 },
-    fn: async () => {
-      await store.prune(Date.now() - retentionDays * 24 * 3600_000);
-    },
+    what: 'notification',
+    retentionDays,
+    scheduler: options.scheduler,
+    logger: options.logger,
+    prune: before => store.prune(before),
   });
   return {
     buildsRecorded: () => notifier.buildsRecorded(),
