@@ -30,12 +30,19 @@ const PLATFORM = 'user:default/alice';
 const OWNER = 'user:default/pat';
 const OUTSIDER = 'user:default/olly';
 const CREATOR = 'user:default/chris';
+// Users of catalog/org.yaml, as the sandbox signs them in.
+const GUEST = 'user:default/guest';
+const PHYSICS_LEAD = 'user:default/physics-lead';
+const VISITOR = 'user:default/visitor';
 
 const GROUPS: Record<string, string[]> = {
   [PLATFORM]: ['group:default/platform-team'],
   [OWNER]: ['group:default/physics-dept'],
   [OUTSIDER]: ['group:default/marketing'],
   [CREATOR]: ['group:default/course-team'],
+  [GUEST]: ['group:default/platform-team'],
+  [PHYSICS_LEAD]: ['group:default/physics-dept'],
+  [VISITOR]: [],
 };
 
 /** The user info service as the auth backend answers it: the user and its groups. */
@@ -259,6 +266,26 @@ describe('LaunchpadPermissionPolicy', () => {
       AuthorizeResult.ALLOW,
     );
     expect((await decide(catalogRead)).result).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('keeps catalog.entity.create, which the sidebar\'s "Register component" entry checks, for the platform team', async () => {
+    // As @backstage/plugin-catalog-common/alpha's catalogEntityCreatePermission.
+    const entityCreate = createPermission({
+      name: 'catalog.entity.create',
+      attributes: { action: 'create' },
+    });
+    for (const who of [PLATFORM, GUEST]) {
+      expect(await decide(entityCreate, who)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    }
+    // An instance owner's group (physics-dept owns staging/physics-101),
+    // another group, no group at all, a cluster's createGroups member.
+    for (const who of [PHYSICS_LEAD, OWNER, VISITOR, OUTSIDER, CREATOR]) {
+      expect(await decide(entityCreate, who)).toEqual({
+        result: AuthorizeResult.DENY,
+      });
+    }
   });
 
   it('reads the platform teams and createGroups from config', async () => {

@@ -8,11 +8,13 @@ import { kubernetesTabModule } from './kubernetesTab';
 /**
  * What the Launchpad entity pages and catalog index are made of: the catalog
  * (About card, relations cards, index filters), the catalog graph (Relations
- * card), Kubernetes (the Kubernetes tab, shown on every instance) and
- * Launchpad's own cards and filters, and the scaffolder, whose form-fields
- * API receives Launchpad's form fields (`LaunchpadClusterPicker`,
- * `LaunchpadSlugPicker`, `LaunchpadReleasePicker`, attached to
- * `api:scaffolder/form-fields`) for the new-openedx-instance template.
+ * card), Kubernetes (the Kubernetes tab, on the instances whose cluster the
+ * Kubernetes backend is configured for: `kubernetesTabModule`, see
+ * ./kubernetesTab.ts), Launchpad's own cards and filters, and the
+ * scaffolder, whose form-fields API receives Launchpad's form fields
+ * (`LaunchpadClusterPicker`, `LaunchpadSlugPicker`, `LaunchpadReleasePicker`,
+ * attached to `api:scaffolder/form-fields`) for the new-openedx-instance
+ * template.
  * Listed explicitly so the app, and its tests, never run without them;
  * `app.packages: all` discovers the rest.
  */
