@@ -10,6 +10,12 @@ export {
   DefaultLaunchpadClustersService,
   type LaunchpadClustersServiceOptions,
 } from './service/LaunchpadClustersService';
+export {
+  CLUSTER_CREDENTIALS,
+  missingClusterCredentials,
+  type ClusterApi,
+  type MissingClusterCredential,
+} from './service/clusterCredentials';
 export type {
   LaunchpadClustersService,
   LaunchpadCluster,

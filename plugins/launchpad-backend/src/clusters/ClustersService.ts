@@ -5,6 +5,7 @@ import {
   type InstanceAvailability,
   type LaunchpadCluster,
   type LaunchpadClustersService,
+  missingClusterCredentials,
 } from '@internal/plugin-launchpad-node';
 
 /**
@@ -65,16 +66,9 @@ export class ClustersService {
 
 function summarize(cluster: LaunchpadCluster): ClusterSummary {
   const { config } = cluster;
-  // The portal authenticates to each API with a bearer token from config
-  // (launchpad-node's createKubeConfig and API clients); GitHub's credential
-  // is checked when the backend starts (integrations.github).
-  const missing = [
-    !config.kubernetes.token && 'kubernetes.token',
-    config.argocd && !config.argocd.token && 'argocd.token',
-    config.argoWorkflows &&
-      !config.argoWorkflows.token &&
-      'argoWorkflows.token',
-  ].filter((key): key is string => typeof key === 'string');
+  // The tokens of the configured APIs (launchpad-node's notion, which the
+  // scaffolder actions check too).
+  const missing = missingClusterCredentials(config).map(m => m.key);
   return {
     name: cluster.name,
     title: config.title ?? cluster.name,

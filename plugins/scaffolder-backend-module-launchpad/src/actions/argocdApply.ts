@@ -7,6 +7,7 @@ import { examples } from './argocdApply.examples';
 import {
   audited,
   authorizeLaunchpad,
+  assertClusterCredentials,
   instanceClusterFromInput,
   instanceInputSchema,
   kubernetesStatus,
@@ -73,6 +74,8 @@ export function createArgocdApplyAction(deps: LaunchpadActionDeps) {
         cluster: cluster.name,
         slug,
       });
+      // The Application is a custom resource: the Kubernetes API, not ArgoCD's.
+      assertClusterCredentials(cluster, ['kubernetes']);
       const read = await cluster.repository.readInstance(slug);
       const manifest = read.application as ApplicationObject | undefined;
       if (!manifest) {

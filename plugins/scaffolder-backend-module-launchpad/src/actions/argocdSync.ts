@@ -14,6 +14,7 @@ import { examples } from './argocdSync.examples';
 import {
   audited,
   authorizeLaunchpad,
+  assertClusterCredentials,
   instanceClusterFromInput,
   instanceInputSchema,
   messageOf,
@@ -97,6 +98,7 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
         resourceRef: instanceEntityRef(cluster.name, slug),
         cluster: cluster.name,
       });
+      assertClusterCredentials(cluster, ['argocd']);
       const { argocd } = cluster;
       if (!argocd) {
         throw new InputError(

@@ -1,8 +1,13 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import type { JsonValue } from '@backstage/types';
+import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
 import {
   actionContext,
   exampleInputs,
   memoryCheckpoint,
+  mockDeps,
   useActionSandbox,
 } from '../__testUtils__';
 import { createInstanceCreateAction } from './instanceCreate';
@@ -197,6 +202,68 @@ describe('launchpad:instance:create (against the sandbox)', () => {
       });
       expect(await head()).toBe(before);
       expect(deps.auditor.createEvent).not.toHaveBeenCalled();
+    },
+    30_000,
+  );
+
+  // What the cluster picker disables in the form, a REST call gets as an
+  // InputError: no Kubernetes or ArgoCD token, no ArgoCD at all.
+  it.each([
+    [
+      'kubernetes',
+      'cluster "staging" has no Kubernetes credentials (launchpad.clusters.staging.kubernetes.token)',
+    ],
+    [
+      'argocd',
+      'cluster "staging" has no ArgoCD credentials (launchpad.clusters.staging.argocd.token)',
+    ],
+    [
+      'no argocd',
+      'cluster "staging" has no ArgoCD API configured (launchpad.clusters.staging.argocd)',
+    ],
+  ])(
+    'refuses a cluster without %s credentials before any request, in a dry run too',
+    async (what, message) => {
+      const config = sandboxLaunchpadConfig(env.sandbox);
+      const staging = config.launchpad.clusters.find(
+        c => c.name === 'staging',
+      )! as Record<string, any>;
+      if (what === 'kubernetes') delete staging.kubernetes.token;
+      if (what === 'argocd') delete staging.argocd.token;
+      if (what === 'no argocd') delete staging.argocd;
+      const clusters = DefaultLaunchpadClustersService.fromConfig(
+        new ConfigReader(config),
+        { logger: mockServices.logger.mock() },
+      );
+      const deps = mockDeps();
+      const action = createInstanceCreateAction({ clusters, ...deps });
+      const before = await head();
+      const requests = `${env.sandbox.adminUrl}/requests`;
+      await fetch(requests, { method: 'DELETE' });
+      for (const isDryRun of [false, true]) {
+        const { ctx } = actionContext(
+          action,
+          {
+            cluster: 'staging',
+            slug: 'no-credentials',
+            platformName: 'No credentials',
+            owner: 'group:default/platform-team',
+          },
+          { isDryRun },
+        );
+        await expect(action.handler(ctx)).rejects.toMatchObject({
+          name: 'InputError',
+          message,
+        });
+      }
+      // Nothing asked of GitHub, Kubernetes, ArgoCD or Argo; nothing written.
+      const counts = (await (await fetch(requests)).json()) as {
+        total: number;
+      };
+      expect(counts.total).toBe(0);
+      expect(await head()).toBe(before);
+      expect(deps.auditor.createEvent).not.toHaveBeenCalled();
+      expect(deps.events.publish).not.toHaveBeenCalled();
     },
     30_000,
   );

@@ -26,6 +26,7 @@ import {
 import { writeInstanceSecret } from './instanceSecrets';
 import {
   audited,
+  assertClusterCredentials,
   assertInstanceSlug,
   authorizeLaunchpad,
   clusterFromInput,
@@ -38,6 +39,13 @@ import {
 const RELEASE = /^(?:release\/)?([a-z]+)\.(\d+)$/;
 const DEFAULT_RELEASE = 'release/teak.3';
 const DEFAULT_TUTOR_VERSION = 'v20.0.5';
+
+/**
+ * The APIs a new instance's flow reaches with the cluster's tokens: the
+ * Kubernetes API (the namespace check here, the Secret, prepare, the
+ * provision workflows, the Application) and ArgoCD's (sync).
+ */
+export const INSTANCE_CREATE_APIS = ['kubernetes', 'argocd'] as const;
 
 /** The generated secrets of a new instance (config keys Launchpad's stack reads). */
 const GENERATED_SECRETS = ['MYSQL_PASSWORD', 'MONGODB_PASSWORD'] as const;
@@ -175,6 +183,13 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
               description: 'The pull request (publishAs pull-request)',
             })
             .optional(),
+        pullRequestBranch: z =>
+          z
+            .string({
+              description:
+                "The pull request's branch, launchpad/create-<slug> (publishAs pull-request): launchpad:workflow:submit's branch input reads config.yml from it before the merge",
+            })
+            .optional(),
       },
     },
     async handler(ctx) {
@@ -199,6 +214,8 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
         key: `validate-${slug}`,
         fn: async () => {
           validatedNow = true;
+          // First: the availability check below already asks the Kubernetes API.
+          assertClusterCredentials(cluster, INSTANCE_CREATE_APIS);
           // The check the form's live availability makes (launchpad-node).
           const availability = await checkInstanceAvailability({
             clusters,
@@ -426,6 +443,7 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
 
       const { repository } = cluster;
       const repoName = `${repository.owner}/${repository.repo}`;
+      const pullRequestBranch = `launchpad/create-${slug}`;
       const published = await ctx.checkpoint({
         key: `publish-${slug}`,
         fn: async () => {
@@ -444,7 +462,7 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
               { eventId: 'instance-create', meta },
               () =>
                 repository.writer.openPullRequest({
-                  branch: `launchpad/create-${slug}`,
+                  branch: pullRequestBranch,
                   title: `Add Open edX instance ${slug}`,
                   body: `Created by the Launchpad portal for ${owner}.`,
                   files,
@@ -479,6 +497,7 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
 
       if (published.pullRequestUrl) {
         ctx.output('pullRequestUrl', published.pullRequestUrl);
+        ctx.output('pullRequestBranch', pullRequestBranch);
         ctx.logger.info(
           `Opened pull request ${published.pullRequestUrl} adding instances/${slug}`,
         );

@@ -9,6 +9,7 @@ import { createOrKeep, instanceLabels } from './instanceSecrets';
 import {
   audited,
   authorizeLaunchpad,
+  assertClusterCredentials,
   instanceClusterFromInput,
   instanceInputSchema,
   type LaunchpadActionDeps,
@@ -150,6 +151,7 @@ export function createInstancePrepareAction(deps: LaunchpadActionDeps) {
         cluster: cluster.name,
         slug,
       });
+      assertClusterCredentials(cluster, ['kubernetes']);
       ctx.output('namespace', slug);
       ctx.output('serviceAccount', WORKFLOW_EXECUTOR);
       if (ctx.isDryRun) {

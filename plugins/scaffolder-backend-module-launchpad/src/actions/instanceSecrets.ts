@@ -79,15 +79,17 @@ export async function writeInstanceSecret(
  * The instance's secret config values by key, read where the create action
  * put them: the instance Secret when it exists, otherwise config.yml in the
  * cluster repository (read raw: the clusters service's reader strips
- * secrets on purpose). Values are never logged.
+ * secrets on purpose), on `branch` when given (a pull request's, before it
+ * is merged). Values are never logged.
  */
 export async function readInstanceSecrets(
   cluster: LaunchpadCluster,
   slug: string,
   keys: string[],
+  branch?: string,
 ): Promise<Record<string, string>> {
   const fromSecret = await readSecret(cluster, slug);
-  const source = fromSecret ?? (await readConfigYaml(cluster, slug));
+  const source = fromSecret ?? (await readConfigYaml(cluster, slug, branch));
   const values: Record<string, string> = {};
   for (const key of keys) {
     const value = source[key];
@@ -125,11 +127,13 @@ async function readSecret(
   }
 }
 
-async function readConfigYaml(
+/** instances/<slug>/config.yml as written, secrets included, on `branch` (default the cluster's); NotFoundError when absent. */
+export async function readConfigYaml(
   cluster: LaunchpadCluster,
   slug: string,
+  branch = cluster.repository.branch,
 ): Promise<Record<string, unknown>> {
-  const { owner, repo, branch } = cluster.repository;
+  const { owner, repo } = cluster.repository;
   const octokit = await cluster.repository.octokit();
   // GET /repos/{owner}/{repo}/contents/{path} with the raw media type
   // answers the file's text (docs.github.com/en/rest/repos/contents).

@@ -14,8 +14,18 @@ import {
   kubernetesError,
   type LaunchpadCluster,
 } from '@internal/plugin-launchpad-node';
-import { instanceLabels, readInstanceSecrets } from './instanceSecrets';
-import { audited, kubernetesStatus, messageOf, sleep } from './shared';
+import {
+  instanceLabels,
+  readConfigYaml,
+  readInstanceSecrets,
+} from './instanceSecrets';
+import {
+  audited,
+  formatDuration,
+  kubernetesStatus,
+  messageOf,
+  sleep,
+} from './shared';
 
 /*
  * Running one of Launchpad's ClusterWorkflowTemplates for an instance and
@@ -111,6 +121,8 @@ export type PreparedWorkflow = {
   parameters: Record<string, string>;
   /** Parameter → config key, read from the instance secrets only when submitting. */
   secretParameters: Record<string, string>;
+  /** The branch config.yml was read from, when not the cluster's (a pull request's). */
+  branch?: string;
 };
 
 /**
@@ -126,9 +138,15 @@ export async function prepareInstanceWorkflow(
     name?: string;
     parameters?: Record<string, string>;
     secretParameters?: Record<string, string>;
+    /** Read config.yml from this branch instead of the cluster's (a pull request's, not merged yet). */
+    branch?: string;
   },
 ): Promise<PreparedWorkflow> {
   const { slug, template } = request;
+  const branch =
+    request.branch && request.branch !== cluster.repository.branch
+      ? request.branch
+      : undefined;
   const name = request.name ?? workflowName(template, slug);
   const namespace = slug;
   const url = cluster.argo
@@ -138,7 +156,7 @@ export async function prepareInstanceWorkflow(
   const secretParameters =
     request.secretParameters ?? defaultSecretParameters(template);
 
-  const config = await instanceConfig(cluster, slug);
+  const config = await instanceConfig(cluster, slug, branch);
   const derived = derivedParameters(template, slug, config);
   const given = { ...derived, ...(request.parameters ?? {}) };
   // Only what the template declares: derived names it does not take are dropped,
@@ -159,6 +177,7 @@ export async function prepareInstanceWorkflow(
     ...(url ? { url } : {}),
     parameters,
     secretParameters,
+    ...(branch ? { branch } : {}),
   };
 }
 
@@ -205,6 +224,7 @@ export async function runInstanceWorkflow(options: {
       cluster,
       slug,
       Object.values(workflow.secretParameters),
+      workflow.branch,
     );
     const values = {
       ...workflow.parameters,
@@ -334,8 +354,12 @@ function checkParameters(
 async function instanceConfig(
   cluster: LaunchpadCluster,
   slug: string,
+  branch?: string,
 ): Promise<Record<string, unknown>> {
   try {
+    // The clusters service's reader reads the cluster's branch only; the
+    // derived parameters are no secrets, so the raw read is safe here.
+    if (branch) return await readConfigYaml(cluster, slug, branch);
     const read = await cluster.repository.readInstance(slug);
     return (read.config ?? {}) as Record<string, unknown>;
   } catch (error) {
@@ -507,9 +531,9 @@ async function waitForWorkflow(options: {
     }
     if (Date.now() >= deadline) {
       throw new Error(
-        `Timed out after ${Math.round(
-          options.timeoutMs / 60_000,
-        )} min waiting for workflow ${namespace}/${name} (last phase ${
+        `Timed out after ${formatDuration(
+          options.timeoutMs,
+        )} waiting for workflow ${namespace}/${name} (last phase ${
           phase || 'Pending'
         })${options.url ? `; see ${options.url}` : ''}`,
       );

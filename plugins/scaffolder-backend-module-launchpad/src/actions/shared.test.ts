@@ -1,4 +1,4 @@
-import { pollIntervalMs } from './shared';
+import { formatDuration, pollIntervalMs } from './shared';
 
 describe('pollIntervalMs', () => {
   it("takes the step's input, else launchpad.scaffolder.pollIntervalSeconds, else the action's default", () => {
@@ -7,5 +7,14 @@ describe('pollIntervalMs', () => {
       1_000,
     );
     expect(pollIntervalMs({}, undefined, 10)).toBe(10_000);
+  });
+});
+
+describe('formatDuration', () => {
+  it('says minutes, or seconds and milliseconds under a minute (never 0 min)', () => {
+    expect(formatDuration(30 * 60_000)).toBe('30 min');
+    expect(formatDuration(90_000)).toBe('2 min');
+    expect(formatDuration(45_000)).toBe('45 s');
+    expect(formatDuration(60)).toBe('60 ms');
   });
 });

@@ -14,9 +14,12 @@ import {
 import type { TemplateActionOptions } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
 import { validateInstanceSlug } from '@internal/plugin-launchpad-common';
-import type {
-  LaunchpadCluster,
-  LaunchpadClustersService,
+import {
+  CLUSTER_CREDENTIALS,
+  type ClusterApi,
+  type LaunchpadCluster,
+  type LaunchpadClustersService,
+  missingClusterCredentials,
 } from '@internal/plugin-launchpad-node';
 
 /** What every Launchpad action is built with (module.ts passes the services). */
@@ -125,6 +128,35 @@ export function clusterFromInput(
     );
   }
   return found;
+}
+
+/**
+ * InputError naming the cluster and each missing setting unless the cluster
+ * has a token for every API in `apis`, with the notion the cluster picker
+ * disables clusters by (launchpad-node's missingClusterCredentials), so a
+ * REST call fails as the form would, before any side effect: `cluster
+ * "production" has no Kubernetes credentials
+ * (launchpad.clusters.production.kubernetes.token)`. Workflows go through the
+ * Kubernetes API (instanceWorkflow.ts), so no action needs the Argo Server's
+ * token; the picker still asks for one when the block is there.
+ */
+export function assertClusterCredentials(
+  cluster: LaunchpadCluster,
+  apis: readonly ClusterApi[],
+): void {
+  const missing = missingClusterCredentials(cluster.config, apis);
+  if (missing.length === 0) return;
+  const base = `launchpad.clusters.${cluster.name}`;
+  throw new InputError(
+    missing
+      .map(({ api, key, unconfigured }) => {
+        const { title } = CLUSTER_CREDENTIALS[api];
+        return unconfigured
+          ? `cluster "${cluster.name}" has no ${title} API configured (${base}.${key})`
+          : `cluster "${cluster.name}" has no ${title} credentials (${base}.${key})`;
+      })
+      .join('; '),
+  );
 }
 
 /** InputError naming the slug and why, unless it is a valid instance slug. */
@@ -246,6 +278,13 @@ export function commitUrl(cluster: LaunchpadCluster, sha: string): string {
 
 function repositoryWebUrl(cluster: LaunchpadCluster): string {
   return `https://${cluster.config.githubHost ?? 'github.com'}`;
+}
+
+/** How long a wait lasted, for a timeout message: `30 min`; `45 s` or `60 ms` under a minute (not `0 min`). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
 }
 
 /** The message of an unknown thrown value. */

@@ -254,7 +254,7 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
         actionContext(action, { ...input, timeoutMinutes: 0.001 }).ctx,
       ),
     ).rejects.toThrow(
-      /^Timed out after 0 min waiting for workflow physics-101\/mysql-provision-physics-101 \(last phase (Pending|Running)\)/,
+      /^Timed out after 60 ms waiting for workflow physics-101\/mysql-provision-physics-101 \(last phase (Pending|Running)\)/,
     );
     const controller = new AbortController();
     const running = action.handler(

@@ -11,6 +11,7 @@ import {
 } from './instanceWorkflow';
 import {
   authorizeLaunchpad,
+  assertClusterCredentials,
   instanceClusterFromInput,
   instanceInputSchema,
   type LaunchpadActionDeps,
@@ -59,6 +60,13 @@ export function createWorkflowSubmitAction(deps: LaunchpadActionDeps) {
             .record(z.string(), z.string(), {
               description:
                 'Parameters read from the instance secrets, parameter → config key (default for mysql-*/mongodb-* templates: password → MYSQL_PASSWORD / MONGODB_PASSWORD); read from the instance Secret or config.yml, never logged',
+            })
+            .optional(),
+        branch: z =>
+          z
+            .string({
+              description:
+                "Branch of the cluster repository to read instances/<slug>/config.yml from (derived names, passwords kept in git); default the cluster's branch. new-openedx-instance passes its pull request's branch, so the instance is provisioned before the merge",
             })
             .optional(),
         ttlMinutes: z =>
@@ -115,12 +123,15 @@ export function createWorkflowSubmitAction(deps: LaunchpadActionDeps) {
         cluster: cluster.name,
         slug,
       });
+      // Created through the Kubernetes API: the Argo Server's token is not needed.
+      assertClusterCredentials(cluster, ['kubernetes']);
       const workflow = await prepareInstanceWorkflow(cluster, {
         slug,
         template,
         name: ctx.input.name,
         parameters: ctx.input.parameters,
         secretParameters: ctx.input.secretParameters,
+        branch: ctx.input.branch || undefined,
       });
       const { name, namespace, url } = workflow;
       ctx.output('name', name);
