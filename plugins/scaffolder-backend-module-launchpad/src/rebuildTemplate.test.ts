@@ -34,12 +34,16 @@ describe('templates/rebuild-images', () => {
     expect(page.properties.ifRunning).toMatchObject({ default: 'wait' });
   });
 
-  it('builds, then syncs', () => {
+  it('builds, applies the Application (created when missing), then syncs', () => {
     expect(template.spec.steps.map(s => [s.id, s.action])).toEqual([
       ['build-openedx', 'launchpad:picasso:build'],
       ['build-mfe', 'launchpad:picasso:build'],
+      ['apply', 'launchpad:argocd:apply'],
       ['sync', 'launchpad:argocd:sync'],
     ]);
+    // Every run applies: no `if`, as after a merged pull request the
+    // Application does not exist yet.
+    expect(template.spec.steps[2].if).toBeUndefined();
   });
 
   // eslint-disable-next-line jest/expect-expect -- expectDeclaredInputs asserts
@@ -55,17 +59,19 @@ describe('templates/rebuild-images', () => {
       services: ['mfe'],
       ifRunning: 'wait',
     };
-    const [openedx, mfe, sync] = template.spec.steps;
+    const [openedx, mfe, apply, sync] = template.spec.steps;
     expect(render(mfe.input, parameters)).toEqual({
       cluster: 'production',
       slug: 'legacy-campus',
       service: 'mfe',
       ifRunning: 'wait',
     });
-    expect(render(sync.input, parameters)).toEqual({
-      cluster: 'production',
-      slug: 'legacy-campus',
-    });
+    for (const step of [apply, sync]) {
+      expect(render(step.input, parameters)).toEqual({
+        cluster: 'production',
+        slug: 'legacy-campus',
+      });
+    }
     // The runner skips a step whose rendered `if` is falsy.
     expect(render(openedx.if, parameters)).toBe(false);
     expect(render(mfe.if, parameters)).toBe(true);

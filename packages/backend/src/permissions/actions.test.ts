@@ -27,6 +27,7 @@ import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
 import { DefaultLaunchpadClustersService } from '@internal/plugin-launchpad-node';
 import { sandboxLaunchpadConfig } from '@internal/plugin-launchpad-node/testUtils';
 import {
+  createArgocdApplyAction,
   createArgocdSyncAction,
   createInstanceCreateAction,
   createPicassoBuildAction,
@@ -65,15 +66,34 @@ const physics101: Entity = {
   relations: [{ type: 'ownedBy', targetRef: 'group:default/physics-dept' }],
 };
 
+const refOf = (e: Entity) =>
+  `${e.kind.toLocaleLowerCase('en-US')}:${e.metadata.namespace}/${
+    e.metadata.name
+  }`;
+
+/** The catalog the actions read (their deps' `catalog`): `entities`, as they are at each call. */
+function catalogOf(entities: Entity[]) {
+  return {
+    getEntityByRef: async (ref: string) => entities.find(e => refOf(e) === ref),
+  };
+}
+
 /**
  * What the permission backend does with the policy: the user's ownership
  * refs, the policy's decision, and a conditional decision applied to the
- * resource with the catalog's own rules (an entity not in the catalog is refused).
+ * resource with the catalog's own rules (an entity not in the catalog is
+ * refused). `entities` is read at each request: an entity pushed later is
+ * one the catalog has just ingested.
  */
 function policyPermissions(
   entities: Entity[],
+  options: {
+    createGroups?: Record<string, string[]>;
+    /** More users than catalog/org.yaml's, with their groups. */
+    users?: Record<string, string[]>;
+  } = {},
 ): PermissionsService & { asked: string[] } {
-  const groups = orgGroups();
+  const groups = { ...orgGroups(), ...options.users };
   const userInfo = mockServices.userInfo.mock({
     getUserInfo: async credentials => {
       const ref = (credentials.principal as { userEntityRef: string })
@@ -84,16 +104,10 @@ function policyPermissions(
       };
     },
   });
-  const policy = new LaunchpadPermissionPolicy(userInfo);
+  const policy = new LaunchpadPermissionPolicy(userInfo, {
+    createGroups: options.createGroups,
+  });
   const applies = createConditionAuthorizer(Object.values(permissionRules));
-  const byRef = new Map(
-    entities.map(e => [
-      `${e.kind.toLocaleLowerCase('en-US')}:${e.metadata.namespace}/${
-        e.metadata.name
-      }`,
-      e,
-    ]),
-  );
   const asked: string[] = [];
   const authorize = async (
     requests: Array<{ permission: any; resourceRef?: string }>,
@@ -109,7 +123,9 @@ function policyPermissions(
         };
         const decision = await policy.handle({ permission }, user);
         if (decision.result !== AuthorizeResult.CONDITIONAL) return decision;
-        const entity = resourceRef ? byRef.get(resourceRef) : undefined;
+        const entity = resourceRef
+          ? entities.find(e => refOf(e) === resourceRef)
+          : undefined;
         return {
           result:
             entity && applies(decision as ConditionalPolicyDecision, entity)
@@ -183,15 +199,18 @@ describe('Launchpad actions with the real permission policy (against the sandbox
     await sandbox?.stop();
   }, 30_000);
 
-  const deps = (permissions: PermissionsService) => ({
+  const deps = (
+    permissions: PermissionsService,
+    entities: Entity[] = [physics101],
+    catalogIngestWait?: { timeoutMs: number; pollMs: number },
+  ) => ({
     clusters,
     auditor: mockServices.auditor.mock(),
     permissions,
     auth: mockServices.auth(),
-    catalog: {
-      getEntityByRef: async () => undefined,
-    } as never,
+    catalog: catalogOf(entities) as never,
     events: mockServices.events.mock(),
+    catalogIngestWait,
   });
 
   it("refuses an outsider's build, sync and create with a NotAllowedError naming why, and nothing reaches the sandbox", async () => {
@@ -278,4 +297,134 @@ describe('Launchpad actions with the real permission policy (against the sandbox
       before.services.argocd.total,
     );
   }, 60_000);
+
+  /**
+   * A member of staging's createGroups running new-openedx-instance: its
+   * apply, build and sync steps check an instance of its own group right
+   * after the create step, before the catalog provider has read the
+   * repository (catalog/org.yaml has no such member: one more user here).
+   */
+  describe("a createGroups member's new instance and the catalog", () => {
+    const creator = 'user:default/university-lead';
+    const creatorPolicy = (entities: Entity[]) =>
+      policyPermissions(entities, {
+        createGroups: { staging: ['group:default/university-team'] },
+        users: { [creator]: ['group:default/university-team'] },
+      });
+    // staging/demo is in the sandbox (its Application exists): here it is
+    // the new instance, owned by the creator's group.
+    const demo: Entity = {
+      ...physics101,
+      metadata: { name: 'demo', namespace: 'staging' },
+      spec: { ...physics101.spec, owner: 'group:default/university-team' },
+      relations: [
+        { type: 'ownedBy', targetRef: 'group:default/university-team' },
+      ],
+    };
+    const waitLines = (lines: string[]) =>
+      lines.filter(l => l.startsWith('Waiting for the catalog to ingest'));
+
+    it('waits until the catalog holds it, asking the provider to read the repository, then applies and syncs', async () => {
+      const entities: Entity[] = [physics101];
+      const permissions = creatorPolicy(entities);
+      const d = deps(permissions, entities, { timeoutMs: 10_000, pollMs: 20 });
+      setTimeout(() => entities.push(demo), 150);
+
+      const apply = createArgocdApplyAction(d);
+      const applyCtx = context({ cluster: 'staging', slug: 'demo' }, creator);
+      const started = Date.now();
+      await apply.handler(applyCtx as never);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+      expect(waitLines(applyCtx.lines)).toEqual([
+        expect.stringContaining(
+          'Waiting for the catalog to ingest component:staging/demo (up to 10 s)',
+        ),
+      ]);
+      expect(d.events.publish).toHaveBeenCalledWith({
+        topic: 'launchpad.repository.changed',
+        eventPayload: { cluster: 'staging' },
+      });
+      expect(['created', 'updated', 'unchanged']).toContain(
+        applyCtx.outputs.result,
+      );
+
+      // In the catalog now: the sync is allowed at once.
+      const sync = createArgocdSyncAction(d);
+      const syncCtx = context(
+        { cluster: 'staging', slug: 'demo', wait: false },
+        creator,
+      );
+      await sync.handler(syncCtx as never);
+      expect(waitLines(syncCtx.lines)).toEqual([]);
+      expect(syncCtx.outputs.application).toBe('demo-staging');
+      expect(permissions.asked).toEqual([
+        'launchpad.argocd.sync',
+        'launchpad.instance.create',
+        'launchpad.argocd.sync',
+        'launchpad.argocd.sync',
+      ]);
+    }, 60_000);
+
+    it('refuses an instance in the catalog that another group owns at once, and an outsider without waiting', async () => {
+      const permissions = creatorPolicy([physics101]);
+      const d = deps(permissions, [physics101], {
+        timeoutMs: 30_000,
+        pollMs: 20,
+      });
+      const before = await sandboxRequests(sandbox);
+      const build = createPicassoBuildAction(d);
+      for (const [user, slug] of [
+        [creator, 'physics-101'],
+        ['user:default/visitor', 'physics-101'],
+        // Not in the catalog, but the visitor may not create: no wait either.
+        ['user:default/visitor', 'demo'],
+      ]) {
+        const ctx = context({ cluster: 'staging', slug }, user);
+        const started = Date.now();
+        await expect(build.handler(ctx as never)).rejects.toThrow(
+          `${user} may not launchpad.build.dispatch on component:staging/${slug} (cluster staging)`,
+        );
+        expect(Date.now() - started).toBeLessThan(2_000);
+        expect(waitLines(ctx.lines)).toEqual([]);
+      }
+      expect(d.events.publish).not.toHaveBeenCalled();
+      expect((await sandboxRequests(sandbox)).total).toBe(before.total);
+    }, 60_000);
+
+    it('fails with a message saying the catalog has not ingested the instance when it never appears, after the bounded wait', async () => {
+      const permissions = creatorPolicy([physics101]);
+      const d = deps(permissions, [physics101], { timeoutMs: 300, pollMs: 20 });
+      const before = await sandboxRequests(sandbox);
+      const sync = createArgocdSyncAction(d);
+      const ctx = context({ cluster: 'staging', slug: 'never-201' }, creator);
+      const started = Date.now();
+      const run = sync.handler(ctx as never);
+      await expect(run).rejects.toThrow(NotAllowedError);
+      await expect(run).rejects.toThrow(
+        `${creator} may not launchpad.argocd.sync on component:staging/never-201 (cluster staging): the catalog has not ingested component:staging/never-201 yet (waited 300 ms)`,
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(waitLines(ctx.lines)).toHaveLength(1);
+      expect((await sandboxRequests(sandbox)).total).toBe(before.total);
+    }, 60_000);
+
+    it('stops waiting when the task is cancelled', async () => {
+      const permissions = creatorPolicy([physics101]);
+      const d = deps(permissions, [physics101], {
+        timeoutMs: 30_000,
+        pollMs: 20,
+      });
+      const controller = new AbortController();
+      const ctx = {
+        ...context({ cluster: 'staging', slug: 'never-201' }, creator),
+        signal: controller.signal,
+      };
+      setTimeout(() => controller.abort(), 100);
+      const started = Date.now();
+      await expect(
+        createArgocdSyncAction(d).handler(ctx as never),
+      ).rejects.toMatchObject({ name: 'AbortError' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }, 60_000);
+  });
 });

@@ -100,7 +100,6 @@ const CREATE_STEPS = [
   'launchpad:instance:create',
   'launchpad:instance:prepare',
   'launchpad:workflow:submit',
-  'launchpad:argocd:apply',
 ];
 
 describe('LaunchpadPermissionPolicy', () => {
@@ -183,12 +182,13 @@ describe('LaunchpadPermissionPolicy', () => {
   });
 
   describe('scaffolder.action.execute', () => {
-    it('lets owners and outsiders start build, sync and update (checked inside per instance) and non-Launchpad actions, not the create steps', async () => {
+    it('lets owners and outsiders start build, apply, sync and update (checked inside per instance) and non-Launchpad actions, not the create steps', async () => {
       for (const who of [OWNER, OUTSIDER]) {
         const decision = await decide(actionExecutePermission, who);
         expect(decision.result).toBe(AuthorizeResult.CONDITIONAL);
         for (const action of [
           'launchpad:picasso:build',
+          'launchpad:argocd:apply',
           'launchpad:argocd:sync',
           'launchpad:instance:update',
           'launchpad:catalog:refresh',
@@ -455,6 +455,8 @@ describe('ServicePrincipalRules', () => {
     }
     for (const action of [
       'launchpad:picasso:build',
+      // launchpad.argocd.sync on the instance (its permission is not named)
+      'launchpad:argocd:apply',
       'launchpad:argocd:sync',
       'launchpad:instance:delete',
     ]) {

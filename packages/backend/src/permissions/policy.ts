@@ -62,7 +62,9 @@ export const LAUNCHPAD_ACTIONS: Record<string, string | undefined> = {
   'launchpad:instance:create': launchpadInstanceCreatePermission.name,
   'launchpad:instance:prepare': launchpadInstanceCreatePermission.name,
   'launchpad:workflow:submit': launchpadWorkflowSubmitPermission.name,
-  'launchpad:argocd:apply': launchpadInstanceCreatePermission.name,
+  // The repository's application.yml: applying it deploys what the
+  // repository says, as a sync does (argocdApply.ts), so owners apply theirs.
+  'launchpad:argocd:apply': launchpadArgocdSyncPermission.name,
   'launchpad:picasso:build': launchpadBuildDispatchPermission.name,
   'launchpad:argocd:sync': launchpadArgocdSyncPermission.name,
   'launchpad:instance:update': launchpadInstanceUpdatePermission.name,
@@ -176,8 +178,8 @@ export interface LaunchpadPolicyOptions {
  *   `launchpad.clusters[].createGroups`' (see {@link scaffolderActionDecision}
  *   for how the cluster is enforced); deleting is the platform team's;
  * - `scaffolder.action.execute`: the platform team runs every action; others
- *   run non-Launchpad actions as before, the owner actions (build, sync: the
- *   check inside the action decides per instance), and the create actions
+ *   run non-Launchpad actions as before, the owner actions (build, apply,
+ *   sync: the check inside the action decides per instance), and the create actions
  *   only with a cluster whose createGroups include one of their groups;
  * - Backstage's other permissions (catalog, scaffolder templates and tasks, ...)
  *   stay allowed.

@@ -297,8 +297,10 @@ const ACTIONS: Record<string, RoleName[]> = {
   'launchpad:instance:create': ['platform', 'createGroup', 'automation'],
   'launchpad:instance:prepare': ['platform', 'createGroup', 'automation'],
   'launchpad:workflow:submit': ['platform', 'createGroup', 'automation'],
-  'launchpad:argocd:apply': ['platform', 'createGroup', 'automation'],
-  // Day two on one instance: the platform team and the instance's owner group.
+  // Day two on one instance: the platform team and the instance's owner group
+  // (a createGroups member: on the instances its group owns, as below).
+  // apply checks launchpad.argocd.sync on the instance, as sync does.
+  'launchpad:argocd:apply': ['platform', 'owner', 'automation'],
   'launchpad:picasso:build': ['platform', 'owner', 'automation'],
   'launchpad:argocd:sync': ['platform', 'owner', 'automation'],
   'launchpad:instance:update': ['platform', 'owner'],
@@ -432,11 +434,32 @@ describe('who may do what: every Launchpad action, template and role', () => {
     },
   );
 
-  it.each(['launchpad:picasso:build', 'launchpad:instance:update'])(
+  it.each([
+    'launchpad:picasso:build',
+    'launchpad:argocd:apply',
+    'launchpad:instance:update',
+  ])(
     '%s: the owner may not run it on an instance another group owns',
     async action => {
       expect(
         await mayRun(ROLES.owner, action, newInstance('group:default/x')),
+      ).toBe(false);
+    },
+  );
+
+  it.each([
+    'launchpad:argocd:apply',
+    'launchpad:picasso:build',
+    'launchpad:argocd:sync',
+  ])(
+    "%s: staging's createGroups member may run it on the instance its group owns, not on another group's",
+    async action => {
+      const creator = ROLES.createGroup;
+      expect(await mayRun(creator, action, newInstance(creator.group))).toBe(
+        true,
+      );
+      expect(
+        await mayRun(creator, action, newInstance('group:default/x')),
       ).toBe(false);
     },
   );

@@ -1,6 +1,9 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { launchpadInstanceCreatePermission } from '@internal/plugin-launchpad-common';
+import {
+  instanceEntityRef,
+  launchpadArgocdSyncPermission,
+} from '@internal/plugin-launchpad-common';
 import { kubernetesError } from '@internal/plugin-launchpad-node';
 import { argocdAppUrl } from './argocdSync';
 import { examples } from './argocdApply.examples';
@@ -39,7 +42,8 @@ const same = (a: unknown, b: unknown) =>
 /**
  * `launchpad:argocd:apply`: creates or updates the instance's ArgoCD
  * Application in the cluster from `instances/<slug>/application.yml`,
- * through the Kubernetes API (the Application is a custom resource).
+ * through the Kubernetes API (the Application is a custom resource);
+ * idempotent (`unchanged` when it already matches).
  */
 export function createArgocdApplyAction(deps: LaunchpadActionDeps) {
   const { clusters, auditor } = deps;
@@ -69,11 +73,22 @@ export function createArgocdApplyAction(deps: LaunchpadActionDeps) {
     async handler(ctx) {
       const { slug } = ctx.input;
       const cluster = instanceClusterFromInput(clusters, ctx.input);
-      await authorizeLaunchpad(deps.permissions, ctx, {
-        permission: launchpadInstanceCreatePermission,
-        cluster: cluster.name,
-        slug,
-      });
+      // launchpad.argocd.sync on the instance, not launchpad.instance.create:
+      // the Application comes from the cluster repository's
+      // application.yml, so applying it deploys what the repository says,
+      // as a sync does, and owners apply theirs (rebuild-images runs this
+      // step after a merged pull request). With deps: waits for an instance
+      // new-openedx-instance has just created.
+      await authorizeLaunchpad(
+        deps.permissions,
+        ctx,
+        {
+          permission: launchpadArgocdSyncPermission,
+          resourceRef: instanceEntityRef(cluster.name, slug),
+          cluster: cluster.name,
+        },
+        deps,
+      );
       // The Application is a custom resource: the Kubernetes API, not ArgoCD's.
       assertClusterCredentials(cluster, ['kubernetes']);
       const read = await cluster.repository.readInstance(slug);

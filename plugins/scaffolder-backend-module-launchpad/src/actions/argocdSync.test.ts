@@ -58,7 +58,7 @@ describe('launchpad:argocd:sync (against the sandbox)', () => {
         }).ctx,
       ),
     ).rejects.toThrow(
-      /^Timed out after 0 min waiting for physics-101-staging to be Synced and Healthy/,
+      /^Timed out after 60 ms waiting for physics-101-staging to be Synced and Healthy/,
     );
   }, 30_000);
 

@@ -14,6 +14,7 @@ import { examples } from './argocdSync.examples';
 import {
   audited,
   authorizeLaunchpad,
+  formatDuration,
   assertClusterCredentials,
   instanceClusterFromInput,
   instanceInputSchema,
@@ -93,11 +94,17 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
     async handler(ctx) {
       const { slug } = ctx.input;
       const cluster = instanceClusterFromInput(clusters, ctx.input);
-      await authorizeLaunchpad(deps.permissions, ctx, {
-        permission: launchpadArgocdSyncPermission,
-        resourceRef: instanceEntityRef(cluster.name, slug),
-        cluster: cluster.name,
-      });
+      // With deps: waits for an instance new-openedx-instance has just created.
+      await authorizeLaunchpad(
+        deps.permissions,
+        ctx,
+        {
+          permission: launchpadArgocdSyncPermission,
+          resourceRef: instanceEntityRef(cluster.name, slug),
+          cluster: cluster.name,
+        },
+        deps,
+      );
       assertClusterCredentials(cluster, ['argocd']);
       const { argocd } = cluster;
       if (!argocd) {
@@ -245,9 +252,9 @@ export async function waitSyncedHealthy(options: {
     if (options.settle && Date.now() >= deadline) return app;
     if (Date.now() >= deadline) {
       throw new Error(
-        `Timed out after ${Math.round(
-          options.timeoutMs / 60_000,
-        )} min waiting for ${name} to be Synced and Healthy (now ${sync}, ${health}); see ${argocdAppUrl(
+        `Timed out after ${formatDuration(
+          options.timeoutMs,
+        )} waiting for ${name} to be Synced and Healthy (now ${sync}, ${health}); see ${argocdAppUrl(
           argocd,
           name,
         )}`,

@@ -32,6 +32,7 @@ import {
 import {
   audited,
   authorizeLaunchpad,
+  formatDuration,
   commitUrl,
   instanceClusterFromInput,
   instanceInputSchema,
@@ -473,9 +474,9 @@ async function waitGone(options: {
     if (await options.gone()) return;
     if (Date.now() >= deadline) {
       throw new Error(
-        `Timed out after ${Math.round(
-          options.timeoutMs / 60_000,
-        )} min waiting for ${options.what} to be deleted`,
+        `Timed out after ${formatDuration(options.timeoutMs)} waiting for ${
+          options.what
+        } to be deleted`,
       );
     }
     await sleep(options.pollMs, options.signal);

@@ -15,6 +15,7 @@ import { buildsCurrentConfig, findActiveBuild } from './picassoRuns';
 import {
   audited,
   authorizeLaunchpad,
+  formatDuration,
   instanceClusterFromInput,
   instanceInputSchema,
   messageOf,
@@ -129,11 +130,17 @@ export function createPicassoBuildAction(deps: LaunchpadActionDeps) {
       const { slug } = ctx.input;
       const service = ctx.input.service ?? 'openedx';
       const cluster = instanceClusterFromInput(clusters, ctx.input);
-      await authorizeLaunchpad(deps.permissions, ctx, {
-        permission: launchpadBuildDispatchPermission,
-        resourceRef: instanceEntityRef(cluster.name, slug),
-        cluster: cluster.name,
-      });
+      // With deps: waits for an instance new-openedx-instance has just created.
+      await authorizeLaunchpad(
+        deps.permissions,
+        ctx,
+        {
+          permission: launchpadBuildDispatchPermission,
+          resourceRef: instanceEntityRef(cluster.name, slug),
+          cluster: cluster.name,
+        },
+        deps,
+      );
       const { repository } = cluster;
       const branch = ctx.input.strainRepositoryBranch ?? repository.branch;
       const inputs: Record<string, string> = {
@@ -437,9 +444,9 @@ async function waitForRun(options: {
     if (run.status === 'completed') return run;
     if (Date.now() >= deadline) {
       throw new Error(
-        `Timed out after ${Math.round(
-          options.timeoutMs / 60_000,
-        )} min waiting for build run ${run.htmlUrl} (status ${run.status})`,
+        `Timed out after ${formatDuration(
+          options.timeoutMs,
+        )} waiting for build run ${run.htmlUrl} (status ${run.status})`,
       );
     }
     try {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type {
   AuditorService,
   AuditorServiceEventSeverityLevel,
+  AuthService,
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -11,9 +12,16 @@ import {
   type BasicPermission,
   type ResourcePermission,
 } from '@backstage/plugin-permission-common';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { EventsService } from '@backstage/plugin-events-node';
 import type { TemplateActionOptions } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
-import { validateInstanceSlug } from '@internal/plugin-launchpad-common';
+import {
+  LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
+  launchpadInstanceCreatePermission,
+  type LaunchpadRepositoryChangedPayload,
+  validateInstanceSlug,
+} from '@internal/plugin-launchpad-common';
 import {
   CLUSTER_CREDENTIALS,
   type ClusterApi,
@@ -34,7 +42,21 @@ export interface LaunchpadActionDeps {
    * input names its own; unset, each action keeps its default.
    */
   pollIntervalSeconds?: number;
+  /**
+   * The catalog, read with the module's own credentials (`auth`), and the
+   * events service that asks the Launchpad provider to read a cluster
+   * repository again: with them {@link authorizeLaunchpad} waits for an
+   * instance the catalog has not ingested yet (module.ts passes both).
+   */
+  catalog?: CatalogService;
+  auth?: AuthService;
+  events?: EventsService;
+  /** That wait: default 60 s, reading the catalog every 2 s (tests shorten it). */
+  catalogIngestWait?: { timeoutMs?: number; pollMs?: number };
 }
+
+const CATALOG_INGEST_TIMEOUT_MS = 60_000;
+const CATALOG_INGEST_POLL_MS = 2_000;
 
 /** How long an action sleeps between reads: the input, else the configured interval, else its default. */
 export function pollIntervalMs(
@@ -76,10 +98,26 @@ export function principalName(credentials: BackstageCredentials): string {
  * `backend.auth.externalAccess`) the principal carries the token's
  * `accessRestrictions` and the backend's permissions service decides from
  * them without asking the policy (see packages/backend/src/permissions).
+ *
+ * With `ingest` (the action's deps: catalog and auth), a refused resource
+ * permission on an entity the catalog does not hold yet, for an initiator
+ * who may create instances, is asked again once the catalog has ingested it:
+ * new-openedx-instance's apply, build and sync steps run right after its
+ * create step, and the policy's isEntityOwner condition is evaluated by the
+ * catalog against the stored entity, so a createGroups member would be
+ * refused an instance of its own group until the provider has read the
+ * repository. The wait is bounded and asks the provider to read it now.
+ * An entity in the catalog, an initiator who may not create, or a service
+ * principal is refused at once.
  */
 export async function authorizeLaunchpad(
   permissions: PermissionsService,
-  ctx: { getInitiatorCredentials(): Promise<BackstageCredentials> },
+  ctx: {
+    getInitiatorCredentials(): Promise<BackstageCredentials>;
+    logger?: { info(message: string): void };
+    signal?: AbortSignal;
+    isDryRun?: boolean;
+  },
   check: {
     permission: BasicPermission | ResourcePermission;
     /** The instance entity, for resource permissions. */
@@ -88,25 +126,105 @@ export async function authorizeLaunchpad(
     cluster: string;
     slug?: string;
   },
+  ingest?: Pick<
+    LaunchpadActionDeps,
+    'catalog' | 'auth' | 'events' | 'catalogIngestWait'
+  >,
 ): Promise<void> {
   const credentials = await ctx.getInitiatorCredentials();
   const { permission, resourceRef } = check;
-  const [decision] = await permissions.authorize(
-    [
-      resourceRef
-        ? { permission: permission as ResourcePermission, resourceRef }
-        : { permission: permission as BasicPermission },
-    ],
+  const allowed = async () => {
+    const [decision] = await permissions.authorize(
+      [
+        resourceRef
+          ? { permission: permission as ResourcePermission, resourceRef }
+          : { permission: permission as BasicPermission },
+      ],
+      { credentials },
+    );
+    return decision?.result === AuthorizeResult.ALLOW;
+  };
+  if (await allowed()) return;
+
+  const where = resourceRef
+    ? `${resourceRef} (cluster ${check.cluster})`
+    : `cluster ${check.cluster}${check.slug ? ` (slug ${check.slug})` : ''}`;
+  const refusal = `${principalName(credentials)} may not ${
+    permission.name
+  } on ${where}`;
+  const { catalog, auth } = ingest ?? {};
+  // A service principal is decided from its accessRestrictions, never from
+  // the catalog: nothing to wait for.
+  const isUser = (credentials.principal as { type?: string }).type === 'user';
+  if (!resourceRef || !catalog || !auth || !isUser) {
+    throw new NotAllowedError(refusal);
+  }
+
+  // The module's own credentials: whether the provider has emitted the
+  // entity, not whether the initiator may see it.
+  const own = await auth.getOwnServiceCredentials();
+  const inCatalog = async () => {
+    try {
+      return Boolean(
+        await catalog.getEntityByRef(resourceRef, { credentials: own }),
+      );
+    } catch {
+      return undefined;
+    }
+  };
+  // In the catalog (or unknown): the policy has decided, refused now.
+  if ((await inCatalog()) !== false) throw new NotAllowedError(refusal);
+  // Only an initiator who may create instances can be waiting for one it
+  // has just created (the platform team is allowed above already).
+  const [mayCreate] = await permissions.authorize(
+    [{ permission: launchpadInstanceCreatePermission }],
     { credentials },
   );
-  if (decision?.result !== AuthorizeResult.ALLOW) {
-    const where = resourceRef
-      ? `${resourceRef} (cluster ${check.cluster})`
-      : `cluster ${check.cluster}${check.slug ? ` (slug ${check.slug})` : ''}`;
+  if (mayCreate?.result !== AuthorizeResult.ALLOW) {
+    throw new NotAllowedError(refusal);
+  }
+  if (ctx.isDryRun) {
     throw new NotAllowedError(
-      `${principalName(credentials)} may not ${permission.name} on ${where}`,
+      `${refusal}: the catalog has not ingested ${resourceRef} (a dry run does not wait for it)`,
     );
   }
+
+  const timeoutMs =
+    ingest?.catalogIngestWait?.timeoutMs ?? CATALOG_INGEST_TIMEOUT_MS;
+  const pollMs = ingest?.catalogIngestWait?.pollMs ?? CATALOG_INGEST_POLL_MS;
+  ctx.logger?.info(
+    `Waiting for the catalog to ingest ${resourceRef} (up to ${formatDuration(
+      timeoutMs,
+    )}): ${permission.name} is decided by its owner there`,
+  );
+  if (ingest?.events) {
+    // As launchpad:catalog:refresh does; a second request while the
+    // provider reads the repository queues one more read at most.
+    const payload: LaunchpadRepositoryChangedPayload = {
+      cluster: check.cluster,
+    };
+    await ingest.events.publish({
+      topic: LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
+      eventPayload: payload,
+    });
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await sleep(
+      Math.max(0, Math.min(pollMs, deadline - Date.now())),
+      ctx.signal,
+    );
+    if (await inCatalog()) {
+      if (await allowed()) return;
+      throw new NotAllowedError(refusal);
+    }
+    if (Date.now() >= deadline) break;
+  }
+  throw new NotAllowedError(
+    `${refusal}: the catalog has not ingested ${resourceRef} yet (waited ${formatDuration(
+      timeoutMs,
+    )}); the policy decides by its owner there, so retry the task once it is (is the instance on the branch the catalog provider reads?)`,
+  );
 }
 
 /**

@@ -275,7 +275,7 @@ describe('launchpad:velero:backup (against the sandbox)', () => {
         ).ctx,
       ),
     ).rejects.toThrow(
-      /^Timed out after 0 min waiting for Velero backup velero\/summer-school-portal-[0-9a-f]{8} \(last phase New\)/,
+      /^Timed out after 60 ms waiting for Velero backup velero\/summer-school-portal-[0-9a-f]{8} \(last phase New\)/,
     );
   }, 30_000);
 

@@ -22,6 +22,7 @@ import { instanceLabels } from './instanceSecrets';
 import {
   audited,
   authorizeLaunchpad,
+  formatDuration,
   instanceClusterFromInput,
   instanceInputSchema,
   kubernetesStatus,
@@ -269,9 +270,9 @@ async function waitForBackup(options: {
     }
     if (Date.now() >= deadline) {
       throw new Error(
-        `Timed out after ${Math.round(
-          options.timeoutMs / 60_000,
-        )} min waiting for Velero backup ${namespace}/${name} (last phase ${
+        `Timed out after ${formatDuration(
+          options.timeoutMs,
+        )} waiting for Velero backup ${namespace}/${name} (last phase ${
           record.phase
         }); see velero backup describe ${name}`,
       );
