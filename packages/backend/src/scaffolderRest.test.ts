@@ -2,7 +2,8 @@
  * Automation creates an Open edX instance with one REST call: the real
  * backend (spawned, production configuration on the loopback PostgreSQL)
  * runs templates/new-openedx-instance against the sandbox, called with the
- * static automation token as a CI job would. The sandbox runs at speed 0 and
+ * static automation token as a CI job would (a provision step failing once,
+ * then `POST /v2/tasks/:id/retry`). The sandbox runs at speed 0 and
  * the test moves its clock, so workflows and builds advance only when the
  * test lets them (and stand still while the backend is down). Day two in the
  * same backend: what a user (the guest provider signed in as the catalog's
@@ -23,6 +24,7 @@ import {
   startProductionBackend,
   waitFor,
 } from './__testUtils__/productionBackend';
+import { LAUNCHPAD_ACTIONS } from './permissions/policy';
 
 const OWNER = 'acme-edu';
 const REPO = 'launchpad-cluster-staging';
@@ -350,16 +352,100 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     };
   };
 
-  it('creates an instance from one POST, then refuses the same slug again', async () => {
+  it('creates an instance from one POST (a provision step failing once, then the retry), then refuses the same slug again', async () => {
+    // The actions as /create/actions lists them for the token: every
+    // Launchpad action, with a description and examples (GET /v2/actions,
+    // @backstage/plugin-scaffolder-backend's router).
+    const actionsRes = await fetch(api('/v2/actions'), {
+      headers: auth(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(actionsRes.status).toBe(200);
+    const listed = (
+      (await actionsRes.json()) as Array<{
+        id: string;
+        description?: string;
+        examples?: Array<{ description?: string; example?: string }>;
+      }>
+    ).filter(a => a.id.startsWith('launchpad:'));
+    expect(listed.map(a => a.id).sort()).toEqual(
+      Object.keys(LAUNCHPAD_ACTIONS).sort(),
+    );
+    for (const action of listed) {
+      expect({
+        id: action.id,
+        description: !!action.description?.trim(),
+        examples: (action.examples ?? []).length > 0,
+      }).toEqual({ id: action.id, description: true, examples: true });
+    }
+
     const slug = 'rest-one';
     const base = await sandbox.git.headSha(OWNER, REPO);
     const before = await requestCounts();
 
+    // MongoDB's first step fails until the fault is switched off: the task
+    // stops mid-way, after the commit and the MySQL workflow.
+    const faultRes = await fetch(`${sandbox.adminUrl}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'workflow-step-fails',
+        template: 'mongodb-provision-template',
+        step: 'create-databases',
+        message: 'Authentication failed',
+      }),
+    });
+    expect(faultRes.status).toBe(201);
+    const fault = (await faultRes.json()) as { id: string };
+
     const id = await createTask(slug);
+    driveClock();
+    const failedRun = await pollTask(
+      id,
+      'the task to fail at MongoDB',
+      t => finished(t),
+      240_000,
+    );
+    await stopClock();
+    expect(
+      (
+        await fetch(`${sandbox.adminUrl}/faults/${fault.id}`, {
+          method: 'DELETE',
+        })
+      ).status,
+    ).toBe(204);
+    const failure = new RegExp(
+      `^Workflow ${slug}/mongodb-provision-${slug} Failed: step create-databases failed: Authentication failed`,
+    );
+    expect({
+      status: failedRun.task.status,
+      error: failedRun.events.find(e => e.type === 'completion')?.body.error
+        ?.message,
+    }).toEqual({ status: 'failed', error: expect.stringMatching(failure) });
+    expect(
+      failedRun.events.some(
+        e => e.body.stepId === 'mongodb' && e.body.status === 'failed',
+      ),
+    ).toBe(true);
+    // Stopped there: the commit and the first two workflows, no build.
+    expect(await commitsSince(base)).toHaveLength(1);
+    const atFailure = await requestCounts();
+    expect(atFailure.workflowCreates - before.workflowCreates).toBe(2);
+    expect(atFailure.dispatches - before.dispatches).toBe(0);
+
+    // The retry, with the same token (scaffolder.task.create and
+    // scaffolder.task.read on the task, as the router checks).
+    const retry = await fetch(api(`/v2/tasks/${id}/retry`), {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({}),
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(retry.status).toBe(201);
     driveClock();
     const { task, events } = await pollTask(
       id,
-      'the task to finish',
+      'the retried task to finish',
       t => finished(t),
       240_000,
     );
@@ -427,11 +513,37 @@ describe('new-openedx-instance over the scaffolder REST API (PostgreSQL, real ba
     ).json()) as { status: string; conclusion: string };
     expect(run).toMatchObject({ status: 'completed', conclusion: 'success' });
 
+    // The retry ran the steps after the ones that completed (task
+    // recovery is on: NunjucksWorkflowRunner skips them) and replaced the
+    // failed Workflow (its checkpoint failed, so it ran again).
+    for (const step of ['create', 'prepare', 'mysql']) {
+      expect(log).toContain(
+        `Skipping step ${step} because it was already completed in a previous run`,
+      );
+    }
+    expect(log).toContain(
+      `Workflow ${slug}/mongodb-provision-${slug} failed earlier; deleting it and submitting again`,
+    );
+    const submitted = (kind: string) =>
+      log.filter(m =>
+        m.startsWith(`Submitted workflow ${slug}/${kind}-provision-${slug} `),
+      ).length;
+    expect({
+      mysql: submitted('mysql'),
+      mongodb: submitted('mongodb'),
+      storage: submitted('storage'),
+    }).toEqual({ mysql: 1, mongodb: 2, storage: 1 });
+
     // One commit of the files and one per build (the first renders env/).
     const commits = await commitsSince(base);
     expect(commits).toHaveLength(3);
+    expect(
+      commits.filter(c =>
+        c.message.startsWith(`Add Open edX instance ${slug}\n`),
+      ),
+    ).toHaveLength(1);
     const after = await requestCounts();
-    expect(after.workflowCreates - before.workflowCreates).toBe(3);
+    expect(after.workflowCreates - before.workflowCreates).toBe(4);
     expect(after.dispatches - before.dispatches).toBe(2);
 
     // No generated password in any event or output.
