@@ -123,6 +123,17 @@ function projectApplication(app: Json): Slim {
       ...(Array.isArray(spec.sources)
         ? { sources: arr(spec.sources).map(source) }
         : {}),
+      ...(obj(spec.sourceHydrator)
+        ? {
+            sourceHydrator: {
+              drySource: pick(obj(spec.sourceHydrator)?.drySource, ['repoURL']),
+              syncSource: pick(obj(spec.sourceHydrator)?.syncSource, [
+                'path',
+                'targetBranch',
+              ]),
+            },
+          }
+        : {}),
       destination: pick(spec.destination, ['namespace', 'server', 'name']),
     },
     ...(operation ? { operation: syncOf(operation) } : {}),
@@ -307,14 +318,15 @@ function projectCronJob(cj: Json): Slim {
 function projectWorkflow(wf: Json): Slim {
   const status = obj(wf.status) ?? {};
   const nodes = obj(status.nodes) ?? {};
-  // Failed leaves and the Retry nodes that group them: what deriveWorkflowStatus
+  // Failed leaves, the Retry nodes that group them and waiting Suspend nodes: what deriveWorkflowStatus
   // names. Node inputs/outputs (parameter values) are never kept.
   const kept: Json = {};
   for (const [id, node] of Object.entries(nodes)) {
     const n = obj(node);
     if (!n) continue;
     const failed = n.phase === 'Failed' || n.phase === 'Error';
-    if (!failed && n.type !== 'Retry') continue;
+    const waiting = n.type === 'Suspend' && n.phase === 'Running';
+    if (!failed && !waiting && n.type !== 'Retry') continue;
     kept[id] = pick(n, [
       'id',
       'name',
@@ -331,6 +343,7 @@ function projectWorkflow(wf: Json): Slim {
   return slim(wf, {
     metadata: meta(wf, ['labels', 'generateName']),
     spec: {
+      ...(spec.suspend !== undefined ? { suspend: spec.suspend } : {}),
       ...(spec.workflowTemplateRef
         ? {
             workflowTemplateRef: pick(spec.workflowTemplateRef, [
@@ -347,6 +360,7 @@ function projectWorkflow(wf: Json): Slim {
         'startedAt',
         'finishedAt',
         'progress',
+        'offloadNodeStatusVersion',
       ]),
       nodes: kept,
     },
@@ -383,6 +397,7 @@ function projectBackup(b: Json): Slim {
       'errors',
       'warnings',
       'failureReason',
+      'validationErrors',
     ]),
   });
 }

@@ -220,6 +220,30 @@ describe('deriveArgocdStatus', () => {
     );
   });
 
+  it('reads a source hydrator app as its sync source', () => {
+    expect(
+      deriveArgocdStatus({
+        spec: {
+          sourceHydrator: {
+            drySource: {
+              repoURL: 'https://g/r',
+              path: 'dry',
+              targetRevision: 'HEAD',
+            },
+            syncSource: { targetBranch: 'env/dev', path: 'app' },
+          },
+        },
+      }).sources,
+    ).toEqual([
+      {
+        repoURL: 'https://g/r',
+        path: 'app',
+        targetRevision: 'env/dev',
+        chart: undefined,
+      },
+    ]);
+  });
+
   it('handles multi-source applications', () => {
     const s = deriveArgocdStatus({
       metadata: { name: 'multi', deletionTimestamp: '2026-12-01T10:00:00Z' },

@@ -53,7 +53,7 @@ export interface ArgocdDerivedStatus {
   revision?: string;
   /** Every source's synced revision, in `spec.sources` order (one entry for a single source). */
   revisions: string[];
-  /** Where the application comes from, one entry per source. */
+  /** Where the application comes from, one entry per source (a source hydrator's: the sync source it deploys from). */
   sources: Array<{
     repoURL?: string;
     path?: string;
@@ -151,7 +151,20 @@ export function deriveArgocdStatus(application: unknown): ArgocdDerivedStatus {
   const specSources = asArray(path(application, 'spec', 'sources'));
   const single = path(application, 'spec', 'source');
   let sources: ArgocdDerivedStatus['sources'] = [];
-  if (specSources.length > 0) sources = specSources.map(sourceOf);
+  const hydrator = path(application, 'spec', 'sourceHydrator');
+  if (asObject(hydrator)) {
+    // Argo CD syncs a hydrated app from its sync source: the dry source's
+    // repository at syncSource's branch and path (argo-cd types.go
+    // ApplicationSpec.GetSource → SourceHydrator.GetSyncSource).
+    sources = [
+      {
+        repoURL: asString(path(hydrator, 'drySource', 'repoURL')),
+        path: asString(path(hydrator, 'syncSource', 'path')),
+        targetRevision: asString(path(hydrator, 'syncSource', 'targetBranch')),
+        chart: undefined,
+      },
+    ];
+  } else if (specSources.length > 0) sources = specSources.map(sourceOf);
   else if (asObject(single)) sources = [sourceOf(single)];
   const deleting =
     asString(path(application, 'metadata', 'deletionTimestamp')) !== undefined;

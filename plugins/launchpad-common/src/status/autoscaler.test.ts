@@ -186,6 +186,29 @@ describe('deriveAutoscalerStatus', () => {
     expect(cannot).toMatchObject({ scaling: 'up', verdict: 'error' });
   });
 
+  it('ScalingDisabled (target at 0 replicas) is no metrics failure', () => {
+    const s = deriveAutoscalerStatus({
+      ...hpa,
+      status: {
+        currentReplicas: 0,
+        desiredReplicas: 0,
+        conditions: [
+          {
+            type: 'ScalingActive',
+            status: 'False',
+            reason: 'ScalingDisabled',
+            message:
+              'scaling is disabled since the replica count of the target is zero',
+          },
+        ],
+      },
+    });
+    expect(s).toMatchObject({ metricsAvailable: true, verdict: 'ok' });
+    expect(s.problems).toEqual([
+      expect.objectContaining({ severity: 'info', reason: 'ScalingDisabled' }),
+    ]);
+  });
+
   it('scaling up or down is progressing', () => {
     expect(
       deriveAutoscalerStatus({

@@ -28,7 +28,7 @@ export interface AutoscalerDerivedStatus {
   atMax: boolean;
   scaling: 'up' | 'down' | 'steady' | 'unknown';
   metrics: AutoscalerMetric[];
-  /** False when the HPA reports ScalingActive False (it cannot read its metrics). */
+  /** False when the HPA reports ScalingActive False because it cannot read its metrics (not for ScalingDisabled: a target at 0 replicas). */
   metricsAvailable: boolean;
   lastScaleTime?: string;
   problems: StatusProblem[];
@@ -165,7 +165,12 @@ export function deriveAutoscalerStatus(hpa: unknown): AutoscalerDerivedStatus {
       maxReplicas !== undefined &&
       currentReplicas >= maxReplicas) ||
     (limited?.status === 'True' && limited.reason === 'TooManyReplicas');
-  const metricsAvailable = active?.status !== 'False';
+  // ScalingDisabled: the target has 0 replicas, so the HPA does not scale it
+  // (kubernetes pkg/controller/podautoscaler/horizontal.go
+  // reconcileAutoscaler); not a metrics failure.
+  const disabled =
+    active?.status === 'False' && active.reason === 'ScalingDisabled';
+  const metricsAvailable = active?.status !== 'False' || disabled;
   let scaling: AutoscalerDerivedStatus['scaling'] = 'unknown';
   if (currentReplicas !== undefined && desiredReplicas !== undefined) {
     if (desiredReplicas > currentReplicas) scaling = 'up';
@@ -199,6 +204,15 @@ export function deriveAutoscalerStatus(hpa: unknown): AutoscalerDerivedStatus {
       severity: 'warning',
       reason: active?.reason ?? 'ScalingActive',
       message: `Metrics unavailable${
+        active?.message ? `: ${active.message}` : ''
+      }`,
+    });
+  }
+  if (disabled) {
+    problems.push({
+      severity: 'info',
+      reason: 'ScalingDisabled',
+      message: `Scaling is disabled${
         active?.message ? `: ${active.message}` : ''
       }`,
     });

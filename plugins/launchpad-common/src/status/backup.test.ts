@@ -112,7 +112,31 @@ describe('deriveBackupRecord', () => {
   });
 });
 
+describe('deriveBackupRecord validation errors', () => {
+  it('keeps the validationErrors of a FailedValidation backup', () => {
+    expect(
+      deriveBackupRecord({
+        metadata: { name: 'b' },
+        status: { phase: 'FailedValidation', validationErrors: ['bad ttl'] },
+      }),
+    ).toMatchObject({ verdict: 'failed', validationErrors: ['bad ttl'] });
+  });
+});
+
 describe('deriveScheduleStatus', () => {
+  it('a paused schedule is paused before Velero validates it, invalid wins', () => {
+    expect(
+      deriveScheduleStatus({ spec: { schedule: '@daily', paused: true } })
+        .verdict,
+    ).toBe('paused');
+    expect(
+      deriveScheduleStatus({
+        spec: { schedule: 'x', paused: true },
+        status: { phase: 'FailedValidation' },
+      }).verdict,
+    ).toBe('invalid');
+  });
+
   it('enabled, paused, invalid, and unknown before validation', () => {
     expect(deriveScheduleStatus(schedule('daily', '0 2 * * *'))).toMatchObject({
       name: 'daily',

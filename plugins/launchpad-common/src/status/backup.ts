@@ -44,6 +44,8 @@ export interface BackupRecord {
   completedAt?: string;
   expiresAt?: string;
   failureReason?: string;
+  /** Why Velero refused it (`status.validationErrors`, phase FailedValidation). */
+  validationErrors?: string[];
 }
 
 export interface ScheduleDerivedStatus {
@@ -93,16 +95,24 @@ export function deriveBackupRecord(backup: unknown): BackupRecord {
   if (completedAt) record.completedAt = completedAt;
   if (expiresAt) record.expiresAt = expiresAt;
   if (failureReason) record.failureReason = failureReason;
+  const validationErrors = asStringArray(path(status, 'validationErrors'));
+  if (validationErrors.length > 0) record.validationErrors = validationErrors;
   return record;
 }
 
-/** One Velero `Schedule` (velero.io/v1). An empty or `New` phase is `unknown`: Velero has not validated it yet. Never throws. */
+/**
+ * One Velero `Schedule` (velero.io/v1). An empty or `New` phase is `unknown`
+ * (Velero has not validated it yet), unless it is paused: Velero creates no
+ * backup from a paused schedule whatever its phase (schedule_controller.go
+ * skips it). Never throws.
+ */
 export function deriveScheduleStatus(schedule: unknown): ScheduleDerivedStatus {
   const paused = path(schedule, 'spec', 'paused') === true;
   const phase = asString(path(schedule, 'status', 'phase'));
   let verdict: ScheduleDerivedStatus['verdict'] = 'unknown';
   if (phase === 'FailedValidation') verdict = 'invalid';
-  else if (phase === 'Enabled') verdict = paused ? 'paused' : 'enabled';
+  else if (paused) verdict = 'paused';
+  else if (phase === 'Enabled') verdict = 'enabled';
   return {
     name: asString(path(schedule, 'metadata', 'name')),
     cron: asString(path(schedule, 'spec', 'schedule')),
@@ -242,6 +252,8 @@ function timed(backup: unknown): TimedBackup {
 
 function failureDetail(failure: BackupRecord): string {
   if (failure.failureReason) return `: ${failure.failureReason}`;
+  if (failure.validationErrors)
+    return `: ${failure.validationErrors.join('; ')}`;
   return failure.errors ? ` with ${failure.errors} errors` : '';
 }
 

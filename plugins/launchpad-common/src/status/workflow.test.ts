@@ -145,6 +145,35 @@ describe('deriveWorkflowStatus', () => {
       startedAt: undefined,
       finishedAt: undefined,
       failedSteps: [],
+      suspended: false,
+      nodesOffloaded: false,
+    });
+  });
+
+  it('is suspended by spec.suspend or a waiting Suspend node; offloaded nodes are flagged', () => {
+    expect(
+      deriveWorkflowStatus({
+        spec: { suspend: true },
+        status: { phase: 'Running' },
+      }).suspended,
+    ).toBe(true);
+    const waiting = (phase: string) =>
+      deriveWorkflowStatus({
+        status: {
+          phase: 'Running',
+          nodes: { a: { id: 'a', type: 'Suspend', phase } },
+        },
+      }).suspended;
+    expect(waiting('Running')).toBe(true);
+    expect(waiting('Succeeded')).toBe(false);
+    expect(
+      deriveWorkflowStatus({
+        status: { phase: 'Succeeded', offloadNodeStatusVersion: 'fnv:1' },
+      }),
+    ).toMatchObject({
+      verdict: 'succeeded',
+      nodesOffloaded: true,
+      failedSteps: [],
     });
   });
 

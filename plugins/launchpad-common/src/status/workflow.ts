@@ -9,6 +9,10 @@ export interface WorkflowDerivedStatus {
   finishedAt?: string;
   /** The failed or errored leaf steps, in the order they started. */
   failedSteps: Array<{ name: string; message?: string }>;
+  /** `spec.suspend`, or a Suspend node waiting (Argo's util.IsWorkflowSuspended): it waits for `argo resume` or an approval. */
+  suspended: boolean;
+  /** The node status lives in Argo's database (`status.offloadNodeStatusVersion`), so `failedSteps` cannot name steps. */
+  nodesOffloaded: boolean;
 }
 
 // Argo's WorkflowPhase values (argo-workflows pkg/apis/workflow/v1alpha1
@@ -90,9 +94,24 @@ export function deriveWorkflowStatus(workflow: unknown): WorkflowDerivedStatus {
     .sort((a, b) => a.startedAt - b.startedAt)
     .map(({ name, message }) => (message ? { name, message } : { name }));
 
+  // IsWorkflowSuspended (argo-workflows workflow/util/util.go): spec.suspend,
+  // or any node for which NodeStatus.IsActiveSuspendNode holds (type Suspend,
+  // phase Running).
+  const suspended =
+    path(workflow, 'spec', 'suspend') === true ||
+    Object.values(nodes).some(
+      node =>
+        asString(path(node, 'type')) === 'Suspend' &&
+        asString(path(node, 'phase')) === 'Running',
+    );
+  const nodesOffloaded =
+    asString(path(status, 'offloadNodeStatusVersion')) !== undefined;
+
   return {
     phase,
     verdict,
+    suspended,
+    nodesOffloaded,
     message: asString(path(status, 'message')),
     startedAt: asString(path(status, 'startedAt')),
     finishedAt: asString(path(status, 'finishedAt')),

@@ -100,6 +100,23 @@ describe('deriveWorkloadsStatus', () => {
     );
   });
 
+  it('a paused deployment mid-rollout is not progressing: a warning', () => {
+    const s = deriveWorkloadsStatus({
+      deployments: [
+        deployment(
+          'lms',
+          { replicas: 2, paused: true },
+          { replicas: 2, updatedReplicas: 0, availableReplicas: 2 },
+          2,
+        ),
+      ],
+      pods: [],
+      jobs: [],
+    });
+    expect(s.deployments[0]).toMatchObject({ verdict: 'ok', paused: true });
+    expect(s.verdict).toBe('warning');
+  });
+
   it('names waiting containers (CrashLoopBackOff, ImagePullBackOff) and counts crash loops; ignores normal starts', () => {
     const s = deriveWorkloadsStatus({
       deployments: [],

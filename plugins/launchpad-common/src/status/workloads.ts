@@ -17,6 +17,8 @@ export interface DeploymentSummary {
   /** `progressing` while a rollout runs, `error` when its progress deadline passed or it has no available replica. */
   verdict: 'ok' | 'progressing' | 'error';
   message?: string;
+  /** `spec.paused`: rollouts wait for `kubectl rollout resume`, so a pending one is not progressing. */
+  paused?: true;
 }
 
 export interface WaitingContainer {
@@ -64,6 +66,7 @@ function deploymentSummary(d: unknown): DeploymentSummary | undefined {
   const conditions = conditionsOf(d);
   const progressing = conditions.find(c => c.type === 'Progressing');
   const availableCondition = conditions.find(c => c.type === 'Available');
+  const paused = path(d, 'spec', 'paused') === true;
   let verdict: DeploymentSummary['verdict'] = 'ok';
   let message: string | undefined;
   if (
@@ -79,6 +82,10 @@ function deploymentSummary(d: unknown): DeploymentSummary | undefined {
   ) {
     verdict = 'error';
     message = availableCondition.message ?? 'no replica is available';
+  } else if (paused) {
+    // A paused Deployment makes no progress (the controller sets Progressing
+    // Unknown, reason DeploymentPaused; Argo CD's health calls it Suspended).
+    message = 'paused';
   } else if (
     (generation !== undefined &&
       observed !== undefined &&
@@ -98,6 +105,7 @@ function deploymentSummary(d: unknown): DeploymentSummary | undefined {
     updated,
     verdict,
     ...(message ? { message } : {}),
+    ...(paused ? { paused: true as const } : {}),
   };
 }
 
@@ -173,6 +181,13 @@ export function deriveWorkloadsStatus(input: {
       message: `Deployment ${d.name}: ${d.message}`,
     });
   }
+  for (const d of deployments.filter(x => x.paused)) {
+    problems.push({
+      severity: 'warning',
+      reason: 'DeploymentPaused',
+      message: `Deployment ${d.name} is paused: rollouts wait for a resume`,
+    });
+  }
   for (const w of waiting) {
     problems.push({
       severity: 'error',
@@ -192,9 +207,10 @@ export function deriveWorkloadsStatus(input: {
 
   let verdict: StatusVerdict = 'unknown';
   if (deployments.length > 0 || waiting.length > 0 || failedJobs.length > 0) {
-    if (problems.length > 0) verdict = 'error';
+    if (problems.some(p => p.severity === 'error')) verdict = 'error';
     else if (deployments.some(d => d.verdict === 'progressing'))
       verdict = 'progressing';
+    else if (problems.length > 0) verdict = 'warning';
     else verdict = 'ok';
   }
   return { deployments, waiting, crashLooping, failedJobs, problems, verdict };
