@@ -381,7 +381,11 @@ export async function startSandbox(
         remaining -= step;
         // Picasso's commits, then the ArgoCD reads they trigger, finish
         // before the next step.
-        await githubApi.actions.whenIdle();
+        // Picasso steps in flight finish their git writes (bounded: stop never hangs).
+        await Promise.race([
+          githubApi.actions.whenIdle(),
+          new Promise(resolve => setTimeout(resolve, 10_000).unref()),
+        ]);
         await Promise.all(runtimes.map(r => r.applications.whenIdle()));
         await new Promise(resolve => setImmediate(resolve));
         await Promise.all(runtimes.map(r => r.applications.whenIdle()));
@@ -392,9 +396,17 @@ export async function startSandbox(
       stopped = true;
       stopControllers();
       await Promise.all(servers.map(close));
+      await githubApi.actions.whenIdle();
       await Promise.all(runtimes.map(r => r.applications.whenIdle()));
+      // A git process still finishing a write can refill refs/ while it is
+      // removed (ENOTEMPTY): Node's rm retries those with backoff.
       if (ownsDataDir)
-        await fs.promises.rm(dataDir, { recursive: true, force: true });
+        await fs.promises.rm(dataDir, {
+          recursive: true,
+          force: true,
+          maxRetries: 5,
+          retryDelay: 100,
+        });
     },
   };
 }

@@ -111,12 +111,12 @@ function policyPermissions(
   const asked: string[] = [];
   const authorize = async (
     requests: Array<{ permission: any; resourceRef?: string }>,
-    options?: { credentials: BackstageCredentials },
+    request?: { credentials: BackstageCredentials },
   ) =>
     Promise.all(
       requests.map(async ({ permission, resourceRef }) => {
         asked.push(permission.name);
-        const credentials = options!.credentials;
+        const credentials = request!.credentials;
         const user = {
           credentials: credentials as never,
           info: await userInfo.getUserInfo(credentials),
