@@ -10,6 +10,53 @@ export function argoErrorBody(grpcCode: number, message: string) {
   return { code: grpcCode, message };
 }
 
+/**
+ * Argo Server's `fields` parameter (util/fields/cleaner.go): a comma list of
+ * dot paths to keep (`metadata,items.metadata.name`), or, with one leading `-`
+ * (`-status,spec`), to drop; lists are walked through. No `fields` answers the
+ * object whole.
+ */
+export function cleanFields<T>(value: T, fields: string | undefined): T {
+  if (!fields) return value;
+  const exclude = fields.startsWith('-');
+  const paths = new Set(
+    (exclude ? fields.slice(1) : fields).split(',').filter(Boolean),
+  );
+  const copy = JSON.parse(JSON.stringify(value));
+  // Keeps what a listed path names (or leads to); says whether anything is left.
+  const retain = (node: unknown, path: string[]): boolean => {
+    if (Array.isArray(node)) {
+      const kept = node.filter(item => retain(item, path));
+      node.splice(0, node.length, ...kept);
+      return kept.length > 0;
+    }
+    if (!node || typeof node !== 'object') return false;
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const at = [...path, key];
+      if (paths.has(at.join('.'))) continue;
+      if (!retain(record[key], at)) delete record[key];
+    }
+    return Object.keys(record).length > 0;
+  };
+  const remove = (node: unknown, path: string[]) => {
+    if (Array.isArray(node)) {
+      node.forEach(item => remove(item, path));
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const at = [...path, key];
+      if (paths.has(at.join('.'))) delete record[key];
+      else remove(record[key], at);
+    }
+  };
+  if (exclude) remove(copy, []);
+  else retain(copy, []);
+  return copy;
+}
+
 class ArgoError extends Error {
   constructor(
     readonly httpStatus: number,
@@ -299,15 +346,40 @@ export function createArgoServerApi(options: {
   router.get(
     '/api/v1/workflows/:namespace',
     handle((req, res) => {
-      const selector = req.query['listOptions.labelSelector'];
-      const items = store.list(WORKFLOWS, {
+      const query = (key: string) => {
+        const value = req.query[key];
+        return typeof value === 'string' && value !== '' ? value : undefined;
+      };
+      // WorkflowListRequest: `listOptions.*` go to the Kubernetes list as
+      // Argo passes them on; `namePrefix` and `fields` are Argo's own.
+      let items = store.list(WORKFLOWS, {
         namespace: req.params.namespace,
-        labelSelector: typeof selector === 'string' ? selector : undefined,
+        labelSelector: query('listOptions.labelSelector'),
+        fieldSelector: query('listOptions.fieldSelector'),
       });
-      res.json({
-        metadata: { resourceVersion: String(store.currentResourceVersion()) },
-        items,
-      });
+      const namePrefix = query('namePrefix');
+      if (namePrefix)
+        items = items.filter(i => i.metadata.name?.startsWith(namePrefix));
+      const after = query('listOptions.continue');
+      if (after) {
+        const last = Buffer.from(after, 'base64url').toString();
+        // The store lists in name order (localeCompare), so resume after it.
+        items = items.filter(
+          i => (i.metadata.name ?? '').localeCompare(last) > 0,
+        );
+      }
+      const limit = Number(query('listOptions.limit') ?? 0);
+      const metadata: Record<string, unknown> = {
+        resourceVersion: String(store.currentResourceVersion()),
+      };
+      if (limit > 0 && items.length > limit) {
+        metadata.continue = Buffer.from(
+          items[limit - 1].metadata.name ?? '',
+        ).toString('base64url');
+        metadata.remainingItemCount = items.length - limit;
+        items = items.slice(0, limit);
+      }
+      res.json(cleanFields({ metadata, items }, query('fields')));
     }),
   );
 
@@ -321,7 +393,12 @@ export function createArgoServerApi(options: {
           5,
           `workflows.argoproj.io "${req.params.name}" not found`,
         );
-      res.json(wf);
+      res.json(
+        cleanFields(
+          wf,
+          typeof req.query.fields === 'string' ? req.query.fields : undefined,
+        ),
+      );
     }),
   );
 
@@ -340,9 +417,16 @@ export function createArgoServerApi(options: {
     }),
   );
 
+  // Every other route of Argo Server's API (lint, retry, stop, logs,
+  // templates, archived workflows, ...): grpc-gateway's Unimplemented (code
+  // 12, HTTP 501), naming the route.
   router.use(
-    handle(() => {
-      throw new ArgoError(404, 5, 'Not Found');
+    handle(req => {
+      throw new ArgoError(
+        501,
+        12,
+        `the Launchpad sandbox does not serve ${req.method} /argo${req.path}`,
+      );
     }),
   );
   return router;

@@ -826,3 +826,90 @@ describe('Argo Workflows: ttlStrategy', () => {
     expect(await exists('ttl-failure')).toBe(false);
   });
 });
+
+describe('Argo Server list options and routes the sandbox does not serve', () => {
+  const list = async (query: string) =>
+    (await (
+      await fetch(`${argoUrl}/api/v1/workflows/wf-list${query}`, { headers })
+    ).json()) as {
+      metadata?: { continue?: string; remainingItemCount?: number };
+      items: Workflow[];
+    };
+  const names = async (query: string) =>
+    (await list(query)).items.map(i => i.metadata.name);
+
+  it('applies listOptions (labelSelector, fieldSelector, limit/continue), namePrefix and fields', async () => {
+    await kubeConfigFor(sandbox.clusters[0])
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: 'wf-list' } } });
+    for (const [name, team] of [
+      ['build-a', 'x'],
+      ['build-b', 'y'],
+      ['deploy-c', 'x'],
+    ])
+      await custom.createNamespacedCustomObject({
+        ...target,
+        namespace: 'wf-list',
+        body: {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Workflow',
+          metadata: { name, labels: { team } },
+          spec: {
+            entrypoint: 'main',
+            templates: [{ name: 'main', container: { image: 'busybox' } }],
+          },
+        },
+      });
+    expect(await names('?listOptions.labelSelector=team%3Dx')).toEqual([
+      'build-a',
+      'deploy-c',
+    ]);
+    expect(
+      await names('?listOptions.fieldSelector=metadata.name%3Dbuild-b'),
+    ).toEqual(['build-b']);
+    expect(await names('?namePrefix=build-')).toEqual(['build-a', 'build-b']);
+    const first = await list('?listOptions.limit=2');
+    expect(first.items.map(i => i.metadata.name)).toEqual([
+      'build-a',
+      'build-b',
+    ]);
+    expect(first.metadata?.remainingItemCount).toBe(1);
+    expect(
+      await names(
+        `?listOptions.limit=2&listOptions.continue=${first.metadata?.continue}`,
+      ),
+    ).toEqual(['deploy-c']);
+    // The Argo UI's projection: only the listed paths are kept.
+    const projected = await list('?fields=metadata,items.metadata.name');
+    expect(projected.metadata).toBeDefined();
+    expect(projected.items).toEqual([
+      { metadata: { name: 'build-a' } },
+      { metadata: { name: 'build-b' } },
+      { metadata: { name: 'deploy-c' } },
+    ]);
+    const one = await (
+      await fetch(
+        `${argoUrl}/api/v1/workflows/wf-list/build-a?fields=-status,spec`,
+        { headers },
+      )
+    ).json();
+    expect(Object.keys(one).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+  });
+
+  it('answers Unimplemented (501, code 12) naming a route it does not serve', async () => {
+    const res = await fetch(
+      `${argoUrl}/api/v1/workflows/wf-list/build-a/retry`,
+      {
+        method: 'PUT',
+        headers,
+        body: '{}',
+      },
+    );
+    expect(res.status).toBe(501);
+    expect(await res.json()).toEqual({
+      code: 12,
+      message:
+        'the Launchpad sandbox does not serve PUT /argo/api/v1/workflows/wf-list/build-a/retry',
+    });
+  });
+});

@@ -163,11 +163,43 @@ export function createArgoCdApi(options: {
         namespace: ARGOCD_NAMESPACE,
         labelSelector: selector,
       });
-      const names =
-        typeof req.query.name === 'string' ? req.query.name : undefined;
+      // ApplicationQuery's filters as ApplicationService.List applies them
+      // (server/application/application.go: FilterByName, FilterByProjects,
+      // FilterByRepo; `projects` repeats; apps outside `appNamespace` left out).
+      const list = (value: unknown): string[] =>
+        (Array.isArray(value) ? value : [value]).filter(
+          (v): v is string => typeof v === 'string' && v !== '',
+        );
+      const [name] = list(req.query.name);
+      const projects = list(req.query.projects ?? req.query.project);
+      const [repo] = list(req.query.repo);
+      const [appNamespace] = list(req.query.appNamespace);
+      const spec = (i: (typeof items)[number]) =>
+        (i.spec ?? {}) as {
+          project?: string;
+          source?: { repoURL?: string };
+          sources?: Array<{ repoURL?: string }>;
+        };
+      const normalRepo = (url: string) =>
+        url
+          .toLowerCase()
+          .replace(/\.git$/, '')
+          .replace(/\/$/, '');
       res.json({
         metadata: { resourceVersion: String(store.currentResourceVersion()) },
-        items: names ? items.filter(i => i.metadata.name === names) : items,
+        items: items.filter(
+          i =>
+            (!name || i.metadata.name === name) &&
+            (!projects.length ||
+              projects.includes(spec(i).project || 'default')) &&
+            (!repo ||
+              [spec(i).source, ...(spec(i).sources ?? [])].some(
+                source =>
+                  !!source?.repoURL &&
+                  normalRepo(source.repoURL) === normalRepo(repo),
+              )) &&
+            (!appNamespace || i.metadata.namespace === appNamespace),
+        ),
       });
     }),
   );
@@ -232,9 +264,16 @@ export function createArgoCdApi(options: {
     }),
   );
 
+  // Every other route of ArgoCD's API (resource-tree, managed-resources,
+  // events, rollback, projects, ...): grpc-gateway's Unimplemented (code 12,
+  // HTTP 501), naming the route, rather than a 404 that reads as "no such app".
   router.use(
-    handle(() => {
-      throw new ArgoCdError(404, 5, 'Not Found');
+    handle(req => {
+      throw new ArgoCdError(
+        501,
+        12,
+        `the Launchpad sandbox does not serve ${req.method} /argocd${req.path}`,
+      );
     }),
   );
   return router;

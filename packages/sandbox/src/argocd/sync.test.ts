@@ -388,3 +388,43 @@ describe('ArgoCD delete', () => {
     expect(deployments.items).toEqual([]);
   });
 });
+
+describe('ArgoCD list filters and routes the sandbox does not serve', () => {
+  const names = async (query: string) =>
+    (
+      (await (await argocd(`/api/v1/applications${query}`)).json()) as {
+        items: App[];
+      }
+    ).items.map(i => i.metadata.name);
+
+  it('filters by name, projects, repo and appNamespace as ApplicationService.List does', async () => {
+    const all = await names('');
+    expect(all.length).toBeGreaterThan(1);
+    expect(await names(`?name=${all[1]}`)).toEqual([all[1]]);
+    expect(await names('?projects=default')).toEqual(all);
+    expect(await names('?projects=other&projects=default')).toEqual(all);
+    expect(await names('?projects=other')).toEqual([]);
+    expect(
+      await names(
+        `?repo=${encodeURIComponent(
+          'https://github.com/acme-edu/launchpad-cluster-staging',
+        )}`,
+      ),
+    ).toEqual(all);
+    expect(await names('?repo=https://github.com/acme-edu/other.git')).toEqual(
+      [],
+    );
+    expect(await names('?appNamespace=argocd')).toEqual(all);
+    expect(await names('?appNamespace=team-a')).toEqual([]);
+  });
+
+  it('answers Unimplemented (501, code 12) naming a route it does not serve', async () => {
+    const res = await argocd(`/api/v1/applications/${APP}/resource-tree`);
+    expect(res.status).toBe(501);
+    expect(await res.json()).toEqual({
+      error: `the Launchpad sandbox does not serve GET /argocd/api/v1/applications/${APP}/resource-tree`,
+      code: 12,
+      message: `the Launchpad sandbox does not serve GET /argocd/api/v1/applications/${APP}/resource-tree`,
+    });
+  });
+});

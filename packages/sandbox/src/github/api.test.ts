@@ -188,6 +188,20 @@ describe('sandbox GitHub API', () => {
       ).toMatch(/^https:\/\/docs\.github\.com\//);
     });
 
+    it('answers 404 naming a GitHub route the sandbox does not serve', async () => {
+      const unserved = await failure(
+        octokit.repos.compareCommitsWithBasehead({
+          owner: 'acme-edu',
+          repo: 'nope',
+          basehead: 'main...feature',
+        }),
+      );
+      expect(unserved.status).toBe(404);
+      expect(unserved.data.message).toBe(
+        'Not Found: the Launchpad sandbox does not serve GET /repos/acme-edu/nope/compare/main...feature (see packages/sandbox/src/github/README.md for the operations it serves)',
+      );
+    });
+
     it('rejects requests GitHub would reject, from its OpenAPI description, with 422', async () => {
       await seedCluster(gh);
       const noContent = await failure(

@@ -195,12 +195,20 @@ export function authentication(
   };
 }
 
-/** GitHub's 404 for a path no route serves. */
+/**
+ * GitHub's 404 for a path no route serves (GitHub answers its unknown paths
+ * so, and a 404 is not retried by @octokit/plugin-retry), its message naming
+ * the route the sandbox does not serve, so a real GitHub operation the
+ * sandbox lacks (repos/compare-commits, …) is not mistaken for a missing
+ * resource.
+ */
 export function notFoundHandler(): RequestHandler {
-  return (_req: Request, res: Response) => {
-    res
-      .status(404)
-      .json({ message: 'Not Found', documentation_url: DOCS, status: '404' });
+  return (req: Request, res: Response) => {
+    res.status(404).json({
+      message: `Not Found: the Launchpad sandbox does not serve ${req.method} ${req.path} (see packages/sandbox/src/github/README.md for the operations it serves)`,
+      documentation_url: DOCS,
+      status: '404',
+    });
   };
 }
 

@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import type { SandboxClock } from '../clock';
-import { badRequest } from './errors';
+import { badRequest, KubeError } from './errors';
 import {
   apiGroup,
   apiGroupList,
@@ -16,6 +16,7 @@ import {
 } from './http';
 import { createListWatch } from './listWatch';
 import { createMetricsApi } from './metrics';
+import { servePodLog } from './podLog';
 import { findType, type ResourceType } from './resources';
 import { createScaleHandlers } from './scale';
 import type { KubeStore } from './store';
@@ -49,7 +50,17 @@ function parseTarget(
 ): WriteTarget {
   const resolve = (plural: string) => {
     const type = findType(group, version, plural);
-    if (!type) throw resourceNotFound();
+    // The API server's 404 for a resource it has no type for, naming it so a
+    // client of a resource real clusters have (velero.io restores) sees why.
+    if (!type)
+      throw new KubeError(
+        404,
+        'NotFound',
+        `the server could not find the requested resource (the Launchpad sandbox does not serve ${
+          group ? `${group}/` : ''
+        }${version} ${plural})`,
+        { group: group || undefined, kind: plural },
+      );
     return type;
   };
   if (rest[0] === 'namespaces' && rest.length >= 3) {
@@ -150,6 +161,17 @@ export function createKubeApi(options: KubeApiOptions): express.Router {
       const discovery = resourceList(group, version);
       if (!discovery || req.method !== 'GET') throw resourceNotFound();
       res.json(discovery);
+      return;
+    }
+    if (
+      group === '' &&
+      rest.length === 5 &&
+      rest[0] === 'namespaces' &&
+      rest[2] === 'pods' &&
+      rest[4] === 'log'
+    ) {
+      if (req.method !== 'GET') throw methodNotAllowed();
+      servePodLog(store, req, res, rest[1], rest[3]);
       return;
     }
     // `/api/v1/namespaces/<ns>` and `/api/v1/namespaces/<ns>/status` address the namespace itself.

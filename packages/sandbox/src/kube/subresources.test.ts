@@ -241,3 +241,86 @@ describe('status and scale subresources', () => {
     expect(daemonSetScale.status).toBe(404);
   });
 });
+
+describe('pods/log and resources the sandbox does not serve', () => {
+  it('serves a pod log as text once its container runs, with the API server errors before', async () => {
+    const apps = kc.makeApiClient(AppsV1Api);
+    const labels = { app: 'logged' };
+    await apps.createNamespacedDeployment({
+      namespace: 'sub',
+      body: {
+        metadata: { name: 'logged' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              containers: [
+                { name: 'web', image: 'nginx:1.27' },
+                { name: 'sidecar', image: 'busybox' },
+              ],
+            },
+          },
+        },
+      },
+    });
+    await sandbox.settle(1_000);
+    const [pod] = (
+      await core.listNamespacedPod({
+        namespace: 'sub',
+        labelSelector: 'app=logged',
+      })
+    ).items;
+    const name = pod.metadata!.name!;
+    const waiting = await apiError(
+      core.readNamespacedPodLog({ namespace: 'sub', name, container: 'web' }),
+    );
+    expect(waiting.code).toBe(400);
+    expect(JSON.parse(waiting.body).message).toBe(
+      `container "web" in pod "${name}" is waiting to start: ContainerCreating`,
+    );
+    await sandbox.settle(10_000);
+    const unnamed = await apiError(
+      core.readNamespacedPodLog({ namespace: 'sub', name }),
+    );
+    expect(JSON.parse(unnamed.body).message).toBe(
+      `a container name must be specified for pod ${name}, choose one of: [web sidecar]`,
+    );
+    const log = await core.readNamespacedPodLog({
+      namespace: 'sub',
+      name,
+      container: 'web',
+      tailLines: 2,
+      timestamps: true,
+    });
+    expect(log).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z Listening on 0\.0\.0\.0:8000\n\S+ Ready\n$/,
+    );
+    const missing = await apiError(
+      core.readNamespacedPodLog({
+        namespace: 'sub',
+        name: 'nope',
+        container: 'web',
+      }),
+    );
+    expect(missing.code).toBe(404);
+  });
+
+  it('answers 404 NotFound naming a resource it does not serve', async () => {
+    const restores = await apiError(
+      custom.listNamespacedCustomObject({
+        group: 'velero.io',
+        version: 'v1',
+        namespace: 'velero',
+        plural: 'restores',
+      }),
+    );
+    expect(restores.code).toBe(404);
+    expect(JSON.parse(restores.body)).toMatchObject({
+      reason: 'NotFound',
+      message:
+        'the server could not find the requested resource (the Launchpad sandbox does not serve velero.io/v1 restores)',
+    });
+  });
+});
