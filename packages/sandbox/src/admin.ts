@@ -65,6 +65,7 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     kind: z.literal('backup-fails'),
     cluster: z.string().optional(),
     schedule: z.string().optional(),
+    namespace: z.string().optional(),
     phase: z.enum(['Failed', 'PartiallyFailed']).optional(),
     message: z.string().optional(),
     count,

@@ -12,7 +12,8 @@ export type SandboxService = 'github' | 'kubernetes' | 'argocd' | 'argo';
  *   connection (the admin API stays up)
  * - `workflow-step-fails`: Argo workflows from `template` fail at `step`
  * - `build-fails`: Picasso builds (of `instance`, if given) fail
- * - `backup-fails`: Velero backups (of `cluster` / `schedule`, if given) that
+ * - `backup-fails`: Velero backups (of `cluster` / `schedule` / including
+ *   `namespace`, if given) that
  *   finish end `Failed` (with `message` as failureReason) or `phase`
  * - `rollout-fails`: pods that start for Deployments (of namespace `instance`,
  *   if given) whose pod template has an image containing `image` (if given)
@@ -64,6 +65,7 @@ export type FaultSpec =
       kind: 'backup-fails';
       cluster?: string;
       schedule?: string;
+      namespace?: string;
       phase?: 'Failed' | 'PartiallyFailed';
       message?: string;
       count?: number;

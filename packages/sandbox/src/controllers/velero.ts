@@ -112,10 +112,20 @@ interface Pending {
   /** The deterministic outcome of a scheduled backup; on-demand ones complete. */
   outcome?: Outcome;
   schedule?: string;
+  /** `spec.includedNamespaces`, which a `backup-fails` fault may name. */
+  namespaces: string[];
   /** The outcome, decided once when the items are backed up. */
   decided?: { outcome: Outcome; reason?: string };
   timers: ClockTimer[];
 }
+
+const includedNamespaces = (spec: unknown): string[] => {
+  const names = (spec as { includedNamespaces?: unknown } | undefined)
+    ?.includedNamespaces;
+  return Array.isArray(names)
+    ? names.filter((n): n is string => typeof n === 'string')
+    : [];
+};
 
 const phaseOf = (obj: KubeObject) =>
   (obj.status as { phase?: string } | undefined)?.phase;
@@ -229,6 +239,7 @@ export class VeleroController {
     this.track(name, {
       start: now,
       schedule: backup.metadata.labels?.[SCHEDULE_NAME_LABEL],
+      namespaces: includedNamespaces(backup.spec),
       timers: [],
     });
   }
@@ -368,6 +379,7 @@ export class VeleroController {
       start: at.getTime(),
       outcome: this.scheduledOutcome(schedule, at),
       schedule: schedule.metadata.name,
+      namespaces: includedNamespaces(template),
       timers: [],
     });
     // Created when the Schedule fired, as Velero creates it then (backfilled history too).
@@ -388,7 +400,8 @@ export class VeleroController {
       'backup-fails',
       f =>
         (!f.cluster || f.cluster === this.options.cluster) &&
-        (!f.schedule || f.schedule === entry.schedule),
+        (!f.schedule || f.schedule === entry.schedule) &&
+        (!f.namespace || entry.namespaces.includes(f.namespace)),
     );
     if (fault) {
       const outcome = fault.phase ?? 'Failed';

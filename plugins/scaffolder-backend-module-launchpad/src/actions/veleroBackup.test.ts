@@ -136,6 +136,8 @@ describe('launchpad:velero:backup (against the sandbox)', () => {
     env.sandbox.faults.add({
       kind: 'backup-fails',
       cluster: 'staging',
+      // This backup's, not a scheduled run finishing meanwhile.
+      namespace: 'physics-101',
       phase: 'PartiallyFailed',
       count: 1,
     });
