@@ -21,7 +21,10 @@ import {
   launchpadArgocdSyncPermission,
   launchpadStatusReadPermission,
 } from '@internal/plugin-launchpad-common';
-import type { LaunchpadClustersService } from '@internal/plugin-launchpad-node';
+import {
+  applicationProject,
+  type LaunchpadClustersService,
+} from '@internal/plugin-launchpad-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -265,19 +268,36 @@ export async function createRouter(
       credentials,
       action,
     );
-    const argocd = clusters.get(target.cluster).argocd;
+    const cluster = clusters.get(target.cluster);
+    const { argocd } = cluster;
     if (!argocd) {
       throw new ServiceUnavailableError(
         `Cluster "${target.cluster}" has no argocd block in launchpad.clusters`,
       );
     }
-    return { argocd, target };
+    // ArgoCD answers a missing Application 404 only to a request naming its
+    // project (403 "permission denied" otherwise): the project is
+    // application.yml's (the namespace is the slug). When that cannot be read
+    // (folder gone, GitHub down), ArgoCD's default project, which Launchpad
+    // writes, rather than failing the sync on the repository.
+    let project = 'default';
+    try {
+      const read = await cluster.repository.readInstance(target.namespace);
+      if (read.application?.metadata.name === target.application)
+        project = applicationProject(read.application);
+    } catch (error) {
+      options.logger.warn(
+        `Could not read the project of ${target.application} from instances/${target.namespace}/application.yml; using "default"`,
+        { cluster: target.cluster, error: String(error) },
+      );
+    }
+    return { argocd, target, project };
   }
 
   router.post('/instances/:namespace/:name/sync', async (req, res) => {
     const body = parse(syncBody, req.body, 'body');
-    const { argocd, target } = await argocdOf(req, 'sync');
-    const app = await argocd.sync(target.application!, body);
+    const { argocd, target, project } = await argocdOf(req, 'sync');
+    const app = await argocd.sync(target.application!, { ...body, project });
     options.logger.info(`ArgoCD sync of ${target.application} requested`, {
       cluster: target.cluster,
       entityRef: target.entityRef,
@@ -290,8 +310,10 @@ export async function createRouter(
 
   router.post('/instances/:namespace/:name/refresh', async (req, res) => {
     const body = parse(refreshBody, req.body, 'body');
-    const { argocd, target } = await argocdOf(req, 'refresh');
-    const app = await argocd.refresh(target.application!, body.type);
+    const { argocd, target, project } = await argocdOf(req, 'refresh');
+    const app = await argocd.refresh(target.application!, body.type, {
+      project,
+    });
     res.json({
       application: target.application,
       reconciledAt: app.status?.reconciledAt ?? null,

@@ -30,8 +30,10 @@ export {
 export type {
   ArgoCdApplication,
   ArgoCdClient,
+  ArgoCdProjectOption,
   ArgoCdSyncOptions,
 } from './argocd/types';
+export { applicationProject } from './argocd/types';
 export {
   DefaultArgoCdClient,
   type ArgoCdClientOptions,

@@ -63,6 +63,18 @@ const syncBody = z
   })
   .loose();
 
+/** grpc-gateway's answer to gRPC PermissionDenied (argo-cd server/application/application.go permissionDeniedErr). */
+const permissionDenied = () => new ArgoCdError(403, 7, 'permission denied');
+const appNotFound = (name: string) =>
+  new ArgoCdError(404, 5, `applications.argoproj.io "${name}" not found`);
+
+/** The non-empty strings of a query parameter that may repeat. */
+function queryValues(value: unknown): string[] {
+  return (Array.isArray(value) ? value : [value]).filter(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
 }
@@ -166,14 +178,10 @@ export function createArgoCdApi(options: {
       // ApplicationQuery's filters as ApplicationService.List applies them
       // (server/application/application.go: FilterByName, FilterByProjects,
       // FilterByRepo; `projects` repeats; apps outside `appNamespace` left out).
-      const list = (value: unknown): string[] =>
-        (Array.isArray(value) ? value : [value]).filter(
-          (v): v is string => typeof v === 'string' && v !== '',
-        );
-      const [name] = list(req.query.name);
-      const projects = list(req.query.projects ?? req.query.project);
-      const [repo] = list(req.query.repo);
-      const [appNamespace] = list(req.query.appNamespace);
+      const [name] = queryValues(req.query.name);
+      const projects = queryValues(req.query.projects ?? req.query.project);
+      const [repo] = queryValues(req.query.repo);
+      const [appNamespace] = queryValues(req.query.appNamespace);
       const spec = (i: (typeof items)[number]) =>
         (i.spec ?? {}) as {
           project?: string;
@@ -204,28 +212,51 @@ export function createArgoCdApi(options: {
     }),
   );
 
+  /**
+   * ApplicationService's getAppEnforceRBAC (argo-cd
+   * server/application/application.go), for a token allowed everything: a
+   * request naming no project gets "permission denied" (403, code 7) for a
+   * missing Application, so existence cannot be inferred; naming the project
+   * gets 404 (code 5), for a missing Application and for one in another
+   * project ("doesn't exist in that project"). `spec.project` empty is
+   * `default`.
+   */
+  const enforce = (name: string, project: string | undefined) => {
+    const app = store.get(APPLICATIONS, ARGOCD_NAMESPACE, name);
+    if (!app) throw project ? appNotFound(name) : permissionDenied();
+    const effective = (app.spec as { project?: string }).project || 'default';
+    if (project && project !== effective) throw appNotFound(name);
+    return app;
+  };
+
   router.get(
     '/api/v1/applications/:name',
     handle(async (req, res) => {
+      // ApplicationQuery: the legacy `project` (repeated) wins over
+      // `projects`; Get accepts at most one (getProjectsFromApplicationQuery).
+      const legacy = queryValues(req.query.project);
+      const projects = legacy.length ? legacy : queryValues(req.query.projects);
+      if (projects.length > 1)
+        throw new ArgoCdError(
+          400,
+          3,
+          'multiple projects specified - the get endpoint accepts either zero or one project',
+        );
+      const app = enforce(req.params.name, projects[0]);
       const refresh = req.query.refresh;
       if (refresh === 'normal' || refresh === 'hard') {
         res.json(await controller.refresh(req.params.name));
         return;
       }
-      const app = store.get(APPLICATIONS, ARGOCD_NAMESPACE, req.params.name);
-      if (!app)
-        throw new ArgoCdError(
-          404,
-          5,
-          `applications.argoproj.io "${req.params.name}" not found`,
-        );
       res.json(app);
     }),
   );
 
+  // RevisionMetadataQuery: `project` and `appNamespace` as query parameters.
   router.get(
     '/api/v1/applications/:name/revisions/:revision/metadata',
     handle(async (req, res) => {
+      enforce(req.params.name, queryValues(req.query.project)[0]);
       res.json(
         await controller.revisionMetadata(req.params.name, req.params.revision),
       );
@@ -245,16 +276,20 @@ export function createArgoCdApi(options: {
             .join(', ')}`,
         );
       }
+      // ApplicationSyncRequest.project, in the body.
+      enforce(req.params.name, parsed.data.project || undefined);
       res.json(await controller.sync(req.params.name, parsed.data));
     }),
   );
 
-  // ApplicationService.Delete: `cascade` and `propagationPolicy` query
-  // parameters; answers an empty ApplicationResponse.
+  // ApplicationService.Delete (ApplicationDeleteRequest): `cascade`,
+  // `propagationPolicy` and `project` query parameters; answers an empty
+  // ApplicationResponse.
   router.delete(
     '/api/v1/applications/:name',
     handle(async (req, res) => {
       const { cascade, propagationPolicy } = req.query;
+      enforce(req.params.name, queryValues(req.query.project)[0]);
       await controller.delete(req.params.name, {
         cascade: typeof cascade === 'string' ? cascade !== 'false' : undefined,
         propagationPolicy:

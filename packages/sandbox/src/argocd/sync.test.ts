@@ -345,8 +345,17 @@ describe('ArgoCD delete', () => {
     expect((await unknown.json()).message).toBe(
       'invalid propagation policy: sideways',
     );
+    // A missing Application: permission denied without the project, 404
+    // with it (getAppEnforceRBAC).
     expect(
       (await argocd('/api/v1/applications/nope', { method: 'DELETE' })).status,
+    ).toBe(403);
+    expect(
+      (
+        await argocd('/api/v1/applications/nope?project=default', {
+          method: 'DELETE',
+        })
+      ).status,
     ).toBe(404);
   });
 
@@ -356,7 +365,9 @@ describe('ArgoCD delete', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({});
-    expect((await argocd(`/api/v1/applications/${APP}`)).status).toBe(404);
+    expect(
+      (await argocd(`/api/v1/applications/${APP}?project=default`)).status,
+    ).toBe(404);
     const deployments = await apps.listNamespacedDeployment({ namespace: NS });
     expect(deployments.items.length).toBeGreaterThan(0);
     expect(await configMapExists('partial-a')).toBe(true);
@@ -381,7 +392,10 @@ describe('ArgoCD delete', () => {
       message: 'application is deleting',
     });
     await sandbox.settle(3_000);
-    expect((await argocd(`/api/v1/applications/${name}`)).status).toBe(404);
+    expect(
+      (await argocd(`/api/v1/applications/${name}?project=default`)).status,
+    ).toBe(404);
+    expect((await argocd(`/api/v1/applications/${name}`)).status).toBe(403);
     const deployments = await apps.listNamespacedDeployment({
       namespace: 'demo',
     });
@@ -426,5 +440,111 @@ describe('ArgoCD list filters and routes the sandbox does not serve', () => {
       code: 12,
       message: `the Launchpad sandbox does not serve GET /argocd/api/v1/applications/${APP}/resource-tree`,
     });
+  });
+});
+
+describe('ArgoCD single-application answers (getAppEnforceRBAC)', () => {
+  const DENIED = {
+    error: 'permission denied',
+    code: 7,
+    message: 'permission denied',
+  };
+  const notFound = (name: string) => ({
+    error: `applications.argoproj.io "${name}" not found`,
+    code: 5,
+    message: `applications.argoproj.io "${name}" not found`,
+  });
+  const answer = async (res: Response) => ({
+    status: res.status,
+    body: await res.json(),
+  });
+  const metadata = (name: string, query = '') =>
+    `/api/v1/applications/${name}/revisions/${'0'.repeat(40)}/metadata${query}`;
+
+  it('answers a missing Application 403 "permission denied" without the project and 404 with it, on every single-app route', async () => {
+    const withoutProject = [
+      argocd('/api/v1/applications/nope'),
+      argocd('/api/v1/applications/nope?refresh=normal'),
+      sync({}, 'nope'),
+      argocd('/api/v1/applications/nope', { method: 'DELETE' }),
+      argocd(metadata('nope')),
+    ];
+    for (const res of await Promise.all(withoutProject))
+      expect(await answer(res)).toEqual({ status: 403, body: DENIED });
+    const withProject = [
+      argocd('/api/v1/applications/nope?project=default'),
+      argocd('/api/v1/applications/nope?projects=default'),
+      argocd('/api/v1/applications/nope?refresh=normal&project=default'),
+      sync({ project: 'default' }, 'nope'),
+      argocd('/api/v1/applications/nope?project=default', {
+        method: 'DELETE',
+      }),
+      argocd(metadata('nope', '?project=default')),
+    ];
+    for (const res of await Promise.all(withProject))
+      expect(await answer(res)).toEqual({
+        status: 404,
+        body: notFound('nope'),
+      });
+  });
+
+  it('serves an Application with or without its project, and answers 404 naming another project', async () => {
+    const name = 'summer-school-staging';
+    await custom.patchNamespacedCustomObject(
+      {
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: 'argocd',
+        plural: 'applications',
+        name,
+        body: { spec: { project: 'team-a' } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    for (const query of ['', '?project=team-a', '?projects=team-a']) {
+      const res = await argocd(`/api/v1/applications/${name}${query}`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as App).metadata.name).toBe(name);
+    }
+    // The app exists but not in that project: "doesn't exist in that project".
+    const elsewhere = [
+      argocd(`/api/v1/applications/${name}?project=default`),
+      argocd(`/api/v1/applications/${name}?refresh=normal&project=default`),
+      sync({ project: 'default', dryRun: true }, name),
+      argocd(`/api/v1/applications/${name}?project=default`, {
+        method: 'DELETE',
+      }),
+      argocd(metadata(name, '?project=default')),
+    ];
+    for (const res of await Promise.all(elsewhere))
+      expect(await answer(res)).toEqual({ status: 404, body: notFound(name) });
+    expect((await argocd(`/api/v1/applications/${name}`)).status).toBe(200);
+
+    const multiple = await argocd(
+      `/api/v1/applications/${name}?project=team-a&project=default`,
+    );
+    expect(multiple.status).toBe(400);
+    expect((await multiple.json()).code).toBe(3);
+  });
+
+  it('answers an Application with an empty spec.project as one in project default', async () => {
+    const name = 'summer-school-staging';
+    await custom.patchNamespacedCustomObject(
+      {
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: 'argocd',
+        plural: 'applications',
+        name,
+        body: { spec: { project: '' } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect(
+      (await argocd(`/api/v1/applications/${name}?project=default`)).status,
+    ).toBe(200);
+    expect(
+      (await argocd(`/api/v1/applications/${name}?project=team-a`)).status,
+    ).toBe(404);
   });
 });

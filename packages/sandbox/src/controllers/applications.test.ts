@@ -263,8 +263,17 @@ describe('simulated ArgoCD', () => {
     ).toBe(404);
   });
 
-  it('answers 404 and 401 the way ArgoCD does', async () => {
-    const missing = await argocd('/api/v1/applications/nope');
+  it('answers 403, 404 and 401 the way ArgoCD does', async () => {
+    // getAppEnforceRBAC: a missing app is "permission denied" unless the
+    // request names the project.
+    const denied = await argocd('/api/v1/applications/nope');
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toEqual({
+      error: 'permission denied',
+      code: 7,
+      message: 'permission denied',
+    });
+    const missing = await argocd('/api/v1/applications/nope?project=default');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({
       error: 'applications.argoproj.io "nope" not found',
@@ -275,7 +284,7 @@ describe('simulated ArgoCD', () => {
       (
         await argocd('/api/v1/applications/nope/sync', {
           method: 'POST',
-          body: '{}',
+          body: '{"project":"default"}',
         })
       ).status,
     ).toBe(404);
@@ -328,8 +337,9 @@ describe('simulated ArgoCD', () => {
       changes: { 'instances/newbie/': null },
     });
     await sandbox.settle(0);
-    expect((await argocd('/api/v1/applications/newbie-staging')).status).toBe(
-      404,
-    );
+    expect(
+      (await argocd('/api/v1/applications/newbie-staging?project=default'))
+        .status,
+    ).toBe(404);
   });
 });

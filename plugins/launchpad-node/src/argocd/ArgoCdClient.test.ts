@@ -36,13 +36,38 @@ describe('DefaultArgoCdClient (against the sandbox)', () => {
     ).toEqual([]);
   });
 
-  it('answers a missing application with NotFoundError naming the cluster', async () => {
-    await expect(client.getApplication('nope-staging')).rejects.toMatchObject({
+  it("answers a missing application with NotFoundError naming the cluster when the project is named, NotAllowedError (ArgoCD's 403) when not", async () => {
+    await expect(
+      client.getApplication('nope-staging', { project: 'default' }),
+    ).rejects.toMatchObject({
       name: 'NotFoundError',
       message: expect.stringContaining(
         'Could not get application nope-staging (cluster staging): ArgoCD answered 404',
       ),
     });
+    await expect(client.getApplication('nope-staging')).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining('ArgoCD answered 403'),
+    });
+    const project = { project: 'default' };
+    for (const call of [
+      client.refresh('nope-staging', 'normal', project),
+      client.sync('nope-staging', project),
+      client.deleteApplication('nope-staging', project),
+    ])
+      await expect(call).rejects.toMatchObject({ name: 'NotFoundError' });
+    // Named with another project than its own: "not in that project".
+    await expect(
+      client.getApplication('demo-staging', { project: 'team-a' }),
+    ).rejects.toMatchObject({ name: 'NotFoundError' });
+    expect(
+      (await client.getApplication('demo-staging', project)).metadata.name,
+    ).toBe('demo-staging');
+    expect(
+      (await client.listApplications({ name: 'demo-staging' })).map(
+        a => a.metadata.name,
+      ),
+    ).toEqual(['demo-staging']);
   });
 
   it('syncs, and a second sync while the first runs is a ConflictError', async () => {
@@ -78,13 +103,17 @@ describe('DefaultArgoCdClient (against the sandbox)', () => {
     // controller deletes the resources, then the Application.
     await sandbox.settle(60_000);
     await expect(
-      client.getApplication('broken-config-staging'),
+      client.getApplication('broken-config-staging', { project: 'default' }),
     ).rejects.toMatchObject({ name: 'NotFoundError' });
   }, 30_000);
 
   it('refreshes an application', async () => {
     const refreshed = await client.refresh('demo-staging', 'hard');
     expect(refreshed.metadata.name).toBe('demo-staging');
+    const again = await client.refresh('demo-staging', 'normal', {
+      project: 'default',
+    });
+    expect(again.metadata.name).toBe('demo-staging');
   });
 
   it('is refused with a wrong token as NotAllowedError, without echoing the token', async () => {

@@ -2,6 +2,7 @@ import { apiFetch } from '../apiFetch';
 import type {
   ArgoCdApplication,
   ArgoCdClient,
+  ArgoCdProjectOption,
   ArgoCdSyncOptions,
 } from './types';
 
@@ -26,11 +27,26 @@ export interface ArgoCdClientOptions {
  */
 const GRPC_FAILED_PRECONDITION = 9;
 
+/** `?a=1&b=2` of the parameters that are set, or nothing. */
+function queryOf(params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value) query.set(key, value);
+  }
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
 /**
  * The ArgoCD REST API calls Launchpad makes (argo-cd
  * server/application/application.proto, served by grpc-gateway under
  * `/api/v1`): get, list by label selector, sync, refresh, terminate the
- * running operation, delete with or without cascade.
+ * running operation, delete with or without cascade. The single-application
+ * calls send the Application's project when given (ApplicationQuery,
+ * ApplicationDeleteRequest, OperationTerminateRequest: `?project=`;
+ * ApplicationSyncRequest: `project` in the body), so that a missing
+ * Application is ArgoCD's 404 (NotFoundError), not its 403 "permission
+ * denied" (see {@link ArgoCdProjectOption}).
  */
 export class DefaultArgoCdClient implements ArgoCdClient {
   readonly url: string;
@@ -43,23 +59,25 @@ export class DefaultArgoCdClient implements ArgoCdClient {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  async getApplication(name: string): Promise<ArgoCdApplication> {
+  async getApplication(
+    name: string,
+    options: ArgoCdProjectOption = {},
+  ): Promise<ArgoCdApplication> {
     return this.call<ArgoCdApplication>(
       'GET',
-      `/applications/${encodeURIComponent(name)}`,
+      `/applications/${encodeURIComponent(name)}${queryOf({
+        project: options.project,
+      })}`,
       `get application ${name}`,
     );
   }
 
   async listApplications(
-    options: { selector?: string } = {},
+    options: { selector?: string; name?: string } = {},
   ): Promise<ArgoCdApplication[]> {
-    const query = options.selector
-      ? `?selector=${encodeURIComponent(options.selector)}`
-      : '';
     const list = await this.call<{ items?: ArgoCdApplication[] | null }>(
       'GET',
-      `/applications${query}`,
+      `/applications${queryOf(options)}`,
       'list applications',
     );
     // grpc-gateway renders an empty Go slice as null.
@@ -88,40 +106,47 @@ export class DefaultArgoCdClient implements ArgoCdClient {
   async refresh(
     name: string,
     type: 'normal' | 'hard' = 'normal',
+    options: ArgoCdProjectOption = {},
   ): Promise<ArgoCdApplication> {
     // ApplicationQuery.refresh: the server sets the refresh annotation and
     // waits for the controller to reconcile before answering.
     return this.call<ArgoCdApplication>(
       'GET',
-      `/applications/${encodeURIComponent(name)}?refresh=${type}`,
+      `/applications/${encodeURIComponent(name)}${queryOf({
+        refresh: type,
+        project: options.project,
+      })}`,
       `refresh application ${name}`,
     );
   }
 
-  async terminateOperation(name: string): Promise<void> {
+  async terminateOperation(
+    name: string,
+    options: ArgoCdProjectOption = {},
+  ): Promise<void> {
     await this.call<unknown>(
       'DELETE',
-      `/applications/${encodeURIComponent(name)}/operation`,
+      `/applications/${encodeURIComponent(name)}/operation${queryOf({
+        project: options.project,
+      })}`,
       `terminate the operation of application ${name}`,
     );
   }
 
   async deleteApplication(
     name: string,
-    options: {
+    options: ArgoCdProjectOption & {
       cascade?: boolean;
       propagationPolicy?: 'foreground' | 'background';
     } = {},
   ): Promise<void> {
-    const query = new URLSearchParams({
-      cascade: String(options.cascade ?? true),
-    });
-    if (options.propagationPolicy) {
-      query.set('propagationPolicy', options.propagationPolicy);
-    }
     await this.call<unknown>(
       'DELETE',
-      `/applications/${encodeURIComponent(name)}?${query}`,
+      `/applications/${encodeURIComponent(name)}${queryOf({
+        cascade: String(options.cascade ?? true),
+        propagationPolicy: options.propagationPolicy,
+        project: options.project,
+      })}`,
       `delete application ${name}`,
     );
   }

@@ -11,8 +11,20 @@ import type { IRetryStrategy } from '@kubernetes-models/argo-cd/argoproj.io/v1al
 export type ArgoCdApplication = Omit<IApplication, 'apiVersion' | 'kind'> &
   Partial<Pick<IApplication, 'apiVersion' | 'kind'>>;
 
+/**
+ * The Application's project (`spec.project`, `default` when empty), sent with
+ * a single-application request. ArgoCD's API server (argo-cd
+ * server/application/application.go getAppEnforceRBAC) answers a missing
+ * Application 403 "permission denied" when the request names no project, so
+ * that existence cannot be inferred, and 404 only when it names the project;
+ * an Application in another project than the one named is 404 too.
+ */
+export interface ArgoCdProjectOption {
+  project?: string;
+}
+
 /** Body of `POST /api/v1/applications/{name}/sync` (argo-cd ApplicationSyncRequest). */
-export interface ArgoCdSyncOptions {
+export interface ArgoCdSyncOptions extends ArgoCdProjectOption {
   /** Git revision to sync to; default the Application's target revision. */
   revision?: string;
   prune?: boolean;
@@ -31,24 +43,45 @@ export interface ArgoCdClient {
   readonly url: string;
   /** UI base URL for links. */
   readonly uiUrl: string;
-  /** The Application, or NotFoundError. */
-  getApplication(name: string): Promise<ArgoCdApplication>;
-  /** Applications matching a label selector (all without one). */
+  /**
+   * The Application. Missing: NotFoundError when `project` is given,
+   * NotAllowedError (ArgoCD's 403) when not.
+   */
+  getApplication(
+    name: string,
+    options?: ArgoCdProjectOption,
+  ): Promise<ArgoCdApplication>;
+  /** Applications matching a label selector and/or name (all without either). */
   listApplications(options?: {
     selector?: string;
+    name?: string;
   }): Promise<ArgoCdApplication[]>;
   /** Starts a sync; ConflictError while another operation runs. */
   sync(name: string, options?: ArgoCdSyncOptions): Promise<ArgoCdApplication>;
   /** Asks ArgoCD to compare again (`hard` also invalidates the manifest cache). */
-  refresh(name: string, type?: 'normal' | 'hard'): Promise<ArgoCdApplication>;
+  refresh(
+    name: string,
+    type?: 'normal' | 'hard',
+    options?: ArgoCdProjectOption,
+  ): Promise<ArgoCdApplication>;
   /** Terminates the running operation (sync). */
-  terminateOperation(name: string): Promise<void>;
+  terminateOperation(
+    name: string,
+    options?: ArgoCdProjectOption,
+  ): Promise<void>;
   /** Deletes the Application; `cascade` (default true) also deletes its resources. */
   deleteApplication(
     name: string,
-    options?: {
+    options?: ArgoCdProjectOption & {
       cascade?: boolean;
       propagationPolicy?: 'foreground' | 'background';
     },
   ): Promise<void>;
+}
+
+/** The project ArgoCD puts an Application in: `spec.project`, `default` when empty. */
+export function applicationProject(app?: {
+  spec?: { project?: string | null } | null;
+}): string {
+  return app?.spec?.project || 'default';
 }

@@ -6,9 +6,11 @@ import {
   instanceEntityRef,
   launchpadArgocdSyncPermission,
 } from '@internal/plugin-launchpad-common';
-import type {
-  ArgoCdApplication,
-  ArgoCdClient,
+import {
+  applicationProject,
+  type ArgoCdApplication,
+  type ArgoCdClient,
+  type LaunchpadCluster,
 } from '@internal/plugin-launchpad-node';
 import { examples } from './argocdSync.examples';
 import {
@@ -30,6 +32,31 @@ const DEFAULT_POLL_SECONDS = 5;
 /** The link to an Application in the ArgoCD UI (`/applications/<namespace>/<name>`). */
 export function argocdAppUrl(argocd: ArgoCdClient, name: string): string {
   return `${argocd.uiUrl}/applications/argocd/${name}`;
+}
+
+/**
+ * The instance's Application name and project, from
+ * `instances/<slug>/application.yml` (the config editor writes project
+ * `default`). ArgoCD answers a missing Application 404 only to a request that
+ * names the project (403 "permission denied" otherwise), so the ArgoCD calls
+ * send it. Without a readable application.yml (the folder is gone or still
+ * being created), or for another Application than the one it names, the
+ * project is ArgoCD's default, `default`.
+ */
+export async function instanceApplication(
+  cluster: LaunchpadCluster,
+  slug: string,
+  name = argoAppName(slug, cluster.config.environment),
+): Promise<{ name: string; project: string }> {
+  try {
+    const read = await cluster.repository.readInstance(slug);
+    if (read.application?.metadata.name === name)
+      return { name, project: applicationProject(read.application) };
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'NotFoundError')
+      throw error;
+  }
+  return { name, project: 'default' };
 }
 
 /**
@@ -112,12 +139,15 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
           `cluster "${cluster.name}" has no argocd block in launchpad.clusters`,
         );
       }
-      const name =
-        ctx.input.application ?? argoAppName(slug, cluster.config.environment);
+      const { name, project } = await instanceApplication(
+        cluster,
+        slug,
+        ctx.input.application,
+      );
       ctx.output('application', name);
       ctx.output('url', argocdAppUrl(argocd, name));
       if (ctx.isDryRun) {
-        const app = await argocd.getApplication(name);
+        const app = await argocd.getApplication(name, { project });
         ctx.output('syncStatus', app.status?.sync?.status ?? 'Unknown');
         ctx.output('healthStatus', app.status?.health?.status ?? 'Unknown');
         ctx.logger.info(`Dry run: would sync ${name} on ${cluster.name}`);
@@ -129,6 +159,7 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
           await startSync({
             argocd,
             name,
+            project,
             prune: ctx.input.prune,
             auditor,
             logger: ctx.logger,
@@ -139,6 +170,7 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
               ? await waitSyncedHealthy({
                   argocd,
                   name,
+                  project,
                   logger: ctx.logger,
                   signal: ctx.signal,
                   timeoutMs:
@@ -150,7 +182,7 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
                     DEFAULT_POLL_SECONDS,
                   ),
                 })
-              : await argocd.getApplication(name);
+              : await argocd.getApplication(name, { project });
           return {
             syncStatus: app.status?.sync?.status ?? 'Unknown',
             healthStatus: app.status?.health?.status ?? 'Unknown',
@@ -172,6 +204,8 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
 export async function startSync(options: {
   argocd: ArgoCdClient;
   name: string;
+  /** The Application's project (see {@link instanceApplication}). */
+  project: string;
   prune?: boolean;
   auditor: LaunchpadActionDeps['auditor'];
   logger: LoggerService;
@@ -186,10 +220,10 @@ export async function startSync(options: {
     },
     async () => {
       try {
-        await argocd.sync(
-          name,
-          options.prune !== undefined ? { prune: options.prune } : {},
-        );
+        await argocd.sync(name, {
+          project: options.project,
+          ...(options.prune !== undefined ? { prune: options.prune } : {}),
+        });
         logger.info(`Started a sync of ${name}`);
       } catch (error) {
         // Another operation (an automated sync) is running: wait for it.
@@ -212,6 +246,8 @@ export async function startSync(options: {
 export async function waitSyncedHealthy(options: {
   argocd: ArgoCdClient;
   name: string;
+  /** The Application's project (see {@link instanceApplication}). */
+  project: string;
   logger: LoggerService;
   signal?: AbortSignal;
   timeoutMs: number;
@@ -224,7 +260,9 @@ export async function waitSyncedHealthy(options: {
   const deadline = Date.now() + options.timeoutMs;
   let last = '';
   for (;;) {
-    const app = await argocd.getApplication(name);
+    const app = await argocd.getApplication(name, {
+      project: options.project,
+    });
     const sync = app.status?.sync?.status ?? 'Unknown';
     const health = app.status?.health?.status ?? 'Unknown';
     const operation = app.status?.operationState;

@@ -1,3 +1,4 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
   actionContext,
   exampleInputs,
@@ -42,12 +43,17 @@ describe('launchpad:instance:delete (against the sandbox)', () => {
         () => true,
         () => false,
       );
+  // With the project named, a missing Application is ArgoCD's 404; any
+  // other answer (a 403) fails the test rather than reading as gone.
   const applicationExists = (name: string, application: string) =>
     cluster(name)
-      .argocd!.getApplication(application)
+      .argocd!.getApplication(application, { project: 'default' })
       .then(
         () => true,
-        () => false,
+        (error: Error) => {
+          if (error.name === 'NotFoundError') return false;
+          throw error;
+        },
       );
   const folderExists = (name: string, slug: string) =>
     cluster(name)
@@ -82,6 +88,7 @@ describe('launchpad:instance:delete (against the sandbox)', () => {
       namespace: 'demo',
       namespaceExists: true,
       application: 'demo-production',
+      project: 'default',
       applicationExists: true,
       folder: 'instances/demo',
       folderExists: true,
@@ -130,6 +137,36 @@ describe('launchpad:instance:delete (against the sandbox)', () => {
     expect(
       await workflowExists('production', 'demo', 'mysql-deprovision-demo'),
     ).toBe(false);
+  }, 30_000);
+
+  it('finds an Application that is in another project than application.yml says (ArgoCD answers 404 for the named project) by listing it', async () => {
+    const setProject = (project: string) =>
+      cluster('production').kubernetes.custom.patchNamespacedCustomObject(
+        {
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          plural: 'applications',
+          namespace: 'argocd',
+          name: 'demo-production',
+          body: { spec: { project } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    await setProject('team-a');
+    try {
+      const { action } = build();
+      const { ctx, outputs } = actionContext(action, dryRunExample.input, {
+        isDryRun: true,
+      });
+      await action.handler(ctx);
+      expect(outputs.plan).toMatchObject({
+        application: 'demo-production',
+        project: 'team-a',
+        applicationExists: true,
+      });
+    } finally {
+      await setProject('default');
+    }
   }, 30_000);
 
   it(`example: ${acknowledgedExample.description}`, async () => {

@@ -16,6 +16,7 @@ import {
   type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
 import {
+  applicationProject,
   kubernetesError,
   type ArgoCdClient,
   type LaunchpadCluster,
@@ -92,6 +93,8 @@ type DeletePlan = {
   namespace: string;
   namespaceExists: boolean;
   application: string;
+  /** Its project (application.yml `spec.project`); absent in plans checkpointed before it was kept. */
+  project?: string;
   applicationExists: boolean;
   folder: string;
   folderExists: boolean;
@@ -176,17 +179,34 @@ async function exists(
   }
 }
 
-async function applicationExists(
+/**
+ * Whether the Application exists, and the project it is in. The request
+ * names the project: ArgoCD (server/application/application.go
+ * getAppEnforceRBAC) answers a missing Application 404 only then, and 403
+ * "permission denied" to a request without one, which stays a
+ * NotAllowedError here (a token that may not read it), never "gone". A 404
+ * also answers an Application in another project than the one named, so a
+ * 404 is confirmed by listing by name (List leaves out only what the token
+ * may not see): an Application found there is in its own project.
+ */
+async function findApplication(
   argocd: ArgoCdClient,
   name: string,
-): Promise<boolean> {
+  project: string,
+): Promise<{ exists: boolean; project: string }> {
   try {
-    await argocd.getApplication(name);
-    return true;
+    await argocd.getApplication(name, { project });
+    return { exists: true, project };
   } catch (error) {
-    if (error instanceof Error && error.name === 'NotFoundError') return false;
-    throw error;
+    if (!(error instanceof Error) || error.name !== 'NotFoundError')
+      throw error;
   }
+  const listed = (await argocd.listApplications({ name })).find(
+    a => a.metadata.name === name,
+  );
+  return listed
+    ? { exists: true, project: applicationProject(listed) }
+    : { exists: false, project };
 }
 
 /**
@@ -338,10 +358,13 @@ async function planDeletion(options: {
   let folder = `instances/${slug}`;
   let folderExists = true;
   let applicationName = argoAppName(slug, cluster.config.environment);
+  // Without application.yml, ArgoCD's default project.
+  let project = 'default';
   try {
     const read = await cluster.repository.readInstance(slug);
     folder = read.path;
     applicationName = read.application?.metadata.name ?? applicationName;
+    project = applicationProject(read.application);
     const configured = read.config?.K8S_NAMESPACE;
     if (typeof configured === 'string' && configured !== slug) {
       throw new InputError(
@@ -354,16 +377,16 @@ async function planDeletion(options: {
     folderExists = false;
   }
   const namespace = slug;
-  const [namespaceExists, appExists, leftovers, velero, dumps] =
-    await Promise.all([
-      exists(cluster, `namespace ${namespace}`, () =>
-        cluster.kubernetes.core.readNamespace({ name: namespace }),
-      ),
-      applicationExists(argocd, applicationName),
-      findLeftovers(cluster, slug),
-      veleroFacts(cluster, namespace, now),
-      dumpFacts(cluster, namespace, now, options.dumpMaxAgeHours * HOUR),
-    ]);
+  const [namespaceExists, app, leftovers, velero, dumps] = await Promise.all([
+    exists(cluster, `namespace ${namespace}`, () =>
+      cluster.kubernetes.core.readNamespace({ name: namespace }),
+    ),
+    findApplication(argocd, applicationName, project),
+    findLeftovers(cluster, slug),
+    veleroFacts(cluster, namespace, now),
+    dumpFacts(cluster, namespace, now, options.dumpMaxAgeHours * HOUR),
+  ]);
+  const appExists = app.exists;
   if (!folderExists && !namespaceExists && !appExists) {
     throw new NotFoundError(
       `Instance ${slug} is not on cluster ${cluster.name}: no folder ${folder}, no Application ${applicationName}, no namespace ${namespace}`,
@@ -390,6 +413,7 @@ async function planDeletion(options: {
       namespace,
       namespaceExists,
       application: applicationName,
+      project: app.project,
       applicationExists: appExists,
       folder,
       folderExists,
@@ -731,7 +755,12 @@ export function createInstanceDeleteAction(deps: InstanceDeleteDeps) {
 
       // 2. The Application, with cascade: ArgoCD deletes what it deployed.
       await step('Application', 'delete-application', async () => {
-        if (await applicationExists(argocd, plan.application)) {
+        const found = await findApplication(
+          argocd,
+          plan.application,
+          plan.project ?? 'default',
+        );
+        if (found.exists) {
           await audited(
             auditor,
             {
@@ -747,6 +776,7 @@ export function createInstanceDeleteAction(deps: InstanceDeleteDeps) {
               try {
                 await argocd.deleteApplication(plan.application, {
                   cascade: true,
+                  project: found.project,
                 });
               } catch (error) {
                 if (!(error instanceof Error) || error.name !== 'NotFoundError')
@@ -761,7 +791,9 @@ export function createInstanceDeleteAction(deps: InstanceDeleteDeps) {
         await waitGone({
           what: `Application ${plan.application}`,
           gone: async () =>
-            !(await applicationExists(argocd, plan.application)),
+            !(
+              await findApplication(argocd, plan.application, found.project)
+            ).exists,
           timeoutMs: DEFAULT_DELETE_TIMEOUT_MINUTES * 60_000,
           pollMs,
           signal: ctx.signal,

@@ -21,7 +21,12 @@ import {
   requestErrorStatus,
   type LaunchpadCluster,
 } from '@internal/plugin-launchpad-node';
-import { argocdAppUrl, startSync, waitSyncedHealthy } from './argocdSync';
+import {
+  argocdAppUrl,
+  instanceApplication,
+  startSync,
+  waitSyncedHealthy,
+} from './argocdSync';
 import { checkChange, previousValues } from './instanceConfigChange';
 import { commitConfigChange, planConfigChange } from './instanceUpdate';
 import {
@@ -375,15 +380,24 @@ async function run(
     await repositoryChanged(options, cluster);
   }
 
+  // The Application's project, read once when first needed (application.yml).
+  let project: Promise<string> | undefined;
+  const projectOf = () =>
+    (project ??= instanceApplication(cluster, slug, application).then(
+      a => a.project,
+    ));
   const syncAndSettle = async (key: string): Promise<Health> => {
     const { revision } = await checkpoint(key, async () => {
       // The commit just made: ArgoCD re-reads git (a refresh), syncs it, and
       // the wait accepts only that revision, never the state before it.
       const head = await cluster.repository.writer.readHead();
-      await argocd.refresh(application, 'normal');
+      await argocd.refresh(application, 'normal', {
+        project: await projectOf(),
+      });
       await startSync({
         argocd,
         name: application,
+        project: await projectOf(),
         auditor: deps.auditor,
         logger,
         meta: { cluster: cluster.name, slug },
@@ -396,6 +410,7 @@ async function run(
       const app = await waitSyncedHealthy({
         argocd,
         name: application,
+        project: await projectOf(),
         logger,
         signal,
         timeoutMs: options.healthyTimeoutMs ?? 15 * 60_000,
