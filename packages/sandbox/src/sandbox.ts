@@ -381,11 +381,7 @@ export async function startSandbox(
         remaining -= step;
         // Picasso's commits, then the ArgoCD reads they trigger, finish
         // before the next step.
-        // Picasso steps in flight finish their git writes (bounded: stop never hangs).
-        await Promise.race([
-          githubApi.actions.whenIdle(),
-          new Promise(resolve => setTimeout(resolve, 10_000).unref()),
-        ]);
+        await githubApi.actions.whenIdle();
         await Promise.all(runtimes.map(r => r.applications.whenIdle()));
         await new Promise(resolve => setImmediate(resolve));
         await Promise.all(runtimes.map(r => r.applications.whenIdle()));
@@ -396,7 +392,12 @@ export async function startSandbox(
       stopped = true;
       stopControllers();
       await Promise.all(servers.map(close));
-      await githubApi.actions.whenIdle();
+      // Picasso steps in flight finish their git writes; bounded, so a stuck
+      // step cannot hang a test's teardown.
+      await Promise.race([
+        githubApi.actions.whenIdle(),
+        new Promise(resolve => setTimeout(resolve, 10_000).unref()),
+      ]);
       await Promise.all(runtimes.map(r => r.applications.whenIdle()));
       // A git process still finishing a write can refill refs/ while it is
       // removed (ENOTEMPTY): Node's rm retries those with backoff.

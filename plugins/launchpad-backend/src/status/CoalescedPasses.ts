@@ -21,7 +21,8 @@ export class CoalescedPasses {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        void this.run(key);
+        // The pass reports its own failures; a rejection must not go unhandled.
+        this.run(key).catch(() => undefined);
       }, this.delayMs),
     );
   }
