@@ -291,6 +291,27 @@ function deployment(
   };
 }
 
+/** `kubectl rollout pause`: the controller reports Progressing Unknown, reason DeploymentPaused. */
+function paused(d: Record<string, unknown>): Record<string, unknown> {
+  const status = d.status as { conditions: Array<{ type: string }> };
+  return {
+    ...d,
+    spec: { ...(d.spec as object), paused: true },
+    status: {
+      ...status,
+      conditions: [
+        ...status.conditions.filter(c => c.type !== 'Progressing'),
+        {
+          type: 'Progressing',
+          status: 'Unknown',
+          reason: 'DeploymentPaused',
+          message: 'Deployment is paused',
+        },
+      ],
+    },
+  };
+}
+
 function pods(slug: string, state: SeedState): unknown[] {
   const waiting = (
     pod: string,
@@ -504,6 +525,7 @@ export function workflow(
   slug: string,
   template: string,
   phase: 'Running' | 'Succeeded' | 'Failed',
+  options: WorkflowFixtureOptions = {},
 ): Record<string, unknown> {
   const name = `${template}-${slug}`;
   const step = (
@@ -531,32 +553,56 @@ export function workflow(
       creationTimestamp: ago(10),
       labels: { 'workflows.argoproj.io/cluster-workflow-template': template },
     },
-    spec: { workflowTemplateRef: { name: template, clusterScope: true } },
+    spec: {
+      workflowTemplateRef: { name: template, clusterScope: true },
+      ...(options.suspend === 'spec' ? { suspend: true } : {}),
+    },
     status: {
       phase,
       startedAt: ago(10),
       ...(phase === 'Running' ? {} : { finishedAt: ago(8) }),
       ...(phase === 'Failed' ? { message: 'child failed' } : {}),
-      nodes: {
-        [name]: {
-          id: name,
-          name,
-          displayName: name,
-          type: 'Steps',
-          phase,
-          startedAt: ago(10),
-        },
-        [`${name}-1`]: step(
-          `${name}-1`,
-          'create-database',
-          phase,
-          phase === 'Failed'
-            ? "ERROR 1044 (42000): Access denied for user 'launchpad'"
-            : undefined,
-        ),
-      },
+      // With ALWAYS_OFFLOAD_NODE_STATUS or a large workflow the controller
+      // keeps the nodes in its database and writes only their version.
+      ...(options.offloaded
+        ? { offloadNodeStatusVersion: 'fnv:784403265' }
+        : {
+            nodes: {
+              [name]: {
+                id: name,
+                name,
+                displayName: name,
+                type: 'Steps',
+                phase,
+                startedAt: ago(10),
+              },
+              [`${name}-1`]: step(
+                `${name}-1`,
+                'create-database',
+                options.suspend === 'node' ? 'Succeeded' : phase,
+                phase === 'Failed'
+                  ? "ERROR 1044 (42000): Access denied for user 'launchpad'"
+                  : undefined,
+              ),
+              ...(options.suspend === 'node'
+                ? {
+                    [`${name}-2`]: {
+                      ...step(`${name}-2`, 'approve', 'Running'),
+                      type: 'Suspend',
+                    },
+                  }
+                : {}),
+            },
+          }),
     },
   };
+}
+
+export interface WorkflowFixtureOptions {
+  /** Suspended by `spec.suspend` (argo suspend) or by a Suspend step waiting. */
+  suspend?: 'spec' | 'node';
+  /** Node status offloaded to Argo's database. */
+  offloaded?: boolean;
 }
 
 export interface StatusFixtureOptions {
@@ -568,10 +614,14 @@ export interface StatusFixtureOptions {
   /** No Application of the instance's name on the cluster. */
   noApplication?: boolean;
   /** Argo Workflows in the namespace. */
-  workflows?: Array<{
-    template: string;
-    phase: 'Running' | 'Succeeded' | 'Failed';
-  }>;
+  workflows?: Array<
+    {
+      template: string;
+      phase: 'Running' | 'Succeeded' | 'Failed';
+    } & WorkflowFixtureOptions
+  >;
+  /** Deployments with `spec.paused` (kubectl rollout pause). */
+  pausedDeployments?: string[];
 }
 
 /** What `GET /instances/:namespace/:name/status` answers for an instance in that state. */
@@ -593,7 +643,10 @@ export function instanceStatus(
     deriveAutoscalerStatus(hpa(slug, name, state)),
   );
   const deployments = ['cms', 'cms-worker', 'lms', 'lms-worker', 'mfe'].map(
-    name => deployment(slug, name, state),
+    name =>
+      options.pausedDeployments?.includes(name)
+        ? paused(deployment(slug, name, state))
+        : deployment(slug, name, state),
   );
   const workloads = deriveWorkloadsStatus({
     deployments,
@@ -646,7 +699,7 @@ export function instanceStatus(
     workflows: (options.workflows ?? []).map(w => ({
       name: `${w.template}-${slug}`,
       template: w.template,
-      ...deriveWorkflowStatus(workflow(slug, w.template, w.phase)),
+      ...deriveWorkflowStatus(workflow(slug, w.template, w.phase, w)),
     })),
     drift,
     verdict: deriveInstanceVerdict({

@@ -75,6 +75,70 @@ describe('WorkloadsCard', () => {
     ).toHaveTextContent(/Running10 min ago$/);
   });
 
+  it('shows a paused Deployment as a warning, not Available', async () => {
+    const status = instanceStatus({ pausedDeployments: ['lms'] });
+    // The derivation keeps the Deployment's verdict ok and warns on the workloads.
+    expect(status.workloads.verdict).toBe('warning');
+    await renderStatusCard(<WorkloadsCard />, { status });
+    await screen.findByRole('table', { name: 'Deployments' }, slow);
+    const lms = rowOf('Deployments', 'lms');
+    expect(lms).toHaveTextContent(
+      /^lms2\/2Pausedrollout paused: kubectl rollout resume$/,
+    );
+    expect(within(lms).queryByText('Available')).toBeNull();
+    expect(rowOf('Deployments', 'cms')).toHaveTextContent(/^cms2\/2Available$/);
+  });
+
+  it('shows a suspended workflow as Suspended, not just Running', async () => {
+    await renderStatusCard(<WorkloadsCard />, {
+      status: instanceStatus({
+        slug: 'summer-school',
+        workflows: [
+          { template: 'mysql-provision', phase: 'Running', suspend: 'node' },
+          { template: 'storage-provision', phase: 'Running', suspend: 'spec' },
+          { template: 'mongodb-provision', phase: 'Running' },
+        ],
+      }),
+    });
+    await screen.findByRole('table', { name: 'Workflows' }, slow);
+    for (const name of [
+      'mysql-provision-summer-school',
+      'storage-provision-summer-school',
+    ]) {
+      expect(rowOf('Workflows', name)).toHaveTextContent(
+        /SuspendedRunning, waits for argo resume \(or an approval\)10 min ago$/,
+      );
+    }
+    expect(
+      rowOf('Workflows', 'mongodb-provision-summer-school'),
+    ).toHaveTextContent(/mongodb-provisionRunning10 min ago$/);
+  });
+
+  it('says the steps of an offloaded workflow are in Argo, not that none failed', async () => {
+    await renderStatusCard(<WorkloadsCard />, {
+      status: instanceStatus({
+        slug: 'summer-school',
+        workflows: [
+          { template: 'mysql-provision', phase: 'Failed', offloaded: true },
+          {
+            template: 'storage-provision',
+            phase: 'Succeeded',
+            offloaded: true,
+          },
+        ],
+      }),
+    });
+    await screen.findByRole('table', { name: 'Workflows' }, slow);
+    expect(
+      rowOf('Workflows', 'mysql-provision-summer-school'),
+    ).toHaveTextContent(
+      /Failedchild failedSteps offloaded to Argo's database: see them in the Argo UI/,
+    );
+    expect(
+      rowOf('Workflows', 'storage-provision-summer-school'),
+    ).toHaveTextContent(/storage-provisionSucceeded\d+ min ago$/);
+  });
+
   it('shows progress while loading', async () => {
     await renderStatusCard(<WorkloadsCard />, { api: fakeLaunchpadApi() });
     expect(await screen.findByRole('progressbar', {}, slow)).toBeVisible();

@@ -10,6 +10,7 @@ import Typography from '@material-ui/core/Typography';
 import type {
   DeploymentSummary,
   InstanceStatusResponse,
+  InstanceWorkflowRun,
 } from '@internal/plugin-launchpad-common';
 import { isLaunchpadInstance } from '../../entity';
 import {
@@ -26,6 +27,31 @@ const WORKFLOW_LEVEL = {
   failed: 'error',
   unknown: 'pending',
 } as const;
+
+/**
+ * A run's phase. A suspended run (spec.suspend or a Suspend step waiting, as
+ * deriveWorkflowStatus reads Argo's IsWorkflowSuspended) stays phase Running
+ * while it waits, so it shows as Suspended; a finished run shows its phase.
+ */
+function WorkflowPhase(props: { run: InstanceWorkflowRun }) {
+  const { run } = props;
+  const finished = run.verdict === 'succeeded' || run.verdict === 'failed';
+  if (run.suspended && !finished) {
+    return (
+      <>
+        <StatusText level="warning">Suspended</StatusText>
+        <Typography variant="caption" display="block">
+          {run.phase ?? 'Pending'}, waits for argo resume (or an approval)
+        </Typography>
+      </>
+    );
+  }
+  return (
+    <StatusText level={WORKFLOW_LEVEL[run.verdict] ?? 'pending'}>
+      {run.phase ?? 'Pending'}
+    </StatusText>
+  );
+}
 
 /** Argo Workflows in the namespace (provisioning, deprovisioning), newest first. */
 function Workflows(props: { status: InstanceStatusResponse }) {
@@ -54,9 +80,7 @@ function Workflows(props: { status: InstanceStatusResponse }) {
                 )}
               </TableCell>
               <TableCell>
-                <StatusText level={WORKFLOW_LEVEL[run.verdict] ?? 'pending'}>
-                  {run.phase ?? 'Pending'}
-                </StatusText>
+                <WorkflowPhase run={run} />
                 {run.failedSteps.map(step => (
                   <Typography
                     key={step.name}
@@ -73,6 +97,15 @@ function Workflows(props: { status: InstanceStatusResponse }) {
                   run.message && (
                     <Typography variant="caption" display="block">
                       {run.message}
+                    </Typography>
+                  )}
+                {/* Offloaded nodes are in Argo's database: no step listed does not mean none failed. */}
+                {run.nodesOffloaded &&
+                  run.failedSteps.length === 0 &&
+                  run.verdict !== 'succeeded' && (
+                    <Typography variant="caption" display="block">
+                      Steps offloaded to Argo's database: see them in the Argo
+                      UI
                     </Typography>
                   )}
               </TableCell>
@@ -92,6 +125,43 @@ const DEPLOYMENT_TEXT: Record<DeploymentSummary['verdict'], string> = {
   progressing: 'Rolling out',
   error: 'Failing',
 };
+
+/**
+ * A Deployment's status. A paused one (spec.paused) keeps the verdict `ok`
+ * while its rollouts wait; the workloads verdict warns (DeploymentPaused), so
+ * it shows as a warning, not as Available.
+ */
+function DeploymentStatus(props: { deployment: DeploymentSummary }) {
+  const { deployment: d } = props;
+  const resume = 'rollout paused: kubectl rollout resume';
+  if (d.paused && d.verdict !== 'error') {
+    return (
+      <>
+        <StatusText level="warning">Paused</StatusText>
+        <Typography variant="caption" display="block">
+          {resume}
+        </Typography>
+      </>
+    );
+  }
+  return (
+    <>
+      <VerdictStatus verdict={d.verdict}>
+        {DEPLOYMENT_TEXT[d.verdict]}
+      </VerdictStatus>
+      {d.message && (
+        <Typography variant="caption" display="block">
+          {d.message}
+        </Typography>
+      )}
+      {d.paused && (
+        <Typography variant="caption" display="block">
+          {resume}
+        </Typography>
+      )}
+    </>
+  );
+}
 
 /** The Workloads card belongs on Open edX instance pages. */
 export function isWorkloadsCardAvailable(entity: Entity): boolean {
@@ -133,14 +203,7 @@ function Workloads(props: { status: InstanceStatusResponse }) {
                 {d.ready}/{d.desired}
               </TableCell>
               <TableCell>
-                <VerdictStatus verdict={d.verdict}>
-                  {DEPLOYMENT_TEXT[d.verdict]}
-                </VerdictStatus>
-                {d.message && (
-                  <Typography variant="caption" display="block">
-                    {d.message}
-                  </Typography>
-                )}
+                <DeploymentStatus deployment={d} />
               </TableCell>
             </TableRow>
           ))}
