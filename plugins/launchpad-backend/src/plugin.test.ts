@@ -277,6 +277,45 @@ describe('launchpad backend: status API against the sandbox', () => {
     expect(bad.status).toBe(400);
   }, 90_000);
 
+  it('syncs and refreshes an Application in another project when application.yml cannot be read (no project sent)', async () => {
+    const staging = sandbox.clusters.find(c => c.name === 'staging')!;
+    const setProject = (project: string) =>
+      fetch(
+        `${staging.kubernetesUrl}/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/summer-school-staging`,
+        {
+          method: 'PATCH',
+          headers: {
+            Authorization: `Bearer ${staging.token}`,
+            'Content-Type': 'application/merge-patch+json',
+          },
+          body: JSON.stringify({ spec: { project } }),
+        },
+      ).then(r => expect(r.status).toBe(200));
+    await setProject('team-a');
+    // application.yml cannot be read (a 404 is not retried).
+    const fault = sandbox.faults.add({
+      kind: 'http-error',
+      service: 'github',
+      status: 404,
+    });
+    try {
+      const sync = await request(server)
+        .post('/api/launchpad/instances/staging/summer-school/sync')
+        .set(auth)
+        .send({});
+      expect(sync.status).toBe(202);
+      expect(sync.body.application).toBe('summer-school-staging');
+      const refresh = await request(server)
+        .post('/api/launchpad/instances/staging/summer-school/refresh')
+        .set(auth)
+        .send({});
+      expect(refresh.status).toBe(200);
+    } finally {
+      sandbox.faults.remove(fault.id);
+      await setProject('default');
+    }
+  }, 60_000);
+
   it('reports a cluster that goes down as stale with its last good data, and recovers; the other cluster is unaffected', async () => {
     const fault = sandbox.faults.add({ kind: 'down', cluster: 'production' });
     try {

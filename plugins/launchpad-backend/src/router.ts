@@ -278,16 +278,18 @@ export async function createRouter(
     // ArgoCD answers a missing Application 404 only to a request naming its
     // project (403 "permission denied" otherwise): the project is
     // application.yml's (the namespace is the slug). When that cannot be read
-    // (folder gone, GitHub down), ArgoCD's default project, which Launchpad
-    // writes, rather than failing the sync on the repository.
-    let project = 'default';
+    // (folder gone, GitHub down) or names another Application, no project:
+    // ArgoCD (server/application/application.go getAppEnforceRBAC) answers 404
+    // for an existing Application in another project than the one named, and
+    // serves it to a request naming none.
+    let project: string | undefined;
     try {
       const read = await cluster.repository.readInstance(target.namespace);
       if (read.application?.metadata.name === target.application)
         project = applicationProject(read.application);
     } catch (error) {
       options.logger.warn(
-        `Could not read the project of ${target.application} from instances/${target.namespace}/application.yml; using "default"`,
+        `Could not read the project of ${target.application} from instances/${target.namespace}/application.yml; sending none`,
         { cluster: target.cluster, error: String(error) },
       );
     }

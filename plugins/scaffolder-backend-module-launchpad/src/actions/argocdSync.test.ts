@@ -1,3 +1,5 @@
+import { NotFoundError } from '@backstage/errors';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
   actionContext,
   exampleInputs,
@@ -62,12 +64,57 @@ describe('launchpad:argocd:sync (against the sandbox)', () => {
     );
   }, 30_000);
 
-  it('refuses an unknown application with NotFoundError and a cluster without ArgoCD', async () => {
+  it('refuses an unknown application: without application.yml no project is named, so ArgoCD answers permission denied', async () => {
     const { action } = build();
     await expect(
       action.handler(
         actionContext(action, { cluster: 'staging', slug: 'nothing-here' }).ctx,
       ),
-    ).rejects.toMatchObject({ name: 'NotFoundError' });
+    ).rejects.toMatchObject({ name: 'NotAllowedError' });
+  }, 30_000);
+
+  it('syncs an Application in another project when application.yml cannot tell it (folder unreadable, another Application): no project is sent', async () => {
+    const staging = env.clusters.get('staging');
+    const setProject = (project: string) =>
+      staging.kubernetes.custom.patchNamespacedCustomObject(
+        {
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          plural: 'applications',
+          namespace: 'argocd',
+          name: 'demo-staging',
+          body: { spec: { project } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    await setProject('team-a');
+    const read = jest.spyOn(staging.repository, 'readInstance');
+    try {
+      const { action } = build();
+      // The folder is gone (or still being created).
+      read.mockRejectedValueOnce(new NotFoundError('instances/demo not found'));
+      const gone = actionContext(action, {
+        cluster: 'staging',
+        slug: 'demo',
+        wait: false,
+      });
+      await action.handler(gone.ctx);
+      expect(gone.outputs).toMatchObject({
+        application: 'demo-staging',
+        syncStatus: expect.any(String),
+      });
+      // physics-101's application.yml names physics-101-staging, not this one.
+      const other = actionContext(action, {
+        cluster: 'staging',
+        slug: 'physics-101',
+        application: 'demo-staging',
+        wait: false,
+      });
+      await action.handler(other.ctx);
+      expect(other.outputs.application).toBe('demo-staging');
+    } finally {
+      read.mockRestore();
+      await setProject('default');
+    }
   }, 30_000);
 });

@@ -40,14 +40,16 @@ export function argocdAppUrl(argocd: ArgoCdClient, name: string): string {
  * `default`). ArgoCD answers a missing Application 404 only to a request that
  * names the project (403 "permission denied" otherwise), so the ArgoCD calls
  * send it. Without a readable application.yml (the folder is gone or still
- * being created), or for another Application than the one it names, the
- * project is ArgoCD's default, `default`.
+ * being created), or for another Application than the one it names, no
+ * project: ArgoCD (server/application/application.go getAppEnforceRBAC)
+ * answers 404 for an existing Application in another project than the one
+ * named, while without a project it serves it.
  */
 export async function instanceApplication(
   cluster: LaunchpadCluster,
   slug: string,
   name = argoAppName(slug, cluster.config.environment),
-): Promise<{ name: string; project: string }> {
+): Promise<{ name: string; project?: string }> {
   try {
     const read = await cluster.repository.readInstance(slug);
     if (read.application?.metadata.name === name)
@@ -56,7 +58,7 @@ export async function instanceApplication(
     if (!(error instanceof Error) || error.name !== 'NotFoundError')
       throw error;
   }
-  return { name, project: 'default' };
+  return { name, project: undefined };
 }
 
 /**
@@ -204,8 +206,8 @@ export function createArgocdSyncAction(deps: LaunchpadActionDeps) {
 export async function startSync(options: {
   argocd: ArgoCdClient;
   name: string;
-  /** The Application's project (see {@link instanceApplication}). */
-  project: string;
+  /** The Application's project; undefined when unknown (see {@link instanceApplication}). */
+  project?: string;
   prune?: boolean;
   auditor: LaunchpadActionDeps['auditor'];
   logger: LoggerService;
@@ -246,8 +248,8 @@ export async function startSync(options: {
 export async function waitSyncedHealthy(options: {
   argocd: ArgoCdClient;
   name: string;
-  /** The Application's project (see {@link instanceApplication}). */
-  project: string;
+  /** The Application's project; undefined when unknown (see {@link instanceApplication}). */
+  project?: string;
   logger: LoggerService;
   signal?: AbortSignal;
   timeoutMs: number;

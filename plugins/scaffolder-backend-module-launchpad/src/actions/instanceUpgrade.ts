@@ -381,7 +381,7 @@ async function run(
   }
 
   // The Application's project, read once when first needed (application.yml).
-  let project: Promise<string> | undefined;
+  let project: Promise<string | undefined> | undefined;
   const projectOf = () =>
     (project ??= instanceApplication(cluster, slug, application).then(
       a => a.project,
