@@ -269,8 +269,12 @@ describe('Launchpad actions with the real permission policy (against the sandbox
       ),
     ).rejects.toThrow(NotAllowedError);
 
+    // An instance in the catalog is decided once more (it may have been
+    // ingested since the first decision), then refused.
     expect(permissions.asked).toEqual([
       'launchpad.build.dispatch',
+      'launchpad.build.dispatch',
+      'launchpad.argocd.sync',
       'launchpad.argocd.sync',
       'launchpad.instance.create',
       'launchpad.instance.create',
@@ -389,6 +393,54 @@ describe('Launchpad actions with the real permission policy (against the sandbox
       }
       expect(d.events.publish).not.toHaveBeenCalled();
       expect((await sandboxRequests(sandbox)).total).toBe(before.total);
+    }, 60_000);
+
+    it('decides again when the catalog ingests the instance between the first decision and its lookup', async () => {
+      const entities: Entity[] = [physics101];
+      const permissions = creatorPolicy(entities);
+      const d = {
+        ...deps(permissions, entities, { timeoutMs: 30_000, pollMs: 20 }),
+        // The provider ingests it just as the action looks it up.
+        catalog: {
+          getEntityByRef: async (ref: string) => {
+            if (!entities.includes(demo)) entities.push(demo);
+            return entities.find(e => refOf(e) === ref);
+          },
+        } as never,
+      };
+      const ctx = context(
+        { cluster: 'staging', slug: 'demo', wait: false },
+        creator,
+      );
+      await createArgocdSyncAction(d).handler(ctx as never);
+      expect(ctx.outputs.application).toBe('demo-staging');
+      expect(waitLines(ctx.lines)).toEqual([]);
+      expect(permissions.asked).toEqual([
+        'launchpad.argocd.sync',
+        'launchpad.argocd.sync',
+      ]);
+    }, 60_000);
+
+    it('refuses naming the cause when the catalog lookup fails, and logs it', async () => {
+      const permissions = creatorPolicy([physics101]);
+      const d = {
+        ...deps(permissions, [physics101], { timeoutMs: 30_000, pollMs: 20 }),
+        catalog: {
+          getEntityByRef: async () => {
+            throw new Error('connect ECONNREFUSED (catalog)');
+          },
+        } as never,
+      };
+      const ctx = context({ cluster: 'staging', slug: 'demo' }, creator);
+      await expect(
+        createArgocdSyncAction(d).handler(ctx as never),
+      ).rejects.toThrow(
+        `${creator} may not launchpad.argocd.sync on component:staging/demo (cluster staging) (the catalog lookup of component:staging/demo failed: connect ECONNREFUSED (catalog))`,
+      );
+      expect(ctx.logger.warn).toHaveBeenCalledWith(
+        'Could not look up component:staging/demo in the catalog: connect ECONNREFUSED (catalog)',
+      );
+      expect(waitLines(ctx.lines)).toEqual([]);
     }, 60_000);
 
     it('fails with a message saying the catalog has not ingested the instance when it never appears, after the bounded wait', async () => {

@@ -107,14 +107,19 @@ export function principalName(credentials: BackstageCredentials): string {
  * catalog against the stored entity, so a createGroups member would be
  * refused an instance of its own group until the provider has read the
  * repository. The wait is bounded and asks the provider to read it now.
- * An entity in the catalog, an initiator who may not create, or a service
- * principal is refused at once.
+ * An entity in the catalog (decided once more first: the provider may have
+ * ingested it since the first decision), an initiator who may not create, or
+ * a service principal is refused at once; so is a failed catalog lookup,
+ * logged and named in the refusal.
  */
 export async function authorizeLaunchpad(
   permissions: PermissionsService,
   ctx: {
     getInitiatorCredentials(): Promise<BackstageCredentials>;
-    logger?: { info(message: string): void };
+    logger?: {
+      info(message: string): void;
+      warn?(message: string, meta?: Error | JsonObject): void;
+    };
     signal?: AbortSignal;
     isDryRun?: boolean;
   },
@@ -163,17 +168,40 @@ export async function authorizeLaunchpad(
   // The module's own credentials: whether the provider has emitted the
   // entity, not whether the initiator may see it.
   const own = await auth.getOwnServiceCredentials();
+  // The last catalog failure, logged once per message and named in the
+  // refusal: an unknown answer is no reason to hide why.
+  let lookupFailure: string | undefined;
   const inCatalog = async () => {
     try {
-      return Boolean(
+      const found = Boolean(
         await catalog.getEntityByRef(resourceRef, { credentials: own }),
       );
-    } catch {
+      lookupFailure = undefined;
+      return found;
+    } catch (error) {
+      const message = messageOf(error);
+      if (message !== lookupFailure) {
+        ctx.logger?.warn?.(
+          `Could not look up ${resourceRef} in the catalog: ${message}`,
+        );
+      }
+      lookupFailure = message;
       return undefined;
     }
   };
-  // In the catalog (or unknown): the policy has decided, refused now.
-  if ((await inCatalog()) !== false) throw new NotAllowedError(refusal);
+  const found = await inCatalog();
+  if (found === undefined) {
+    throw new NotAllowedError(
+      `${refusal} (the catalog lookup of ${resourceRef} failed: ${lookupFailure})`,
+    );
+  }
+  // In the catalog: the policy has decided, unless the provider ingested it
+  // between that decision and the lookup; asked once more, so a refusal of
+  // an existing entity stays a single extra decision.
+  if (found) {
+    if (await allowed()) return;
+    throw new NotAllowedError(refusal);
+  }
   // Only an initiator who may create instances can be waiting for one it
   // has just created (the platform team is allowed above already).
   const [mayCreate] = await permissions.authorize(
@@ -223,7 +251,9 @@ export async function authorizeLaunchpad(
   throw new NotAllowedError(
     `${refusal}: the catalog has not ingested ${resourceRef} yet (waited ${formatDuration(
       timeoutMs,
-    )}); the policy decides by its owner there, so retry the task once it is (is the instance on the branch the catalog provider reads?)`,
+    )}); the policy decides by its owner there, so retry the task once it is (is the instance on the branch the catalog provider reads?)${
+      lookupFailure ? `; the last catalog lookup failed: ${lookupFailure}` : ''
+    }`,
   );
 }
 
@@ -250,13 +280,13 @@ export function clusterFromInput(
 
 /**
  * InputError naming the cluster and each missing setting unless the cluster
- * has a token for every API in `apis`, with the notion the cluster picker
- * disables clusters by (launchpad-node's missingClusterCredentials), so a
- * REST call fails as the form would, before any side effect: `cluster
- * "production" has no Kubernetes credentials
- * (launchpad.clusters.production.kubernetes.token)`. Workflows go through the
- * Kubernetes API (instanceWorkflow.ts), so no action needs the Argo Server's
- * token; the picker still asks for one when the block is there.
+ * has a token for every API in `apis` (launchpad-node's
+ * missingClusterCredentials with `required`: an absent block is missing too),
+ * before any side effect: `cluster "production" has no Kubernetes credentials
+ * (launchpad.clusters.production.kubernetes.token)`. Creating checks
+ * launchpad-node's instanceCreateApis, the cluster picker's notion too.
+ * Workflows go through the Kubernetes API (instanceWorkflow.ts), so no action
+ * needs the Argo Server's token.
  */
 export function assertClusterCredentials(
   cluster: LaunchpadCluster,
