@@ -12,8 +12,10 @@ export {
 } from './service/LaunchpadClustersService';
 export {
   CLUSTER_CREDENTIALS,
+  instanceCreateApis,
   missingClusterCredentials,
   type ClusterApi,
+  type InstancePublishAs,
   type MissingClusterCredential,
 } from './service/clusterCredentials';
 export type {

@@ -5,6 +5,7 @@ import {
   type InstanceAvailability,
   type LaunchpadCluster,
   type LaunchpadClustersService,
+  instanceCreateApis,
   missingClusterCredentials,
 } from '@internal/plugin-launchpad-node';
 
@@ -18,9 +19,17 @@ export interface ClusterSummary {
   title: string;
   environment: string;
   domain: string;
-  /** Every credential the portal needs for this cluster is configured. */
+  /**
+   * A new instance can be created on it: the Kubernetes credentials creating
+   * always needs are configured (the picker disables the cluster otherwise).
+   */
   hasCredentials: boolean;
-  /** The config keys that are missing (e.g. `kubernetes.token`), for an operator to add. */
+  /**
+   * The config keys creating as a commit needs that are missing
+   * (`kubernetes.token`, `argocd.token`, or `argocd` for an absent block),
+   * for an operator to add. With `hasCredentials` only ArgoCD's: a pull
+   * request can still be created (the picker warns).
+   */
   missingCredentials: string[];
 }
 
@@ -66,15 +75,18 @@ export class ClustersService {
 
 function summarize(cluster: LaunchpadCluster): ClusterSummary {
   const { config } = cluster;
-  // The tokens of the configured APIs (launchpad-node's notion, which the
-  // scaffolder actions check too).
-  const missing = missingClusterCredentials(config).map(m => m.key);
+  // What launchpad:instance:create checks (launchpad-node's
+  // instanceCreateApis): Kubernetes for any publishAs, ArgoCD for a commit.
+  const missing = (publishAs: 'commit' | 'pull-request') =>
+    missingClusterCredentials(config, instanceCreateApis(publishAs)).map(
+      m => m.key,
+    );
   return {
     name: cluster.name,
     title: config.title ?? cluster.name,
     environment: config.environment,
     domain: config.domain,
-    hasCredentials: missing.length === 0,
-    missingCredentials: missing,
+    hasCredentials: missing('pull-request').length === 0,
+    missingCredentials: missing('commit'),
   };
 }

@@ -46,3 +46,19 @@ export function missingClusterCredentials(
       : [{ api, key: CLUSTER_CREDENTIALS[api].key, unconfigured: false }];
   });
 }
+
+/** How `launchpad:instance:create` publishes a new instance folder. */
+export type InstancePublishAs = 'commit' | 'pull-request';
+
+/**
+ * The APIs creating an instance reaches with the cluster's tokens, for
+ * `launchpad:instance:create` and the cluster picker alike: Kubernetes always
+ * (the namespace check, the Secret, prepare, the provision workflows, the
+ * Application); ArgoCD when the folder is committed (new-openedx-instance's
+ * sync step follows). With a pull request nothing is synced during the task.
+ */
+export function instanceCreateApis(
+  publishAs: InstancePublishAs = 'commit',
+): ClusterApi[] {
+  return publishAs === 'commit' ? ['kubernetes', 'argocd'] : ['kubernetes'];
+}

@@ -25,9 +25,13 @@ export interface LaunchpadClusterSummary {
   environment: string;
   /** Instance hosts are `<slug>.<domain>` and `studio.<slug>.<domain>`. */
   domain: string;
-  /** Every credential the portal needs for the cluster is configured. */
+  /** A new instance can be created on it: its Kubernetes credentials are configured. */
   hasCredentials: boolean;
-  /** Config keys missing, e.g. `kubernetes.token`. */
+  /**
+   * Config keys creating as a commit needs that are missing, e.g.
+   * `kubernetes.token`, `argocd.token`, `argocd` (no block). With
+   * `hasCredentials`, ArgoCD's only: a pull request can still be created.
+   */
   missingCredentials: string[];
 }
 

@@ -268,6 +268,40 @@ describe('launchpad:instance:create (against the sandbox)', () => {
     30_000,
   );
 
+  it('creates a pull request on a cluster without ArgoCD (nothing is synced before the merge); a commit is refused there', async () => {
+    const config = sandboxLaunchpadConfig(env.sandbox);
+    const staging = config.launchpad.clusters.find(
+      c => c.name === 'staging',
+    )! as Record<string, any>;
+    delete staging.argocd;
+    const clusters = DefaultLaunchpadClustersService.fromConfig(
+      new ConfigReader(config),
+      { logger: mockServices.logger.mock() },
+    );
+    const action = createInstanceCreateAction({ clusters, ...mockDeps() });
+    const input = {
+      cluster: 'staging',
+      slug: 'no-argocd',
+      platformName: 'No ArgoCD',
+      owner: 'group:default/platform-team',
+    };
+    const pr = actionContext(
+      action,
+      { ...input, publishAs: 'pull-request' },
+      { isDryRun: true },
+    );
+    await action.handler(pr.ctx);
+    expect(pr.lines().join('\n')).toContain(
+      'Dry run: no-argocd on staging is free',
+    );
+    const commit = actionContext(action, input, { isDryRun: true });
+    await expect(action.handler(commit.ctx)).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'cluster "staging" has no ArgoCD API configured (launchpad.clusters.staging.argocd)',
+    });
+  }, 30_000);
+
   it('dry run validates and commits nothing', async () => {
     const { action, deps } = build();
     const before = await head();

@@ -12,6 +12,7 @@ import {
 } from '@internal/plugin-launchpad-common';
 import {
   checkInstanceAvailability,
+  instanceCreateApis,
   type LaunchpadCluster,
 } from '@internal/plugin-launchpad-node';
 import { examples } from './instanceCreate.examples';
@@ -41,11 +42,12 @@ const DEFAULT_RELEASE = 'release/teak.3';
 const DEFAULT_TUTOR_VERSION = 'v20.0.5';
 
 /**
- * The APIs a new instance's flow reaches with the cluster's tokens: the
- * Kubernetes API (the namespace check here, the Secret, prepare, the
- * provision workflows, the Application) and ArgoCD's (sync).
+ * The branch of the pull request `publishAs: pull-request` opens; the only
+ * branch besides the cluster's that launchpad:workflow:submit reads from.
  */
-export const INSTANCE_CREATE_APIS = ['kubernetes', 'argocd'] as const;
+export function createPullRequestBranch(slug: string): string {
+  return `launchpad/create-${slug}`;
+}
 
 /** The generated secrets of a new instance (config keys Launchpad's stack reads). */
 const GENERATED_SECRETS = ['MYSQL_PASSWORD', 'MONGODB_PASSWORD'] as const;
@@ -214,8 +216,9 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
         key: `validate-${slug}`,
         fn: async () => {
           validatedNow = true;
-          // First: the availability check below already asks the Kubernetes API.
-          assertClusterCredentials(cluster, INSTANCE_CREATE_APIS);
+          // First: the availability check below already asks the Kubernetes
+          // API. ArgoCD only for a commit (launchpad-node's instanceCreateApis).
+          assertClusterCredentials(cluster, instanceCreateApis(publishAs));
           // The check the form's live availability makes (launchpad-node).
           const availability = await checkInstanceAvailability({
             clusters,
@@ -443,7 +446,7 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
 
       const { repository } = cluster;
       const repoName = `${repository.owner}/${repository.repo}`;
-      const pullRequestBranch = `launchpad/create-${slug}`;
+      const pullRequestBranch = createPullRequestBranch(slug);
       const published = await ctx.checkpoint({
         key: `publish-${slug}`,
         fn: async () => {

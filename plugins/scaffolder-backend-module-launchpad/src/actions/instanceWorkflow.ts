@@ -14,6 +14,7 @@ import {
   kubernetesError,
   type LaunchpadCluster,
 } from '@internal/plugin-launchpad-node';
+import { createPullRequestBranch } from './instanceCreate';
 import {
   instanceLabels,
   readConfigYaml,
@@ -143,6 +144,22 @@ export async function prepareInstanceWorkflow(
   },
 ): Promise<PreparedWorkflow> {
   const { slug, template } = request;
+  // config.yml holds the passwords: only the instance's own pull request
+  // (new-openedx-instance, before the merge) or the cluster's branch, never
+  // a branch anyone with push access could have written.
+  if (
+    request.branch &&
+    request.branch !== cluster.repository.branch &&
+    request.branch !== createPullRequestBranch(slug)
+  ) {
+    throw new InputError(
+      `branch "${
+        request.branch
+      }" is not one launchpad:workflow:submit reads: the cluster's branch "${
+        cluster.repository.branch
+      }" or the pull request branch "${createPullRequestBranch(slug)}"`,
+    );
+  }
   const branch =
     request.branch && request.branch !== cluster.repository.branch
       ? request.branch

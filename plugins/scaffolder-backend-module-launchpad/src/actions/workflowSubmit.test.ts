@@ -154,6 +154,43 @@ describe('launchpad:workflow:submit (against the sandbox)', () => {
     expect(deps.auditor.createEvent).not.toHaveBeenCalled();
   }, 30_000);
 
+  it("reads config.yml only from the cluster's branch or the instance's create pull request branch", async () => {
+    const { action, deps } = build();
+    const base = {
+      cluster: 'staging',
+      slug: 'physics-101',
+      template: 'mysql-provision-template',
+    };
+    const requests = `${env.sandbox.adminUrl}/requests`;
+    await fetch(requests, { method: 'DELETE' });
+    for (const branch of ['feature/passwords', 'launchpad/create-demo']) {
+      for (const isDryRun of [false, true]) {
+        await expect(
+          action.handler(
+            actionContext(action, { ...base, branch }, { isDryRun }).ctx,
+          ),
+        ).rejects.toMatchObject({
+          name: 'InputError',
+          message: `branch "${branch}" is not one launchpad:workflow:submit reads: the cluster's branch "${
+            env.clusters.get('staging').repository.branch
+          }" or the pull request branch "launchpad/create-physics-101"`,
+        });
+      }
+    }
+    // Refused before asking anything of GitHub or the cluster.
+    const counts = (await (await fetch(requests)).json()) as { total: number };
+    expect(counts.total).toBe(0);
+    expect(deps.auditor.createEvent).not.toHaveBeenCalled();
+    // The cluster's own branch, named, is the default.
+    const { ctx, outputs } = actionContext(
+      action,
+      { ...base, branch: env.clusters.get('staging').repository.branch },
+      { isDryRun: true },
+    );
+    await action.handler(ctx);
+    expect(outputs.name).toBe('mysql-provision-physics-101');
+  }, 30_000);
+
   it('fails with the failing step and its message; a retry after the fix resubmits once and a further retry submits nothing', async () => {
     const { action, deps } = build();
     const { checkpoint } = memoryCheckpoint();

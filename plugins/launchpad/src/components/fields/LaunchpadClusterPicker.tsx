@@ -25,11 +25,21 @@ function label(cluster: LaunchpadClusterSummary): string {
     : `${name} · ${cluster.environment} · ${cluster.domain}`;
 }
 
+/** The warning for a cluster that can take a pull request but not a commit. */
+function commitNeeds(cluster: LaunchpadClusterSummary): string {
+  return `publishing as a commit needs ${cluster.missingCredentials.join(
+    ', ',
+  )} (a pull request does not)`;
+}
+
 /**
  * `ui:field: LaunchpadClusterPicker`: one of `launchpad.clusters` (from the
  * `launchpad` backend, so it works before the catalog has ingested anything).
- * The value is the cluster name. A cluster without its credentials is shown
- * but cannot be chosen.
+ * The value is the cluster name. A cluster without its Kubernetes
+ * credentials is shown but cannot be chosen; one without ArgoCD's
+ * (`missingCredentials` only) can, with a warning: publishing as a commit
+ * needs them (the template's sync step), a pull request does not. The
+ * publishAs field is on a later page, so this field cannot know which.
  */
 export function LaunchpadClusterPicker(
   props: FieldExtensionComponentProps<string>,
@@ -61,7 +71,13 @@ export function LaunchpadClusterPicker(
   const helper = error
     ? `Could not list the clusters: ${error.message}`
     : rawErrors[0] ??
-      (selected ? `Hosts end in .${selected.domain}` : schema.description);
+      (selected
+        ? `Hosts end in .${selected.domain}${
+            selected.missingCredentials.length > 0
+              ? `; ${commitNeeds(selected)}`
+              : ''
+          }`
+        : schema.description);
   return (
     <FormControl
       fullWidth
@@ -85,8 +101,10 @@ export function LaunchpadClusterPicker(
             disabled={!cluster.hasCredentials}
           >
             {label(cluster)}
-            {!cluster.hasCredentials &&
-              ` — no credentials (${cluster.missingCredentials.join(', ')})`}
+            {!cluster.hasCredentials
+              ? ` — no credentials (${cluster.missingCredentials.join(', ')})`
+              : cluster.missingCredentials.length > 0 &&
+                ` — ${commitNeeds(cluster)}`}
           </MenuItem>
         ))}
       </Select>
@@ -96,7 +114,11 @@ export function LaunchpadClusterPicker(
   );
 }
 
-/** The scaffolder's check on Next: a configured cluster whose credentials are all there. */
+/**
+ * The scaffolder's check on Next: a configured cluster that can take a new
+ * instance (its Kubernetes credentials; ArgoCD's is the create action's check
+ * once publishAs is known).
+ */
 export const launchpadClusterValidation: CustomFieldValidator<string> = async (
   value,
   validation,

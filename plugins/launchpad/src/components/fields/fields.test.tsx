@@ -282,6 +282,43 @@ describe('LaunchpadClusterPicker', () => {
     expect(production).toHaveAttribute('aria-disabled', 'true');
   });
 
+  it('offers a cluster without ArgoCD with a warning that a commit needs it; validation lets it through', async () => {
+    const api = fakeApi();
+    const [staging, production] = CLUSTERS;
+    api.listClusters.mockResolvedValue([
+      { ...staging, missingCredentials: ['argocd'] },
+      production,
+    ]);
+    const values = await renderField(api, {
+      field: LaunchpadClusterPicker,
+      name: 'cluster',
+      title: 'Cluster',
+      initial: {},
+    });
+    // Still the one usable cluster: chosen without asking.
+    await waitFor(() => expect(values().cluster).toBe('staging'), slow);
+    expect(
+      screen.getByText(
+        'Hosts end in .staging.learn.acme.test; publishing as a commit needs argocd (a pull request does not)',
+      ),
+    ).toBeVisible();
+    await userEvent.click(screen.getByRole('button', { name: /Staging/ }));
+    const option = within(screen.getByRole('listbox')).getByRole('option', {
+      name: /Staging/,
+    });
+    expect(option).toHaveTextContent(
+      'publishing as a commit needs argocd (a pull request does not)',
+    );
+    expect(option).not.toHaveAttribute('aria-disabled', 'true');
+    const errors: string[] = [];
+    await launchpadClusterValidation(
+      'staging',
+      { addError: (e: string) => errors.push(e) } as never,
+      { apiHolder: holder(api), formData: {}, schema: {} },
+    );
+    expect(errors).toEqual([]);
+  });
+
   it('validation refuses an unknown cluster and one without credentials', async () => {
     const api = fakeApi();
     const run = async (cluster: string) => {
