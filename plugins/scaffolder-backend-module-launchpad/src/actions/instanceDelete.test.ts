@@ -1,3 +1,8 @@
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import type {
+  ArgoCdApplication,
+  ArgoCdClient,
+} from '@internal/plugin-launchpad-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
   actionContext,
@@ -7,7 +12,7 @@ import {
   useActionSandbox,
   whileAdvancing,
 } from '../__testUtils__';
-import { createInstanceDeleteAction } from './instanceDelete';
+import { createInstanceDeleteAction, findApplication } from './instanceDelete';
 import { examples } from './instanceDelete.examples';
 
 const ARGO = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' };
@@ -390,4 +395,59 @@ describe('launchpad:instance:delete (against the sandbox)', () => {
       expect.stringMatching(/^A run would be refused: No MySQL or MongoDB/),
     );
   }, 30_000);
+});
+
+describe('findApplication (a stubbed ArgoCD client)', () => {
+  const notFound = () =>
+    new NotFoundError('applications.argoproj.io not found');
+  const client = (list: () => Promise<ArgoCdApplication[]>) =>
+    ({
+      getApplication: jest.fn(async () => {
+        throw notFound();
+      }),
+      listApplications: jest.fn(list),
+    } as unknown as ArgoCdClient);
+
+  it('reads a list-by-name NotFound (ArgoCD before PR #12985, FilterByName) as absent', async () => {
+    const argocd = client(async () => {
+      throw notFound();
+    });
+    await expect(
+      findApplication(argocd, 'gone-staging', 'default'),
+    ).resolves.toEqual({ exists: false, project: 'default' });
+    expect(argocd.listApplications).toHaveBeenCalledWith({
+      name: 'gone-staging',
+    });
+  });
+
+  it('reads an empty list as absent, finds one in another project, and keeps other list errors', async () => {
+    await expect(
+      findApplication(
+        client(async () => []),
+        'gone-staging',
+        'default',
+      ),
+    ).resolves.toEqual({ exists: false, project: 'default' });
+    await expect(
+      findApplication(
+        client(async () => [
+          {
+            metadata: { name: 'demo-staging' },
+            spec: { project: 'team-a' },
+          } as ArgoCdApplication,
+        ]),
+        'demo-staging',
+        'default',
+      ),
+    ).resolves.toEqual({ exists: true, project: 'team-a' });
+    await expect(
+      findApplication(
+        client(async () => {
+          throw new NotAllowedError('permission denied');
+        }),
+        'demo-staging',
+        'default',
+      ),
+    ).rejects.toMatchObject({ name: 'NotAllowedError' });
+  });
 });

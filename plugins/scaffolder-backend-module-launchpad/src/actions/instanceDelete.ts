@@ -187,23 +187,29 @@ async function exists(
  * NotAllowedError here (a token that may not read it), never "gone". A 404
  * also answers an Application in another project than the one named, so a
  * 404 is confirmed by listing by name (List leaves out only what the token
- * may not see): an Application found there is in its own project.
+ * may not see): an Application found there is in its own project. ArgoCD
+ * before argo-cd PR #12985 filtered that list with FilterByName, which
+ * answers a missing name gRPC NotFound (404) rather than an empty list: absent
+ * too.
  */
-async function findApplication(
+export async function findApplication(
   argocd: ArgoCdClient,
   name: string,
   project: string,
 ): Promise<{ exists: boolean; project: string }> {
+  const isNotFound = (error: unknown) =>
+    error instanceof Error && error.name === 'NotFoundError';
   try {
     await argocd.getApplication(name, { project });
     return { exists: true, project };
   } catch (error) {
-    if (!(error instanceof Error) || error.name !== 'NotFoundError')
-      throw error;
+    if (!isNotFound(error)) throw error;
   }
-  const listed = (await argocd.listApplications({ name })).find(
-    a => a.metadata.name === name,
-  );
+  const apps = await argocd.listApplications({ name }).catch(error => {
+    if (!isNotFound(error)) throw error;
+    return [];
+  });
+  const listed = apps.find(a => a.metadata.name === name);
   return listed
     ? { exists: true, project: applicationProject(listed) }
     : { exists: false, project };
