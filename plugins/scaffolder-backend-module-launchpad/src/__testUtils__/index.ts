@@ -183,6 +183,13 @@ export function actionContext<I extends JsonObject, O extends JsonObject>(
   overrides: Partial<ActionContext<I, O>> = {},
 ) {
   const logger = mockServices.logger.mock();
+  // DEBUG_LINES=1: the action's log as it happens (a test that hangs shows where).
+  if (process.env.DEBUG_LINES) {
+    for (const level of ['info', 'warn', 'error'] as const)
+      (logger[level] as jest.Mock).mockImplementation((m: unknown) =>
+        process.stderr.write(`[${level}] ${String(m)}\n`),
+      );
+  }
   const outputs: Record<string, unknown> = {};
   // createMockActionContext (0.3.x) takes only input, logger, secrets,
   // templateInfo, workspacePath, task and user from its options: the rest

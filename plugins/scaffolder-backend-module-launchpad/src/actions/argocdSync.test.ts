@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import { NotFoundError } from '@backstage/errors';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
@@ -7,7 +8,7 @@ import {
   useActionSandbox,
   whileAdvancing,
 } from '../__testUtils__';
-import { createArgocdSyncAction } from './argocdSync';
+import { createArgocdSyncAction, waitSyncedHealthy } from './argocdSync';
 import { examples } from './argocdSync.examples';
 
 describe('launchpad:argocd:sync (against the sandbox)', () => {
@@ -117,4 +118,47 @@ describe('launchpad:argocd:sync (against the sandbox)', () => {
       await setProject('default');
     }
   }, 30_000);
+});
+
+describe('waitSyncedHealthy and the revision it waits for', () => {
+  const app = (compared: string, operated: string) =>
+    ({
+      metadata: { name: 'fleet-b-staging' },
+      spec: {},
+      status: {
+        sync: { status: 'Synced', revision: compared },
+        health: { status: 'Healthy' },
+        operationState: {
+          phase: 'Succeeded',
+          operation: { sync: { revision: operated } },
+          syncResult: { revision: operated },
+        },
+      },
+    } as never);
+  const wait = (answer: unknown, timeoutMs: number) =>
+    waitSyncedHealthy({
+      argocd: {
+        uiUrl: 'https://argocd.example',
+        getApplication: async () => answer,
+      } as never,
+      name: 'fleet-b-staging',
+      logger: mockServices.logger.mock(),
+      timeoutMs,
+      pollMs: 5,
+      revision: 'ours',
+    });
+
+  it('is done when its sync operation synced our commit, though a later commit on the branch moved the compared revision on', async () => {
+    await expect(
+      wait(app('theirs-newer', 'ours'), 5_000),
+    ).resolves.toMatchObject({
+      status: { sync: { revision: 'theirs-newer' } },
+    });
+  });
+
+  it('keeps waiting while neither the compared revision nor the last operation is our commit', async () => {
+    await expect(wait(app('older', 'older'), 50)).rejects.toThrow(
+      /Timed out after 50 ms waiting for fleet-b-staging/,
+    );
+  });
 });

@@ -274,12 +274,21 @@ export async function waitSyncedHealthy(options: {
       options.logger.info(state);
       last = state;
     }
+    // At the commit just made: the compared revision is it, or the last
+    // operation synced it. Another instance's commit on the branch (a fleet
+    // wave) moves a Synced Application's compared revision past ours at
+    // ArgoCD's next refresh, and that newer head contains our commit.
+    const atRevision =
+      options.revision === undefined ||
+      app.status?.sync?.revision === options.revision ||
+      (phase === 'Succeeded' &&
+        (operation?.syncResult?.revision ??
+          operation?.operation?.sync?.revision) === options.revision);
     const running =
       Boolean(app.operation) ||
       phase === 'Running' ||
       phase === 'Terminating' ||
-      (options.revision !== undefined &&
-        app.status?.sync?.revision !== options.revision);
+      !atRevision;
     if (!running && (phase === 'Failed' || phase === 'Error')) {
       throw new Error(
         `Sync of ${name} ${phase}: ${
