@@ -49,12 +49,12 @@ const COALESCE_MS = 250;
 
 /**
  * Writes what the status watches see into the history tables: each Workflow
- * run (created → running → its final phase, with the failing step) and each
- * change of an Application's sync or health. Runs on every replica; the
- * store's keys make the second replica's writes no-ops. Only changes are
- * written: an in-memory fingerprint per object skips unchanged ones, and
- * after a restart the last recorded ArgoCD states are read back so a restart
- * is not mistaken for a transition.
+ * run (created → running, suspended and resumed → its final phase, with the
+ * failing step) and each change of an Application's sync or health. Runs on
+ * every replica; the store's keys make the second replica's writes no-ops.
+ * Only changes are written: an in-memory fingerprint per object skips
+ * unchanged ones, and after a restart the last recorded ArgoCD states are
+ * read back so a restart is not mistaken for a transition.
  */
 export class HistoryRecorder {
   private readonly workflowMarks = new Map<string, string>();
@@ -154,13 +154,18 @@ export class HistoryRecorder {
         finishedAt: derived.finishedAt,
         failedStep: failed?.name,
         message: failed?.message ?? derived.message,
+        suspended: derived.suspended,
+        nodesOffloaded: derived.nodesOffloaded,
       };
+      // Suspending or resuming leaves the phase Running: the flags are part of the mark.
       const mark = JSON.stringify([
         record.phase,
         record.startedAt,
         record.finishedAt,
         record.failedStep,
         record.message,
+        record.suspended,
+        record.nodesOffloaded,
       ]);
       if (this.workflowMarks.get(uid) !== mark) changed.push({ record, mark });
     }

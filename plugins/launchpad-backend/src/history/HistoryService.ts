@@ -43,6 +43,9 @@ export class HistoryService {
           durationSeconds: duration(r.startedAt, r.finishedAt),
           failedStep: r.failedStep,
           message: r.message,
+          // Only when set, as the type says.
+          ...(r.suspended && { suspended: true }),
+          ...(r.nodesOffloaded && { nodesOffloaded: true }),
         }),
       ),
       ...transitions.map(

@@ -16,6 +16,10 @@ export interface WorkflowRunRecord {
   finishedAt?: string;
   failedStep?: string;
   message?: string;
+  /** Waits for `argo resume` or an approval (deriveWorkflowStatus). */
+  suspended?: boolean;
+  /** Its node status is in Argo's database: no failed step can be named. */
+  nodesOffloaded?: boolean;
 }
 
 export interface ArgocdState {
@@ -66,6 +70,8 @@ export class HistoryStore {
       finished_at: r.finishedAt ?? null,
       failed_step: r.failedStep?.slice(0, 255) ?? null,
       message: r.message ?? null,
+      suspended: r.suspended ?? false,
+      nodes_offloaded: r.nodesOffloaded ?? false,
       updated_at: now,
     }));
     // Chunks keep SQLite under its bound-variable limit.
@@ -79,6 +85,8 @@ export class HistoryStore {
           'finished_at',
           'failed_step',
           'message',
+          'suspended',
+          'nodes_offloaded',
           'updated_at',
         ]);
     }
@@ -154,6 +162,9 @@ export class HistoryStore {
       finishedAt: r.finished_at ?? undefined,
       failedStep: r.failed_step ?? undefined,
       message: r.message ?? undefined,
+      // SQLite answers 0/1, PostgreSQL false/true.
+      suspended: Boolean(r.suspended),
+      nodesOffloaded: Boolean(r.nodes_offloaded),
     }));
   }
 

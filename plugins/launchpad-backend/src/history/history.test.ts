@@ -23,7 +23,9 @@ import {
   TEST_CACHE_TIMING,
 } from '../__testUtils__/sandboxSuite';
 import { HistoryRecorder } from './HistoryRecorder';
+import { HistoryService } from './HistoryService';
 import { HistoryStore } from './HistoryStore';
+import type { KindName, Slim } from '../status/kinds';
 
 const databases = historyTestDatabases();
 
@@ -86,6 +88,170 @@ describe.each(databases.eachSupportedId())('history on %s', databaseId => {
     expect(await store.prune(Date.now() + 1)).toBe(2);
     expect(await store.transitions('staging', 'chem-201-staging')).toEqual([]);
     expect(await store.workflowRuns('staging', 'chem-201')).toEqual([]);
+  });
+
+  it('records a Workflow suspended then resumed, and an offloaded run, and serves them', async () => {
+    // A cache of what a watch would hold: the recorder reads list() and onChange().
+    let workflows: Slim[] = [];
+    const listeners = new Set<(kind: KindName) => void>();
+    const cache = {
+      list: (kind: KindName) => (kind === 'workflows' ? workflows : []),
+      onChange: (listener: (kind: KindName) => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    } as unknown as ClusterStatusCache;
+    const change = (next: Slim[]) => {
+      workflows = next;
+      for (const listener of listeners) listener('workflows');
+    };
+    const store = await HistoryStore.create(databaseOf(suite.knex));
+    let clock = 1_000;
+    const recorder = new HistoryRecorder(
+      new Map([['staging', cache]]),
+      store,
+      mockServices.logger.mock(),
+      () => clock,
+    );
+    const recorded = jest.fn();
+    recorder.onRecorded(recorded);
+    const workflow = (
+      spec: Record<string, unknown>,
+      status: Record<string, unknown>,
+    ): Slim => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: {
+        uid: 'wf-1',
+        name: 'mysql-provision-chem-201',
+        namespace: 'chem-201',
+      },
+      spec: {
+        workflowTemplateRef: { name: 'mysql-provision-template' },
+        ...spec,
+      },
+      status: { startedAt: '2026-12-01T10:00:00Z', ...status },
+    });
+    const row = async () =>
+      (await suite.knex('launchpad_workflow_runs').where({ uid: 'wf-1' })).map(
+        r => ({
+          phase: r.phase,
+          suspended: Boolean(r.suspended),
+          nodesOffloaded: Boolean(r.nodes_offloaded),
+          updatedAt: Number(r.updated_at),
+        }),
+      );
+    const step = async (next: Slim[]) => {
+      clock += 1_000;
+      change(next);
+      await recorder.flush();
+      return row();
+    };
+    recorder.start();
+    try {
+      expect(await step([workflow({}, { phase: 'Running' })])).toEqual([
+        {
+          phase: 'Running',
+          suspended: false,
+          nodesOffloaded: false,
+          updatedAt: 2_000,
+        },
+      ]);
+      // `argo suspend` sets spec.suspend; the phase stays Running.
+      expect(
+        await step([workflow({ suspend: true }, { phase: 'Running' })]),
+      ).toEqual([
+        {
+          phase: 'Running',
+          suspended: true,
+          nodesOffloaded: false,
+          updatedAt: 3_000,
+        },
+      ]);
+      // Nothing changed: nothing written.
+      expect(
+        await step([workflow({ suspend: true }, { phase: 'Running' })]),
+      ).toEqual([
+        expect.objectContaining({ suspended: true, updatedAt: 3_000 }),
+      ]);
+      // Resumed, then waiting at an approval step (a Suspend node Running), then on.
+      expect(await step([workflow({}, { phase: 'Running' })])).toEqual([
+        expect.objectContaining({ suspended: false, updatedAt: 5_000 }),
+      ]);
+      const approval = {
+        'wf-1-1': { type: 'Suspend', phase: 'Running', displayName: 'approve' },
+      };
+      expect(
+        await step([workflow({}, { phase: 'Running', nodes: approval })]),
+      ).toEqual([
+        expect.objectContaining({ suspended: true, updatedAt: 6_000 }),
+      ]);
+      expect(
+        await step([
+          workflow(
+            {},
+            {
+              phase: 'Running',
+              nodes: {
+                'wf-1-1': { ...approval['wf-1-1'], phase: 'Succeeded' },
+              },
+            },
+          ),
+        ]),
+      ).toEqual([
+        expect.objectContaining({ suspended: false, updatedAt: 7_000 }),
+      ]);
+      expect(recorded).toHaveBeenCalledTimes(5);
+      expect(recorded).toHaveBeenLastCalledWith({
+        cluster: 'staging',
+        namespace: 'chem-201',
+      });
+
+      const history = new HistoryService(store);
+      const target = {
+        entityRef: 'component:staging/chem-201',
+        cluster: 'staging',
+        namespace: 'chem-201',
+      };
+      await step([workflow({ suspend: true }, { phase: 'Running' })]);
+      expect((await history.instanceHistory(target)).items).toEqual([
+        expect.objectContaining({
+          type: 'workflow',
+          phase: 'Running',
+          suspended: true,
+        }),
+      ]);
+      // Failed with its nodes in Argo's database: no step to name, flagged instead.
+      expect(
+        await step([
+          workflow(
+            {},
+            {
+              phase: 'Failed',
+              finishedAt: '2026-12-01T10:05:00Z',
+              message: 'child failed',
+              offloadNodeStatusVersion: 'fnv:123',
+            },
+          ),
+        ]),
+      ).toEqual([
+        expect.objectContaining({
+          phase: 'Failed',
+          suspended: false,
+          nodesOffloaded: true,
+        }),
+      ]);
+      const [entry] = (await history.instanceHistory(target)).items;
+      expect(entry).toMatchObject({
+        phase: 'Failed',
+        message: 'child failed',
+        nodesOffloaded: true,
+        failedStep: undefined,
+      });
+      expect(entry).not.toHaveProperty('suspended');
+    } finally {
+      await recorder.stop();
+    }
   });
 
   it('records workflow runs and ArgoCD transitions from the watches, kept after the objects are gone', async () => {

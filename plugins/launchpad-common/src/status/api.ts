@@ -157,6 +157,10 @@ export type InstanceHistoryEntry =
       durationSeconds?: number;
       failedStep?: string;
       message?: string;
+      /** Waiting for `argo resume` or an approval while its phase stays Running (as `InstanceWorkflowRun.suspended`); absent when not. */
+      suspended?: boolean;
+      /** Its node status was in Argo's database, so no failed step could be named (as `InstanceWorkflowRun.nodesOffloaded`); absent when not. */
+      nodesOffloaded?: boolean;
     }
   | {
       type: 'argocd';

@@ -165,6 +165,75 @@ describe('HistoryCard', () => {
     ).toBeVisible();
   });
 
+  it('shows a suspended run as Suspended and says where an offloaded run keeps its steps', async () => {
+    const run = (fields: Partial<TimelineEntry>, minutes: number) =>
+      ({
+        type: 'workflow',
+        at: minutesAgo(minutes),
+        startedAt: minutesAgo(minutes),
+        phase: 'Running',
+        ...fields,
+      } as TimelineEntry);
+    await render(
+      historyResponse([
+        run(
+          {
+            name: 'mysql-provision-demo',
+            template: 'mysql-provision-template',
+            suspended: true,
+          },
+          4,
+        ),
+        run(
+          {
+            name: 'storage-provision-demo',
+            template: 'storage-provision-template',
+            phase: 'Failed',
+            finishedAt: minutesAgo(6),
+            message: 'child failed',
+            nodesOffloaded: true,
+          },
+          8,
+        ),
+        // Suspended once, finished since: its phase, no note.
+        run(
+          {
+            name: 'mongodb-provision-demo',
+            template: 'mongodb-provision-template',
+            phase: 'Succeeded',
+            finishedAt: minutesAgo(10),
+            suspended: true,
+            nodesOffloaded: true,
+          },
+          12,
+        ),
+      ]),
+    );
+    expect(await screen.findByLabelText('Summary', {}, slow)).toHaveTextContent(
+      'provisioned → bucket provision failed → MySQL provision suspended at 08:56',
+    );
+    const [suspended, offloaded, done] = await timelineItems();
+    const chip = within(suspended).getByLabelText('Phase: Suspended');
+    // The Workloads card's level: a warning, not running.
+    expect(within(chip).getByText('Suspended')).toBeVisible();
+    expect(chip.querySelector('[aria-label="Status warning"]')).not.toBeNull();
+    expect(
+      within(suspended).getByText(
+        'Running, waits for argo resume (or an approval)',
+      ),
+    ).toBeVisible();
+    expect(within(suspended).getByText('running for 4 min')).toBeVisible();
+    expect(within(offloaded).getByLabelText('Phase: Failed')).toBeVisible();
+    expect(within(offloaded).getByText('child failed')).toBeVisible();
+    expect(
+      within(offloaded).getByText(
+        "Steps offloaded to Argo's database: see them in the Argo UI",
+      ),
+    ).toBeVisible();
+    expect(within(done).getByLabelText('Phase: Succeeded')).toBeVisible();
+    expect(within(done).queryByText(/argo resume|offloaded/)).toBeNull();
+  });
+
   it('shows the history while the cluster is not answering, without the links the status gives', async () => {
     await render(historyResponse(newInstanceHistory()), { status: 'fails' });
     const items = await timelineItems();

@@ -37,6 +37,7 @@ import {
   entryLevel,
   entryPhase,
   formatClock,
+  isSuspendedRun,
   milestone,
   secondsBetween,
   storyOf,
@@ -132,6 +133,7 @@ function WorkflowContent(props: { entry: WorkflowEntry; now: string }) {
     entry.durationSeconds ?? secondsBetween(entry.startedAt, entry.finishedAt);
   const running = !entry.finishedAt && entry.phase === 'Running';
   const failed = entry.phase === 'Failed' || entry.phase === 'Error';
+  const suspended = isSuspendedRun(entry);
   const runningFor = running ? secondsBetween(entry.startedAt, now) : undefined;
   return (
     <>
@@ -158,6 +160,19 @@ function WorkflowContent(props: { entry: WorkflowEntry; now: string }) {
             : entry.message}
         </Details>
       )}
+      {suspended && (
+        <Details>
+          {entry.phase || 'Pending'}, waits for argo resume (or an approval)
+        </Details>
+      )}
+      {/* As the Workloads card: offloaded nodes are in Argo's database, so no step named does not mean none failed. */}
+      {entry.nodesOffloaded &&
+        !entry.failedStep &&
+        entry.phase !== 'Succeeded' && (
+          <Details>
+            Steps offloaded to Argo's database: see them in the Argo UI
+          </Details>
+        )}
     </>
   );
 }

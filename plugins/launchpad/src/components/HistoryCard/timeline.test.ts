@@ -11,6 +11,7 @@ import {
   workflowTitle,
   type BuildEntry,
   type TimelineEntry,
+  type WorkflowEntry,
 } from './timeline';
 import {
   failedProvisionHistory,
@@ -81,6 +82,28 @@ describe('milestones', () => {
     const provisioned = newInstanceHistory().find(e => e.type === 'workflow')!;
     expect(milestone(provisioned)).toBe('provisioned');
     expect(entryLevel(provisioned)).toBe('ok');
+  });
+
+  it('reads a suspended run as Suspended, a warning, until it finishes', () => {
+    const run = (fields: Partial<WorkflowEntry>): WorkflowEntry => ({
+      type: 'workflow',
+      at: minutesAgo(1),
+      name: 'mysql-provision-demo',
+      template: 'mysql-provision-template',
+      phase: 'Running',
+      suspended: true,
+      ...fields,
+    });
+    expect(entryPhase(run({}))).toBe('Suspended');
+    expect(entryLevel(run({}))).toBe('warning');
+    expect(milestone(run({}))).toBe('MySQL provision suspended');
+    expect(milestone(run({ template: undefined }))).toBe('workflow suspended');
+    // Argo's phase once it is over, whatever spec.suspend still says.
+    expect(entryPhase(run({ phase: 'Succeeded' }))).toBe('Succeeded');
+    expect(entryLevel(run({ phase: 'Failed' }))).toBe('error');
+    expect(milestone(run({ phase: 'Succeeded' }))).toBe('provisioned');
+    expect(entryPhase(run({ suspended: undefined }))).toBe('Running');
+    expect(entryLevel(run({ suspended: false }))).toBe('running');
   });
 
   it("reads a build's GitHub status and conclusion", () => {

@@ -103,6 +103,16 @@ function buildOutcome(entry: BuildEntry): Outcome {
   return 'pending';
 }
 
+/**
+ * A run waiting for `argo resume` or an approval: suspended (spec.suspend or a
+ * Suspend step running, as deriveWorkflowStatus reads Argo's
+ * IsWorkflowSuspended) and not finished, since its phase stays Running.
+ */
+export function isSuspendedRun(entry: WorkflowEntry): boolean {
+  const outcome = workflowOutcome(entry.phase);
+  return !!entry.suspended && outcome !== 'succeeded' && outcome !== 'failed';
+}
+
 const OUTCOME_LEVEL: Record<Outcome, Level> = {
   succeeded: 'ok',
   failed: 'error',
@@ -126,6 +136,8 @@ const HEALTH_LEVEL: Record<string, Level> = {
 export function entryLevel(entry: TimelineEntry): Level {
   switch (entry.type) {
     case 'workflow':
+      // As the Workloads card: a suspended run waits on someone, a warning.
+      if (isSuspendedRun(entry)) return 'warning';
       return OUTCOME_LEVEL[workflowOutcome(entry.phase)];
     case 'build':
       return OUTCOME_LEVEL[buildOutcome(entry)];
@@ -140,9 +152,10 @@ export function entryLevel(entry: TimelineEntry): Level {
   }
 }
 
-/** The phase chip's text: Argo's phase, or the build's conclusion (status while it runs). */
+/** The phase chip's text: Argo's phase (Suspended while a run waits), or the build's conclusion (status while it runs). */
 export function entryPhase(entry: WorkflowEntry | BuildEntry): string {
-  if (entry.type === 'workflow') return entry.phase || 'Pending';
+  if (entry.type === 'workflow')
+    return isSuspendedRun(entry) ? 'Suspended' : entry.phase || 'Pending';
   const raw = entry.conclusion ?? (entry.status || 'queued');
   const text = raw.replace(/_/g, ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -187,11 +200,16 @@ export function milestone(entry: TimelineEntry): string {
       const purpose = workflowPurpose(entry.template);
       const outcome = workflowOutcome(entry.phase);
       if (!purpose) {
-        return outcome === 'succeeded' ? 'workflow ran' : `workflow ${outcome}`;
+        if (outcome === 'succeeded') return 'workflow ran';
+        return isSuspendedRun(entry)
+          ? 'workflow suspended'
+          : `workflow ${outcome}`;
       }
       if (outcome === 'succeeded') return `${purpose.action}ed`;
       if (outcome === 'failed')
         return `${purpose.resource} ${purpose.action} failed`;
+      if (isSuspendedRun(entry))
+        return `${purpose.resource} ${purpose.action} suspended`;
       return `${purpose.action}ing`;
     }
     case 'build': {
