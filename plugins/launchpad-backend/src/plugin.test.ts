@@ -122,6 +122,53 @@ describe('launchpad backend: status API against the sandbox', () => {
     ).toBe(404);
   });
 
+  it('answers wrong input with a 400 or 404 naming the field and value, never an empty body or a silent 200', async () => {
+    const get = (path: string) =>
+      request(server).get(`/api/launchpad${path}`).set(auth);
+    const message = async (res: Promise<request.Response>, code: number) => {
+      const r = await res;
+      expect(r.status).toBe(code);
+      expect(r.body.error.name).toBeDefined();
+      return r.body.error.message as string;
+    };
+    expect(await message(get('/fleet?limit=1&limit=2'), 400)).toContain(
+      'limit is given 2 times',
+    );
+    expect(
+      await message(get('/clusters/staging/availability?slug=a&slug=b'), 400),
+    ).toContain('slug is given 2 times');
+    expect(await message(get('/fleet?status=degraded'), 400)).toContain(
+      'unknown "status"',
+    );
+    expect(await message(get('/fleet?sort=bogus'), 400)).toContain(
+      'sort "bogus"',
+    );
+    expect(
+      await message(get('/clusters/staging/fleet?cluster=production'), 400),
+    ).toContain('cluster "production"');
+    expect(
+      await message(get('/instances/component:staging/demo/status'), 400),
+    ).toContain('namespace "component:staging"');
+    expect(await message(get('/instances/demo/status'), 404)).toContain(
+      'No route GET /instances/demo/status',
+    );
+    const notJson = await request(server)
+      .post('/api/launchpad/instances/staging/demo/sync')
+      .set(auth)
+      .set('content-type', 'application/json')
+      .send('{not json');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.name).toBe('InputError');
+    // curl -d without a content-type: refused, not a sync with its options dropped.
+    const form = await request(server)
+      .post('/api/launchpad/instances/staging/demo/sync')
+      .set(auth)
+      .type('form')
+      .send('prune=true');
+    expect(form.status).toBe(400);
+    expect(form.body.error.message).toContain('application/json');
+  });
+
   it('shows each seeded state on the instance status', async () => {
     const demo = await status('staging/demo');
     expect(demo.argocd).toMatchObject({

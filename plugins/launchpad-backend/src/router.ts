@@ -49,7 +49,7 @@ export interface RouterOptions {
 
 /** A query parameter given once, repeated, or comma-separated: its values. */
 const commaList = z
-  .union([z.string(), z.array(z.string())])
+  .union([z.string(), z.array(z.string())], { error: 'is not a plain value' })
   .optional()
   .transform(v =>
     v === undefined
@@ -60,19 +60,27 @@ const commaList = z
 const listParam = <T extends string>(values: readonly [T, ...T[]]) =>
   commaList.pipe(z.array(z.enum(values)));
 
-const fleetQuery = z.object({
-  cluster: commaList,
-  filter: listParam(FLEET_FILTERS as unknown as readonly [string, ...string[]]),
-  q: z.string().max(200).optional(),
-  sort: z.enum(FLEET_SORT_KEYS).optional(),
-  order: z.enum(['asc', 'desc']).optional(),
-  offset: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
+// Strict: a misspelt parameter (`?status=degraded`) is refused, not ignored
+// into an unfiltered 200.
+const fleetQuery = z
+  .object({
+    cluster: commaList,
+    filter: listParam(
+      FLEET_FILTERS as unknown as readonly [string, ...string[]],
+    ),
+    q: z.string().max(200).optional(),
+    sort: z.enum(FLEET_SORT_KEYS).optional(),
+    order: z.enum(['asc', 'desc']).optional(),
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();
 
-const historyQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
+const historyQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
 
 const syncBody = z
   .object({
@@ -88,22 +96,89 @@ const refreshBody = z
 
 // The slug is checked by the availability itself (a reason naming the
 // field); here only its presence and a bound on what is echoed back.
-const availabilityQuery = z.object({
-  slug: z.string({ error: 'is required' }).min(1, 'is required').max(100),
-});
+const availabilityQuery = z
+  .object({
+    slug: z.string({ error: 'is required' }).min(1, 'is required').max(100),
+  })
+  .strict();
+
+/** Query parameters that take several values (repeated or comma-separated). */
+const MULTI_VALUED = new Set(['cluster', 'filter']);
+
+/** The value at an issue's path, for the message (bounded: it is echoed back). */
+function valueAt(value: unknown, path: PropertyKey[]): string | undefined {
+  let v: unknown = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  if (v === undefined) return undefined;
+  const text = typeof v === 'string' ? v : JSON.stringify(v);
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+}
 
 function parse<T extends z.ZodTypeAny>(
   schema: T,
   value: unknown,
   where: string,
 ): z.infer<T> {
-  const result = schema.safeParse(value ?? {});
+  const input = value ?? {};
+  // Express's query parser makes `?limit=1&limit=2` an array and `?q[a]=b` an
+  // object: named here, not surfaced as "expected number, received NaN".
+  if (where === 'query' && schema instanceof z.ZodObject) {
+    for (const [key, v] of Object.entries(input as Record<string, unknown>)) {
+      if (MULTI_VALUED.has(key) || !(key in schema.shape)) continue;
+      if (Array.isArray(v))
+        throw new InputError(
+          `Invalid query: ${key} is given ${v.length} times (${v
+            .map(x => JSON.stringify(x))
+            .join(', ')}); give it once`,
+        );
+      if (typeof v !== 'string')
+        throw new InputError(
+          `Invalid query: ${key} ${JSON.stringify(v)} is not a plain value`,
+        );
+    }
+  }
+  const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const field = issue.path.join('.') || where;
-    throw new InputError(`Invalid ${where}: ${field}: ${issue.message}`);
+    if (issue.code === 'unrecognized_keys') {
+      const known =
+        schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+      throw new InputError(
+        `Invalid ${where}: unknown ${issue.keys.map(k => `"${k}"`).join(', ')}${
+          known.length ? ` (known: ${known.join(', ')})` : ''
+        }`,
+      );
+    }
+    // A comma list's index is the value's, not the parameter's (filter.1).
+    const path = issue.path.filter(p => typeof p === 'string');
+    const field = path.join('.') || where;
+    const given = path.length ? valueAt(input, issue.path) : undefined;
+    throw new InputError(
+      `Invalid ${where}: ${field}${given ? ` ${given}` : ''}: ${issue.message}`,
+    );
   }
   return result.data;
+}
+
+/**
+ * A POST body must be JSON: express.json leaves any other content type
+ * undefined, which would read as `{}` and run a sync with the options dropped
+ * (curl -d sends form encoding unless told).
+ */
+function requireJsonBody(req: express.Request) {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) {
+    throw new InputError(
+      `Invalid body: send JSON with content-type: application/json (got ${
+        req.headers['content-type'] ?? 'no content-type'
+      })`,
+    );
+  }
 }
 
 export async function createRouter(
@@ -113,6 +188,22 @@ export async function createRouter(
     options;
   const router = Router();
   router.use(express.json());
+  // body-parser's own error (name SyntaxError, the raw body echoed) as
+  // Backstage's InputError.
+  router.use(
+    (
+      error: Error & { type?: string },
+      _req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      next(
+        error.type === 'entity.parse.failed'
+          ? new InputError(`Invalid body: not JSON: ${error.message}`)
+          : error,
+      );
+    },
+  );
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -124,6 +215,12 @@ export async function createRouter(
     name: string,
     credentials: BackstageCredentials,
   ): Promise<Entity> {
+    // `/instances/component:staging/demo/status`: the path takes the parts.
+    if (namespace.includes(':')) {
+      throw new InputError(
+        `Invalid path: namespace "${namespace}" is not a cluster name; the path is /instances/<cluster>/<slug>/…, e.g. /instances/staging/demo/status`,
+      );
+    }
     const ref = { kind: 'component', namespace, name };
     const entity = await catalog.getEntityByRef(ref, { credentials });
     if (!entity || entity.spec?.type !== ENTITY_TYPES.instance) {
@@ -199,7 +296,15 @@ export async function createRouter(
   ) {
     const credentials = await httpAuth.credentials(req);
     const query = parse(fleetQuery, req.query, 'query');
-    if (cluster) query.cluster = [cluster];
+    if (cluster) {
+      const other = query.cluster.find(c => c !== cluster);
+      if (other) {
+        throw new InputError(
+          `Invalid query: cluster "${other}" contradicts the path's cluster "${cluster}"; use /fleet?cluster= for several`,
+        );
+      }
+      query.cluster = [cluster];
+    }
     const known = new Set(clusters.list().map(c => c.name));
     const unknown = query.cluster.find(c => !known.has(c));
     if (unknown)
@@ -297,6 +402,7 @@ export async function createRouter(
   }
 
   router.post('/instances/:namespace/:name/sync', async (req, res) => {
+    requireJsonBody(req);
     const body = parse(syncBody, req.body, 'body');
     const { argocd, target, project } = await argocdOf(req, 'sync');
     const app = await argocd.sync(target.application!, { ...body, project });
@@ -311,6 +417,7 @@ export async function createRouter(
   });
 
   router.post('/instances/:namespace/:name/refresh', async (req, res) => {
+    requireJsonBody(req);
     const body = parse(refreshBody, req.body, 'body');
     const { argocd, target, project } = await argocdOf(req, 'refresh');
     const app = await argocd.refresh(target.application!, body.type, {
@@ -320,6 +427,20 @@ export async function createRouter(
       application: target.application,
       reconciledAt: app.status?.reconciledAt ?? null,
     });
+  });
+
+  // Anything else under the plugin: Backstage's error shape naming the route,
+  // not an empty 404 (`/instances/staging%2Fdemo/status`, a GET on sync). The
+  // `/.backstage` and `/.well-known` routes (actions registry, permissions) are
+  // left to their own routers.
+  router.use((req, _res, next) => {
+    if (req.path.startsWith('/.')) {
+      next();
+      return;
+    }
+    throw new NotFoundError(
+      `No route ${req.method} ${req.path} in the launchpad API; see plugins/launchpad-backend/README.md`,
+    );
   });
 
   return router;

@@ -208,6 +208,34 @@ describe('launchpad actions for agents (actions registry, MCP)', () => {
       expect(res.body.error.message).toContain('cluster "nowhere"');
     });
 
+    it('get-instance-status refuses a malformed or contradictory instance name by field and value', async () => {
+      const refused = async (input: object, text: string) => {
+        const res = await actionsApi(backend!).invoke(GET, input);
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toContain(text);
+      };
+      await refused({ entityRef: 'demo' }, 'entityRef "demo" names no cluster');
+      await refused({ entityRef: 'user:default/guest' }, 'is a user');
+      await refused(
+        { entityRef: 'component%3Astaging%2Fdemo' },
+        'is URL-encoded',
+      );
+      await refused({ cluster: 'moon', slug: 'demo' }, 'cluster "moon"');
+      await refused({ cluster: 'staging' }, 'cluster without slug');
+      await refused(
+        {
+          entityRef: 'component:staging/demo',
+          cluster: 'production',
+          slug: 'demo',
+        },
+        'name different instances',
+      );
+      // An unknown key is refused, not ignored (list-instances has no sort).
+      const sort = await actionsApi(backend!).invoke(LIST, { sort: 'name' });
+      expect(sort.status).toBe(400);
+      expect(JSON.stringify(sort.body.error)).toContain('sort');
+    });
+
     it('get-instance-status by entity ref and by cluster and slug', async () => {
       const [first] = seedInstanceEntities();
       const ref = `component:${first.metadata.namespace}/${first.metadata.name}`;

@@ -57,6 +57,15 @@ export function registerStatusActions(options: StatusActionsOptions) {
     credentials: BackstageCredentials,
   ) {
     const entityRef = instanceRef(input);
+    const cluster = parseEntityRef(entityRef).namespace;
+    const known = clusters.list().map(c => c.name);
+    if (!known.includes(cluster)) {
+      throw new InputError(
+        `cluster "${cluster}" of ${entityRef} is not in launchpad.clusters (known: ${known.join(
+          ', ',
+        )})`,
+      );
+    }
     const entity = await catalog.getEntityByRef(entityRef, { credentials });
     const target =
       entity?.spec?.type === ENTITY_TYPES.instance
@@ -73,28 +82,34 @@ export function registerStatusActions(options: StatusActionsOptions) {
     name: 'list-instances',
     title: 'List Open edX instances',
     description:
-      "Lists the Open edX instances the caller may see, with each one's ArgoCD sync and health, autoscaling, workloads, backup state, overall verdict and problems in words. Filter by cluster, by state (out-of-sync, degraded, at-max, crash-looping, backup-overdue, progressing, error) or by text; paged.",
+      "Lists the Open edX instances the caller may see, with each one's ArgoCD sync and health, autoscaling, workloads, backup state, overall verdict and problems in words. Filter by cluster, by state (out-of-sync, degraded, at-max, crash-looping, backup-overdue, progressing, error, drifted) or by text; paged.",
     visibilityPermission: launchpadStatusListPermission,
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
-        z.object({
-          cluster: z
-            .array(z.string())
-            .optional()
-            .describe('Cluster names from launchpad.clusters; all when absent'),
-          filter: z
-            .array(z.enum(FLEET_FILTERS))
-            .optional()
-            .describe('Only instances in every one of these states'),
-          q: z
-            .string()
-            .max(200)
-            .optional()
-            .describe('Text in the name, title or namespace'),
-          offset: z.number().int().min(0).default(0),
-          limit: z.number().int().min(1).max(200).default(50),
-        }),
+        z
+          .object({
+            cluster: z
+              .array(z.string())
+              .optional()
+              .describe(
+                'Cluster names from launchpad.clusters; all when absent',
+              ),
+            filter: z
+              .array(z.enum(FLEET_FILTERS))
+              .optional()
+              .describe('Only instances in every one of these states'),
+            q: z
+              .string()
+              .max(200)
+              .optional()
+              .describe('Text in the name, title or namespace'),
+            offset: z.number().int().min(0).default(0),
+            limit: z.number().int().min(1).max(200).default(50),
+          })
+          // An unknown key (sort, status) is refused, not ignored into an
+          // unfiltered answer; the JSON schema says additionalProperties: false.
+          .strict(),
       output: z =>
         z.object({
           totalCount: z
@@ -208,9 +223,11 @@ export function registerStatusActions(options: StatusActionsOptions) {
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
-        z.object({
-          ...instanceNaming(z),
-        }),
+        z
+          .object({
+            ...instanceNaming(z),
+          })
+          .strict(),
       output: z =>
         z.object({
           entityRef: z.string(),
@@ -282,10 +299,12 @@ export function registerStatusActions(options: StatusActionsOptions) {
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
-        z.object({
-          ...instanceNaming(z),
-          limit: z.number().int().min(1).max(500).default(50),
-        }),
+        z
+          .object({
+            ...instanceNaming(z),
+            limit: z.number().int().min(1).max(500).default(50),
+          })
+          .strict(),
       output: z =>
         z.object({
           entityRef: z.string(),
@@ -344,25 +363,58 @@ function instanceRef(input: {
   cluster?: string;
   slug?: string;
 }): string {
+  const byParts =
+    input.cluster && input.slug
+      ? stringifyEntityRef({
+          kind: 'component',
+          namespace: input.cluster,
+          name: input.slug,
+        })
+      : undefined;
   if (input.entityRef) {
-    try {
-      return stringifyEntityRef(
-        parseEntityRef(input.entityRef, { defaultKind: 'component' }),
-      );
-    } catch {
+    const given = input.entityRef;
+    const example = 'such as component:staging/chem-201';
+    if (/%[0-9a-f]{2}/i.test(given)) {
       throw new InputError(
-        `entityRef "${input.entityRef}" is not an entity ref such as component:staging/chem-201`,
+        `entityRef "${given}" is URL-encoded; send it as is, ${example}`,
       );
     }
+    let ref;
+    try {
+      ref = parseEntityRef(given, { defaultKind: 'component' });
+    } catch {
+      throw new InputError(
+        `entityRef "${given}" is not an entity ref ${example}`,
+      );
+    }
+    // Without a namespace the catalog's `default` would be looked up: an
+    // instance's namespace is always its cluster.
+    if (!given.includes('/')) {
+      throw new InputError(
+        `entityRef "${given}" names no cluster: give component:<cluster>/${ref.name}, ${example}`,
+      );
+    }
+    if (ref.kind.toLocaleLowerCase('en-US') !== 'component') {
+      throw new InputError(
+        `entityRef "${given}" is a ${ref.kind}; an Open edX instance is a component, ${example}`,
+      );
+    }
+    const entityRef = stringifyEntityRef(ref);
+    if ((input.cluster || input.slug) && byParts !== entityRef) {
+      throw new InputError(
+        `entityRef "${given}" and cluster/slug ${JSON.stringify({
+          cluster: input.cluster,
+          slug: input.slug,
+        })} name different instances; give one of them`,
+      );
+    }
+    return entityRef;
   }
-  if (input.cluster && input.slug) {
-    return stringifyEntityRef({
-      kind: 'component',
-      namespace: input.cluster,
-      name: input.slug,
-    });
-  }
-  throw new InputError('give entityRef, or cluster and slug');
+  if (byParts) return byParts;
+  let got = 'neither';
+  if (input.cluster) got = 'cluster without slug';
+  else if (input.slug) got = 'slug without cluster';
+  throw new InputError(`give entityRef, or cluster and slug (got ${got})`);
 }
 
 async function authorizeRead(
