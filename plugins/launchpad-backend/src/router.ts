@@ -112,7 +112,8 @@ function valueAt(value: unknown, path: PropertyKey[]): string | undefined {
     if (v === null || typeof v !== 'object') return undefined;
     v = (v as Record<PropertyKey, unknown>)[key];
   }
-  if (v === undefined) return undefined;
+  // Absent and empty (`?slug=`) read the same: "slug: is required".
+  if (v === undefined || v === '') return undefined;
   const text = typeof v === 'string' ? v : JSON.stringify(v);
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
 }
