@@ -5,7 +5,6 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   instanceEntityRef,
   LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
-  type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
 import { examples } from './catalogRefresh.examples';
 import {
@@ -14,6 +13,7 @@ import {
   sleep,
   type LaunchpadActionDeps,
   pollIntervalMs,
+  publishRepositoryChanged,
 } from './shared';
 
 const DEFAULT_TIMEOUT_SECONDS = 120;
@@ -116,13 +116,7 @@ export function createCatalogRefreshAction(deps: CatalogRefreshDeps) {
         return;
       }
 
-      const payload: LaunchpadRepositoryChangedPayload = {
-        cluster: cluster.name,
-      };
-      await events.publish({
-        topic: LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
-        eventPayload: payload,
-      });
+      await publishRepositoryChanged(events, cluster.name);
       ctx.logger.info(
         `Asked the catalog to read ${cluster.config.repository} again (${LAUNCHPAD_REPOSITORY_CHANGED_TOPIC})`,
       );

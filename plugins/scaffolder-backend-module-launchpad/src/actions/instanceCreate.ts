@@ -6,9 +6,7 @@ import type { EventsService } from '@backstage/plugin-events-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   instanceEntityRef,
-  LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
   launchpadInstanceCreatePermission,
-  type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
 import {
   checkInstanceAvailability,
@@ -34,6 +32,7 @@ import {
   commitUrl,
   generatePassword,
   type LaunchpadActionDeps,
+  publishRepositoryChanged,
 } from './shared';
 
 /** `release/<name>.<n>` (Open edX's branch names) or the short `<name>.<n>`. */
@@ -515,13 +514,7 @@ export function createInstanceCreateAction(deps: InstanceCreateDeps) {
           } (${published.commitSha.slice(0, 7)})`,
         );
       }
-      const payload: LaunchpadRepositoryChangedPayload = {
-        cluster: cluster.name,
-      };
-      await events.publish({
-        topic: LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
-        eventPayload: payload,
-      });
+      await publishRepositoryChanged(events, cluster.name);
     },
   });
 }

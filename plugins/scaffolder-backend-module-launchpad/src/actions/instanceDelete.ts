@@ -11,9 +11,7 @@ import {
   deriveBackupStatus,
   deriveCronJobStatus,
   instanceEntityRef,
-  LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
   launchpadInstanceDeletePermission,
-  type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
 import {
   applicationProject,
@@ -40,6 +38,7 @@ import {
   kubernetesStatus,
   sleep,
   pollIntervalMs,
+  publishRepositoryChanged,
 } from './shared';
 
 const HOUR = 3_600_000;
@@ -923,13 +922,7 @@ export function createInstanceDeleteAction(deps: InstanceDeleteDeps) {
       });
       deleted.push(`folder ${plan.folder}`);
 
-      const payload: LaunchpadRepositoryChangedPayload = {
-        cluster: cluster.name,
-      };
-      await events.publish({
-        topic: LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
-        eventPayload: payload,
-      });
+      await publishRepositoryChanged(events, cluster.name);
       ctx.logger.info(
         `Deprovisioned ${slug} on ${cluster.name}; asked the catalog to read ${cluster.config.repository} again`,
       );

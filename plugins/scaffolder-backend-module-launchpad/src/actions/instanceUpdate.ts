@@ -2,9 +2,7 @@ import { createHash } from 'node:crypto';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   instanceEntityRef,
-  LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
   launchpadInstanceUpdatePermission,
-  type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
 import type { LaunchpadCluster } from '@internal/plugin-launchpad-node';
 import type { JsonValue } from '@backstage/types';
@@ -24,6 +22,7 @@ import {
   commitUrl,
   instanceClusterFromInput,
   instanceInputSchema,
+  publishRepositoryChanged,
 } from './shared';
 
 /**
@@ -373,13 +372,7 @@ export function createInstanceUpdateAction(deps: InstanceCreateDeps) {
           repository.branch
         } (${written.commitSha.slice(0, 7)})`,
       );
-      const payload: LaunchpadRepositoryChangedPayload = {
-        cluster: cluster.name,
-      };
-      await events.publish({
-        topic: LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
-        eventPayload: payload,
-      });
+      await publishRepositoryChanged(events, cluster.name);
     },
   });
 }

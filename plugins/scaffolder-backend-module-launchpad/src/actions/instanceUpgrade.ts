@@ -10,11 +10,9 @@ import {
   argoAppName,
   instanceEntityRef,
   instanceSourcePath,
-  LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
   launchpadArgocdSyncPermission,
   launchpadBuildDispatchPermission,
   launchpadInstanceUpdatePermission,
-  type LaunchpadRepositoryChangedPayload,
 } from '@internal/plugin-launchpad-common';
 import {
   githubError,
@@ -43,6 +41,7 @@ import {
   messageOf,
   type LaunchpadActionDeps,
   pollIntervalMs,
+  publishRepositoryChanged,
 } from './shared';
 import {
   coveringSchedules,
@@ -551,11 +550,8 @@ async function repositoryChanged(
   options: UpgradeInstanceOptions,
   cluster: LaunchpadCluster,
 ) {
-  const payload: LaunchpadRepositoryChangedPayload = { cluster: cluster.name };
-  await options.deps.events?.publish({
-    topic: LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
-    eventPayload: payload,
-  });
+  const { events } = options.deps;
+  if (events) await publishRepositoryChanged(events, cluster.name);
 }
 
 type TreeFile = { path: string; sha: string };

@@ -225,17 +225,10 @@ export async function authorizeLaunchpad(
       timeoutMs,
     )}): ${permission.name} is decided by its owner there`,
   );
-  if (ingest?.events) {
-    // As launchpad:catalog:refresh does; a second request while the
-    // provider reads the repository queues one more read at most.
-    const payload: LaunchpadRepositoryChangedPayload = {
-      cluster: check.cluster,
-    };
-    await ingest.events.publish({
-      topic: LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
-      eventPayload: payload,
-    });
-  }
+  // A second request while the provider reads the repository queues one
+  // more read at most.
+  if (ingest?.events)
+    await publishRepositoryChanged(ingest.events, check.cluster);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await sleep(
@@ -426,6 +419,21 @@ export function commitUrl(cluster: LaunchpadCluster, sha: string): string {
 
 function repositoryWebUrl(cluster: LaunchpadCluster): string {
   return `https://${cluster.config.githubHost ?? 'github.com'}`;
+}
+
+/**
+ * Asks the Launchpad catalog provider to read `cluster`'s repository again
+ * now (its events topic), after a commit or while waiting for an entity.
+ */
+export async function publishRepositoryChanged(
+  events: EventsService,
+  cluster: string,
+): Promise<void> {
+  const payload: LaunchpadRepositoryChangedPayload = { cluster };
+  await events.publish({
+    topic: LAUNCHPAD_REPOSITORY_CHANGED_TOPIC,
+    eventPayload: payload,
+  });
 }
 
 /** How long a wait lasted, for a timeout message: `30 min`; `45 s` or `60 ms` under a minute (not `0 min`). */
