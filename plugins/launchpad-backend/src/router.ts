@@ -22,7 +22,7 @@ import {
   launchpadStatusReadPermission,
 } from '@internal/plugin-launchpad-common';
 import {
-  applicationProject,
+  readApplicationProject,
   type LaunchpadClustersService,
 } from '@internal/plugin-launchpad-node';
 import express from 'express';
@@ -390,9 +390,11 @@ export async function createRouter(
     // serves it to a request naming none.
     let project: string | undefined;
     try {
-      const read = await cluster.repository.readInstance(target.namespace);
-      if (read.application?.metadata.name === target.application)
-        project = applicationProject(read.application);
+      project = await readApplicationProject(
+        cluster.repository,
+        target.namespace,
+        target.application!,
+      );
     } catch (error) {
       options.logger.warn(
         `Could not read the project of ${target.application} from instances/${target.namespace}/application.yml; sending none`,

@@ -35,7 +35,7 @@ export type {
   ArgoCdProjectOption,
   ArgoCdSyncOptions,
 } from './argocd/types';
-export { applicationProject } from './argocd/types';
+export { applicationProject, readApplicationProject } from './argocd/types';
 export {
   DefaultArgoCdClient,
   type ArgoCdClientOptions,

@@ -2,6 +2,7 @@ import type { IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alph
 import type { ISyncOperationResource } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/SyncOperationResource';
 import type { ISyncStrategy } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/SyncStrategy';
 import type { IRetryStrategy } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/RetryStrategy';
+import type { ClusterRepository } from '../service/types';
 
 /**
  * An ArgoCD Application as the API server answers it. Objects read from the
@@ -84,4 +85,22 @@ export function applicationProject(app?: {
   spec?: { project?: string | null } | null;
 }): string {
   return app?.spec?.project || 'default';
+}
+
+/**
+ * The project of the Application `application` as the instance's
+ * `instances/<slug>/application.yml` declares it; undefined when that file
+ * names another Application (send no project then: ArgoCD's
+ * getAppEnforceRBAC answers 404 for an existing Application in another
+ * project than the one named). Read errors are the caller's to handle.
+ */
+export async function readApplicationProject(
+  repository: Pick<ClusterRepository, 'readInstance'>,
+  slug: string,
+  application: string,
+): Promise<string | undefined> {
+  const read = await repository.readInstance(slug);
+  return read.application?.metadata.name === application
+    ? applicationProject(read.application)
+    : undefined;
 }

@@ -7,7 +7,7 @@ import {
   launchpadArgocdSyncPermission,
 } from '@internal/plugin-launchpad-common';
 import {
-  applicationProject,
+  readApplicationProject,
   type ArgoCdApplication,
   type ArgoCdClient,
   type LaunchpadCluster,
@@ -51,9 +51,10 @@ export async function instanceApplication(
   name = argoAppName(slug, cluster.config.environment),
 ): Promise<{ name: string; project?: string }> {
   try {
-    const read = await cluster.repository.readInstance(slug);
-    if (read.application?.metadata.name === name)
-      return { name, project: applicationProject(read.application) };
+    return {
+      name,
+      project: await readApplicationProject(cluster.repository, slug, name),
+    };
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'NotFoundError')
       throw error;
