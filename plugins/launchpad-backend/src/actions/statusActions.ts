@@ -13,6 +13,7 @@ import {
   ENTITY_TYPES,
   FLEET_FILTERS,
   fleetRowStatus,
+  instanceEntityRef,
   launchpadStatusListPermission,
   launchpadStatusReadPermission,
 } from '@internal/plugin-launchpad-common';
@@ -57,15 +58,11 @@ export function registerStatusActions(options: StatusActionsOptions) {
     credentials: BackstageCredentials,
   ) {
     const entityRef = instanceRef(input);
-    const cluster = parseEntityRef(entityRef).namespace;
-    const known = clusters.list().map(c => c.name);
-    if (!known.includes(cluster)) {
-      throw new InputError(
-        `cluster "${cluster}" of ${entityRef} is not in launchpad.clusters (known: ${known.join(
-          ', ',
-        )})`,
-      );
-    }
+    assertKnownClusters(
+      clusters,
+      [parseEntityRef(entityRef).namespace],
+      entityRef,
+    );
     const entity = await catalog.getEntityByRef(entityRef, { credentials });
     const target =
       entity?.spec?.type === ENTITY_TYPES.instance
@@ -179,15 +176,7 @@ export function registerStatusActions(options: StatusActionsOptions) {
       },
     ],
     action: async ({ input, credentials }) => {
-      const known = new Set(clusters.list().map(c => c.name));
-      const unknown = input.cluster?.find(c => !known.has(c));
-      if (unknown) {
-        throw new InputError(
-          `cluster "${unknown}" is not in launchpad.clusters (known: ${[
-            ...known,
-          ].join(', ')})`,
-        );
-      }
+      assertKnownClusters(clusters, input.cluster ?? []);
       const entities = await visibleInstances(
         await instances.list(),
         permissions,
@@ -358,6 +347,23 @@ function plain(value: object): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** InputError naming the first of `names` not in launchpad.clusters (and the known ones). */
+function assertKnownClusters(
+  clusters: LaunchpadClustersService,
+  names: readonly string[],
+  of?: string,
+): void {
+  const known = clusters.list().map(c => c.name);
+  const unknown = names.find(name => !known.includes(name));
+  if (unknown) {
+    throw new InputError(
+      `cluster "${unknown}"${
+        of ? ` of ${of}` : ''
+      } is not in launchpad.clusters (known: ${known.join(', ')})`,
+    );
+  }
+}
+
 function instanceRef(input: {
   entityRef?: string;
   cluster?: string;
@@ -365,11 +371,7 @@ function instanceRef(input: {
 }): string {
   const byParts =
     input.cluster && input.slug
-      ? stringifyEntityRef({
-          kind: 'component',
-          namespace: input.cluster,
-          name: input.slug,
-        })
+      ? instanceEntityRef(input.cluster, input.slug)
       : undefined;
   if (input.entityRef) {
     const given = input.entityRef;
