@@ -32,6 +32,8 @@ import {
   formatDuration,
   shortRevision,
   timeAgo,
+  OFFLOADED_NOTE,
+  suspendedNote,
 } from '../StatusChips';
 import {
   entryLevel,
@@ -161,18 +163,11 @@ function WorkflowContent(props: { entry: WorkflowEntry; now: string }) {
         </Details>
       )}
       {suspended && (
-        <Details>
-          {entry.phase || 'Pending'}, waits for argo resume (or an approval)
-        </Details>
+        <Details>{suspendedNote(entry.phase || 'Pending')}</Details>
       )}
-      {/* As the Workloads card: offloaded nodes are in Argo's database, so no step named does not mean none failed. */}
       {entry.nodesOffloaded &&
         !entry.failedStep &&
-        entry.phase !== 'Succeeded' && (
-          <Details>
-            Steps offloaded to Argo's database: see them in the Argo UI
-          </Details>
-        )}
+        entry.phase !== 'Succeeded' && <Details>{OFFLOADED_NOTE}</Details>}
     </>
   );
 }

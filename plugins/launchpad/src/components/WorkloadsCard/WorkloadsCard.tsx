@@ -18,6 +18,8 @@ import {
   InstanceStatusCard,
   StatusText,
   VerdictStatus,
+  OFFLOADED_NOTE,
+  suspendedNote,
 } from '../StatusChips';
 
 const WORKFLOW_LEVEL = {
@@ -41,7 +43,7 @@ function WorkflowPhase(props: { run: InstanceWorkflowRun }) {
       <>
         <StatusText level="warning">Suspended</StatusText>
         <Typography variant="caption" display="block">
-          {run.phase ?? 'Pending'}, waits for argo resume (or an approval)
+          {suspendedNote(run.phase ?? 'Pending')}
         </Typography>
       </>
     );
@@ -99,13 +101,11 @@ function Workflows(props: { status: InstanceStatusResponse }) {
                       {run.message}
                     </Typography>
                   )}
-                {/* Offloaded nodes are in Argo's database: no step listed does not mean none failed. */}
                 {run.nodesOffloaded &&
                   run.failedSteps.length === 0 &&
                   run.verdict !== 'succeeded' && (
                     <Typography variant="caption" display="block">
-                      Steps offloaded to Argo's database: see them in the Argo
-                      UI
+                      {OFFLOADED_NOTE}
                     </Typography>
                   )}
               </TableCell>
